@@ -1,0 +1,37 @@
+package apply
+
+import (
+	"context"
+
+	"github.com/oktasync/oktasync/internal/directory"
+	"github.com/oktasync/oktasync/internal/state"
+)
+
+// Okta is the part of the Okta API that apply needs. reconcile adapts the
+// okta.Client to it. Every method must be safe to call twice: CreateUser
+// resolves a create whose outcome is unknown by looking the login up, and
+// membership calls are idempotent.
+type Okta interface {
+	// CreateUser creates a user and returns its id. A login that already
+	// exists is an error satisfying IsConflict.
+	CreateUser(ctx context.Context, profile directory.Profile, password string, activate bool) (id string, err error)
+	// UpdateUser partially updates a user's profile (a nil value clears
+	// an attribute).
+	UpdateUser(ctx context.Context, id string, profile directory.Profile) error
+	// Lifecycle runs one lifecycle operation: "activate", "deactivate",
+	// "reactivate", "suspend" or "unsuspend". sendEmail applies to activate.
+	Lifecycle(ctx context.Context, id, op string, sendEmail bool) error
+	// DeleteUser deletes a DEPROVISIONED user.
+	DeleteUser(ctx context.Context, id string) error
+	CreateGroup(ctx context.Context, name, description string) (id string, err error)
+	UpdateGroup(ctx context.Context, id, name, description string) error
+	DeleteGroup(ctx context.Context, id string) error
+	AddMember(ctx context.Context, groupID, userID string) error
+	RemoveMember(ctx context.Context, groupID, userID string) error
+}
+
+// Checkpoints receives operation outcomes as they happen; state.Store
+// satisfies it.
+type Checkpoints interface {
+	RecordOperations(ctx context.Context, recs []state.OpRecord) error
+}

@@ -1,0 +1,176 @@
+package diff
+
+import (
+	"fmt"
+
+	"github.com/oktasync/oktasync/internal/directory"
+)
+
+// Action is what one operation does.
+type Action int
+
+// The actions, in the order a plan lists them within one object.
+const (
+	CreateGroup Action = iota + 1
+	UpdateGroup
+	CreateUser
+	UpdateUser
+	ActivateUser
+	ReactivateUser
+	UnsuspendUser
+	SuspendUser
+	AddMember
+	RemoveMember
+	DeactivateUser
+	DeleteUser
+	DeleteGroup
+)
+
+var actionNames = map[Action]string{
+	CreateGroup:    "create-group",
+	UpdateGroup:    "update-group",
+	DeleteGroup:    "delete-group",
+	CreateUser:     "create-user",
+	UpdateUser:     "update-user",
+	ActivateUser:   "activate-user",
+	ReactivateUser: "reactivate-user",
+	UnsuspendUser:  "unsuspend-user",
+	SuspendUser:    "suspend-user",
+	DeactivateUser: "deactivate-user",
+	DeleteUser:     "delete-user",
+	AddMember:      "add-member",
+	RemoveMember:   "remove-member",
+}
+
+// String returns the action's stable name, as used in JSON plans and the
+// state store ("create-user", "add-member", …).
+func (a Action) String() string {
+	if s, ok := actionNames[a]; ok {
+		return s
+	}
+	return "unknown"
+}
+
+// ParseAction is the inverse of Action.String.
+func ParseAction(s string) (Action, bool) {
+	for a, n := range actionNames {
+		if n == s {
+			return a, true
+		}
+	}
+	return 0, false
+}
+
+// MarshalText renders the action by name.
+func (a Action) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// UnmarshalText parses an action name.
+func (a *Action) UnmarshalText(b []byte) error {
+	v, ok := ParseAction(string(b))
+	if !ok {
+		return fmt.Errorf("unknown action %q", b)
+	}
+	*a = v
+	return nil
+}
+
+// Change is one attribute's before and after value in an update.
+type Change struct {
+	Attr   string `json:"attr"`
+	Before any    `json:"before"`
+	After  any    `json:"after"`
+}
+
+// Operation is one API-level change. Operations are plain data: apply
+// carries them out without deciding anything.
+type Operation struct {
+	// Seq is the operation's position in the plan, from 1; stable for a
+	// given input, and the key of its checkpoint.
+	Seq    int    `json:"seq"`
+	Action Action `json:"action"`
+
+	// Login is the user's login for user operations and memberships.
+	Login string `json:"login,omitempty"`
+	// UserID is the user's Okta id when the user exists; empty when the
+	// user is created by this plan (apply resolves it then).
+	UserID string `json:"userId,omitempty"`
+	// Group is the group name for group operations and memberships.
+	Group string `json:"group,omitempty"`
+	// GroupID is the group's Okta id when it exists.
+	GroupID string `json:"groupId,omitempty"`
+
+	// Profile is, for CreateUser, the whole profile to create; for
+	// UpdateUser, only the attributes to change (a nil value clears one).
+	Profile directory.Profile `json:"profile,omitempty"`
+	// Activate and SendEmail apply to CreateUser and ActivateUser.
+	Activate  bool `json:"activate,omitempty"`
+	SendEmail bool `json:"sendEmail,omitempty"`
+	// Password is the initial password for CreateUser. Never rendered,
+	// logged or stored.
+	Password string `json:"-"`
+	// Description is the group description for CreateGroup/UpdateGroup.
+	Description string `json:"description,omitempty"`
+
+	// Changes lists before/after values for people to review.
+	Changes []Change `json:"changes,omitempty"`
+	// Reason says why, in a few words ("absent from source", …).
+	Reason string `json:"reason,omitempty"`
+}
+
+// ActionCounts counts operations by verb.
+type ActionCounts struct {
+	Create     int `json:"create"`
+	Update     int `json:"update"`
+	Deactivate int `json:"deactivate"`
+	Reactivate int `json:"reactivate"`
+	Activate   int `json:"activate"`
+	Suspend    int `json:"suspend"`
+	Unsuspend  int `json:"unsuspend"`
+	Delete     int `json:"delete"`
+	Unchanged  int `json:"unchanged"`
+}
+
+// GroupCounts counts group operations.
+type GroupCounts struct {
+	Create int `json:"create"`
+	Update int `json:"update"`
+	Delete int `json:"delete"`
+}
+
+// MembershipCounts counts membership operations.
+type MembershipCounts struct {
+	Add    int `json:"add"`
+	Remove int `json:"remove"`
+}
+
+// Summary counts a plan's operations.
+type Summary struct {
+	Users       ActionCounts     `json:"users"`
+	Groups      GroupCounts      `json:"groups"`
+	Memberships MembershipCounts `json:"memberships"`
+}
+
+// Plan is the full, ordered list of changes that would make current match
+// desired, with the safety verdict.
+type Plan struct {
+	Operations []Operation `json:"operations"`
+	Summary    Summary     `json:"summary"`
+	// Blocked is true when a safety rule refuses the plan; Blocks says
+	// which rules and how to allow the plan once.
+	Blocked bool    `json:"blocked"`
+	Blocks  []Block `json:"blocks,omitempty"`
+	// Warnings are things the plan leaves alone that a person should know
+	// of (a source user that exists in Okta outside the scope, …).
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Block is one safety rule that refuses a plan.
+type Block struct {
+	Rule    string `json:"rule"`    // e.g. "safety.maxDeactivations"
+	Count   int    `json:"count"`   // how many the plan would do
+	Limit   int    `json:"limit"`   // what the rule allows
+	Message string `json:"message"` // the whole explanation, with how to allow it
+}
+
+// HasChanges reports whether the plan has any operation.
+func (p *Plan) HasChanges() bool { return len(p.Operations) > 0 }

@@ -1,0 +1,184 @@
+// Package directory is oktasync's neutral model of an identity directory:
+// users with profiles, groups, and group memberships. Both the desired state
+// (read from a source) and the current state (read from Okta) are held in a
+// Directory, so that diff can compare the two without knowing where either
+// came from.
+package directory
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Okta's four required profile attributes.
+const (
+	AttrLogin     = "login"
+	AttrEmail     = "email"
+	AttrFirstName = "firstName"
+	AttrLastName  = "lastName"
+)
+
+// RequiredAttributes are the profile attributes Okta requires on every user.
+var RequiredAttributes = []string{AttrLogin, AttrEmail, AttrFirstName, AttrLastName}
+
+// Profile holds a user's profile attributes with Okta JSON types: string,
+// float64 or int64 for numbers, bool, []string for string arrays, and nil for
+// an attribute that is to be cleared.
+type Profile map[string]any
+
+// User is one person, desired or current.
+type User struct {
+	// ID is the Okta user id (00u…); empty for a desired user.
+	ID string
+	// Status is the Okta status (ACTIVE, STAGED, DEPROVISIONED, …). For a
+	// desired user it is the status the source asks for, or empty for "any
+	// live status".
+	Status string
+	// Profile always holds "login".
+	Profile Profile
+	// Password is an initial password from the source (desired only). It is
+	// never logged, rendered in a plan or stored.
+	Password string `json:"-"`
+	// Origin says where the record came from, for messages:
+	// "users.csv line 12" or "postgres users row login=jdoe@example.com".
+	Origin string
+}
+
+// Login returns the user's login as written.
+func (u *User) Login() string {
+	s, _ := u.Profile[AttrLogin].(string)
+	return s
+}
+
+// Group is one group, desired or current.
+type Group struct {
+	// ID is the Okta group id (00g…); empty for a desired group.
+	ID string
+	// Name is the group's profile.name.
+	Name string
+	// Description is profile.description.
+	Description string
+	// HasDescription is true when the source gives a description, so that
+	// diff manages it; a group named only by a user's groups column leaves
+	// the description alone.
+	HasDescription bool
+	// Type is OKTA_GROUP, APP_GROUP or BUILT_IN (current only).
+	Type string
+	// Origin says where the record came from, for messages.
+	Origin string
+}
+
+// Directory is a set of users, groups and memberships, each keyed by its
+// normalised name (LoginKey, GroupKey).
+type Directory struct {
+	Users   map[string]*User
+	Groups  map[string]*Group
+	Members map[string]map[string]struct{} // GroupKey -> set of LoginKey
+}
+
+// New returns an empty Directory.
+func New() *Directory {
+	return &Directory{
+		Users:   make(map[string]*User),
+		Groups:  make(map[string]*Group),
+		Members: make(map[string]map[string]struct{}),
+	}
+}
+
+// LoginKey normalises a login for comparison. Okta treats logins
+// case-insensitively.
+func LoginKey(login string) string { return strings.ToLower(strings.TrimSpace(login)) }
+
+// GroupKey normalises a group name for comparison.
+func GroupKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+
+// DuplicateError reports a second record for a login or group name.
+type DuplicateError struct {
+	Kind   string // "login" or "group"
+	Name   string
+	First  string // origin of the first record
+	Second string // origin of the second record
+}
+
+func (e *DuplicateError) Error() string {
+	return fmt.Sprintf("%s: duplicate %s %q (first at %s)", e.Second, e.Kind, e.Name, e.First)
+}
+
+// AddUser adds u, keyed by its login. A second user with the same login
+// (case-insensitively) is a *DuplicateError.
+func (d *Directory) AddUser(u *User) error {
+	k := LoginKey(u.Login())
+	if k == "" {
+		return fmt.Errorf("%s: empty login", u.Origin)
+	}
+	if prev, ok := d.Users[k]; ok {
+		return &DuplicateError{Kind: "login", Name: u.Login(), First: prev.Origin, Second: u.Origin}
+	}
+	d.Users[k] = u
+	return nil
+}
+
+// AddGroup adds g, keyed by its name. A second group with the same name is a
+// *DuplicateError.
+func (d *Directory) AddGroup(g *Group) error {
+	k := GroupKey(g.Name)
+	if k == "" {
+		return fmt.Errorf("%s: empty group name", g.Origin)
+	}
+	if prev, ok := d.Groups[k]; ok {
+		return &DuplicateError{Kind: "group", Name: g.Name, First: prev.Origin, Second: g.Origin}
+	}
+	d.Groups[k] = g
+	return nil
+}
+
+// EnsureGroup returns the group named name, adding it (with origin) when it
+// is not yet in d.
+func (d *Directory) EnsureGroup(name, origin string) *Group {
+	k := GroupKey(name)
+	if g, ok := d.Groups[k]; ok {
+		return g
+	}
+	g := &Group{Name: strings.TrimSpace(name), Origin: origin}
+	d.Groups[k] = g
+	return g
+}
+
+// AddMember records login as a member of the group named group. It does not
+// require either to be in d yet.
+func (d *Directory) AddMember(group, login string) {
+	gk := GroupKey(group)
+	set, ok := d.Members[gk]
+	if !ok {
+		set = make(map[string]struct{})
+		d.Members[gk] = set
+	}
+	set[LoginKey(login)] = struct{}{}
+}
+
+// IsMember reports whether login is a member of group.
+func (d *Directory) IsMember(group, login string) bool {
+	_, ok := d.Members[GroupKey(group)][LoginKey(login)]
+	return ok
+}
+
+// UserKeys returns the users' keys in sorted order.
+func (d *Directory) UserKeys() []string { return sortedKeys(d.Users) }
+
+// GroupKeys returns the groups' keys in sorted order.
+func (d *Directory) GroupKeys() []string { return sortedKeys(d.Groups) }
+
+// MemberKeys returns the login keys of group's members in sorted order.
+func (d *Directory) MemberKeys(group string) []string {
+	return sortedKeys(d.Members[GroupKey(group)])
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

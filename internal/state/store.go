@@ -1,0 +1,113 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Run statuses.
+const (
+	RunRunning     = "running"
+	RunSucceeded   = "succeeded"
+	RunPartial     = "partial"     // finished, some operations failed
+	RunFailed      = "failed"      // stopped by an error before or during apply
+	RunBlocked     = "blocked"     // refused by a safety rule
+	RunInterrupted = "interrupted" // the process died or was stopped mid-run
+)
+
+// Operation outcomes.
+const (
+	OpApplied = "applied"
+	OpFailed  = "failed"
+	OpSkipped = "skipped" // not attempted (a dependency failed, or cancelled)
+)
+
+// Run is one recorded run of oktasync.
+type Run struct {
+	ID         int64
+	Org        string // the org URL's host, e.g. "example.okta.com"
+	DryRun     bool
+	Status     string
+	StartedAt  time.Time
+	FinishedAt time.Time // zero while running
+	// Counts holds the plan summary and outcomes as a flat map, e.g.
+	// {"users.create": 3, "applied": 10, "failed": 1}.
+	Counts map[string]int
+	Error  string
+	// ConfigDigest identifies the config and source the run used.
+	ConfigDigest string
+}
+
+// OpRecord is the checkpoint of one operation.
+type OpRecord struct {
+	RunID   int64
+	Seq     int
+	Action  string // diff.Action.String()
+	Target  string // login, group name, or "group/login" for memberships
+	Outcome string // OpApplied, OpFailed, OpSkipped
+	Error   string
+	OktaID  string // the created or affected object's id, when known
+	At      time.Time
+}
+
+// OwnedUser is a user oktasync created (and so manages whatever the scope).
+type OwnedUser struct {
+	Login         string // as created; compare with directory.LoginKey
+	OktaID        string
+	CreatedAt     time.Time
+	DeactivatedAt time.Time // zero unless oktasync deactivated it
+}
+
+// Store keeps oktasync's state: runs, checkpoints, ownership. Every method
+// is safe for concurrent use. Secrets are never stored.
+type Store interface {
+	// Lock takes the one-writer lock for org. When another process holds
+	// it, Lock waits up to wait (0: not at all) and then returns a
+	// *LockedError. The returned function releases the lock.
+	Lock(ctx context.Context, org string, wait time.Duration) (unlock func() error, err error)
+
+	// BeginRun records a new running run and returns its id. Runs of org
+	// still marked running (whose process died) are marked interrupted
+	// first; the caller holds the lock, so none of them can be live.
+	BeginRun(ctx context.Context, r Run) (int64, error)
+	// RecordOperations checkpoints operation outcomes.
+	RecordOperations(ctx context.Context, recs []OpRecord) error
+	// FinishRun sets a run's final status, counts and error.
+	FinishRun(ctx context.Context, id int64, status string, counts map[string]int, errMsg string) error
+	// Runs lists the newest runs of org first (all orgs when org is empty).
+	Runs(ctx context.Context, org string, limit int) ([]Run, error)
+	// Operations lists a run's checkpoints in Seq order.
+	Operations(ctx context.Context, runID int64) ([]OpRecord, error)
+
+	// AddOwned records users oktasync created in org.
+	AddOwned(ctx context.Context, org string, users []OwnedUser) error
+	// MarkDeactivated records when oktasync deactivated an owned user
+	// (zero time clears it, on reactivation).
+	MarkDeactivated(ctx context.Context, org, login string, at time.Time) error
+	// RemoveOwned forgets a user oktasync deleted.
+	RemoveOwned(ctx context.Context, org, login string) error
+	// Owned returns the users oktasync created in org, keyed by
+	// directory.LoginKey(login).
+	Owned(ctx context.Context, org string) (map[string]OwnedUser, error)
+
+	// Close releases the store's resources.
+	Close() error
+}
+
+// ErrLocked is the sentinel wrapped by *LockedError.
+var ErrLocked = errors.New("another oktasync run holds the lock")
+
+// LockedError says who holds the lock.
+type LockedError struct {
+	Org    string
+	Holder string // e.g. "pid 4242 on host ci-runner-3 since 2026-11-29T09:00:00Z"
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("another oktasync run holds the lock for %s: %s", e.Org, e.Holder)
+}
+
+// Unwrap returns ErrLocked.
+func (e *LockedError) Unwrap() error { return ErrLocked }
