@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"time"
 
 	"github.com/oktasync/oktasync/internal/directory"
 	"github.com/oktasync/oktasync/internal/state"
@@ -30,8 +31,15 @@ type Okta interface {
 	RemoveMember(ctx context.Context, groupID, userID string) error
 }
 
-// Checkpoints receives operation outcomes as they happen; state.Store
-// satisfies it.
+// Checkpoints receives operation outcomes and ownership as they happen;
+// state.Store satisfies it. Ownership of a user is recorded before its create
+// is sent (with an empty OktaID), so a run killed between the create and its
+// checkpoint still knows oktasync created the user.
 type Checkpoints interface {
 	RecordOperations(ctx context.Context, recs []state.OpRecord) error
+	AddOwned(ctx context.Context, org string, users []state.OwnedUser) error
+	MarkDeactivated(ctx context.Context, org, login string, at time.Time) error
+	RemoveOwned(ctx context.Context, org, login string) error
 }
+
+var _ Checkpoints = (state.Store)(nil)
