@@ -1,0 +1,531 @@
+package diff
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/oktasync/oktasync/internal/directory"
+)
+
+// Okta user statuses and group types the plan reasons about.
+const (
+	statusStaged        = "STAGED"
+	statusActive        = "ACTIVE"
+	statusSuspended     = "SUSPENDED"
+	statusDeprovisioned = "DEPROVISIONED"
+
+	groupTypeOkta = "OKTA_GROUP"
+)
+
+// Input is everything Compute needs. Compute does not change it.
+type Input struct {
+	// Desired is the state the source asks for.
+	Desired *directory.Directory
+	// Current is Okta's state: all users including DEPROVISIONED ones
+	// (with ID, Status and full Profile); the OKTA_GROUPs plus any group
+	// whose name the source uses (with Type); Members filled only for the
+	// groups listed in MembersRead.
+	Current *directory.Directory
+	// MembersRead holds the GroupKeys whose member lists were read from
+	// Okta.
+	MembersRead map[string]bool
+	// Managed holds the LoginKeys of the users oktasync manages: those
+	// matching scope.users, and those oktasync created.
+	Managed map[string]bool
+	// DeactivatedAt holds, by LoginKey, when oktasync deactivated a user
+	// (for Policy.DeleteAfter).
+	DeactivatedAt map[string]time.Time
+	// ScopedGroups holds the GroupKeys of groups matching
+	// scope.groups.search, for Policy.DeleteUnlistedGroups.
+	ScopedGroups map[string]bool
+	// Now is the time the plan is made at.
+	Now time.Time
+	// Policy says what the plan may do.
+	Policy Policy
+}
+
+// Compute returns the plan that makes in.Current match in.Desired within
+// the managed scope. An error means no plan can be made safely (a managed
+// group that is not an OKTA_GROUP, a membership naming an unknown login, a
+// managed group whose members were not read); a plan that is merely too
+// large is returned Blocked, not as an error.
+func Compute(in Input) (*Plan, error) {
+	if in.Desired == nil || in.Current == nil {
+		return nil, errors.New("compute plan: desired and current state are both required")
+	}
+	c := newComputer(in)
+	c.checkMemberships()
+	c.groups()
+	c.users()
+	c.absentUsers()
+	c.memberships()
+	c.unlistedGroups()
+	if len(c.errs) > 0 {
+		return nil, fmt.Errorf("compute plan: %w", errors.Join(c.errs...))
+	}
+	p := c.assemble()
+	c.safety(p)
+	return p, nil
+}
+
+// computer holds the state of one Compute call.
+type computer struct {
+	in  Input
+	pol Policy
+
+	// ops holds the operations by action, each in sorted key order.
+	ops [DeleteGroup + 1][]Operation
+	// managedGroups are the GroupKeys the source names, sorted.
+	managedGroups []string
+	// protected holds protected LoginKeys (listed, or members of a
+	// protected group).
+	protected map[string]bool
+	// existsAfter holds the desired users that exist, or will, once the
+	// plan is applied (false: neither in Okta nor created).
+	existsAfter map[string]bool
+	// unchanged counts managed desired users with no user-level operation.
+	unchanged int
+	warnings  []string
+	errs      []error
+}
+
+func newComputer(in Input) *computer {
+	c := &computer{
+		in:          in,
+		pol:         in.Policy,
+		protected:   make(map[string]bool),
+		existsAfter: make(map[string]bool, len(in.Desired.Users)),
+	}
+	for _, l := range in.Policy.ProtectLogins {
+		c.protected[directory.LoginKey(l)] = true
+	}
+	pgs := make([]string, 0, len(in.Policy.ProtectGroups))
+	for _, g := range in.Policy.ProtectGroups {
+		pgs = append(pgs, directory.GroupKey(g))
+	}
+	sort.Strings(pgs)
+	for _, gk := range pgs {
+		if g, ok := in.Current.Groups[gk]; ok && !in.MembersRead[gk] {
+			c.warn("protect.groups: the members of group %q were not read from Okta, so they cannot be recognised as protected", g.Name)
+		}
+		for lk := range in.Current.Members[gk] {
+			c.protected[lk] = true
+		}
+	}
+	seen := make(map[string]bool, len(in.Desired.Groups)+len(in.Desired.Members))
+	for gk := range in.Desired.Groups {
+		seen[gk] = true
+	}
+	for gk := range in.Desired.Members {
+		seen[gk] = true
+	}
+	c.managedGroups = make([]string, 0, len(seen))
+	for gk := range seen {
+		c.managedGroups = append(c.managedGroups, gk)
+	}
+	sort.Strings(c.managedGroups)
+	return c
+}
+
+func (c *computer) warn(format string, args ...any) {
+	c.warnings = append(c.warnings, fmt.Sprintf(format, args...))
+}
+
+func (c *computer) fail(format string, args ...any) {
+	c.errs = append(c.errs, fmt.Errorf(format, args...))
+}
+
+func (c *computer) add(op Operation) { c.ops[op.Action] = append(c.ops[op.Action], op) }
+
+// groupName returns the name to show for a managed group key.
+func (c *computer) groupName(gk string) string {
+	if g, ok := c.in.Desired.Groups[gk]; ok && g.Name != "" {
+		return g.Name
+	}
+	if g, ok := c.in.Current.Groups[gk]; ok && g.Name != "" {
+		return g.Name
+	}
+	return gk
+}
+
+// checkMemberships refuses desired memberships that name unknown logins.
+func (c *computer) checkMemberships() {
+	for _, gk := range c.managedGroups {
+		var unknown []string
+		for lk := range c.in.Desired.Members[gk] {
+			if _, ok := c.in.Desired.Users[lk]; !ok {
+				unknown = append(unknown, lk)
+			}
+		}
+		sort.Strings(unknown)
+		for _, lk := range unknown {
+			c.fail("group %q: member %q is not among the source's users", c.groupName(gk), lk)
+		}
+	}
+}
+
+// groups plans creates and updates of the managed groups.
+func (c *computer) groups() {
+	for _, gk := range c.managedGroups {
+		dg := c.in.Desired.Groups[gk]
+		cg, exists := c.in.Current.Groups[gk]
+		if !exists {
+			op := Operation{Action: CreateGroup, Group: c.groupName(gk)}
+			if dg != nil && dg.HasDescription {
+				op.Description = dg.Description
+			}
+			c.add(op)
+			continue
+		}
+		if cg.Type != "" && cg.Type != groupTypeOkta {
+			c.fail("group %q is of type %s in Okta, not OKTA_GROUP: oktasync cannot change its members; rename the group in the source or remove it", cg.Name, cg.Type)
+			continue
+		}
+		if !c.in.MembersRead[gk] {
+			c.fail("group %q: its members were not read from Okta, so its memberships cannot be planned", cg.Name)
+			continue
+		}
+		if dg != nil && dg.HasDescription && dg.Description != cg.Description {
+			c.add(Operation{
+				Action:      UpdateGroup,
+				Group:       cg.Name,
+				GroupID:     cg.ID,
+				Description: dg.Description,
+				Changes:     []Change{{Attr: "description", Before: cg.Description, After: dg.Description}},
+			})
+		}
+	}
+}
+
+// users plans creates, updates and status changes of the source's users.
+func (c *computer) users() {
+	for _, lk := range c.in.Desired.UserKeys() {
+		du := c.in.Desired.Users[lk]
+		cu, exists := c.in.Current.Users[lk]
+		want := strings.ToUpper(strings.TrimSpace(du.Status))
+		if !exists {
+			c.createUser(lk, du, want)
+			continue
+		}
+		c.existsAfter[lk] = true
+		if !c.in.Managed[lk] {
+			c.warn("user %q exists in Okta outside scope.users; left alone (its memberships in managed groups are still synced)", du.Login())
+			continue
+		}
+		update := c.profileUpdate(du, cu)
+		status := c.statusOps(du, cu, want)
+		if update == nil && len(status) == 0 {
+			c.unchanged++
+			continue
+		}
+		if c.protected[lk] {
+			c.unchanged++
+			c.warn("user %q is protected; its changes are left undone", du.Login())
+			continue
+		}
+		if update != nil {
+			c.add(*update)
+		}
+		for _, op := range status {
+			c.add(op)
+		}
+	}
+}
+
+func (c *computer) createUser(lk string, du *directory.User, want string) {
+	if want == statusDeprovisioned {
+		return
+	}
+	c.existsAfter[lk] = true
+	p := make(directory.Profile, len(du.Profile))
+	for k, v := range du.Profile {
+		if directory.IsEmptyValue(v) {
+			continue
+		}
+		p[k] = directory.CloneValue(v)
+	}
+	activate := c.pol.CreateActive || want == statusActive || want == statusSuspended
+	c.add(Operation{
+		Action:    CreateUser,
+		Login:     du.Login(),
+		Profile:   p,
+		Activate:  activate,
+		SendEmail: activate && c.pol.SendActivationEmail,
+		Password:  du.Password,
+		Reason:    "missing in Okta",
+	})
+	if want == statusSuspended {
+		c.warn("user %q is created now and can be suspended on a later run, once it is ACTIVE", du.Login())
+	}
+}
+
+// profileUpdate returns the UpdateUser operation for the attributes of du
+// that differ from cu, or nil.
+func (c *computer) profileUpdate(du, cu *directory.User) *Operation {
+	var attrs []string
+	for a, dv := range du.Profile {
+		if !directory.EqualValues(a, dv, cu.Profile[a]) {
+			attrs = append(attrs, a)
+		}
+	}
+	if len(attrs) == 0 {
+		return nil
+	}
+	sort.Strings(attrs)
+	op := &Operation{
+		Action:  UpdateUser,
+		Login:   cu.Login(),
+		UserID:  cu.ID,
+		Profile: make(directory.Profile, len(attrs)),
+		Changes: make([]Change, len(attrs)),
+	}
+	for i, a := range attrs {
+		after := directory.CloneValue(du.Profile[a])
+		op.Profile[a] = after
+		op.Changes[i] = Change{Attr: a, Before: directory.CloneValue(cu.Profile[a]), After: after}
+	}
+	return op
+}
+
+// statusOps returns the lifecycle operations that move cu to the status du
+// asks for (want, upper-cased).
+func (c *computer) statusOps(du, cu *directory.User, want string) []Operation {
+	have := strings.ToUpper(cu.Status)
+	op := func(a Action, reason string) Operation {
+		o := Operation{Action: a, Login: cu.Login(), UserID: cu.ID, Reason: reason}
+		if a == ActivateUser || a == ReactivateUser {
+			o.SendEmail = c.pol.SendActivationEmail
+		}
+		return o
+	}
+	var ops []Operation
+	// live brings a DEPROVISIONED or STAGED user to a live status, when
+	// allowed; it reports whether the user is live (or will be) after.
+	live := func(activateStaged bool) bool {
+		switch have {
+		case statusDeprovisioned:
+			if !c.pol.Reactivate {
+				c.warn("user %q is DEPROVISIONED in Okta and back in the source, but users.reactivate is off; left deactivated", du.Login())
+				return false
+			}
+			ops = append(ops, op(ReactivateUser, "back in source"))
+		case statusStaged:
+			if !activateStaged {
+				return false
+			}
+			ops = append(ops, op(ActivateUser, "STAGED in Okta"))
+		}
+		return true
+	}
+	switch want {
+	case "":
+		live(c.pol.CreateActive)
+	case statusActive:
+		live(true)
+		if have == statusSuspended {
+			ops = append(ops, op(UnsuspendUser, "source status ACTIVE"))
+		}
+	case statusSuspended:
+		switch have {
+		case statusSuspended:
+		case statusActive, statusStaged, statusDeprovisioned:
+			if live(true) {
+				ops = append(ops, op(SuspendUser, "source status SUSPENDED"))
+			}
+		default:
+			c.warn("user %q: the source asks for SUSPENDED, but Okta suspends only ACTIVE users and this one is %s; left as is", du.Login(), have)
+		}
+	case statusDeprovisioned:
+		if have != statusDeprovisioned {
+			ops = append(ops, op(DeactivateUser, "source status DEPROVISIONED"))
+		}
+	default:
+		c.warn("user %q: unknown source status %q ignored", du.Login(), du.Status)
+		live(c.pol.CreateActive)
+	}
+	return ops
+}
+
+// absentUsers plans deactivation and deletion of managed users absent from
+// the source.
+func (c *computer) absentUsers() {
+	for _, lk := range c.in.Current.UserKeys() {
+		if _, ok := c.in.Desired.Users[lk]; ok || !c.in.Managed[lk] {
+			continue
+		}
+		cu := c.in.Current.Users[lk]
+		if !strings.EqualFold(cu.Status, statusDeprovisioned) {
+			if c.protected[lk] {
+				c.warn("user %q is absent from the source but protected; not deactivated", cu.Login())
+				continue
+			}
+			c.add(Operation{Action: DeactivateUser, Login: cu.Login(), UserID: cu.ID, Reason: "absent from source"})
+			continue
+		}
+		if c.pol.DeleteAfter <= 0 || c.protected[lk] {
+			continue
+		}
+		at, ok := c.in.DeactivatedAt[lk]
+		if !ok || at.IsZero() || c.in.Now.Before(at.Add(c.pol.DeleteAfter)) {
+			continue
+		}
+		c.add(Operation{
+			Action: DeleteUser,
+			Login:  cu.Login(),
+			UserID: cu.ID,
+			Reason: fmt.Sprintf("absent from source; deactivated by oktasync at %s, at least users.deleteAfter (%s) ago",
+				at.UTC().Format(time.RFC3339), formatDuration(c.pol.DeleteAfter)),
+		})
+	}
+}
+
+// memberships plans adds and removals in the managed groups.
+func (c *computer) memberships() {
+	for _, gk := range c.managedGroups {
+		name := c.groupName(gk)
+		cg := c.in.Current.Groups[gk]
+		var groupID string
+		if cg != nil {
+			groupID = cg.ID
+			if (cg.Type != "" && cg.Type != groupTypeOkta) || !c.in.MembersRead[gk] {
+				continue // already an error
+			}
+		}
+		want := c.in.Desired.Members[gk]
+		have := c.in.Current.Members[gk]
+		if cg == nil {
+			have = nil
+		}
+		for _, lk := range sortedSet(want) {
+			if _, ok := have[lk]; ok {
+				continue
+			}
+			du := c.in.Desired.Users[lk]
+			if du == nil {
+				continue // already an error
+			}
+			if !c.existsAfter[lk] {
+				c.warn("user %q is not in Okta and not created (source status DEPROVISIONED); not added to %q", du.Login(), name)
+				continue
+			}
+			op := Operation{Action: AddMember, Login: du.Login(), Group: name, GroupID: groupID}
+			if cu, ok := c.in.Current.Users[lk]; ok {
+				op.Login, op.UserID = cu.Login(), cu.ID
+			}
+			c.add(op)
+		}
+		for _, lk := range sortedSet(have) {
+			if _, ok := want[lk]; ok {
+				continue
+			}
+			if c.protected[lk] {
+				continue
+			}
+			cu, ok := c.in.Current.Users[lk]
+			if !ok {
+				c.warn("group %q lists member %q, which is not among Okta's users as read; not removed", name, lk)
+				continue
+			}
+			c.add(Operation{Action: RemoveMember, Login: cu.Login(), UserID: cu.ID, Group: name, GroupID: groupID})
+		}
+	}
+}
+
+// unlistedGroups plans deletion of OKTA_GROUPs in the group scope that the
+// source does not name.
+func (c *computer) unlistedGroups() {
+	if !c.pol.DeleteUnlistedGroups {
+		return
+	}
+	prefix := directory.GroupKey(c.pol.GroupPrefix)
+	if prefix == "" && len(c.in.ScopedGroups) == 0 {
+		c.warn("groups.deleteUnlisted is on but no group scope (scope.groups.prefix or scope.groups.search) is set; no group is deleted")
+		return
+	}
+	named := make(map[string]bool, len(c.managedGroups))
+	for _, gk := range c.managedGroups {
+		named[gk] = true
+	}
+	protected := make(map[string]bool, len(c.pol.ProtectGroups))
+	for _, g := range c.pol.ProtectGroups {
+		protected[directory.GroupKey(g)] = true
+	}
+	for _, gk := range c.in.Current.GroupKeys() {
+		cg := c.in.Current.Groups[gk]
+		if named[gk] || protected[gk] || (cg.Type != "" && cg.Type != groupTypeOkta) {
+			continue
+		}
+		if !(prefix != "" && strings.HasPrefix(gk, prefix)) && !c.in.ScopedGroups[gk] {
+			continue
+		}
+		c.add(Operation{Action: DeleteGroup, Group: cg.Name, GroupID: cg.ID, Reason: "not named by the source"})
+	}
+}
+
+// assemble numbers the operations and counts them.
+func (c *computer) assemble() *Plan {
+	n := 0
+	for _, ops := range c.ops {
+		n += len(ops)
+	}
+	p := &Plan{Operations: make([]Operation, 0, n), Warnings: c.warnings}
+	for _, ops := range c.ops {
+		p.Operations = append(p.Operations, ops...)
+	}
+	s := &p.Summary
+	for i := range p.Operations {
+		op := &p.Operations[i]
+		op.Seq = i + 1
+		switch op.Action {
+		case CreateGroup:
+			s.Groups.Create++
+		case UpdateGroup:
+			s.Groups.Update++
+		case DeleteGroup:
+			s.Groups.Delete++
+		case CreateUser:
+			s.Users.Create++
+		case UpdateUser:
+			s.Users.Update++
+		case ActivateUser:
+			s.Users.Activate++
+		case ReactivateUser:
+			s.Users.Reactivate++
+		case UnsuspendUser:
+			s.Users.Unsuspend++
+		case SuspendUser:
+			s.Users.Suspend++
+		case DeactivateUser:
+			s.Users.Deactivate++
+		case DeleteUser:
+			s.Users.Delete++
+		case AddMember:
+			s.Memberships.Add++
+		case RemoveMember:
+			s.Memberships.Remove++
+		}
+	}
+	s.Users.Unchanged = c.unchanged
+	return p
+}
+
+func sortedSet(m map[string]struct{}) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// formatDuration renders whole days as "30d", anything else as Go does.
+func formatDuration(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d >= day && d%day == 0 {
+		return fmt.Sprintf("%dd", d/day)
+	}
+	return d.String()
+}

@@ -1,0 +1,584 @@
+package diff
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/oktasync/oktasync/internal/directory"
+)
+
+var now = time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
+
+// fixture builds a desired and a current directory tersely.
+type fixture struct {
+	desired, current *directory.Directory
+	membersRead      map[string]bool
+	managed          map[string]bool
+	deactivatedAt    map[string]time.Time
+	scopedGroups     map[string]bool
+	policy           Policy
+}
+
+func newFixture() *fixture {
+	return &fixture{
+		desired:       directory.New(),
+		current:       directory.New(),
+		membersRead:   map[string]bool{},
+		managed:       map[string]bool{},
+		deactivatedAt: map[string]time.Time{},
+		scopedGroups:  map[string]bool{},
+		policy:        DefaultPolicy(),
+	}
+}
+
+func profile(login string, kv ...any) directory.Profile {
+	p := directory.Profile{
+		directory.AttrLogin:     login,
+		directory.AttrEmail:     login,
+		directory.AttrFirstName: "First",
+		directory.AttrLastName:  "Last",
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		p[kv[i].(string)] = kv[i+1]
+	}
+	return p
+}
+
+// want adds a source user; kv are extra profile attributes.
+func (f *fixture) want(login, status string, kv ...any) *fixture {
+	if err := f.desired.AddUser(&directory.User{Status: status, Profile: profile(login, kv...), Origin: "test"}); err != nil {
+		panic(err)
+	}
+	return f
+}
+
+// have adds an Okta user, managed when managed is true.
+func (f *fixture) have(login, status string, managed bool, kv ...any) *fixture {
+	u := &directory.User{ID: "00u" + login, Status: status, Profile: profile(login, kv...)}
+	if err := f.current.AddUser(u); err != nil {
+		panic(err)
+	}
+	if managed {
+		f.managed[directory.LoginKey(login)] = true
+	}
+	return f
+}
+
+// wantGroup names a group in the source with members.
+func (f *fixture) wantGroup(name string, members ...string) *fixture {
+	f.desired.EnsureGroup(name, "test")
+	for _, m := range members {
+		f.desired.AddMember(name, m)
+	}
+	return f
+}
+
+// haveGroup adds an Okta group of type typ with members, read.
+func (f *fixture) haveGroup(name, typ string, members ...string) *fixture {
+	if err := f.current.AddGroup(&directory.Group{ID: "00g" + name, Name: name, Type: typ}); err != nil {
+		panic(err)
+	}
+	f.membersRead[directory.GroupKey(name)] = true
+	for _, m := range members {
+		f.current.AddMember(name, m)
+	}
+	return f
+}
+
+func (f *fixture) input() Input {
+	return Input{
+		Desired:       f.desired,
+		Current:       f.current,
+		MembersRead:   f.membersRead,
+		Managed:       f.managed,
+		DeactivatedAt: f.deactivatedAt,
+		ScopedGroups:  f.scopedGroups,
+		Now:           now,
+		Policy:        f.policy,
+	}
+}
+
+// brief renders the operations as "seq action target" lines.
+func brief(p *Plan) []string {
+	out := make([]string, 0, len(p.Operations))
+	for _, op := range p.Operations {
+		target := op.Login
+		switch op.Action {
+		case AddMember, RemoveMember:
+			target = op.Group + "/" + op.Login
+		case CreateGroup, UpdateGroup, DeleteGroup:
+			target = op.Group
+		}
+		out = append(out, fmt.Sprintf("%d %s %s", op.Seq, op.Action, target))
+	}
+	return out
+}
+
+func mustCompute(t *testing.T, in Input) *Plan {
+	t.Helper()
+	p, err := Compute(in)
+	if err != nil {
+		t.Fatalf("Compute: %v", err)
+	}
+	return p
+}
+
+func TestComputeOperations(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		setup    func(f *fixture)
+		ops      []string
+		warnings []string // substrings, one per warning
+	}{
+		{
+			name:  "missing user is created",
+			setup: func(f *fixture) { f.want("a@x.com", "") },
+			ops:   []string{"1 create-user a@x.com"},
+		},
+		{
+			name: "user outside the scope is left alone with a warning",
+			setup: func(f *fixture) {
+				f.want("a@x.com", "", "dept", "Sales").have("a@x.com", "ACTIVE", false, "dept", "HR")
+			},
+			warnings: []string{`user "a@x.com" exists in Okta outside scope.users; left alone`},
+		},
+		{
+			name:  "managed user with a differing attribute is updated",
+			setup: func(f *fixture) { f.want("a@x.com", "", "dept", "Sales").have("a@x.com", "ACTIVE", true, "dept", "HR") },
+			ops:   []string{"1 update-user a@x.com"},
+		},
+		{
+			name: "equal values of other Go types plan nothing",
+			setup: func(f *fixture) {
+				f.want("A@X.com", "", "n", int64(42), "f", 1.5, "tags", []string{"a", "b"}, "email", "A@X.COM", "empty", "").
+					have("a@x.com", "ACTIVE", true, "n", 42.0, "f", float32(1.5), "tags", []any{"a", "b"}, "email", "a@x.com")
+			},
+		},
+		{
+			name: "attributes the source lacks are left alone",
+			setup: func(f *fixture) {
+				f.want("a@x.com", "").have("a@x.com", "ACTIVE", true, "dept", "HR", "costCenter", 7.0)
+			},
+		},
+		{
+			name: "deprovisioned managed user back in the source is reactivated",
+			setup: func(f *fixture) {
+				f.want("a@x.com", "", "dept", "Sales").have("a@x.com", "DEPROVISIONED", true, "dept", "HR")
+			},
+			ops: []string{"1 update-user a@x.com", "2 reactivate-user a@x.com"},
+		},
+		{
+			name: "reactivation off leaves a deprovisioned user deactivated",
+			setup: func(f *fixture) {
+				f.policy.Reactivate = false
+				f.want("a@x.com", "").have("a@x.com", "DEPROVISIONED", true)
+			},
+			ops:      nil,
+			warnings: []string{"users.reactivate is off"},
+		},
+		{
+			name: "source statuses drive lifecycle operations",
+			setup: func(f *fixture) {
+				f.want("act@x.com", "ACTIVE").have("act@x.com", "SUSPENDED", true)
+				f.want("sus@x.com", "SUSPENDED").have("sus@x.com", "ACTIVE", true)
+				f.want("dep@x.com", "DEPROVISIONED").have("dep@x.com", "ACTIVE", true)
+				f.want("stg@x.com", "").have("stg@x.com", "STAGED", true)
+				f.want("ss@x.com", "SUSPENDED").have("ss@x.com", "STAGED", true)
+				f.want("pro@x.com", "SUSPENDED").have("pro@x.com", "PROVISIONED", true)
+				f.want("new@x.com", "DEPROVISIONED")
+			},
+			ops: []string{
+				"1 activate-user ss@x.com",
+				"2 activate-user stg@x.com",
+				"3 unsuspend-user act@x.com",
+				"4 suspend-user ss@x.com",
+				"5 suspend-user sus@x.com",
+				"6 deactivate-user dep@x.com",
+			},
+			warnings: []string{`user "pro@x.com": the source asks for SUSPENDED, but Okta suspends only ACTIVE users`},
+		},
+		{
+			name: "staged users stay staged when users are created staged",
+			setup: func(f *fixture) {
+				f.policy.CreateActive = false
+				f.want("stg@x.com", "").have("stg@x.com", "STAGED", true)
+			},
+		},
+		{
+			name: "managed users absent from the source are deactivated, others left alone",
+			setup: func(f *fixture) {
+				f.want("keep@x.com", "").have("keep@x.com", "ACTIVE", true)
+				f.have("gone@x.com", "ACTIVE", true)
+				f.have("other@x.com", "ACTIVE", false)
+				f.have("already@x.com", "DEPROVISIONED", true)
+			},
+			ops: []string{"1 deactivate-user gone@x.com"},
+		},
+		{
+			name: "users oktasync deactivated long enough ago are deleted",
+			setup: func(f *fixture) {
+				f.policy.DeleteAfter = 30 * 24 * time.Hour
+				f.want("keep@x.com", "").have("keep@x.com", "ACTIVE", true)
+				f.have("old@x.com", "DEPROVISIONED", true)
+				f.deactivatedAt["old@x.com"] = now.Add(-31 * 24 * time.Hour)
+				f.have("exact@x.com", "DEPROVISIONED", true)
+				f.deactivatedAt["exact@x.com"] = now.Add(-30 * 24 * time.Hour)
+				f.have("recent@x.com", "DEPROVISIONED", true)
+				f.deactivatedAt["recent@x.com"] = now.Add(-29 * 24 * time.Hour)
+				f.have("byhand@x.com", "DEPROVISIONED", true)
+			},
+			ops: []string{"1 delete-user exact@x.com", "2 delete-user old@x.com"},
+		},
+		{
+			name: "protected users are never updated, deactivated or removed",
+			setup: func(f *fixture) {
+				f.policy.ProtectLogins = []string{"Admin@x.com"}
+				f.policy.ProtectGroups = []string{"Break Glass"}
+				f.want("admin@x.com", "", "dept", "Sales").have("admin@x.com", "ACTIVE", true, "dept", "HR")
+				f.have("bg@x.com", "ACTIVE", true)
+				f.have("admin2@x.com", "ACTIVE", true)
+				f.haveGroup("Break Glass", "OKTA_GROUP", "bg@x.com")
+				f.wantGroup("Eng").haveGroup("Eng", "OKTA_GROUP", "admin@x.com", "bg@x.com", "admin2@x.com")
+			},
+			ops: []string{
+				"1 remove-member Eng/admin2@x.com",
+				"2 deactivate-user admin2@x.com",
+			},
+			warnings: []string{
+				`user "admin@x.com" is protected`,
+				`user "bg@x.com" is absent from the source but protected`,
+			},
+		},
+		{
+			name: "groups are created and updated, members added and removed",
+			setup: func(f *fixture) {
+				f.want("new@x.com", "").want("a@x.com", "").have("a@x.com", "ACTIVE", true)
+				f.have("b@x.com", "ACTIVE", false)
+				f.wantGroup("Eng", "new@x.com", "a@x.com")
+				f.desired.Groups["sales"] = &directory.Group{Name: "Sales", Description: "Sells", HasDescription: true}
+				f.desired.AddMember("Sales", "a@x.com")
+				f.haveGroup("Sales", "OKTA_GROUP", "b@x.com")
+				f.current.Groups["sales"].Description = "Sold"
+				f.haveGroup("Other", "OKTA_GROUP", "b@x.com")
+			},
+			ops: []string{
+				"1 create-group Eng",
+				"2 update-group Sales",
+				"3 create-user new@x.com",
+				"4 add-member Eng/a@x.com",
+				"5 add-member Eng/new@x.com",
+				"6 add-member Sales/a@x.com",
+				"7 remove-member Sales/b@x.com",
+			},
+		},
+		{
+			name: "unmanaged users named by the source still join managed groups",
+			setup: func(f *fixture) {
+				f.want("a@x.com", "").have("a@x.com", "ACTIVE", false)
+				f.wantGroup("Eng", "a@x.com").haveGroup("Eng", "OKTA_GROUP")
+			},
+			ops:      []string{"1 add-member Eng/a@x.com"},
+			warnings: []string{"outside scope.users"},
+		},
+		{
+			name: "unlisted groups in the group scope are deleted when asked",
+			setup: func(f *fixture) {
+				f.policy.DeleteUnlistedGroups = true
+				f.policy.GroupPrefix = "app-"
+				f.policy.ProtectGroups = []string{"app-keep"}
+				f.want("a@x.com", "").have("a@x.com", "ACTIVE", true)
+				f.wantGroup("app-named").haveGroup("app-named", "OKTA_GROUP")
+				f.haveGroup("App-Old", "OKTA_GROUP")
+				f.haveGroup("app-keep", "OKTA_GROUP")
+				f.haveGroup("app-builtin", "BUILT_IN")
+				f.haveGroup("Searched", "OKTA_GROUP")
+				f.haveGroup("Elsewhere", "OKTA_GROUP")
+				f.scopedGroups["searched"] = true
+			},
+			ops: []string{"1 delete-group App-Old", "2 delete-group Searched"},
+		},
+		{
+			name: "unlisted groups are kept without a group scope",
+			setup: func(f *fixture) {
+				f.policy.DeleteUnlistedGroups = true
+				f.want("a@x.com", "").have("a@x.com", "ACTIVE", true)
+				f.haveGroup("Old", "OKTA_GROUP")
+			},
+			warnings: []string{"no group scope"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture()
+			tt.setup(f)
+			p := mustCompute(t, f.input())
+			if diff := cmp.Diff(tt.ops, brief(p), cmpEmpty); diff != "" {
+				t.Errorf("operations (-want +got):\n%s", diff)
+			}
+			if len(p.Warnings) != len(tt.warnings) {
+				t.Fatalf("warnings = %q, want %d matching %q", p.Warnings, len(tt.warnings), tt.warnings)
+			}
+			for i, w := range tt.warnings {
+				if !strings.Contains(p.Warnings[i], w) {
+					t.Errorf("warning %d = %q, want it to contain %q", i, p.Warnings[i], w)
+				}
+			}
+		})
+	}
+}
+
+// cmpEmpty treats nil and empty slices alike.
+var cmpEmpty = cmp.Transformer("nilToEmpty", func(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+})
+
+func TestComputeOperationDetails(t *testing.T) {
+	t.Parallel()
+	f := newFixture()
+	f.want("New@x.com", "", "dept", "Eng", "cleared", nil)
+	f.desired.Users["new@x.com"].Password = "s3cret-Passw0rd"
+	f.want("a@x.com", "", "dept", "Sales", "title", nil, "gone", nil, "n", 3).
+		have("A@x.com", "ACTIVE", true, "dept", "HR", "title", "Boss", "n", 2.0)
+	f.wantGroup("Eng", "new@x.com", "a@x.com").haveGroup("Eng", "OKTA_GROUP")
+	p := mustCompute(t, f.input())
+
+	want := []Operation{
+		{
+			Seq: 1, Action: CreateUser, Login: "New@x.com", Activate: true, SendEmail: true,
+			Password: "s3cret-Passw0rd", Reason: "missing in Okta",
+			Profile: directory.Profile{"login": "New@x.com", "email": "New@x.com", "firstName": "First", "lastName": "Last", "dept": "Eng"},
+		},
+		{
+			Seq: 2, Action: UpdateUser, Login: "A@x.com", UserID: "00uA@x.com",
+			Profile: directory.Profile{"dept": "Sales", "n": 3, "title": nil},
+			Changes: []Change{
+				{Attr: "dept", Before: "HR", After: "Sales"},
+				{Attr: "n", Before: 2.0, After: 3},
+				{Attr: "title", Before: "Boss", After: nil},
+			},
+		},
+		{Seq: 3, Action: AddMember, Login: "A@x.com", UserID: "00uA@x.com", Group: "Eng", GroupID: "00gEng"},
+		{Seq: 4, Action: AddMember, Login: "New@x.com", Group: "Eng", GroupID: "00gEng"},
+	}
+	if diff := cmp.Diff(want, p.Operations); diff != "" {
+		t.Errorf("operations (-want +got):\n%s", diff)
+	}
+	wantSummary := Summary{
+		Users:       ActionCounts{Create: 1, Update: 1},
+		Memberships: MembershipCounts{Add: 2},
+	}
+	if diff := cmp.Diff(wantSummary, p.Summary); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
+}
+
+func TestComputeSummaryCountsUnchanged(t *testing.T) {
+	t.Parallel()
+	f := newFixture()
+	f.want("same@x.com", "").have("same@x.com", "ACTIVE", true)
+	f.want("same2@x.com", "").have("same2@x.com", "SUSPENDED", true)
+	f.want("upd@x.com", "", "d", "x").have("upd@x.com", "ACTIVE", true)
+	f.want("out@x.com", "").have("out@x.com", "ACTIVE", false)
+	f.want("new@x.com", "")
+	f.have("gone@x.com", "ACTIVE", true)
+	p := mustCompute(t, f.input())
+	want := ActionCounts{Create: 1, Update: 1, Deactivate: 1, Unchanged: 2}
+	if diff := cmp.Diff(want, p.Summary.Users); diff != "" {
+		t.Errorf("user counts (-want +got):\n%s", diff)
+	}
+}
+
+func TestComputeErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		setup func(f *fixture)
+		want  string
+	}{
+		{
+			name: "a managed group that is not an OKTA_GROUP",
+			setup: func(f *fixture) {
+				f.want("a@x.com", "").wantGroup("Apps", "a@x.com").haveGroup("Apps", "APP_GROUP")
+			},
+			want: `group "Apps" is of type APP_GROUP in Okta, not OKTA_GROUP`,
+		},
+		{
+			name: "a membership naming an unknown login",
+			setup: func(f *fixture) {
+				f.want("a@x.com", "").wantGroup("Eng", "a@x.com", "ghost@x.com")
+			},
+			want: `group "Eng": member "ghost@x.com" is not among the source's users`,
+		},
+		{
+			name: "a managed group whose members were not read",
+			setup: func(f *fixture) {
+				f.want("a@x.com", "").wantGroup("Eng", "a@x.com").haveGroup("Eng", "OKTA_GROUP")
+				delete(f.membersRead, "eng")
+			},
+			want: `group "Eng": its members were not read from Okta`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture()
+			tt.setup(f)
+			p, err := Compute(f.input())
+			if err == nil {
+				t.Fatalf("Compute returned a plan of %d operations, want an error", len(p.Operations))
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %q, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+	if _, err := Compute(Input{}); err == nil {
+		t.Error("Compute(Input{}) succeeded, want an error")
+	}
+}
+
+func TestComputeSafety(t *testing.T) {
+	t.Parallel()
+	// org builds n managed users in Okta, of which the source keeps keep,
+	// and one group "Eng" holding all n of which the source keeps keep.
+	org := func(n, keep int) *fixture {
+		f := newFixture()
+		f.wantGroup("Eng").haveGroup("Eng", "OKTA_GROUP")
+		for i := range n {
+			login := fmt.Sprintf("u%03d@x.com", i)
+			f.have(login, "ACTIVE", true)
+			f.current.AddMember("Eng", login)
+			if i < keep {
+				f.want(login, "")
+				f.desired.AddMember("Eng", login)
+			}
+		}
+		return f
+	}
+	tests := []struct {
+		name   string
+		f      *fixture
+		policy func(p *Policy)
+		rules  []string
+		msgs   []string
+	}{
+		{name: "few leavers in a small org pass the floor", f: org(10, 5)},
+		{
+			name:  "over the count floor and the percentage",
+			f:     org(100, 80),
+			rules: []string{RuleMaxDeactivations},
+			msgs: []string{"safety.maxDeactivations: the plan would deactivate or delete 20 users, over the limit of 10 " +
+				"(10% of 100 managed users in Okta, at least 5); to allow it once, rerun with --allow-deactivations 20, " +
+				"or change safety.maxDeactivations in the config"},
+		},
+		{
+			name:   "allowed once",
+			f:      org(100, 80),
+			policy: func(p *Policy) { p.Safety.AllowDeactivations = 20 },
+		},
+		{
+			name:   "allowance too small",
+			f:      org(100, 80),
+			policy: func(p *Policy) { p.Safety.AllowDeactivations = 19 },
+			rules:  []string{RuleMaxDeactivations},
+		},
+		{
+			name: "removals over a count limit",
+			f:    org(100, 80),
+			policy: func(p *Policy) {
+				p.Safety.MaxDeactivations = Limit{Count: -1}
+				p.Safety.MaxMembershipRemovals = Limit{Count: 3}
+			},
+			rules: []string{RuleMaxMembershipRemovals},
+			msgs: []string{"safety.maxMembershipRemovals: the plan would remove 20 memberships, over the limit of 3; " +
+				"to allow it once, rerun with --allow-removals 20, or change safety.maxMembershipRemovals in the config"},
+		},
+		{
+			name: "removals allowed once",
+			f:    org(100, 80),
+			policy: func(p *Policy) {
+				p.Safety.AllowDeactivations = 20
+				p.Safety.AllowRemovals = 25
+			},
+		},
+		{
+			name:  "empty source",
+			f:     org(3, 0),
+			rules: []string{RuleEmptySource},
+		},
+		{
+			name:  "empty source with nothing managed",
+			f:     newFixture(),
+			rules: []string{RuleEmptySource},
+		},
+		{
+			name:   "too few source users",
+			f:      org(10, 9),
+			policy: func(p *Policy) { p.Safety.MinSourceUsers = 10 },
+			rules:  []string{RuleMinSourceUsers},
+			msgs: []string{"safety.minSourceUsers: the source has 9 users, fewer than the minimum of 10; " +
+				"check the source, or lower safety.minSourceUsers in the config"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if tt.policy != nil {
+				tt.policy(&tt.f.policy)
+			}
+			p := mustCompute(t, tt.f.input())
+			var rules, msgs []string
+			for _, b := range p.Blocks {
+				rules = append(rules, b.Rule)
+				msgs = append(msgs, b.Message)
+			}
+			if diff := cmp.Diff(tt.rules, rules, cmpEmpty); diff != "" {
+				t.Errorf("blocks (-want +got):\n%s", diff)
+			}
+			if p.Blocked != (len(tt.rules) > 0) {
+				t.Errorf("Blocked = %v with blocks %q", p.Blocked, rules)
+			}
+			if tt.msgs != nil {
+				if diff := cmp.Diff(tt.msgs, msgs); diff != "" {
+					t.Errorf("messages (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+func TestComputeIsDeterministic(t *testing.T) {
+	t.Parallel()
+	f := newFixture()
+	for i := range 50 {
+		l := fmt.Sprintf("u%02d@x.com", i)
+		switch i % 4 {
+		case 0:
+			f.want(l, "", "d", i)
+		case 1:
+			f.want(l, "", "d", i).have(l, "ACTIVE", true, "d", "old")
+		case 2:
+			f.have(l, "ACTIVE", true)
+		case 3:
+			f.want(l, "SUSPENDED").have(l, "ACTIVE", true)
+		}
+		f.wantGroup(fmt.Sprintf("G%d", i%5))
+	}
+	f.policy.Safety.MaxDeactivations = Limit{Count: -1}
+	first := mustCompute(t, f.input())
+	for range 10 {
+		again := mustCompute(t, f.input())
+		if diff := cmp.Diff(first, again); diff != "" {
+			t.Fatalf("a second Compute differs (-first +again):\n%s", diff)
+		}
+	}
+}

@@ -1,0 +1,240 @@
+package diff
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/oktasync/oktasync/internal/directory"
+)
+
+// RenderOptions says how to render a plan as text.
+type RenderOptions struct {
+	// Color adds ANSI colours; set it only when writing to a terminal.
+	Color bool
+}
+
+// ANSI colour codes.
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+)
+
+// RenderText writes p for people, in the manner of terraform: warnings,
+// one line per operation ("+ create user jdoe@example.com", "~ update user
+// …" with one "    attr: before → after" line per change, "- deactivate
+// user …", "+ add jdoe@example.com to "Engineering"", …), then a summary
+// line, then why the plan is blocked, if it is. Passwords are never
+// written.
+func RenderText(w io.Writer, p *Plan, opts RenderOptions) error {
+	bw := bufio.NewWriter(w)
+	paint := func(color, s string) string {
+		if !opts.Color || color == "" {
+			return s
+		}
+		return color + s + ansiReset
+	}
+	for _, warn := range p.Warnings {
+		fmt.Fprintf(bw, "%s %s\n", paint(ansiYellow, "Warning:"), warn)
+	}
+	if len(p.Warnings) > 0 {
+		bw.WriteString("\n")
+	}
+	for i := range p.Operations {
+		renderOp(bw, &p.Operations[i], paint)
+	}
+	if len(p.Operations) > 0 {
+		bw.WriteString("\n")
+		bw.WriteString(paint(ansiBold, SummaryLine(p.Summary)) + "\n")
+	} else {
+		bw.WriteString(paint(ansiBold, "No changes. Okta matches the source within oktasync's scope.") + "\n")
+	}
+	if p.Blocked {
+		bw.WriteString("\n")
+		bw.WriteString(paint(ansiRed+ansiBold, "Blocked: nothing will be applied.") + "\n")
+		for _, b := range p.Blocks {
+			fmt.Fprintf(bw, "  %s %s\n", paint(ansiRed, "✗"), b.Message)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	return nil
+}
+
+// opSign returns the leading symbol and its colour for an action.
+func opSign(a Action) (string, string) {
+	switch a {
+	case CreateGroup, CreateUser, AddMember:
+		return "+", ansiGreen
+	case RemoveMember, DeactivateUser, DeleteUser, DeleteGroup:
+		return "-", ansiRed
+	}
+	return "~", ansiYellow
+}
+
+// opVerb returns the words of an action's line.
+func opVerb(a Action) string {
+	switch a {
+	case CreateGroup:
+		return "create group"
+	case UpdateGroup:
+		return "update group"
+	case DeleteGroup:
+		return "delete group"
+	case CreateUser:
+		return "create user"
+	case UpdateUser:
+		return "update user"
+	case ActivateUser:
+		return "activate user"
+	case ReactivateUser:
+		return "reactivate user"
+	case UnsuspendUser:
+		return "unsuspend user"
+	case SuspendUser:
+		return "suspend user"
+	case DeactivateUser:
+		return "deactivate user"
+	case DeleteUser:
+		return "delete user"
+	}
+	return a.String()
+}
+
+func renderOp(w *bufio.Writer, op *Operation, paint func(color, s string) string) {
+	sign, color := opSign(op.Action)
+	var line string
+	switch op.Action {
+	case AddMember:
+		line = fmt.Sprintf("add %s to %s", op.Login, strconv.Quote(op.Group))
+	case RemoveMember:
+		line = fmt.Sprintf("remove %s from %s", op.Login, strconv.Quote(op.Group))
+	case CreateGroup, UpdateGroup, DeleteGroup:
+		line = opVerb(op.Action) + " " + strconv.Quote(op.Group)
+	default:
+		line = opVerb(op.Action) + " " + op.Login
+	}
+	switch {
+	case op.Action == CreateUser && !op.Activate:
+		line += " (staged)"
+	case op.Reason != "" && op.Action != CreateUser:
+		line += " (" + op.Reason + ")"
+	}
+	fmt.Fprintf(w, "%s %s\n", paint(color, sign), line)
+
+	switch op.Action {
+	case CreateUser:
+		attrs := make([]string, 0, len(op.Profile))
+		for a := range op.Profile {
+			if a != directory.AttrLogin {
+				attrs = append(attrs, a)
+			}
+		}
+		sort.Strings(attrs)
+		for _, a := range attrs {
+			fmt.Fprintf(w, "    %s: %s\n", a, FormatValue(op.Profile[a]))
+		}
+	case CreateGroup:
+		if op.Description != "" {
+			fmt.Fprintf(w, "    description: %s\n", FormatValue(op.Description))
+		}
+	default:
+		for _, ch := range op.Changes {
+			fmt.Fprintf(w, "    %s: %s → %s\n", ch.Attr, FormatValue(ch.Before), FormatValue(ch.After))
+		}
+	}
+}
+
+// SummaryLine returns the plan's one-line summary, e.g. "Plan: 3 to create,
+// 2 to update, 1 to deactivate, 4 membership adds, 0 removals." Counts of
+// rarer actions (activate, reactivate, suspend, unsuspend, delete) appear
+// only when not zero.
+func SummaryLine(s Summary) string {
+	parts := []string{
+		fmt.Sprintf("%d to create", s.Users.Create+s.Groups.Create),
+		fmt.Sprintf("%d to update", s.Users.Update+s.Groups.Update),
+	}
+	for _, x := range []struct {
+		n    int
+		verb string
+	}{
+		{s.Users.Activate, "activate"},
+		{s.Users.Reactivate, "reactivate"},
+		{s.Users.Unsuspend, "unsuspend"},
+		{s.Users.Suspend, "suspend"},
+	} {
+		if x.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d to %s", x.n, x.verb))
+		}
+	}
+	parts = append(parts, fmt.Sprintf("%d to deactivate", s.Users.Deactivate))
+	if n := s.Users.Delete + s.Groups.Delete; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d to delete", n))
+	}
+	parts = append(parts,
+		fmt.Sprintf("%d membership %s", s.Memberships.Add, plural(s.Memberships.Add, "add", "adds")),
+		fmt.Sprintf("%d %s", s.Memberships.Remove, plural(s.Memberships.Remove, "removal", "removals")),
+	)
+	return "Plan: " + strings.Join(parts, ", ") + "."
+}
+
+// FormatValue renders a profile value for people: strings quoted, numbers
+// and booleans bare, arrays in brackets, no value as null.
+func FormatValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return strconv.Quote(x)
+	case bool:
+		return strconv.FormatBool(x)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case float32:
+		return strconv.FormatFloat(float64(x), 'g', -1, 32)
+	case json.Number:
+		return x.String()
+	case []string:
+		parts := make([]string, len(x))
+		for i, s := range x {
+			parts[i] = strconv.Quote(s)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = FormatValue(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array {
+		parts := make([]string, rv.Len())
+		for i := range rv.Len() {
+			parts[i] = FormatValue(rv.Index(i).Interface())
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return fmt.Sprint(v)
+}
+
+// RenderJSON writes p as indented JSON, the form saved plans and
+// `--output json` use. Passwords are never written.
+func RenderJSON(w io.Writer, p *Plan) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(p); err != nil {
+		return fmt.Errorf("write plan as JSON: %w", err)
+	}
+	return nil
+}

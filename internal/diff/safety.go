@@ -1,0 +1,92 @@
+package diff
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Safety rule names, as they appear in Block.Rule.
+const (
+	RuleEmptySource           = "safety.emptySource"
+	RuleMinSourceUsers        = "safety.minSourceUsers"
+	RuleMaxDeactivations      = "safety.maxDeactivations"
+	RuleMaxMembershipRemovals = "safety.maxMembershipRemovals"
+)
+
+// safety sets p.Blocked and p.Blocks from the policy's safety rules.
+func (c *computer) safety(p *Plan) {
+	s := c.pol.Safety
+	desired := len(c.in.Desired.Users)
+	if desired == 0 {
+		p.Blocks = append(p.Blocks, Block{
+			Rule:  RuleEmptySource,
+			Count: 0,
+			Limit: 1,
+			Message: "safety.emptySource: the source has no users; an empty source is always refused, " +
+				"since it would deactivate every managed user; check the source",
+		})
+	} else if s.MinSourceUsers > 0 && desired < s.MinSourceUsers {
+		p.Blocks = append(p.Blocks, Block{
+			Rule:  RuleMinSourceUsers,
+			Count: desired,
+			Limit: s.MinSourceUsers,
+			Message: fmt.Sprintf("safety.minSourceUsers: the source has %d %s, fewer than the minimum of %d; "+
+				"check the source, or lower safety.minSourceUsers in the config", desired, plural(desired, "user", "users"), s.MinSourceUsers),
+		})
+	}
+
+	managed := 0
+	for lk := range c.in.Managed {
+		if _, ok := c.in.Current.Users[lk]; ok {
+			managed++
+		}
+	}
+	deact := p.Summary.Users.Deactivate + p.Summary.Users.Delete
+	if b, ok := limitBlock(RuleMaxDeactivations, s.MaxDeactivations, deact, managed, s.AllowDeactivations,
+		"deactivate or delete", "user", "users", "managed users in Okta", "--allow-deactivations"); ok {
+		p.Blocks = append(p.Blocks, b)
+	}
+
+	memberships := 0
+	for _, gk := range c.managedGroups {
+		if cg, ok := c.in.Current.Groups[gk]; ok && c.in.MembersRead[gk] && (cg.Type == "" || cg.Type == groupTypeOkta) {
+			memberships += len(c.in.Current.Members[gk])
+		}
+	}
+	if b, ok := limitBlock(RuleMaxMembershipRemovals, s.MaxMembershipRemovals, p.Summary.Memberships.Remove, memberships,
+		s.AllowRemovals, "remove", "membership", "memberships", "current memberships of the managed groups", "--allow-removals"); ok {
+		p.Blocks = append(p.Blocks, b)
+	}
+	p.Blocked = len(p.Blocks) > 0
+}
+
+// limitBlock returns the Block for rule when count is over what l allows of
+// base and the one-off allowance does not cover it.
+func limitBlock(rule string, l Limit, count, base, allow int, verb, one, many, baseName, flag string) (Block, bool) {
+	limit := l.Allowed(base)
+	if count <= limit || allow >= count {
+		return Block{}, false
+	}
+	var how strings.Builder
+	switch {
+	case l.Percent > 0 && l.Count > 0:
+		fmt.Fprintf(&how, "%s of %d %s, at least %d", formatPercent(l.Percent), base, baseName, l.Count)
+	case l.Percent > 0:
+		fmt.Fprintf(&how, "%s of %d %s", formatPercent(l.Percent), base, baseName)
+	}
+	paren := ""
+	if how.Len() > 0 {
+		paren = " (" + how.String() + ")"
+	}
+	msg := fmt.Sprintf("%s: the plan would %s %d %s, over the limit of %d%s; "+
+		"to allow it once, rerun with %s %d, or change %s in the config",
+		rule, verb, count, plural(count, one, many), limit, paren, flag, count, rule)
+	return Block{Rule: rule, Count: count, Limit: limit, Message: msg}, true
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
