@@ -4,64 +4,150 @@ import "time"
 
 // Config is oktasync's whole configuration. Keys follow the YAML file; Okta
 // client keys use the Okta SDKs' names.
+//
+// The env tags name the environment variable that overrides each key: the
+// Okta SDKs' names (OKTA_CLIENT_…) for the Okta client keys and OKTASYNC_…
+// for oktasync's own keys.
 type Config struct {
 	Okta        Okta   `yaml:"okta"`
 	Source      Source `yaml:"source"`
 	Scope       Scope  `yaml:"scope"`
 	State       State  `yaml:"state"`
-	Concurrency int    `yaml:"concurrency"`
+	Concurrency int    `yaml:"concurrency" env:"OKTASYNC_CONCURRENCY"`
 	Log         Log    `yaml:"log"`
 
 	// Path is the file the config was read from ("" when none); relative
 	// paths in the config are resolved against its directory.
 	Path string `yaml:"-"`
+
+	// Warnings are problems worth logging that do not stop a run, such as
+	// a config file holding a secret that other users can read. They never
+	// contain a secret.
+	Warnings []string `yaml:"-"`
 }
 
 // Okta configures the API client.
 type Okta struct {
-	OrgURL         string        `yaml:"orgUrl"`
-	Token          string        `yaml:"token"`
-	TokenFile      string        `yaml:"tokenFile"`
-	Testing        Testing       `yaml:"testing"`
-	RateLimit      RateLimit     `yaml:"rateLimit"`
-	RequestTimeout time.Duration `yaml:"requestTimeout"`
+	// OrgURL is the org's base URL, https://example.okta.com.
+	OrgURL string `yaml:"orgUrl" env:"OKTA_CLIENT_ORGURL"`
+	// AuthorizationMode is SSWS (an API token, the default) or PrivateKey
+	// (OAuth 2.0 client credentials with a private_key_jwt assertion).
+	AuthorizationMode string `yaml:"authorizationMode" env:"OKTA_CLIENT_AUTHORIZATIONMODE"`
+	// Token is the SSWS API token. Secret.
+	Token string `yaml:"token" env:"OKTA_CLIENT_TOKEN"`
+	// TokenFile names a file holding the token (a mounted secret); Load
+	// reads it into Token when Token is empty.
+	TokenFile string `yaml:"tokenFile" env:"OKTASYNC_OKTA_TOKENFILE"`
+	// ClientID is the OAuth service app's client id (PrivateKey mode).
+	ClientID string `yaml:"clientId" env:"OKTA_CLIENT_CLIENTID"`
+	// Scopes are the OAuth scopes requested (PrivateKey mode).
+	Scopes []string `yaml:"scopes" env:"OKTA_CLIENT_SCOPES"`
+	// PrivateKey is the service app's private key: a JWK as JSON, or PEM
+	// (PKCS#1 or PKCS#8, RSA or EC). Secret.
+	PrivateKey string `yaml:"privateKey" env:"OKTA_CLIENT_PRIVATEKEY"`
+	// PrivateKeyFile names a file holding the private key; Load reads it
+	// into PrivateKey when PrivateKey is empty.
+	PrivateKeyFile string `yaml:"privateKeyFile" env:"OKTASYNC_OKTA_PRIVATEKEYFILE"`
+	// Kid is the key id sent in the client assertion's header (optional).
+	Kid string `yaml:"kid" env:"OKTA_CLIENT_PRIVATEKEYID"`
+	// Proxy is an HTTP proxy for calls to Okta (optional).
+	Proxy Proxy `yaml:"proxy"`
+	// ConnectionTimeout bounds establishing a connection (dial and TLS).
+	ConnectionTimeout time.Duration `yaml:"connectionTimeout" env:"OKTA_CLIENT_CONNECTIONTIMEOUT"`
+	// UserAgent is appended to oktasync's own user agent.
+	UserAgent string `yaml:"userAgent" env:"OKTA_CLIENT_USERAGENT"`
+	// CAFile names a PEM bundle of extra trusted CA certificates.
+	CAFile string `yaml:"caFile" env:"OKTASYNC_OKTA_CAFILE"`
+
+	Testing   Testing   `yaml:"testing"`
+	RateLimit RateLimit `yaml:"rateLimit"`
+	// RequestTimeout bounds one API call including its retries; 0 means
+	// no bound beyond the run's own context.
+	RequestTimeout time.Duration `yaml:"requestTimeout" env:"OKTA_CLIENT_REQUESTTIMEOUT"`
+}
+
+// Authorization modes.
+const (
+	AuthSSWS       = "SSWS"
+	AuthPrivateKey = "PrivateKey"
+)
+
+// Proxy configures an HTTP proxy.
+type Proxy struct {
+	Host     string `yaml:"host" env:"OKTA_CLIENT_PROXY_HOST"`
+	Port     int    `yaml:"port" env:"OKTA_CLIENT_PROXY_PORT"`
+	Username string `yaml:"username" env:"OKTA_CLIENT_PROXY_USERNAME"`
+	// Password is the proxy password. Secret.
+	Password string `yaml:"password" env:"OKTA_CLIENT_PROXY_PASSWORD"`
 }
 
 // Testing holds switches for tests and simulators only.
 type Testing struct {
-	DisableHTTPSCheck bool `yaml:"disableHttpsCheck"`
+	DisableHTTPSCheck bool `yaml:"disableHttpsCheck" env:"OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"`
 }
 
 // RateLimit configures pacing and retries.
 type RateLimit struct {
-	MaxRetries     int     `yaml:"maxRetries"`
-	MaxShare       float64 `yaml:"maxShare"`
-	MaxConcurrency int     `yaml:"maxConcurrency"`
+	// MaxRetries bounds the retries of one call after a 429 or a
+	// retryable failure.
+	MaxRetries int `yaml:"maxRetries" env:"OKTA_CLIENT_RATELIMIT_MAXRETRIES"`
+	// MaxShare is the share (0 < s ≤ 1) of each rate-limit bucket oktasync
+	// may spend, leaving the rest to the org's other integrations.
+	MaxShare float64 `yaml:"maxShare" env:"OKTASYNC_OKTA_RATELIMIT_MAXSHARE"`
+	// MaxConcurrency bounds the requests in flight to Okta.
+	MaxConcurrency int `yaml:"maxConcurrency" env:"OKTASYNC_OKTA_RATELIMIT_MAXCONCURRENCY"`
 }
 
-// Source says where desired state comes from.
+// Source says where desired state comes from. Exactly one of CSV and
+// Postgres is set after a successful Load.
 type Source struct {
-	CSV *CSVSource `yaml:"csv"`
+	CSV      *CSVSource      `yaml:"csv" env:",init"`
+	Postgres *PostgresSource `yaml:"postgres" env:",init"`
 }
 
 // CSVSource names the CSV files.
 type CSVSource struct {
-	Users string `yaml:"users"`
+	// Users is the users file (required): a header row, then one user per
+	// row.
+	Users string `yaml:"users" env:"OKTASYNC_SOURCE_CSV_USERS"`
+	// Groups is an optional file of groups (columns name, description).
+	Groups string `yaml:"groups" env:"OKTASYNC_SOURCE_CSV_GROUPS"`
+	// Memberships is an optional file of memberships (columns group,
+	// login).
+	Memberships string `yaml:"memberships" env:"OKTASYNC_SOURCE_CSV_MEMBERSHIPS"`
+}
+
+// PostgresSource reads desired state from PostgreSQL queries.
+type PostgresSource struct {
+	// URL is the connection URL (postgres://…). It may hold a password.
+	URL string `yaml:"url" env:"OKTASYNC_SOURCE_POSTGRES_URL"`
+	// Users is a query returning one row per user; column names map to
+	// attributes as CSV columns do.
+	Users string `yaml:"users" env:"OKTASYNC_SOURCE_POSTGRES_USERS"`
+	// Groups is an optional query returning name, description.
+	Groups string `yaml:"groups" env:"OKTASYNC_SOURCE_POSTGRES_GROUPS"`
+	// Memberships is an optional query returning group, login.
+	Memberships string `yaml:"memberships" env:"OKTASYNC_SOURCE_POSTGRES_MEMBERSHIPS"`
+	// StatementTimeout bounds each query.
+	StatementTimeout time.Duration `yaml:"statementTimeout" env:"OKTASYNC_SOURCE_POSTGRES_STATEMENTTIMEOUT"`
 }
 
 // Scope says which Okta objects oktasync manages.
 type Scope struct {
 	// Users is an Okta search expression; users matching it are managed.
-	Users string `yaml:"users"`
+	Users string `yaml:"users" env:"OKTASYNC_SCOPE_USERS"`
 }
 
 // State configures the state store.
 type State struct {
-	// URL is sqlite:///path/to/state.db or postgres://…
-	URL string `yaml:"url"`
+	// URL is sqlite:///path/to/state.db or postgres://…. A relative
+	// sqlite path (sqlite://state.db) is resolved against the config
+	// file's directory.
+	URL string `yaml:"url" env:"OKTASYNC_STATE_URL"`
 }
 
 // Log configures logging.
 type Log struct {
-	Level string `yaml:"level"`
+	// Level is debug, info, warn or error.
+	Level string `yaml:"level" env:"OKTASYNC_LOG_LEVEL"`
 }
