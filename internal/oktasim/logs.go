@@ -1,0 +1,299 @@
+package oktasim
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxEvents bounds the System Log kept in memory; older events are dropped.
+const maxEvents = 500000
+
+// logEvent is one System Log event.
+type logEvent struct {
+	seq       int64
+	uuid      string
+	published time.Time
+	eventType string
+	message   string
+	actor     logEntity
+	targets   []logEntity
+}
+
+type logEntity struct {
+	ID          string `json:"id"`
+	Type        string `json:"type"`
+	AlternateID string `json:"alternateId"`
+	DisplayName string `json:"displayName"`
+}
+
+func userTarget(u *user) logEntity {
+	name := strings.TrimSpace(valueString(u.profile["firstName"]) + " " + valueString(u.profile["lastName"]))
+	return logEntity{ID: u.id, Type: "User", AlternateID: u.login(), DisplayName: name}
+}
+
+func groupTarget(g *group) logEntity {
+	return logEntity{ID: g.id, Type: "UserGroup", AlternateID: "unknown", DisplayName: g.name}
+}
+
+// emit records an event done on behalf of r's caller (the system when r is
+// nil). Call with s.mu held.
+func (s *Server) emit(r *http.Request, eventType, message string, targets ...logEntity) {
+	actor := logEntity{ID: "0oasimulatedsystem00", Type: "SystemPrincipal", AlternateID: "system@okta.com", DisplayName: "Okta System"}
+	if r != nil {
+		if p := principalFrom(r.Context()); p != nil {
+			actor = logEntity{ID: p.key, Type: "PublicClientApp", AlternateID: p.key, DisplayName: p.display}
+		}
+	}
+	var seq int64 = 1
+	if n := len(s.events); n > 0 {
+		seq = s.events[n-1].seq + 1
+	}
+	if len(s.events) >= maxEvents {
+		s.events = append(s.events[:0:0], s.events[len(s.events)-maxEvents+1:]...)
+	}
+	s.events = append(s.events, logEvent{
+		seq:       seq,
+		uuid:      newUUID(),
+		published: s.now(),
+		eventType: eventType,
+		message:   message,
+		actor:     actor,
+		targets:   targets,
+	})
+}
+
+// newUUID returns a random version-4 UUID.
+func newUUID() string {
+	const hex = "0123456789abcdef"
+	b := []byte(randomHex(32))
+	b[12] = '4'
+	b[16] = hex[8+strings.IndexByte(hex, b[16])%4]
+	return string(b[0:8]) + "-" + string(b[8:12]) + "-" + string(b[12:16]) + "-" + string(b[16:20]) + "-" + string(b[20:32])
+}
+
+func randomHex(n int) string {
+	const hex = "0123456789abcdef"
+	id := randomID(n)
+	out := make([]byte, n)
+	for i := range out {
+		out[i] = hex[strings.IndexByte(idAlphabet, id[i])%16]
+	}
+	return string(out)
+}
+
+// logEventJSON is Okta's LogEvent object (the parts the simulator fills).
+type logEventJSON struct {
+	UUID           string         `json:"uuid"`
+	Published      string         `json:"published"`
+	EventType      string         `json:"eventType"`
+	Version        string         `json:"version"`
+	Severity       string         `json:"severity"`
+	DisplayMessage string         `json:"displayMessage"`
+	Actor          logEntity      `json:"actor"`
+	Outcome        map[string]any `json:"outcome"`
+	Target         []logEntity    `json:"target"`
+	Transaction    map[string]any `json:"transaction"`
+	DebugContext   map[string]any `json:"debugContext"`
+}
+
+func renderEvent(e *logEvent) logEventJSON {
+	targets := e.targets
+	if targets == nil {
+		targets = []logEntity{}
+	}
+	return logEventJSON{
+		UUID:           e.uuid,
+		Published:      fmtTime(e.published),
+		EventType:      e.eventType,
+		Version:        "0",
+		Severity:       "INFO",
+		DisplayMessage: e.message,
+		Actor:          e.actor,
+		Outcome:        map[string]any{"result": "SUCCESS"},
+		Target:         targets,
+		Transaction:    map[string]any{"type": "WEB", "id": "sim" + strconv.FormatInt(e.seq, 10), "detail": map[string]any{}},
+		DebugContext:   map[string]any{"debugData": map[string]any{}},
+	}
+}
+
+// eventGetter exposes an event's fields to filter expressions.
+func eventGetter(e *logEvent) getter {
+	entity := func(x logEntity, field string) (any, bool) {
+		switch field {
+		case "id":
+			return x.ID, true
+		case "type":
+			return x.Type, true
+		case "alternateId":
+			return x.AlternateID, true
+		case "displayName":
+			return x.DisplayName, true
+		}
+		return nil, false
+	}
+	return func(attr string) ([]any, bool) {
+		switch attr {
+		case "eventType":
+			return []any{e.eventType}, true
+		case "uuid":
+			return []any{e.uuid}, true
+		case "published":
+			return []any{fmtTime(e.published)}, true
+		case "severity":
+			return []any{"INFO"}, true
+		case "displayMessage":
+			return []any{e.message}, true
+		case "outcome.result":
+			return []any{"SUCCESS"}, true
+		}
+		if f, ok := strings.CutPrefix(attr, "actor."); ok {
+			v, ok := entity(e.actor, f)
+			if !ok {
+				return nil, false
+			}
+			return []any{v}, true
+		}
+		if f, ok := strings.CutPrefix(attr, "target."); ok {
+			var out []any
+			for _, t := range e.targets {
+				if v, ok := entity(t, f); ok {
+					out = append(out, v)
+				}
+			}
+			return out, len(out) > 0
+		}
+		return nil, false
+	}
+}
+
+// parseLogTime reads a since or until parameter.
+func parseLogTime(v string) (time.Time, error) {
+	return time.Parse(time.RFC3339Nano, v)
+}
+
+func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	now := s.now()
+	since := now.Add(-7 * 24 * time.Hour)
+	if v := q.Get("since"); v != "" {
+		t, err := parseLogTime(v)
+		if err != nil {
+			validationFailed(w, r, "since", "since: must be an ISO 8601 timestamp such as 2026-01-02T15:04:05.000Z")
+			return
+		}
+		since = t
+	}
+	var until time.Time
+	polling := true
+	if v := q.Get("until"); v != "" {
+		t, err := parseLogTime(v)
+		if err != nil {
+			validationFailed(w, r, "until", "until: must be an ISO 8601 timestamp such as 2026-01-02T15:04:05.000Z")
+			return
+		}
+		until, polling = t, false
+	}
+	var filter expr
+	if v := q.Get("filter"); v != "" {
+		var err error
+		if filter, err = compile(v, logFilterRules); err != nil {
+			invalidSearch(w, r, "filter: "+err.Error())
+			return
+		}
+	}
+	keywords := strings.Fields(strings.ToLower(q.Get("q")))
+	limit, ok := pageLimit(w, r, 100, 1000)
+	if !ok {
+		return
+	}
+	desc := strings.EqualFold(q.Get("sortOrder"), "DESCENDING")
+	if desc {
+		polling = false
+	}
+	var after int64 = -1
+	if v := q.Get("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			validationFailed(w, r, "after", "after: not a cursor this org issued")
+			return
+		}
+		after = n
+	}
+
+	match := func(e *logEvent) bool {
+		if e.published.Before(since) || (!until.IsZero() && !e.published.Before(until)) {
+			return false
+		}
+		if filter != nil && !filter.eval(eventGetter(e), foldNone) {
+			return false
+		}
+		if len(keywords) > 0 {
+			text := strings.ToLower(e.eventType + " " + e.message + " " + e.actor.DisplayName + " " + e.actor.AlternateID)
+			for _, t := range e.targets {
+				text += " " + strings.ToLower(t.ID+" "+t.AlternateID+" "+t.DisplayName)
+			}
+			for _, k := range keywords {
+				if !strings.Contains(text, k) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+
+	s.mu.Lock()
+	var (
+		page    []logEventJSON
+		next    string
+		lastSeq int64 = -1
+	)
+	evs := s.events
+	if !desc {
+		i := sort.Search(len(evs), func(i int) bool { return evs[i].seq > after })
+		for ; i < len(evs); i++ {
+			e := &evs[i]
+			if !match(e) {
+				continue
+			}
+			if len(page) == limit {
+				next = strconv.FormatInt(lastSeq, 10)
+				break
+			}
+			page = append(page, renderEvent(e))
+			lastSeq = e.seq
+		}
+		if next == "" && polling {
+			// A polling query always offers a next link: the position
+			// after everything seen so far.
+			pos := after
+			if len(evs) > 0 {
+				pos = max(pos, evs[len(evs)-1].seq)
+			}
+			pos = max(pos, 0)
+			next = strconv.FormatInt(pos, 10)
+		}
+	} else {
+		i := len(evs) - 1
+		if after >= 0 {
+			i = sort.Search(len(evs), func(i int) bool { return evs[i].seq >= after }) - 1
+		}
+		for ; i >= 0; i-- {
+			e := &evs[i]
+			if !match(e) {
+				continue
+			}
+			if len(page) == limit {
+				next = strconv.FormatInt(lastSeq, 10)
+				break
+			}
+			page = append(page, renderEvent(e))
+			lastSeq = e.seq
+		}
+	}
+	s.mu.Unlock()
+	writeLinks(w, r, next)
+	writeJSON(w, http.StatusOK, nonNil(page))
+}

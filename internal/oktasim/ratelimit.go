@@ -1,0 +1,184 @@
+package oktasim
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"time"
+)
+
+// RateLimitOptions configures the simulated org's rate limits.
+type RateLimitOptions struct {
+	// Disabled turns refusals off; the X-Rate-Limit-* headers are still
+	// sent.
+	Disabled bool
+	// Window is the length of a rate-limit window; 0 means 60 s. A bucket's
+	// window starts with its first request, not on the clock minute.
+	Window time.Duration
+	// Limits overrides the limit per window of the named buckets (see the
+	// package documentation for the names).
+	Limits map[string]int
+	// Scale multiplies every limit (after Limits); 0 means 1. Use it with a
+	// short Window, for example Window 1 s and Scale 1.0/60. A scaled limit
+	// is never below 1.
+	Scale float64
+	// TokenShare is the fraction of a bucket one API token or OAuth client
+	// may use, as Okta's default of 0.5; 0 means the whole bucket.
+	TokenShare float64
+	// Concurrency is the most simultaneous API requests the org accepts;
+	// 0 means no limit. Over it: 429 with X-Rate-Limit-Limit: 0.
+	Concurrency int
+}
+
+// Bucket names.
+const (
+	bucketUsers     = "users"
+	bucketUser      = "user"
+	bucketUserWrite = "user-write"
+	bucketGroups    = "groups"
+	bucketGroup     = "group"
+	bucketLogs      = "logs"
+	bucketOther     = "other"
+	bucketToken     = "token"
+)
+
+// defaultLimits are Okta's Workforce per-minute limits.
+var defaultLimits = map[string]int{
+	bucketUsers:     600,
+	bucketUser:      2000,
+	bucketUserWrite: 600,
+	bucketGroups:    500,
+	bucketGroup:     1000,
+	bucketLogs:      120,
+	bucketOther:     1200,
+	bucketToken:     600,
+}
+
+// BucketNames lists the rate-limit bucket names, for RateLimitOptions.Limits.
+func BucketNames() []string {
+	return []string{bucketUsers, bucketUser, bucketUserWrite, bucketGroups, bucketGroup, bucketLogs, bucketOther, bucketToken}
+}
+
+// bucketFor picks a request's bucket: exact path first, then the longest
+// prefix. It returns "" for paths outside the API.
+func bucketFor(method, path string) string {
+	p := strings.TrimSuffix(path, "/")
+	switch {
+	case p == "/oauth2/v1/token":
+		return bucketToken
+	case p == "/api/v1/users":
+		return bucketUsers
+	case strings.HasPrefix(p, "/api/v1/users/"):
+		if method == "GET" || method == "HEAD" {
+			return bucketUser
+		}
+		return bucketUserWrite
+	case p == "/api/v1/groups":
+		return bucketGroups
+	case strings.HasPrefix(p, "/api/v1/groups/"):
+		return bucketGroup
+	case p == "/api/v1/logs" || strings.HasPrefix(p, "/api/v1/logs/"):
+		return bucketLogs
+	default:
+		return bucketOther
+	}
+}
+
+type limiter struct {
+	disabled bool
+	window   time.Duration
+	share    float64
+	limits   map[string]int
+	now      func() time.Time
+
+	mu      sync.Mutex
+	buckets map[string]*bucketState
+}
+
+type bucketState struct {
+	start    time.Time
+	used     int
+	perToken map[string]int
+}
+
+// decision is the outcome of taking one request from a bucket.
+type decision struct {
+	allowed   bool
+	limit     int
+	remaining int
+	reset     int64 // epoch seconds
+}
+
+func newLimiter(o RateLimitOptions, now func() time.Time) (*limiter, error) {
+	if o.Window < 0 {
+		return nil, fmt.Errorf("oktasim: rate-limit window %v is negative", o.Window)
+	}
+	if o.Window == 0 {
+		o.Window = time.Minute
+	}
+	if o.Scale < 0 || o.TokenShare < 0 || o.TokenShare > 1 || o.Concurrency < 0 {
+		return nil, fmt.Errorf("oktasim: rate-limit options out of range (scale %v, token share %v, concurrency %d)", o.Scale, o.TokenShare, o.Concurrency)
+	}
+	if o.Scale == 0 {
+		o.Scale = 1
+	}
+	l := &limiter{
+		disabled: o.Disabled,
+		window:   o.Window,
+		share:    o.TokenShare,
+		limits:   make(map[string]int, len(defaultLimits)),
+		now:      now,
+		buckets:  make(map[string]*bucketState),
+	}
+	for name, v := range defaultLimits {
+		l.limits[name] = v
+	}
+	for name, v := range o.Limits {
+		if _, ok := defaultLimits[name]; !ok {
+			return nil, fmt.Errorf("oktasim: unknown rate-limit bucket %q (known: %s)", name, strings.Join(BucketNames(), ", "))
+		}
+		if v < 1 {
+			return nil, fmt.Errorf("oktasim: rate limit of bucket %q is %d; it must be at least 1", name, v)
+		}
+		l.limits[name] = v
+	}
+	for name, v := range l.limits {
+		l.limits[name] = max(1, int(math.Round(float64(v)*o.Scale)))
+	}
+	return l, nil
+}
+
+// take counts one request by who against bucket.
+func (l *limiter) take(bucket, who string) decision {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[bucket]
+	if b == nil || !now.Before(b.start.Add(l.window)) {
+		b = &bucketState{start: now, perToken: make(map[string]int)}
+		l.buckets[bucket] = b
+	}
+	limit := l.limits[bucket]
+	tokenLimit := limit
+	if l.share > 0 {
+		tokenLimit = max(1, int(float64(limit)*l.share))
+	}
+	resetAt := b.start.Add(l.window)
+	reset := resetAt.Unix()
+	if resetAt.Nanosecond() != 0 {
+		reset++
+	}
+	d := decision{limit: tokenLimit, reset: reset}
+	bucketLeft := limit - b.used
+	tokenLeft := tokenLimit - b.perToken[who]
+	if !l.disabled && (bucketLeft <= 0 || tokenLeft <= 0) {
+		d.remaining = 0
+		return d
+	}
+	b.used++
+	b.perToken[who]++
+	d.allowed = true
+	d.remaining = max(0, min(bucketLeft, tokenLeft)-1)
+	return d
+}

@@ -1,0 +1,136 @@
+package oktasim
+
+import (
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// baseUserAttrs are the base profile attributes of Okta's default user
+// schema, with their titles.
+var baseUserAttrs = [][2]string{
+	{"login", "Username"}, {"firstName", "First name"}, {"lastName", "Last name"},
+	{"middleName", "Middle name"}, {"honorificPrefix", "Honorific prefix"},
+	{"honorificSuffix", "Honorific suffix"}, {"email", "Primary email"}, {"title", "Title"},
+	{"displayName", "Display name"}, {"nickName", "Nickname"}, {"profileUrl", "Profile Url"},
+	{"secondEmail", "Secondary email"}, {"mobilePhone", "Mobile phone"},
+	{"primaryPhone", "Primary phone"}, {"streetAddress", "Street address"}, {"city", "City"},
+	{"state", "State"}, {"zipCode", "Zip code"}, {"countryCode", "Country code"},
+	{"postalAddress", "Postal Address"}, {"preferredLanguage", "Preferred language"},
+	{"locale", "Locale"}, {"timezone", "Time zone"}, {"userType", "User type"},
+	{"employeeNumber", "Employee number"}, {"costCenter", "Cost center"},
+	{"organization", "Organization"}, {"division", "Division"}, {"department", "Department"},
+	{"managerId", "ManagerId"}, {"manager", "Manager"},
+}
+
+var baseAttrSet = func() map[string]bool {
+	m := make(map[string]bool, len(baseUserAttrs))
+	for _, a := range baseUserAttrs {
+		m[a[0]] = true
+	}
+	return m
+}()
+
+func schemaAttr(title, typ string, required bool) map[string]any {
+	a := map[string]any{
+		"title":       title,
+		"type":        typ,
+		"mutability":  "READ_WRITE",
+		"scope":       "NONE",
+		"permissions": []map[string]string{{"principal": "SELF", "action": "READ_WRITE"}},
+		"master":      map[string]string{"type": "PROFILE_MASTER"},
+	}
+	if required {
+		a["required"] = true
+		a["minLength"] = 1
+		a["maxLength"] = 100
+	}
+	if typ == "array" {
+		a["items"] = map[string]string{"type": "string"}
+	}
+	return a
+}
+
+// jsonType names the schema type of a profile value.
+func jsonType(v any) string {
+	switch x := v.(type) {
+	case bool:
+		return "boolean"
+	case float64:
+		if x == float64(int64(x)) {
+			return "integer"
+		}
+		return "number"
+	case []any, []string:
+		return "array"
+	}
+	return "string"
+}
+
+func (s *Server) handleUserSchema(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("schemaId")
+	if id != "default" {
+		notFound(w, r, "UserSchema", id)
+		return
+	}
+	base := baseURL(r)
+	baseProps := make(map[string]any, len(baseUserAttrs))
+	for _, a := range baseUserAttrs {
+		req := slices.Contains(requiredUserAttrs, a[0])
+		baseProps[a[0]] = schemaAttr(a[1], "string", req)
+	}
+	custom := make(map[string]string)
+	s.mu.Lock()
+	for a := range s.customAttr {
+		custom[a] = "string"
+	}
+	for _, u := range s.users {
+		for k, v := range u.profile {
+			if !baseAttrSet[k] {
+				if _, seen := custom[k]; !seen {
+					custom[k] = jsonType(v)
+				}
+			}
+		}
+	}
+	created := s.groups[s.everyoneID].created
+	s.mu.Unlock()
+	customProps := make(map[string]any, len(custom))
+	for _, k := range slices.Sorted(maps.Keys(custom)) {
+		if baseAttrSet[k] {
+			continue
+		}
+		title := strings.ToUpper(k[:1]) + k[1:]
+		customProps[k] = schemaAttr(title, custom[k], false)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"id":          base + "/meta/schemas/user/default",
+		"$schema":     "http://json-schema.org/draft-04/schema#",
+		"name":        "user",
+		"title":       "User",
+		"description": "Okta user profile template with default permission settings",
+		"created":     fmtTime(created),
+		"lastUpdated": fmtTime(s.now()),
+		"type":        "object",
+		"definitions": map[string]any{
+			"base": map[string]any{
+				"id": "#base", "type": "object", "properties": baseProps,
+				"required": []string{"login", "firstName", "lastName", "email"},
+			},
+			"custom": map[string]any{
+				"id": "#custom", "type": "object", "properties": customProps,
+				"required": []string{},
+			},
+		},
+		"properties": map[string]any{
+			"profile": map[string]any{"allOf": []map[string]string{
+				{"$ref": "#/definitions/custom"}, {"$ref": "#/definitions/base"},
+			}},
+		},
+		"_links": map[string]any{
+			"self": href{Href: base + "/api/v1/meta/schemas/user/default", Method: "GET"},
+			"type": href{Href: base + "/api/v1/meta/types/user/" + s.userTypeID},
+		},
+	})
+}

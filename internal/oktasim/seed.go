@@ -1,0 +1,245 @@
+package oktasim
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Seed is an org's initial content.
+type Seed struct {
+	Users  []SeedUser  `json:"users"`
+	Groups []SeedGroup `json:"groups"`
+}
+
+// SeedUser is one user to create. Its profile needs at least a login.
+type SeedUser struct {
+	// ID is the user id; empty means a new 00u… id.
+	ID string `json:"id,omitempty"`
+	// Status is any Okta user status; empty means ACTIVE.
+	Status string `json:"status,omitempty"`
+	// Profile holds the profile attributes.
+	Profile map[string]any `json:"profile"`
+	// Groups names the user's groups (by name, case-insensitive). A name
+	// that no seed group carries creates an OKTA_GROUP of that name.
+	Groups []string `json:"groups,omitempty"`
+}
+
+// SeedGroup is one group to create.
+type SeedGroup struct {
+	// ID is the group id; empty means a new 00g… id.
+	ID string `json:"id,omitempty"`
+	// Name is the group's profile.name, unique (case-insensitive).
+	Name string `json:"name"`
+	// Description is the group's profile.description.
+	Description string `json:"description,omitempty"`
+	// Type is OKTA_GROUP (the default) or APP_GROUP; BUILT_IN is reserved
+	// for "Everyone", which always exists.
+	Type string `json:"type,omitempty"`
+}
+
+// LoadSeedFile reads a Seed from a JSON file.
+func LoadSeedFile(path string) (Seed, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Seed{}, fmt.Errorf("read seed file: %w", err)
+	}
+	var seed Seed
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&seed); err != nil {
+		return Seed{}, fmt.Errorf("parse seed file %s: %w", path, err)
+	}
+	return seed, nil
+}
+
+// Seed adds the seed's groups, then its users, then their memberships. It
+// checks the whole seed first and changes nothing when any part is invalid.
+func (s *Server) Seed(seed Seed) error {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	groupIDs := map[string]bool{}
+	names := map[string]bool{}
+	for i, g := range seed.Groups {
+		name := strings.ToLower(strings.TrimSpace(g.Name))
+		switch {
+		case name == "":
+			return fmt.Errorf("seed group %d: name is empty", i)
+		case names[name] || s.groupNames[name] != "":
+			return fmt.Errorf("seed group %q: name already taken", g.Name)
+		case g.Type != "" && g.Type != groupOkta && g.Type != groupApp:
+			return fmt.Errorf("seed group %q: type %q is not OKTA_GROUP or APP_GROUP", g.Name, g.Type)
+		}
+		if g.ID != "" {
+			if groupIDs[g.ID] || s.groups[g.ID] != nil {
+				return fmt.Errorf("seed group %q: id %s already taken", g.Name, g.ID)
+			}
+			groupIDs[g.ID] = true
+		}
+		names[name] = true
+	}
+	userIDs := map[string]bool{}
+	logins := map[string]bool{}
+	for i, u := range seed.Users {
+		login, _ := u.Profile["login"].(string)
+		key := strings.ToLower(login)
+		switch {
+		case strings.TrimSpace(login) == "":
+			return fmt.Errorf("seed user %d: profile.login is missing", i)
+		case logins[key] || s.logins[key] != "":
+			return fmt.Errorf("seed user %q: login already taken", login)
+		case u.Status != "" && !validStatuses[u.Status]:
+			return fmt.Errorf("seed user %q: unknown status %q", login, u.Status)
+		}
+		if u.ID != "" {
+			if userIDs[u.ID] || s.users[u.ID] != nil {
+				return fmt.Errorf("seed user %q: id %s already taken", login, u.ID)
+			}
+			userIDs[u.ID] = true
+		}
+		logins[key] = true
+	}
+
+	for _, sg := range seed.Groups {
+		g := &group{
+			id: sg.ID, typ: sg.Type, name: sg.Name, description: sg.Description,
+			created: now, lastUpdated: now, lastMembershipUpdated: now,
+			members: make(map[string]struct{}),
+		}
+		if g.id == "" {
+			g.id = s.newGroupID()
+		}
+		if g.typ == "" {
+			g.typ = groupOkta
+		}
+		s.insertGroup(g)
+		s.emit(nil, "group.lifecycle.create", "Create Okta group", groupTarget(g))
+	}
+	for _, su := range seed.Users {
+		u := &user{
+			id: su.ID, status: su.Status, created: now, lastUpdated: now,
+			profile: dropNulls(su.Profile), groups: make(map[string]struct{}),
+		}
+		if u.id == "" {
+			u.id = s.newUserID()
+		}
+		if u.status == "" {
+			u.status = statusActive
+		}
+		if u.status != statusStaged {
+			u.statusChanged = now
+		}
+		if u.status != statusStaged && u.status != statusProvisioned {
+			u.activated = now
+			u.hasPassword = true
+			u.passwordChanged = now
+		}
+		s.insertUser(u)
+		s.emit(nil, "user.lifecycle.create", "Create okta user", userTarget(u))
+		s.addMember(nil, s.groups[s.everyoneID], u, now)
+		for _, name := range su.Groups {
+			key := strings.ToLower(strings.TrimSpace(name))
+			gid := s.groupNames[key]
+			if gid == "" {
+				g := &group{
+					id: s.newGroupID(), typ: groupOkta, name: strings.TrimSpace(name),
+					created: now, lastUpdated: now, lastMembershipUpdated: now,
+					members: make(map[string]struct{}),
+				}
+				s.insertGroup(g)
+				gid = g.id
+			}
+			s.addMember(nil, s.groups[gid], u, now)
+		}
+	}
+	return nil
+}
+
+// Snapshot is a deterministic copy of the whole org: users sorted by login,
+// groups by name, both case-insensitively.
+type Snapshot struct {
+	Users  []SnapshotUser  `json:"users"`
+	Groups []SnapshotGroup `json:"groups"`
+}
+
+// SnapshotUser is one user in a Snapshot.
+type SnapshotUser struct {
+	ID      string         `json:"id"`
+	Status  string         `json:"status"`
+	Profile map[string]any `json:"profile"`
+	// Groups holds the names of the user's groups, sorted; it includes
+	// "Everyone".
+	Groups []string `json:"groups"`
+}
+
+// SnapshotGroup is one group in a Snapshot.
+type SnapshotGroup struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Type        string `json:"type"`
+	// Members holds the members' logins, sorted.
+	Members []string `json:"members"`
+}
+
+// Snapshot returns a copy of the org's users, groups and memberships.
+func (s *Server) Snapshot() Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	snap := Snapshot{Users: make([]SnapshotUser, 0, len(s.users)), Groups: make([]SnapshotGroup, 0, len(s.groups))}
+	for _, u := range s.users {
+		su := SnapshotUser{ID: u.id, Status: u.status, Profile: deepCopy(u.profile), Groups: []string{}}
+		for gid := range u.groups {
+			su.Groups = append(su.Groups, s.groups[gid].name)
+		}
+		sort.Strings(su.Groups)
+		snap.Users = append(snap.Users, su)
+	}
+	sort.Slice(snap.Users, func(i, j int) bool {
+		a, b := snap.Users[i], snap.Users[j]
+		la, lb := strings.ToLower(valueString(a.Profile["login"])), strings.ToLower(valueString(b.Profile["login"]))
+		if la != lb {
+			return la < lb
+		}
+		return a.ID < b.ID
+	})
+	for _, g := range s.groups {
+		sg := SnapshotGroup{ID: g.id, Name: g.name, Description: g.description, Type: g.typ, Members: []string{}}
+		for uid := range g.members {
+			sg.Members = append(sg.Members, s.users[uid].login())
+		}
+		sort.Strings(sg.Members)
+		snap.Groups = append(snap.Groups, sg)
+	}
+	sort.Slice(snap.Groups, func(i, j int) bool {
+		a, b := strings.ToLower(snap.Groups[i].Name), strings.ToLower(snap.Groups[j].Name)
+		if a != b {
+			return a < b
+		}
+		return snap.Groups[i].ID < snap.Groups[j].ID
+	})
+	return snap
+}
+
+func deepCopy(p map[string]any) map[string]any {
+	out := maps.Clone(p)
+	for k, v := range out {
+		switch x := v.(type) {
+		case []any:
+			out[k] = slices.Clone(x)
+		case []string:
+			out[k] = slices.Clone(x)
+		}
+	}
+	if out == nil {
+		out = map[string]any{}
+	}
+	return out
+}

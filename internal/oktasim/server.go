@@ -1,0 +1,371 @@
+package oktasim
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configures a simulated org.
+type Options struct {
+	// Tokens are the accepted SSWS API tokens; at least one, unless Clients
+	// registers an OAuth service app.
+	Tokens []string
+	// RateLimit configures the rate-limit buckets and the concurrency limit.
+	RateLimit RateLimitOptions
+	// Faults configures injected failures (none by default).
+	Faults FaultOptions
+	// MaxPageSize caps `limit` (and is the default) for the users and groups
+	// lists; 0 means 200. When it is set below 1000 it also caps group
+	// member pages, whose default and cap are otherwise 1000.
+	MaxPageSize int
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger receives one debug record per request; nil discards. Tokens
+	// and other secrets are never logged.
+	Logger *slog.Logger
+	// Clients are the registered OAuth 2.0 service apps that may obtain
+	// access tokens from /oauth2/v1/token.
+	Clients []OAuthClient
+	// CustomAttributes are extra string attributes of the default user
+	// schema, beside those the seed's profiles use.
+	CustomAttributes []string
+	// AccessTokenTTL is the lifetime of issued access tokens; 0 means one
+	// hour.
+	AccessTokenTTL time.Duration
+}
+
+// Server is a simulated Okta org. It is an http.Handler; all methods are
+// safe for concurrent use.
+type Server struct {
+	opts   Options
+	log    *slog.Logger
+	now    func() time.Time
+	mux    *http.ServeMux
+	tokens map[string]struct{}
+
+	mu         sync.Mutex // guards the org state below
+	users      map[string]*user
+	userOrder  []string          // user ids, sorted
+	logins     map[string]string // lower-cased login -> user id
+	groups     map[string]*group
+	groupOrder []string          // group ids, sorted
+	groupNames map[string]string // lower-cased name -> group id
+	everyoneID string
+	userTypeID string
+	events     []logEvent
+	customAttr map[string]struct{}
+
+	limiter  *limiter
+	faults   *faults
+	oauth    *oauthState
+	stats    statsCollector
+	inFlight atomic.Int64
+}
+
+// New returns a simulated org holding only the BUILT_IN "Everyone" group.
+func New(opts Options) (*Server, error) {
+	if len(opts.Tokens) == 0 && len(opts.Clients) == 0 {
+		return nil, errors.New("oktasim: at least one API token or OAuth client is required")
+	}
+	for i, t := range opts.Tokens {
+		if strings.TrimSpace(t) == "" {
+			return nil, fmt.Errorf("oktasim: API token %d is empty", i)
+		}
+	}
+	if opts.MaxPageSize < 0 {
+		return nil, fmt.Errorf("oktasim: MaxPageSize %d is negative", opts.MaxPageSize)
+	}
+	if opts.MaxPageSize == 0 {
+		opts.MaxPageSize = 200
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.AccessTokenTTL <= 0 {
+		opts.AccessTokenTTL = time.Hour
+	}
+	lim, err := newLimiter(opts.RateLimit, opts.Now)
+	if err != nil {
+		return nil, err
+	}
+	f, err := newFaults(opts.Faults)
+	if err != nil {
+		return nil, err
+	}
+	oa, err := newOAuthState(opts.Clients)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		opts:       opts,
+		log:        opts.Logger,
+		now:        func() time.Time { return opts.Now().UTC() },
+		tokens:     make(map[string]struct{}, len(opts.Tokens)),
+		users:      make(map[string]*user),
+		logins:     make(map[string]string),
+		groups:     make(map[string]*group),
+		groupNames: make(map[string]string),
+		customAttr: make(map[string]struct{}),
+		limiter:    lim,
+		faults:     f,
+		oauth:      oa,
+	}
+	for _, t := range opts.Tokens {
+		s.tokens[t] = struct{}{}
+	}
+	for _, a := range opts.CustomAttributes {
+		s.customAttr[a] = struct{}{}
+	}
+	s.stats.reset()
+	s.userTypeID = "oty" + randomID(17)
+	now := s.now()
+	everyone := &group{
+		id:                    newID("00g"),
+		typ:                   groupBuiltIn,
+		name:                  "Everyone",
+		description:           "All users in your organization",
+		created:               now,
+		lastUpdated:           now,
+		lastMembershipUpdated: now,
+		members:               make(map[string]struct{}),
+	}
+	s.insertGroup(everyone)
+	s.everyoneID = everyone.id
+	s.mux = s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() *http.ServeMux {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /api/v1/users", s.handleListUsers)
+	m.HandleFunc("POST /api/v1/users", s.handleCreateUser)
+	m.HandleFunc("GET /api/v1/users/{id}", s.handleGetUser)
+	m.HandleFunc("POST /api/v1/users/{id}", s.handleUpdateUser)
+	m.HandleFunc("PUT /api/v1/users/{id}", s.handleReplaceUser)
+	m.HandleFunc("DELETE /api/v1/users/{id}", s.handleDeleteUser)
+	m.HandleFunc("GET /api/v1/users/{id}/groups", s.handleUserGroups)
+	for _, op := range []string{"activate", "reactivate", "deactivate", "suspend", "unsuspend", "unlock"} {
+		m.HandleFunc("POST /api/v1/users/{id}/lifecycle/"+op, s.lifecycleHandler(op))
+	}
+	m.HandleFunc("GET /api/v1/groups", s.handleListGroups)
+	m.HandleFunc("POST /api/v1/groups", s.handleCreateGroup)
+	m.HandleFunc("GET /api/v1/groups/{id}", s.handleGetGroup)
+	m.HandleFunc("PUT /api/v1/groups/{id}", s.handleReplaceGroup)
+	m.HandleFunc("DELETE /api/v1/groups/{id}", s.handleDeleteGroup)
+	m.HandleFunc("GET /api/v1/groups/{id}/users", s.handleListMembers)
+	m.HandleFunc("PUT /api/v1/groups/{id}/users/{userId}", s.handleAddMember)
+	m.HandleFunc("DELETE /api/v1/groups/{id}/users/{userId}", s.handleRemoveMember)
+	m.HandleFunc("GET /api/v1/logs", s.handleLogs)
+	m.HandleFunc("GET /api/v1/meta/schemas/user/{schemaId}", s.handleUserSchema)
+	m.HandleFunc("POST /oauth2/v1/token", s.handleToken)
+	return m
+}
+
+// ServeHTTP answers one request the way the Okta org would.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/sim/") {
+		s.serveSim(w, r)
+		return
+	}
+	start := time.Now()
+	reqID := randomID(20)
+	h := w.Header()
+	h.Set("X-Okta-Request-Id", reqID)
+	h.Set("Date", s.now().Format(http.TimeFormat))
+
+	_, pattern := s.mux.Handler(r)
+	route := pattern
+	if route == "" {
+		route = r.Method + " (unmatched)"
+	}
+	bucket := bucketFor(r.Method, r.URL.Path)
+	rec := &statusWriter{ResponseWriter: w}
+
+	n := s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
+	s.stats.request(route, bucket, r.Method != http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/"), int(n))
+
+	status := s.serveAPI(rec, r, bucket, int(n))
+	if status == 0 {
+		status = rec.status
+	}
+	if status == 0 {
+		status = http.StatusOK
+	}
+	s.stats.status(route, status)
+	s.log.Debug("oktasim request", "method", r.Method, "route", route, "status", status,
+		"bucket", bucket, "requestId", reqID, "duration", time.Since(start))
+}
+
+// serveAPI runs the checks every API request passes through, then the
+// handler. It returns a status only when the connection was dropped.
+func (s *Server) serveAPI(w *statusWriter, r *http.Request, bucket string, inFlight int) int {
+	if c := s.opts.RateLimit.Concurrency; c > 0 && inFlight > c {
+		s.stats.add(func(st *Stats) { st.ConcurrencyLimited++ })
+		h := w.Header()
+		h.Set("X-Rate-Limit-Limit", "0")
+		h.Set("X-Rate-Limit-Remaining", "0")
+		h.Set("X-Rate-Limit-Reset", strconv.FormatInt(s.now().Add(time.Second).Unix(), 10))
+		writeError(w, r, http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")
+		return 0
+	}
+
+	if bucket == bucketToken {
+		// The token endpoint authenticates by its own means.
+		if !s.rateLimit(w, r, bucket, "token") {
+			return 0
+		}
+		return s.serveWithFaults(w, r)
+	}
+
+	principal, ok := s.authenticate(w, r)
+	if !ok {
+		return 0
+	}
+	if !s.rateLimit(w, r, bucket, principal.key) {
+		return 0
+	}
+	if !s.authorize(w, r, principal) {
+		return 0
+	}
+	return s.serveWithFaults(w, r)
+}
+
+// rateLimit takes one request from the bucket and writes the rate-limit
+// headers; it answers 429 and returns false when the bucket (or the caller's
+// share of it) is spent.
+func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, bucket, who string) bool {
+	d := s.limiter.take(bucket, who)
+	h := w.Header()
+	h.Set("X-Rate-Limit-Limit", strconv.Itoa(d.limit))
+	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(d.remaining))
+	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(d.reset, 10))
+	if d.allowed {
+		return true
+	}
+	s.stats.add(func(st *Stats) { st.RateLimited++ })
+	writeError(w, r, http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")
+	return false
+}
+
+func (s *Server) serveSim(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == "/sim/stats":
+		writeJSON(w, http.StatusOK, s.Stats())
+	case r.Method == http.MethodGet && r.URL.Path == "/sim/state":
+		writeJSON(w, http.StatusOK, s.Snapshot())
+	case r.Method == http.MethodPost && r.URL.Path == "/sim/stats/reset":
+		s.ResetStats()
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		writeError(w, r, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+r.URL.Path)
+	}
+}
+
+// notFoundRoute answers a path or method the simulated org does not serve.
+func (s *Server) notFoundRoute(w http.ResponseWriter, r *http.Request) {
+	writeError(w, r, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+r.URL.Path)
+}
+
+// statusWriter remembers the status code written through it.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// writeJSON writes v as the JSON body of a response.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// maxBody bounds request bodies.
+const maxBody = 1 << 20
+
+// decodeBody reads a JSON request body into v; a malformed body is answered
+// 400 E0000003 and false is returned.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil || len(b) > maxBody {
+		writeError(w, r, http.StatusBadRequest, "E0000003", "The request body was not well-formed.")
+		return false
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		writeError(w, r, http.StatusBadRequest, "E0000003", "The request body was not well-formed.")
+		return false
+	}
+	return true
+}
+
+const idAlphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+// randomID returns n random alphanumeric characters.
+func randomID(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = idAlphabet[rand.IntN(len(idAlphabet))]
+	}
+	return string(b)
+}
+
+// newID returns an Okta-style 20-character id with the given 3-character
+// prefix (00u for users, 00g for groups).
+func newID(prefix string) string { return prefix + randomID(20-len(prefix)) }
+
+// baseURL is the org URL as the caller addressed it.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
+		scheme = p
+	}
+	return scheme + "://" + r.Host
+}
+
+// timeLayout is Okta's timestamp format.
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// fmtTimePtr renders a nullable timestamp: the zero time is null.
+func fmtTimePtr(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := fmtTime(t)
+	return &s
+}
