@@ -1,0 +1,422 @@
+package apply
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/oktasync/oktasync/internal/diff"
+	"github.com/oktasync/oktasync/internal/directory"
+	"github.com/oktasync/oktasync/internal/state"
+)
+
+// Defaults for Options.
+const (
+	DefaultConcurrency = 4
+	DefaultGrace       = 30 * time.Second
+)
+
+// Options configures Execute.
+type Options struct {
+	// Org is the org the ownership records belong to.
+	Org string
+	// RunID is the run the checkpoints belong to.
+	RunID int64
+	// Concurrency is how many operations run at once (default 4).
+	Concurrency int
+	// Logger receives a debug record per operation and an info summary;
+	// nil discards them.
+	Logger *slog.Logger
+	// Progress, when set, is called after each operation finishes, from a
+	// single goroutine.
+	Progress func(done, total int)
+	// Grace is how long calls in flight when ctx is cancelled may still
+	// run (default 30s).
+	Grace time.Duration
+	// Now is the clock for checkpoints (default time.Now).
+	Now func() time.Time
+}
+
+func (o Options) withDefaults() Options {
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.Grace <= 0 {
+		o.Grace = DefaultGrace
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// Outcome is what became of one operation.
+type Outcome struct {
+	Seq    int
+	Action diff.Action
+	// Target is the login, the group name, or "group/login".
+	Target string
+	// Status is state.OpApplied, state.OpFailed or state.OpSkipped.
+	Status string
+	// Err says why an operation failed or was skipped; nil when applied.
+	// Its text never holds a password.
+	Err error
+	// OktaID is the created or affected object's id when known: the user
+	// for user operations, the group for group operations and memberships.
+	OktaID string
+}
+
+// Result is what Execute did.
+type Result struct {
+	Applied, Failed, Skipped int
+	// Outcomes has one entry per operation, in Seq order.
+	Outcomes []Outcome
+}
+
+// Execute carries out plan against api, checkpointing through cp. It refuses
+// a blocked plan with a *BlockedError. It always returns the Result of what
+// it did, also with an error. Failed operations are counted in the Result
+// and are not an error; the error reports a cancelled context (wrapped) or a
+// checkpoint that could not be written, either of which stops the run.
+func Execute(ctx context.Context, plan *diff.Plan, api Okta, cp Checkpoints, opts Options) (*Result, error) {
+	res := &Result{}
+	if plan == nil {
+		return res, errors.New("apply plan: no plan")
+	}
+	if plan.Blocked {
+		return res, &BlockedError{Blocks: plan.Blocks}
+	}
+	opts = opts.withDefaults()
+	nodes, err := buildGraph(plan.Operations, func(diff.Action) string { return "" })
+	if err != nil {
+		return res, fmt.Errorf("apply plan: %w", err)
+	}
+	caps := map[string]int{"": opts.Concurrency}
+	e := newExecutor(api, cp, opts, nodes, caps)
+	return e.run(ctx)
+}
+
+// task is one operation handed to a worker, with its ids resolved.
+type task struct {
+	idx     int
+	op      *diff.Operation
+	userID  string
+	groupID string
+}
+
+// result is a worker's report.
+type result struct {
+	idx    int
+	oktaID string
+	err    error  // the operation failed
+	skip   string // the operation was not sent (with cpErr set)
+	cpErr  error  // an ownership checkpoint could not be written
+}
+
+// executor holds one Execute's state. Everything but the worker goroutines
+// runs on the goroutine that called run, so none of it is locked.
+type executor struct {
+	api   Okta
+	cp    Checkpoints
+	opts  Options
+	log   *slog.Logger
+	nodes []*node
+	caps  map[string]int
+
+	ready    map[string]*seqHeap
+	inflight map[string]int
+	running  int
+	userIDs  map[string]string // LoginKey -> id created by this plan
+	groupIDs map[string]string // GroupKey -> id created by this plan
+	outcomes []Outcome
+	finished int
+	cascade  []int
+
+	rec     *recorder
+	results chan result
+	stopped string // why no new operation starts; "" while running
+	errs    []error
+}
+
+func newExecutor(api Okta, cp Checkpoints, opts Options, nodes []*node, caps map[string]int) *executor {
+	total := 0
+	for _, c := range caps {
+		total += c
+	}
+	return &executor{
+		api:      api,
+		cp:       cp,
+		opts:     opts,
+		log:      opts.Logger,
+		nodes:    nodes,
+		caps:     caps,
+		ready:    map[string]*seqHeap{},
+		inflight: map[string]int{},
+		userIDs:  map[string]string{},
+		groupIDs: map[string]string{},
+		outcomes: make([]Outcome, len(nodes)),
+		rec:      newRecorder(cp),
+		results:  make(chan result, total),
+	}
+}
+
+func (e *executor) run(ctx context.Context) (*Result, error) {
+	started := time.Now()
+	// Calls and checkpoints outlive a cancelled ctx: calls for up to Grace,
+	// checkpoints until written.
+	cpCtx := context.WithoutCancel(ctx)
+	callCtx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
+	defer hardStop()
+	var (
+		mu    sync.Mutex
+		grace *time.Timer
+	)
+	stopGrace := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		grace = time.AfterFunc(e.opts.Grace, hardStop)
+		mu.Unlock()
+	})
+	defer func() {
+		stopGrace()
+		mu.Lock()
+		if grace != nil {
+			grace.Stop()
+		}
+		mu.Unlock()
+	}()
+
+	go e.rec.run(cpCtx)
+
+	for i, n := range e.nodes {
+		if n.pending == 0 {
+			e.push(i)
+		}
+	}
+	cancelled, cpFailed := ctx.Done(), e.rec.failed
+	for {
+		if e.stopped == "" && ctx.Err() != nil {
+			finished := e.finished
+			e.stop("cancelled")
+			e.errs = append(e.errs, fmt.Errorf("apply plan: cancelled with %d of %d operations finished and %d in flight: %w",
+				finished, len(e.nodes), e.running, ctx.Err()))
+		}
+		if e.stopped == "" {
+			e.dispatch(callCtx, cpCtx)
+		}
+		if e.running == 0 {
+			if e.finished < len(e.nodes) {
+				// Nothing runs and nothing is ready: the plan's
+				// dependencies form a cycle.
+				e.failStuck()
+			}
+			break
+		}
+		select {
+		case r := <-e.results:
+			e.handle(r)
+		case <-cancelled:
+			cancelled = nil // handled at the top of the loop
+		case <-cpFailed:
+			cpFailed = nil
+			e.stop("not started: the run stopped because a checkpoint could not be written")
+		}
+	}
+	if err := e.rec.close(); err != nil {
+		e.errs = append(e.errs, fmt.Errorf("apply plan: %w", err))
+	}
+
+	res := &Result{Outcomes: e.outcomes}
+	for _, o := range e.outcomes {
+		switch o.Status {
+		case state.OpApplied:
+			res.Applied++
+		case state.OpFailed:
+			res.Failed++
+		case state.OpSkipped:
+			res.Skipped++
+		}
+	}
+	err := errors.Join(e.errs...)
+	attrs := []any{"operations", len(e.nodes), "applied", res.Applied, "failed", res.Failed,
+		"skipped", res.Skipped, "duration", time.Since(started).Round(time.Millisecond)}
+	if err != nil {
+		attrs = append(attrs, "error", err.Error())
+	}
+	e.log.Info("plan applied", attrs...)
+	return res, err
+}
+
+func (e *executor) push(i int) {
+	h := e.ready[e.nodes[i].lane]
+	if h == nil {
+		h = &seqHeap{}
+		e.ready[e.nodes[i].lane] = h
+	}
+	heap.Push(h, i)
+}
+
+// dispatch starts ready operations while their lanes have free workers.
+func (e *executor) dispatch(callCtx, cpCtx context.Context) {
+	for lane, h := range e.ready {
+		for h.Len() > 0 && e.inflight[lane] < e.caps[lane] {
+			i := heap.Pop(h).(int)
+			n := e.nodes[i]
+			n.started = true
+			t := task{idx: i, op: n.op, userID: n.op.UserID, groupID: n.op.GroupID}
+			if t.userID == "" {
+				t.userID = e.userIDs[directory.LoginKey(n.op.Login)]
+			}
+			if t.groupID == "" {
+				t.groupID = e.groupIDs[directory.GroupKey(n.op.Group)]
+			}
+			e.inflight[lane]++
+			e.running++
+			go func() { e.results <- e.perform(callCtx, cpCtx, t) }()
+		}
+	}
+}
+
+// handle takes a worker's report.
+func (e *executor) handle(r result) {
+	n := e.nodes[r.idx]
+	e.inflight[n.lane]--
+	e.running--
+	if r.cpErr != nil {
+		e.errs = append(e.errs, fmt.Errorf("apply plan: %w", r.cpErr))
+		if e.stopped == "" {
+			e.stop("not started: the run stopped because a checkpoint could not be written")
+		}
+	}
+	switch {
+	case r.skip != "":
+		e.finish(r.idx, state.OpSkipped, errors.New(r.skip), r.oktaID)
+	case r.err != nil:
+		e.finish(r.idx, state.OpFailed, r.err, r.oktaID)
+	default:
+		switch n.op.Action {
+		case diff.CreateUser:
+			e.userIDs[directory.LoginKey(n.op.Login)] = r.oktaID
+		case diff.CreateGroup:
+			e.groupIDs[directory.GroupKey(n.op.Group)] = r.oktaID
+		}
+		e.finish(r.idx, state.OpApplied, nil, r.oktaID)
+	}
+}
+
+// finish records node i's outcome and releases the operations waiting for
+// it; those doomed by a failed dependency are skipped in turn.
+func (e *executor) finish(i int, status string, err error, oktaID string) {
+	e.cascade = append(e.cascade[:0], i)
+	first := true
+	for len(e.cascade) > 0 {
+		i = e.cascade[0]
+		e.cascade = e.cascade[1:]
+		n := e.nodes[i]
+		if !first {
+			status, err, oktaID = state.OpSkipped, errors.New(n.doomed), ""
+		}
+		first = false
+		e.record(i, status, err, oktaID)
+		for _, d := range n.dependents {
+			dn := e.nodes[d.to]
+			if dn.done {
+				continue
+			}
+			if status != state.OpApplied && d.hard && dn.doomed == "" {
+				dn.doomed = fmt.Sprintf("dependency #%d %s %s %s", n.op.Seq, n.op.Action, target(n.op), status)
+			}
+			dn.pending--
+			if dn.pending == 0 {
+				if dn.doomed != "" {
+					e.cascade = append(e.cascade, d.to)
+				} else {
+					e.push(d.to)
+				}
+			}
+		}
+	}
+}
+
+// record stores node i's outcome, queues its checkpoint and reports
+// progress.
+func (e *executor) record(i int, status string, err error, oktaID string) {
+	n := e.nodes[i]
+	n.done = true
+	o := Outcome{Seq: n.op.Seq, Action: n.op.Action, Target: target(n.op), Status: status, Err: err, OktaID: oktaID}
+	e.outcomes[i] = o
+	e.finished++
+	rec := state.OpRecord{
+		RunID:   e.opts.RunID,
+		Seq:     o.Seq,
+		Action:  o.Action.String(),
+		Target:  o.Target,
+		Outcome: status,
+		OktaID:  oktaID,
+		At:      e.opts.Now(),
+	}
+	if err != nil {
+		rec.Error = err.Error()
+	}
+	e.rec.queue <- rec
+	if e.log.Enabled(context.Background(), slog.LevelDebug) {
+		attrs := []any{"seq", o.Seq, "action", o.Action.String(), "target", o.Target, "status", status}
+		if oktaID != "" {
+			attrs = append(attrs, "oktaId", oktaID)
+		}
+		if err != nil {
+			attrs = append(attrs, "error", rec.Error)
+		}
+		e.log.Debug("operation", attrs...)
+	}
+	if e.opts.Progress != nil {
+		e.opts.Progress(e.finished, len(e.nodes))
+	}
+}
+
+// stop starts no more operations: every operation not yet started is
+// skipped with reason.
+func (e *executor) stop(reason string) {
+	e.stopped = reason
+	for i, n := range e.nodes {
+		if !n.done && !n.started {
+			e.record(i, state.OpSkipped, errors.New(reason), "")
+		}
+	}
+	e.ready = map[string]*seqHeap{}
+}
+
+// failStuck fails the operations that can never start because their
+// dependencies wait for each other.
+func (e *executor) failStuck() {
+	for i, n := range e.nodes {
+		if !n.done {
+			e.record(i, state.OpFailed, errors.New("not started: the plan's dependencies form a cycle"), "")
+		}
+	}
+}
+
+// seqHeap is a min-heap of node indexes; nodes are sorted by Seq, so the
+// lowest index is the earliest operation.
+type seqHeap []int
+
+func (h seqHeap) Len() int           { return len(h) }
+func (h seqHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h seqHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+
+// Push implements heap.Interface.
+func (h *seqHeap) Push(x any) { *h = append(*h, x.(int)) }
+
+// Pop implements heap.Interface.
+func (h *seqHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}

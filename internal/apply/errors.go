@@ -1,0 +1,71 @@
+package apply
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/oktasync/oktasync/internal/diff"
+)
+
+// ErrBlocked is the sentinel wrapped by *BlockedError.
+var ErrBlocked = errors.New("plan is blocked by a safety rule")
+
+// BlockedError is returned by Execute for a plan that a safety rule refuses;
+// nothing is applied.
+type BlockedError struct {
+	Blocks []diff.Block
+}
+
+func (e *BlockedError) Error() string {
+	if len(e.Blocks) == 0 {
+		return ErrBlocked.Error()
+	}
+	rules := make([]string, len(e.Blocks))
+	for i, b := range e.Blocks {
+		rules[i] = b.Rule
+	}
+	return fmt.Sprintf("%s: %s", ErrBlocked, strings.Join(rules, ", "))
+}
+
+// Unwrap returns ErrBlocked.
+func (e *BlockedError) Unwrap() error { return ErrBlocked }
+
+// ErrConflict is a sentinel an Okta implementation may wrap when an object
+// already exists (Okta's duplicate login).
+var ErrConflict = errors.New("object already exists")
+
+// IsConflict reports whether err says that the object to be created already
+// exists: err wraps ErrConflict, or an error in its chain has a method
+// Conflict() bool that returns true (so the okta client's typed errors can
+// answer without importing this package).
+func IsConflict(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrConflict) {
+		return true
+	}
+	var c interface{ Conflict() bool }
+	return errors.As(err, &c) && c.Conflict()
+}
+
+// redactedError hides a secret that an underlying error's text carried. It
+// keeps errors.Is and IsConflict working but does not unwrap, so the
+// original text cannot be reached through errors.As either.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string        { return e.msg }
+func (e *redactedError) Is(target error) bool { return errors.Is(e.err, target) }
+func (e *redactedError) Conflict() bool       { return IsConflict(e.err) }
+
+// redact returns err with every occurrence of secret replaced in its text.
+func redact(err error, secret string) error {
+	if err == nil || secret == "" || !strings.Contains(err.Error(), secret) {
+		return err
+	}
+	return &redactedError{msg: strings.ReplaceAll(err.Error(), secret, "[redacted]"), err: err}
+}

@@ -1,0 +1,130 @@
+package apply
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/oktasync/oktasync/internal/diff"
+	"github.com/oktasync/oktasync/internal/directory"
+)
+
+// edge says that node to waits for the node holding the edge. A hard edge
+// passes failure on: when the dependency fails or is skipped, to is skipped.
+type edge struct {
+	to   int
+	hard bool
+}
+
+// node is one operation in the dependency graph.
+type node struct {
+	op         *diff.Operation
+	lane       string
+	pending    int    // dependencies not yet finished
+	dependents []edge // nodes waiting for this one
+	doomed     string // why it will be skipped once its dependencies finish
+	done       bool
+	started    bool
+}
+
+// target names an operation's object as checkpoints do: the login, the
+// group name, or "group/login" for a membership.
+func target(op *diff.Operation) string {
+	switch op.Action {
+	case diff.AddMember, diff.RemoveMember:
+		return op.Group + "/" + op.Login
+	case diff.CreateGroup, diff.UpdateGroup, diff.DeleteGroup:
+		return op.Group
+	}
+	return op.Login
+}
+
+func isUserOp(a diff.Action) bool {
+	switch a {
+	case diff.CreateUser, diff.UpdateUser, diff.ActivateUser, diff.ReactivateUser,
+		diff.UnsuspendUser, diff.SuspendUser, diff.DeactivateUser, diff.DeleteUser:
+		return true
+	}
+	return false
+}
+
+func isGroupOp(a diff.Action) bool {
+	return a == diff.CreateGroup || a == diff.UpdateGroup || a == diff.DeleteGroup
+}
+
+func isMembership(a diff.Action) bool { return a == diff.AddMember || a == diff.RemoveMember }
+
+// buildGraph orders the plan's operations by Seq and links each to the
+// operations it must wait for. laneOf assigns each operation its lane.
+func buildGraph(ops []diff.Operation, laneOf func(diff.Action) string) ([]*node, error) {
+	nodes := make([]*node, len(ops))
+	for i := range ops {
+		nodes[i] = &node{op: &ops[i], lane: laneOf(ops[i].Action)}
+	}
+	sort.SliceStable(nodes, func(i, j int) bool { return nodes[i].op.Seq < nodes[j].op.Seq })
+	for i := 1; i < len(nodes); i++ {
+		if nodes[i].op.Seq == nodes[i-1].op.Seq {
+			return nil, fmt.Errorf("plan has two operations with seq %d", nodes[i].op.Seq)
+		}
+	}
+
+	link := func(from, to int, hard bool) {
+		nodes[from].dependents = append(nodes[from].dependents, edge{to: to, hard: hard})
+		nodes[to].pending++
+	}
+
+	lastUser := map[string]int{}       // LoginKey -> latest user operation so far
+	lastGroup := map[string]int{}      // GroupKey -> latest group operation so far
+	createUser := map[string]int{}     // LoginKey -> its CreateUser
+	createGroup := map[string]int{}    // GroupKey -> its CreateGroup
+	userMembers := map[string][]int{}  // LoginKey -> memberships so far
+	groupMembers := map[string][]int{} // GroupKey -> memberships so far
+	for i, n := range nodes {
+		op := n.op
+		lk, gk := directory.LoginKey(op.Login), directory.GroupKey(op.Group)
+		switch {
+		case isUserOp(op.Action):
+			if op.Action == diff.CreateUser {
+				createUser[lk] = i
+			}
+			if prev, ok := lastUser[lk]; ok {
+				link(prev, i, true)
+			}
+			lastUser[lk] = i
+			if op.Action == diff.DeleteUser {
+				for _, m := range userMembers[lk] {
+					link(m, i, false)
+				}
+			}
+		case isGroupOp(op.Action):
+			if op.Action == diff.CreateGroup {
+				createGroup[gk] = i
+			}
+			if prev, ok := lastGroup[gk]; ok {
+				link(prev, i, true)
+			}
+			lastGroup[gk] = i
+			if op.Action == diff.DeleteGroup {
+				for _, m := range groupMembers[gk] {
+					link(m, i, false)
+				}
+			}
+		case isMembership(op.Action):
+			userMembers[lk] = append(userMembers[lk], i)
+			groupMembers[gk] = append(groupMembers[gk], i)
+		}
+	}
+	// Memberships wait for the creates of their user and group wherever
+	// those sit in the plan.
+	for i, n := range nodes {
+		if !isMembership(n.op.Action) {
+			continue
+		}
+		if c, ok := createUser[directory.LoginKey(n.op.Login)]; ok {
+			link(c, i, true)
+		}
+		if c, ok := createGroup[directory.GroupKey(n.op.Group)]; ok {
+			link(c, i, true)
+		}
+	}
+	return nodes, nil
+}

@@ -1,0 +1,156 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/oktasync/oktasync/internal/diff"
+	"github.com/oktasync/oktasync/internal/state"
+)
+
+// lifecycleOps maps the lifecycle actions to Okta's lifecycle operations.
+// Reactivating a DEPROVISIONED user is Okta's "activate" ("reactivate" is
+// for users still PROVISIONED).
+var lifecycleOps = map[diff.Action]string{
+	diff.ActivateUser:   "activate",
+	diff.ReactivateUser: "activate",
+	diff.SuspendUser:    "suspend",
+	diff.UnsuspendUser:  "unsuspend",
+	diff.DeactivateUser: "deactivate",
+}
+
+// errNoUserID and errNoGroupID report an operation on an object that has no
+// Okta id in the plan and is not created by it.
+var (
+	errNoUserID  = errors.New("no Okta id for the user, and the plan does not create it")
+	errNoGroupID = errors.New("no Okta id for the group, and the plan does not create it")
+)
+
+// perform carries out one operation on a worker goroutine: its ownership
+// checkpoints and its Okta call. Calls use callCtx, checkpoints cpCtx.
+func (e *executor) perform(callCtx, cpCtx context.Context, t task) result {
+	r := e.call(callCtx, cpCtx, t)
+	r.idx = t.idx
+	if r.err != nil {
+		r.err = redact(fmt.Errorf("%s %s: %w", t.op.Action, target(t.op), r.err), t.op.Password)
+	}
+	if r.cpErr != nil {
+		r.cpErr = redact(r.cpErr, t.op.Password)
+	}
+	return r
+}
+
+func (e *executor) call(ctx, cpCtx context.Context, t task) result {
+	op, org := t.op, e.opts.Org
+	needUser := func() error {
+		if t.userID == "" {
+			return errNoUserID
+		}
+		return nil
+	}
+	needGroup := func() error {
+		if t.groupID == "" {
+			return errNoGroupID
+		}
+		return nil
+	}
+	switch op.Action {
+	case diff.CreateUser:
+		now := e.opts.Now()
+		intent := []state.OwnedUser{{Login: op.Login, CreatedAt: now}}
+		if err := e.cp.AddOwned(cpCtx, org, intent); err != nil {
+			return result{
+				skip:  "not sent: the ownership of the user could not be recorded",
+				cpErr: fmt.Errorf("record ownership of %s before creating it: %w", op.Login, err),
+			}
+		}
+		id, err := e.api.CreateUser(ctx, op.Profile, op.Password, op.Activate)
+		if err != nil {
+			r := result{err: err}
+			if IsConflict(err) {
+				// The login belongs to a user oktasync did not create.
+				if rerr := e.cp.RemoveOwned(cpCtx, org, op.Login); rerr != nil {
+					r.cpErr = fmt.Errorf("withdraw ownership of %s after its create conflicted: %w", op.Login, rerr)
+				}
+			}
+			return r
+		}
+		r := result{oktaID: id}
+		owned := []state.OwnedUser{{Login: op.Login, OktaID: id, CreatedAt: now}}
+		if err := e.cp.AddOwned(cpCtx, org, owned); err != nil {
+			r.cpErr = fmt.Errorf("record ownership of %s (%s) after creating it: %w", op.Login, id, err)
+		}
+		return r
+
+	case diff.UpdateUser:
+		if err := needUser(); err != nil {
+			return result{err: err}
+		}
+		return result{oktaID: t.userID, err: e.api.UpdateUser(ctx, t.userID, op.Profile)}
+
+	case diff.ActivateUser, diff.ReactivateUser, diff.SuspendUser, diff.UnsuspendUser, diff.DeactivateUser:
+		if err := needUser(); err != nil {
+			return result{err: err}
+		}
+		lop := lifecycleOps[op.Action]
+		if err := e.api.Lifecycle(ctx, t.userID, lop, lop == "activate" && op.SendEmail); err != nil {
+			return result{oktaID: t.userID, err: err}
+		}
+		r := result{oktaID: t.userID}
+		switch op.Action {
+		case diff.DeactivateUser:
+			if err := e.cp.MarkDeactivated(cpCtx, org, op.Login, e.opts.Now()); err != nil {
+				r.cpErr = fmt.Errorf("record the deactivation of %s: %w", op.Login, err)
+			}
+		case diff.ReactivateUser:
+			if err := e.cp.MarkDeactivated(cpCtx, org, op.Login, time.Time{}); err != nil {
+				r.cpErr = fmt.Errorf("record the reactivation of %s: %w", op.Login, err)
+			}
+		}
+		return r
+
+	case diff.DeleteUser:
+		if err := needUser(); err != nil {
+			return result{err: err}
+		}
+		if err := e.api.DeleteUser(ctx, t.userID); err != nil {
+			return result{oktaID: t.userID, err: err}
+		}
+		r := result{oktaID: t.userID}
+		if err := e.cp.RemoveOwned(cpCtx, org, op.Login); err != nil {
+			r.cpErr = fmt.Errorf("forget the ownership of deleted user %s: %w", op.Login, err)
+		}
+		return r
+
+	case diff.CreateGroup:
+		id, err := e.api.CreateGroup(ctx, op.Group, op.Description)
+		return result{oktaID: id, err: err}
+
+	case diff.UpdateGroup:
+		if err := needGroup(); err != nil {
+			return result{err: err}
+		}
+		return result{oktaID: t.groupID, err: e.api.UpdateGroup(ctx, t.groupID, op.Group, op.Description)}
+
+	case diff.DeleteGroup:
+		if err := needGroup(); err != nil {
+			return result{err: err}
+		}
+		return result{oktaID: t.groupID, err: e.api.DeleteGroup(ctx, t.groupID)}
+
+	case diff.AddMember, diff.RemoveMember:
+		if err := needUser(); err != nil {
+			return result{err: err}
+		}
+		if err := needGroup(); err != nil {
+			return result{err: err}
+		}
+		if op.Action == diff.AddMember {
+			return result{oktaID: t.groupID, err: e.api.AddMember(ctx, t.groupID, t.userID)}
+		}
+		return result{oktaID: t.groupID, err: e.api.RemoveMember(ctx, t.groupID, t.userID)}
+	}
+	return result{err: fmt.Errorf("unknown action %d", int(op.Action))}
+}
