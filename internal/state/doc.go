@@ -1,0 +1,25 @@
+// Package state keeps oktasync's memory between runs: the run history, the
+// checkpoint of every operation as it is applied, the users oktasync
+// created (and so manages), and the one-writer lock per org.
+//
+// Store is the interface; Open returns an implementation chosen by URL:
+//
+//	sqlite:///var/lib/oktasync/state.db   an SQLite file (absolute path)
+//	sqlite://state.db                     an SQLite file (relative path)
+//	sqlite::memory:                       a private in-memory database (tests)
+//	postgres://… or postgresql://…        a PostgreSQL database
+//
+// SQLite is the embedded default: pure Go, WAL mode, a busy timeout and
+// foreign keys on, and a file lock (<db>.lock) as the run lock. PostgreSQL
+// keeps everything in one schema (Options.Schema, default "oktasync") and
+// takes a session advisory lock per org. Both record the lock holder's pid,
+// host and start time, so a *LockedError names who is running.
+//
+// The schema lives in numbered, forward-only SQL files in the migrations
+// package; Open applies the pending ones when Options.AutoMigrate is set,
+// and Migrate applies them on demand (`oktasync migrate`). Each migration
+// runs in its own transaction.
+//
+// Secrets never enter the store: nothing here receives a token, key or
+// password, and connection URLs are not repeated in errors or logs.
+package state
