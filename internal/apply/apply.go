@@ -26,8 +26,15 @@ type Options struct {
 	Org string
 	// RunID is the run the checkpoints belong to.
 	RunID int64
-	// Concurrency is how many operations run at once (default 4).
+	// Concurrency is how many operations of one lane run at once (default
+	// 4) unless LaneConcurrency says otherwise. Each lane has its own
+	// workers, so at most the sum over the lanes are in flight; the okta
+	// client's own limit caps the calls the org sees at once.
 	Concurrency int
+	// LaneConcurrency sets the workers of a lane by name (LaneUsers,
+	// LaneUser, LaneGroups, LaneGroup); lanes missing or not above zero
+	// get Concurrency.
+	LaneConcurrency map[string]int
 	// Logger receives a debug record per operation and an info summary;
 	// nil discards them.
 	Logger *slog.Logger
@@ -55,6 +62,19 @@ func (o Options) withDefaults() Options {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return o
+}
+
+// laneCaps returns the workers of every lane; unknown actions fall in the
+// lane "".
+func (o Options) laneCaps() map[string]int {
+	caps := map[string]int{"": o.Concurrency}
+	for _, l := range Lanes {
+		caps[l] = o.Concurrency
+		if n := o.LaneConcurrency[l]; n > 0 {
+			caps[l] = n
+		}
+	}
+	return caps
 }
 
 // Outcome is what became of one operation.
@@ -94,12 +114,11 @@ func Execute(ctx context.Context, plan *diff.Plan, api Okta, cp Checkpoints, opt
 		return res, &BlockedError{Blocks: plan.Blocks}
 	}
 	opts = opts.withDefaults()
-	nodes, err := buildGraph(plan.Operations, func(diff.Action) string { return "" })
+	nodes, err := buildGraph(plan.Operations, Lane)
 	if err != nil {
 		return res, fmt.Errorf("apply plan: %w", err)
 	}
-	caps := map[string]int{"": opts.Concurrency}
-	e := newExecutor(api, cp, opts, nodes, caps)
+	e := newExecutor(api, cp, opts, nodes, opts.laneCaps())
 	return e.run(ctx)
 }
 

@@ -442,7 +442,7 @@ func TestExecuteStopsWhenOwnershipCannotBeRecorded(t *testing.T) {
 	ev := &events{}
 	api, cp := newFakeOkta(ev), newFakeCheckpoints(ev)
 	cp.failAddOwned = errors.New("disk full")
-	plan := numbered(createUser("alice@example.com"), createUser("bob@example.com"), createGroup("eng"))
+	plan := numbered(createUser("alice@example.com"), createUser("bob@example.com"), createUser("carol@example.com"))
 	opts := testOptions()
 	opts.Concurrency = 1
 	res, err := Execute(context.Background(), plan, api, cp, opts)

@@ -19,6 +19,14 @@
 // An operation whose dependency failed or was skipped is itself skipped, with
 // a reason that names the dependency.
 //
+// # Lanes
+//
+// Okta meters each rate-limit bucket on its own, and the okta client makes a
+// caller wait rather than overspend a bucket. Each bucket therefore has its
+// own lane of workers (see Lane), so a backlog of calls in one bucket, such as
+// thousands of membership adds, never holds the workers another bucket could
+// use.
+//
 // # Checkpoints
 //
 // Before a user is created, its ownership is recorded with an empty Okta id
