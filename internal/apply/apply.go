@@ -122,6 +122,10 @@ func Execute(ctx context.Context, plan *diff.Plan, api Okta, cp Checkpoints, opt
 	return e.run(ctx)
 }
 
+// reasonCheckpointFailed is why operations are skipped after a checkpoint
+// write failed.
+const reasonCheckpointFailed = "not started: the run stopped because a checkpoint could not be written"
+
 // task is one operation handed to a worker, with its ids resolved.
 type task struct {
 	idx     int
@@ -226,6 +230,14 @@ func (e *executor) run(ctx context.Context) (*Result, error) {
 			e.errs = append(e.errs, fmt.Errorf("apply plan: cancelled with %d of %d operations finished and %d in flight: %w",
 				finished, len(e.nodes), e.running, ctx.Err()))
 		}
+		if e.stopped == "" && cpFailed != nil {
+			select {
+			case <-cpFailed:
+				cpFailed = nil
+				e.stop(reasonCheckpointFailed)
+			default:
+			}
+		}
 		if e.stopped == "" {
 			e.dispatch(callCtx, cpCtx)
 		}
@@ -244,7 +256,9 @@ func (e *executor) run(ctx context.Context) (*Result, error) {
 			cancelled = nil // handled at the top of the loop
 		case <-cpFailed:
 			cpFailed = nil
-			e.stop("not started: the run stopped because a checkpoint could not be written")
+			if e.stopped == "" {
+				e.stop(reasonCheckpointFailed)
+			}
 		}
 	}
 	if err := e.rec.close(); err != nil {
@@ -310,7 +324,7 @@ func (e *executor) handle(r result) {
 	if r.cpErr != nil {
 		e.errs = append(e.errs, fmt.Errorf("apply plan: %w", r.cpErr))
 		if e.stopped == "" {
-			e.stop("not started: the run stopped because a checkpoint could not be written")
+			e.stop(reasonCheckpointFailed)
 		}
 	}
 	switch {

@@ -38,6 +38,15 @@ func target(op *diff.Operation) string {
 	return op.Login
 }
 
+// userKey identifies an operation's user: its login, or its id when the
+// operation names no login.
+func userKey(op *diff.Operation) string {
+	if op.Login == "" && op.UserID != "" {
+		return "id:" + op.UserID
+	}
+	return directory.LoginKey(op.Login)
+}
+
 func isUserOp(a diff.Action) bool {
 	switch a {
 	case diff.CreateUser, diff.UpdateUser, diff.ActivateUser, diff.ReactivateUser,
@@ -80,7 +89,7 @@ func buildGraph(ops []diff.Operation, laneOf func(diff.Action) string) ([]*node,
 	groupMembers := map[string][]int{} // GroupKey -> memberships so far
 	for i, n := range nodes {
 		op := n.op
-		lk, gk := directory.LoginKey(op.Login), directory.GroupKey(op.Group)
+		lk, gk := userKey(op), directory.GroupKey(op.Group)
 		switch {
 		case isUserOp(op.Action):
 			if op.Action == diff.CreateUser {
@@ -119,7 +128,7 @@ func buildGraph(ops []diff.Operation, laneOf func(diff.Action) string) ([]*node,
 		if !isMembership(n.op.Action) {
 			continue
 		}
-		if c, ok := createUser[directory.LoginKey(n.op.Login)]; ok {
+		if c, ok := createUser[userKey(n.op)]; ok {
 			link(c, i, true)
 		}
 		if c, ok := createGroup[directory.GroupKey(n.op.Group)]; ok {
