@@ -96,3 +96,20 @@ func TestExampleConfigDocumentsEveryKey(t *testing.T) {
 		}
 	}
 }
+
+// TestExampleDemoConfigLoads loads examples/oktasync.yaml.
+func TestExampleDemoConfigLoads(t *testing.T) {
+	t.Parallel()
+	l, _ := setup(t, map[string]string{"OKTA_CLIENT_TOKEN": "t"})
+	abs, err := filepath.Abs("../../examples/oktasync.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := l.load(abs)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if c.Okta.OrgURL != "https://example.okta.com" || c.Source.CSV.Users != filepath.Join(filepath.Dir(abs), "users.csv") {
+		t.Errorf("orgUrl, users = %q, %q", c.Okta.OrgURL, c.Source.CSV.Users)
+	}
+}

@@ -1,0 +1,341 @@
+package source
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/oktasync/oktasync/internal/config"
+	"github.com/oktasync/oktasync/internal/directory"
+)
+
+// CSV reads users, and optionally groups and memberships, from CSV files
+// (RFC 4180, UTF-8 with or without a byte-order mark, a header row first).
+type CSV struct {
+	cfg config.CSVSource
+}
+
+var _ Reader = (*CSV)(nil)
+
+// NewCSV returns a Reader over the files cfg names.
+func NewCSV(cfg config.CSVSource) *CSV { return &CSV{cfg: cfg} }
+
+// Read reads the groups file (when set), the users file and the
+// memberships file (when set), in that order.
+func (c *CSV) Read(ctx context.Context) (*directory.Directory, error) {
+	d := directory.New()
+	coll := newCollector()
+	steps := []struct {
+		path string
+		read func(context.Context, io.Reader, string, *directory.Directory, *collector) error
+	}{
+		{c.cfg.Groups, readGroupsCSV},
+		{c.cfg.Users, readUsersCSV},
+		{c.cfg.Memberships, readMembershipsCSV},
+	}
+	for i, s := range steps {
+		if s.path == "" {
+			if i == 1 {
+				return nil, errors.New("read CSV source: no users file configured (source.csv.users)")
+			}
+			continue
+		}
+		if err := readFile(ctx, s.path, d, coll, s.read); err != nil {
+			return nil, err
+		}
+		if coll.stop() {
+			break
+		}
+	}
+	if err := coll.err(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func readFile(ctx context.Context, path string, d *directory.Directory, coll *collector,
+	read func(context.Context, io.Reader, string, *directory.Directory, *collector) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("read CSV source: %w", err)
+	}
+	defer f.Close()
+	return read(ctx, f, filepath.Base(path), d, coll)
+}
+
+// ReadUsersCSV reads a users file from r into a new Directory; name names
+// the file in messages. It is Read without the groups and memberships
+// files.
+func ReadUsersCSV(ctx context.Context, r io.Reader, name string) (*directory.Directory, error) {
+	d := directory.New()
+	coll := newCollector()
+	if err := readUsersCSV(ctx, r, name, d, coll); err != nil {
+		return nil, err
+	}
+	if err := coll.err(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// table reads a CSV file's header and rows, reporting malformed rows to
+// coll. onHeader returns false when the header is unusable; onRow is
+// called for every well-formed row with the row's first line number.
+func table(ctx context.Context, r io.Reader, name string, coll *collector,
+	onHeader func(header []string) bool, onRow func(line int, rec []string)) error {
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(len(utf8BOM)); err == nil && bytes.Equal(b, utf8BOM) {
+		_, _ = br.Discard(len(utf8BOM))
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = 0 // the header's count, enforced on every row
+	header, err := cr.Read()
+	switch {
+	case errors.Is(err, io.EOF):
+		coll.addf(name, "empty file: want a header row (%s)", "login,email,firstName,lastName,…")
+		return nil
+	case err != nil:
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			coll.add(fmt.Sprintf("%s line %d", name, pe.StartLine), pe.Err)
+			return nil
+		}
+		return fmt.Errorf("read %s: %w", name, err)
+	}
+	for i, h := range header {
+		if p := checkText(h); p != "" {
+			coll.addf(name+" line 1", "header column %d: %s", i+1, p)
+			return nil
+		}
+	}
+	if !onHeader(header) {
+		return nil
+	}
+	for n := 0; ; n++ {
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("read %s: %w", name, err)
+			}
+		}
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				return fmt.Errorf("read %s: %w", name, err)
+			}
+			where := fmt.Sprintf("%s line %d", name, pe.StartLine)
+			var ok bool
+			if errors.Is(pe.Err, csv.ErrFieldCount) {
+				ok = coll.addf(where, "has %d fields, the header has %d", len(rec), len(header))
+			} else {
+				ok = coll.add(where, fmt.Errorf("%w (quote a field holding quotes, commas or line breaks, and double the quotes in it)", pe.Err))
+			}
+			if !ok {
+				return nil
+			}
+			continue
+		}
+		line, _ := cr.FieldPos(0)
+		bad := false
+		for i, f := range rec {
+			if p := checkText(f); p != "" {
+				bad = true
+				if !coll.addf(fmt.Sprintf("%s line %d", name, line), "column %s: %s", columnName(header, i), p) {
+					return nil
+				}
+			}
+		}
+		if bad || allEmpty(rec) {
+			continue
+		}
+		onRow(line, rec)
+		if coll.stop() {
+			return nil
+		}
+	}
+}
+
+func columnName(header []string, i int) string {
+	if i < len(header) && strings.TrimSpace(header[i]) != "" && checkText(header[i]) == "" {
+		return strings.TrimSpace(header[i])
+	}
+	return fmt.Sprint(i + 1)
+}
+
+// allEmpty reports whether every field of rec is blank (a row of commas,
+// as spreadsheets leave behind).
+func allEmpty(rec []string) bool {
+	for _, f := range rec {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func readUsersCSV(ctx context.Context, r io.Reader, name string, d *directory.Directory, coll *collector) error {
+	var cols *userColumns
+	onHeader := func(header []string) bool {
+		var ok bool
+		cols, ok = newUserColumns(header, func(format string, args ...any) {
+			coll.addf(name+" line 1", format, args...)
+		})
+		return ok
+	}
+	onRow := func(line int, rec []string) {
+		origin := fmt.Sprintf("%s line %d", name, line)
+		vals := make([]any, len(rec))
+		for i, f := range rec {
+			vals[i] = f
+		}
+		addUser(d, coll, cols, vals, origin)
+	}
+	return table(ctx, r, name, coll, onHeader, onRow)
+}
+
+// addUser builds a user from a row and adds it and its memberships to d.
+func addUser(d *directory.Directory, coll *collector, cols *userColumns, vals []any, origin string) {
+	u, groups, problems := cols.buildUser(vals, origin)
+	if len(problems) > 0 {
+		coll.add(origin, errors.New(strings.Join(problems, "; ")))
+		return
+	}
+	if err := d.AddUser(u); err != nil {
+		coll.add("", err)
+		return
+	}
+	for _, g := range groups {
+		d.EnsureGroup(g, origin)
+		d.AddMember(g, u.Login())
+	}
+}
+
+// fixedColumns maps a table with a fixed set of columns.
+func fixedColumns(header []string, required, optional []string, add func(format string, args ...any)) (map[string]int, bool) {
+	idx := make(map[string]int)
+	ok := true
+	known := append(append([]string{}, required...), optional...)
+	for i, h := range header {
+		h = strings.TrimSpace(h)
+		switch {
+		case foldMatch(h, known) == "":
+			add("unknown column %q (want %s)", truncate(h, 64), strings.Join(known, ", "))
+			ok = false
+		case foldMatch(h, known) != h:
+			add("column %q: did you mean %q?", h, foldMatch(h, known))
+			ok = false
+		case func() bool { _, dup := idx[h]; return dup }():
+			add("column %q appears twice", h)
+			ok = false
+		default:
+			idx[h] = i
+		}
+	}
+	for _, r := range required {
+		if _, found := idx[r]; !found && ok {
+			add("missing required column %s", r)
+			ok = false
+		}
+	}
+	return idx, ok
+}
+
+func readGroupsCSV(ctx context.Context, r io.Reader, name string, d *directory.Directory, coll *collector) error {
+	var idx map[string]int
+	onHeader := func(header []string) bool {
+		var ok bool
+		idx, ok = fixedColumns(header, []string{"name"}, []string{"description"}, func(format string, args ...any) {
+			coll.addf(name+" line 1", format, args...)
+		})
+		return ok
+	}
+	onRow := func(line int, rec []string) {
+		origin := fmt.Sprintf("%s line %d", name, line)
+		vals := map[string]any{}
+		for col, i := range idx {
+			vals[col] = rec[i]
+		}
+		addGroup(d, coll, vals, origin)
+	}
+	return table(ctx, r, name, coll, onHeader, onRow)
+}
+
+// addGroup adds the group of one groups row (name, description) to d.
+func addGroup(d *directory.Directory, coll *collector, vals map[string]any, origin string) {
+	gname, ok := vals["name"].(string)
+	gname = strings.TrimSpace(gname)
+	if !ok || gname == "" {
+		coll.addf(origin, "empty group name")
+		return
+	}
+	if p := checkGroupName(gname); p != "" {
+		coll.addf(origin, "name: %s", p)
+		return
+	}
+	g := &directory.Group{Name: gname, Origin: origin}
+	if desc, ok := vals["description"].(string); ok && strings.TrimSpace(desc) != "" {
+		desc = strings.TrimSpace(desc)
+		if p := checkText(desc); p != "" {
+			coll.addf(origin, "description: %s", p)
+			return
+		}
+		g.Description, g.HasDescription = desc, true
+	} else if v := vals["description"]; v != nil && !ok {
+		coll.addf(origin, "description: want text, got %T", v)
+		return
+	}
+	if err := d.AddGroup(g); err != nil {
+		coll.add("", err)
+	}
+}
+
+func readMembershipsCSV(ctx context.Context, r io.Reader, name string, d *directory.Directory, coll *collector) error {
+	var idx map[string]int
+	onHeader := func(header []string) bool {
+		var ok bool
+		idx, ok = fixedColumns(header, []string{"group", "login"}, nil, func(format string, args ...any) {
+			coll.addf(name+" line 1", format, args...)
+		})
+		return ok
+	}
+	onRow := func(line int, rec []string) {
+		addMembership(d, coll, rec[idx["group"]], rec[idx["login"]], fmt.Sprintf("%s line %d", name, line))
+	}
+	return table(ctx, r, name, coll, onHeader, onRow)
+}
+
+// addMembership records one memberships row; the login must be one of the
+// source's users.
+func addMembership(d *directory.Directory, coll *collector, group, login, origin string) {
+	group, login = strings.TrimSpace(group), strings.TrimSpace(login)
+	switch {
+	case group == "":
+		coll.addf(origin, "empty group")
+		return
+	case login == "":
+		coll.addf(origin, "empty login")
+		return
+	}
+	if p := checkGroupName(group); p != "" {
+		coll.addf(origin, "group: %s", p)
+		return
+	}
+	if _, ok := d.Users[directory.LoginKey(login)]; !ok {
+		coll.addf(origin, "login %q is not one of the source's users", truncate(login, 100))
+		return
+	}
+	d.EnsureGroup(group, origin)
+	d.AddMember(group, login)
+}

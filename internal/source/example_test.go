@@ -1,0 +1,28 @@
+package source
+
+import (
+	"context"
+	"testing"
+
+	"github.com/oktasync/oktasync/internal/config"
+)
+
+// TestExampleUsersCSV reads examples/users.csv, which the demo syncs.
+func TestExampleUsersCSV(t *testing.T) {
+	t.Parallel()
+	d, err := NewCSV(config.CSVSource{Users: "../../examples/users.csv"}).Read(context.Background())
+	if err != nil {
+		t.Fatalf("read examples/users.csv: %v", err)
+	}
+	if n := len(d.Users); n != 25 {
+		t.Errorf("%d users, want 25", n)
+	}
+	if n := len(d.Groups); n < 4 || n > 6 {
+		t.Errorf("%d groups, want 4 to 6", n)
+	}
+	for k, u := range d.Users {
+		if u.Profile["employeeType"] != "hr" {
+			t.Errorf("user %s: employeeType = %v, want hr (the example scope)", k, u.Profile["employeeType"])
+		}
+	}
+}

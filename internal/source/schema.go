@@ -1,0 +1,259 @@
+package source
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/oktasync/oktasync/internal/directory"
+)
+
+// Special column names besides the profile attributes.
+const (
+	colGroups   = "groups"
+	colPassword = "password"
+	colStatus   = "status"
+)
+
+// Statuses a source may ask for.
+var statuses = []string{"ACTIVE", "STAGED", "SUSPENDED", "DEPROVISIONED"}
+
+type colKind int
+
+const (
+	colAttr colKind = iota
+	colGroupList
+	colPass
+	colStat
+)
+
+// userColumns maps the columns of a users table to user fields.
+type userColumns struct {
+	names []string
+	kinds []colKind
+}
+
+// attrName matches the names Okta allows for profile attributes.
+var attrName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+
+// reservedNames are the column names with a fixed meaning.
+var reservedNames = append(append([]string{}, directory.RequiredAttributes...), colGroups, colPassword, colStatus)
+
+// newUserColumns checks a users table's column names; problems are
+// reported to add (one call per problem).
+func newUserColumns(names []string, add func(format string, args ...any)) (*userColumns, bool) {
+	uc := &userColumns{names: make([]string, len(names)), kinds: make([]colKind, len(names))}
+	ok := true
+	seen := make(map[string]bool)
+	suggested := make(map[string]bool)
+	for i, raw := range names {
+		n := strings.TrimSpace(raw)
+		uc.names[i] = n
+		switch {
+		case n == "":
+			add("column %d has no name", i+1)
+			ok = false
+			continue
+		case !utf8.ValidString(n) || strings.ContainsRune(n, 0):
+			add("column %d's name is not valid UTF-8 text", i+1)
+			ok = false
+			continue
+		case seen[n]:
+			add("column %q appears twice", n)
+			ok = false
+			continue
+		}
+		seen[n] = true
+		switch n {
+		case colGroups:
+			uc.kinds[i] = colGroupList
+			continue
+		case colPassword:
+			uc.kinds[i] = colPass
+			continue
+		case colStatus:
+			uc.kinds[i] = colStat
+			continue
+		}
+		if r := foldMatch(n, reservedNames); r != "" && r != n {
+			add("column %q: did you mean %q? (names are case-sensitive; in SQL quote the alias: AS %q)", n, r, r)
+			suggested[r] = true
+			ok = false
+			continue
+		}
+		if !attrName.MatchString(n) {
+			add("column %q is not a valid Okta attribute name (letters, digits and _, starting with a letter)", truncate(n, 64))
+			ok = false
+		}
+	}
+	var missing []string
+	for _, r := range directory.RequiredAttributes {
+		if !seen[r] && !suggested[r] {
+			missing = append(missing, r)
+		}
+	}
+	if len(missing) > 0 {
+		add("missing required column(s) %s (have %s)", strings.Join(missing, ", "), strings.Join(uc.names, ", "))
+		ok = false
+	}
+	return uc, ok
+}
+
+// foldMatch returns the name in names equal to n ignoring case, or "".
+func foldMatch(n string, names []string) string {
+	for _, r := range names {
+		if strings.EqualFold(n, r) {
+			return r
+		}
+	}
+	return ""
+}
+
+// buildUser makes a user from one row: vals[i] is the value of column i,
+// nil when empty or NULL. Strings are trimmed; empty strings are absent.
+// It returns the user and the group names it lists, or the row's problems.
+func (uc *userColumns) buildUser(vals []any, origin string) (*directory.User, []string, []string) {
+	u := &directory.User{Profile: directory.Profile{}, Origin: origin}
+	var groups, problems []string
+	for i, v := range vals {
+		name := uc.names[i]
+		if s, isStr := v.(string); isStr {
+			s = strings.TrimSpace(s)
+			if p := checkText(s); p != "" {
+				problems = append(problems, fmt.Sprintf("column %s: %s", name, p))
+				continue
+			}
+			if s == "" {
+				continue
+			}
+			v = s
+		}
+		if v == nil {
+			continue
+		}
+		switch uc.kinds[i] {
+		case colGroupList:
+			gs, p := groupNames(v)
+			if p != "" {
+				problems = append(problems, "column groups: "+p)
+			}
+			groups = append(groups, gs...)
+		case colPass:
+			s, ok := v.(string)
+			if !ok {
+				problems = append(problems, "column password: want text")
+				continue
+			}
+			u.Password = s
+		case colStat:
+			s, ok := v.(string)
+			st := strings.ToUpper(s)
+			if !ok || foldMatch(st, statuses) == "" {
+				problems = append(problems, fmt.Sprintf("column status: want one of %s, got %q", strings.Join(statuses, ", "), truncate(fmt.Sprint(v), 40)))
+				continue
+			}
+			u.Status = st
+		default:
+			if sl, ok := v.([]string); ok {
+				for _, s := range sl {
+					if p := checkText(s); p != "" {
+						problems = append(problems, fmt.Sprintf("column %s: %s", name, p))
+					}
+				}
+			}
+			u.Profile[name] = v
+		}
+	}
+	var empty []string
+	for _, r := range directory.RequiredAttributes {
+		s, ok := u.Profile[r].(string)
+		if _, present := u.Profile[r]; present && !ok {
+			problems = append(problems, fmt.Sprintf("%s must be text", r))
+			continue
+		}
+		if s == "" {
+			empty = append(empty, r)
+		}
+	}
+	if len(empty) > 0 {
+		problems = append(problems, "empty required attribute(s) "+strings.Join(empty, ", "))
+	}
+	if login, _ := u.Profile[directory.AttrLogin].(string); login != "" && hasSpaceOrControl(login) {
+		problems = append(problems, "login contains white space or control characters")
+	}
+	if email, _ := u.Profile[directory.AttrEmail].(string); email != "" && !plausibleEmail(email) {
+		problems = append(problems, fmt.Sprintf("email %q is not an email address", truncate(email, 80)))
+	}
+	return u, groups, problems
+}
+
+// groupNames splits a groups value: text separated by ";" or a list.
+func groupNames(v any) ([]string, string) {
+	var parts []string
+	switch x := v.(type) {
+	case string:
+		parts = strings.Split(x, ";")
+	case []string:
+		parts = x
+	default:
+		return nil, fmt.Sprintf("want text or a text array, got %T", v)
+	}
+	var out []string
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if bad := checkGroupName(p); bad != "" {
+			return out, bad
+		}
+		out = append(out, p)
+	}
+	return out, ""
+}
+
+// checkGroupName returns what is wrong with a group name, or "".
+func checkGroupName(name string) string {
+	if p := checkText(name); p != "" {
+		return p
+	}
+	if utf8.RuneCountInString(name) > 255 {
+		return fmt.Sprintf("group name %q… is longer than 255 characters", truncate(name, 40))
+	}
+	return ""
+}
+
+// checkText returns what is wrong with a text value, or "".
+func checkText(s string) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "invalid UTF-8"
+	case strings.IndexByte(s, 0) >= 0:
+		return "contains a NUL byte"
+	case len(s) > MaxValueBytes:
+		return fmt.Sprintf("value is %d bytes, more than the limit of %d", len(s), MaxValueBytes)
+	}
+	return ""
+}
+
+func hasSpaceOrControl(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0
+}
+
+// plausibleEmail is a light check: one @ with text on both sides and no
+// white space. Okta checks the rest.
+func plausibleEmail(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	return ok && local != "" && domain != "" && !strings.Contains(domain, "@") && !hasSpaceOrControl(s)
+}
+
+// truncate shortens s to at most n runes for messages.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}
