@@ -16,6 +16,13 @@ type Config struct {
 	Concurrency int    `yaml:"concurrency" env:"OKTASYNC_CONCURRENCY"`
 	Log         Log    `yaml:"log"`
 
+	Users    UserPolicy  `yaml:"users"`
+	Groups   GroupPolicy `yaml:"groups"`
+	Protect  Protect     `yaml:"protect"`
+	Safety   Safety      `yaml:"safety"`
+	Schedule Schedule    `yaml:"schedule"`
+	Serve    Serve       `yaml:"serve"`
+
 	// Path is the file the config was read from ("" when none); relative
 	// paths in the config are resolved against its directory.
 	Path string `yaml:"-"`
@@ -136,6 +143,77 @@ type PostgresSource struct {
 type Scope struct {
 	// Users is an Okta search expression; users matching it are managed.
 	Users string `yaml:"users" env:"OKTASYNC_SCOPE_USERS"`
+	// Groups puts OKTA_GROUPs in scope besides those the source names.
+	Groups GroupScope `yaml:"groups"`
+}
+
+// GroupScope says which groups are managed besides those the source names.
+type GroupScope struct {
+	// Prefix puts every OKTA_GROUP whose name starts with it
+	// (case-insensitively) in scope; "" for none.
+	Prefix string `yaml:"prefix" env:"OKTASYNC_SCOPE_GROUPS_PREFIX"`
+}
+
+// UserPolicy says how users are created and retired.
+type UserPolicy struct {
+	// CreateStatus is ACTIVE (create users active, and activate STAGED
+	// managed users) or STAGED.
+	CreateStatus string `yaml:"createStatus" env:"OKTASYNC_USERS_CREATESTATUS"`
+	// SendActivationEmail is passed to Okta when activating a user.
+	SendActivationEmail bool `yaml:"sendActivationEmail" env:"OKTASYNC_USERS_SENDACTIVATIONEMAIL"`
+	// Reactivate reactivates a managed DEPROVISIONED user who is back in
+	// the source.
+	Reactivate bool `yaml:"reactivate" env:"OKTASYNC_USERS_REACTIVATE"`
+	// DeleteAfter deletes a user oktasync deactivated once it has stayed
+	// absent from the source this long; 0 never deletes.
+	DeleteAfter time.Duration `yaml:"deleteAfter" env:"OKTASYNC_USERS_DELETEAFTER"`
+}
+
+// GroupPolicy says how groups are retired.
+type GroupPolicy struct {
+	// DeleteUnlisted deletes OKTA_GROUPs in the group scope that the
+	// source does not name.
+	DeleteUnlisted bool `yaml:"deleteUnlisted" env:"OKTASYNC_GROUPS_DELETEUNLISTED"`
+}
+
+// Protect names what oktasync never changes.
+type Protect struct {
+	// Logins are users never updated, suspended, deactivated, deleted or
+	// removed from a group.
+	Logins []string `yaml:"logins" env:"OKTASYNC_PROTECT_LOGINS"`
+	// Groups are groups whose members are protected so.
+	Groups []string `yaml:"groups" env:"OKTASYNC_PROTECT_GROUPS"`
+}
+
+// Safety holds the limits that block a plan doing too much. Limits are a
+// count ("25"), a percentage ("10%"), both ("10% or 5", whichever is
+// larger) or "off".
+type Safety struct {
+	// MaxDeactivations limits deactivations plus deletions of users, out
+	// of the managed users in Okta.
+	MaxDeactivations string `yaml:"maxDeactivations" env:"OKTASYNC_SAFETY_MAXDEACTIVATIONS"`
+	// MaxMembershipRemovals limits membership removals, out of the
+	// managed groups' current memberships.
+	MaxMembershipRemovals string `yaml:"maxMembershipRemovals" env:"OKTASYNC_SAFETY_MAXMEMBERSHIPREMOVALS"`
+	// MinSourceUsers blocks a plan whose source has fewer users; 0 for no
+	// minimum (an empty source is always blocked).
+	MinSourceUsers int `yaml:"minSourceUsers" env:"OKTASYNC_SAFETY_MINSOURCEUSERS"`
+}
+
+// Schedule says when `oktasync serve` syncs: Cron or Every.
+type Schedule struct {
+	// Cron is a cron expression, five fields or six with seconds first.
+	Cron string `yaml:"cron" env:"OKTASYNC_SCHEDULE_CRON"`
+	// Every is a fixed interval between syncs.
+	Every time.Duration `yaml:"every" env:"OKTASYNC_SCHEDULE_EVERY"`
+	// Jitter delays each sync by a random time up to this long.
+	Jitter time.Duration `yaml:"jitter" env:"OKTASYNC_SCHEDULE_JITTER"`
+}
+
+// Serve configures `oktasync serve`'s HTTP listener.
+type Serve struct {
+	// Addr is the address of /metrics, /healthz and /readyz.
+	Addr string `yaml:"addr" env:"OKTASYNC_SERVE_ADDR"`
 }
 
 // State configures the state store.
@@ -144,6 +222,12 @@ type State struct {
 	// sqlite path (sqlite://state.db) is resolved against the config
 	// file's directory.
 	URL string `yaml:"url" env:"OKTASYNC_STATE_URL"`
+	// AutoMigrate applies pending migrations when a run starts; when
+	// false, `oktasync migrate` must be run first.
+	AutoMigrate bool `yaml:"autoMigrate" env:"OKTASYNC_STATE_AUTOMIGRATE"`
+	// Schema is the PostgreSQL schema holding oktasync's tables (ignored
+	// by SQLite).
+	Schema string `yaml:"schema" env:"OKTASYNC_STATE_SCHEMA"`
 }
 
 // Log configures logging.

@@ -24,6 +24,11 @@ const (
 	DefaultConnectionTimeout = 30 * time.Second
 	DefaultRequestTimeout    = 5 * time.Minute
 	DefaultStatementTimeout  = 60 * time.Second
+	DefaultStateSchema       = "oktasync"
+	DefaultCreateStatus      = "ACTIVE"
+	DefaultMaxDeactivations  = "10% or 5"
+	DefaultMaxRemovals       = "10% or 20"
+	DefaultServeAddr         = "127.0.0.1:9464"
 )
 
 // Default returns the configuration used for every key that no file,
@@ -40,9 +45,19 @@ func Default() Config {
 				MaxConcurrency: DefaultMaxConcurrency,
 			},
 		},
-		State:       State{URL: DefaultStateURL},
+		State:       State{URL: DefaultStateURL, AutoMigrate: true, Schema: DefaultStateSchema},
 		Concurrency: DefaultConcurrency,
 		Log:         Log{Level: DefaultLogLevel},
+		Users: UserPolicy{
+			CreateStatus:        DefaultCreateStatus,
+			SendActivationEmail: true,
+			Reactivate:          true,
+		},
+		Safety: Safety{
+			MaxDeactivations:      DefaultMaxDeactivations,
+			MaxMembershipRemovals: DefaultMaxRemovals,
+		},
+		Serve: Serve{Addr: DefaultServeAddr},
 	}
 }
 
@@ -274,9 +289,23 @@ func normalise(cfg *Config) {
 	}
 	cfg.Okta.Scopes = scopes
 	cfg.Log.Level = strings.ToLower(strings.TrimSpace(cfg.Log.Level))
+	cfg.Users.CreateStatus = strings.ToUpper(strings.TrimSpace(cfg.Users.CreateStatus))
+	cfg.Protect.Logins = trimList(cfg.Protect.Logins)
+	cfg.Protect.Groups = trimList(cfg.Protect.Groups)
 	if cfg.Source.Postgres != nil && cfg.Source.Postgres.StatementTimeout == 0 {
 		cfg.Source.Postgres.StatementTimeout = DefaultStatementTimeout
 	}
+}
+
+// trimList trims the items of a list and drops empty ones.
+func trimList(l []string) []string {
+	var out []string
+	for _, s := range l {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // resolvePaths makes every relative path absolute against the directory

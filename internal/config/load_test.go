@@ -320,6 +320,27 @@ func TestValidate(t *testing.T) {
 		{"sqlite without file", func(c *Config) { c.State.URL = "sqlite://" }, []string{"state.url"}},
 		{"concurrency", func(c *Config) { c.Concurrency = 0 }, []string{"concurrency"}},
 		{"log level", func(c *Config) { c.Log.Level = "trace" }, []string{"log.level"}},
+		{"policy keys valid", func(c *Config) {
+			c.Users.CreateStatus = "STAGED"
+			c.Users.DeleteAfter = 720 * time.Hour
+			c.Safety = Safety{MaxDeactivations: "off", MaxMembershipRemovals: "25", MinSourceUsers: 100}
+			c.Schedule = Schedule{Cron: "0 */15 * * * *", Jitter: time.Minute}
+		}, nil},
+		{"limit forms", func(c *Config) {
+			c.Safety = Safety{MaxDeactivations: "5 or 12.5%", MaxMembershipRemovals: "10%"}
+			c.Schedule = Schedule{Every: 15 * time.Minute}
+		}, nil},
+		{"policy keys invalid", func(c *Config) {
+			c.Users.CreateStatus = "PENDING"
+			c.Users.DeleteAfter = -time.Hour
+			c.Safety = Safety{MaxDeactivations: "lots", MaxMembershipRemovals: "10% and 5", MinSourceUsers: -1}
+		}, []string{"users.createStatus", "users.deleteAfter", "safety.maxDeactivations", "safety.maxMembershipRemovals", "safety.minSourceUsers"}},
+		{"schedule both", func(c *Config) { c.Schedule = Schedule{Cron: "* * * * *", Every: time.Minute} }, []string{"schedule"}},
+		{"schedule cron fields", func(c *Config) { c.Schedule = Schedule{Cron: "* * *", Jitter: -1} }, []string{"schedule.cron", "schedule.jitter"}},
+		{"serve and schema", func(c *Config) {
+			c.Serve.Addr = "9464"
+			c.State.Schema = "Okta-Sync"
+		}, []string{"serve.addr", "state.schema"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -425,6 +446,9 @@ func TestLoadPrecedence(t *testing.T) {
 				"OKTASYNC_CONCURRENCY":             "9",
 				"OKTASYNC_LOG_LEVEL":               "DEBUG",
 				"OKTASYNC_STATE_URL":               "sqlite://state/s.db",
+				"OKTASYNC_STATE_AUTOMIGRATE":       "false",
+				"OKTASYNC_PROTECT_LOGINS":          "admin@example.com, break.glass@example.com",
+				"OKTASYNC_USERS_DELETEAFTER":       "720h",
 			},
 			check: func(t *testing.T, c *Config) {
 				type view struct {
@@ -439,6 +463,12 @@ func TestLoadPrecedence(t *testing.T) {
 					c.Okta.RequestTimeout, c.Okta.ConnectionTimeout, c.Okta.RateLimit.MaxRetries, c.Concurrency, c.Okta.Proxy.Port}
 				if diff := cmp.Diff(want, got); diff != "" {
 					t.Errorf("(-want +got):\n%s", diff)
+				}
+				if c.State.AutoMigrate || c.Users.DeleteAfter != 720*time.Hour {
+					t.Errorf("state.autoMigrate, users.deleteAfter = %v, %v", c.State.AutoMigrate, c.Users.DeleteAfter)
+				}
+				if diff := cmp.Diff([]string{"admin@example.com", "break.glass@example.com"}, c.Protect.Logins); diff != "" {
+					t.Errorf("protect.logins (-want +got):\n%s", diff)
 				}
 			},
 		},

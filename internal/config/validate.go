@@ -3,8 +3,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -122,6 +124,8 @@ func (c *Config) validate(lookupEnv func(string) (string, bool)) error {
 	if c.Concurrency < 1 || c.Concurrency > 256 {
 		bad("concurrency", "want a number of workers from 1 to 256, got %d", c.Concurrency)
 	}
+	c.validatePolicy(bad)
+
 	levelOK := false
 	for _, l := range LogLevels {
 		levelOK = levelOK || strings.EqualFold(c.Log.Level, l)
@@ -159,6 +163,54 @@ func (c *Config) validateOrgURL(bad func(field, format string, args ...any), dis
 		bad(f, "want only the scheme and host, such as https://example.okta.com, got %q", redactURL(raw))
 	}
 }
+
+var limitSyntax = regexp.MustCompile(`^(?i)\s*(off|none|unlimited|\d+|\d+(\.\d+)?%|\d+(\.\d+)?%\s+or\s+\d+|\d+\s+or\s+\d+(\.\d+)?%)\s*$`)
+
+func (c *Config) validatePolicy(bad func(field, format string, args ...any)) {
+	switch c.Users.CreateStatus {
+	case "ACTIVE", "STAGED":
+	default:
+		bad("users.createStatus", "want ACTIVE or STAGED, got %q", c.Users.CreateStatus)
+	}
+	if c.Users.DeleteAfter < 0 {
+		bad("users.deleteAfter", "must not be negative (0 never deletes)")
+	}
+	for _, l := range []struct{ field, v string }{
+		{"safety.maxDeactivations", c.Safety.MaxDeactivations},
+		{"safety.maxMembershipRemovals", c.Safety.MaxMembershipRemovals},
+	} {
+		if !limitSyntax.MatchString(l.v) {
+			bad(l.field, "want a count (25), a percentage (10%%), both (\"10%% or 5\": whichever is larger) or \"off\", got %q", l.v)
+		}
+	}
+	if c.Safety.MinSourceUsers < 0 {
+		bad("safety.minSourceUsers", "must not be negative")
+	}
+	s := c.Schedule
+	switch {
+	case s.Cron != "" && s.Every != 0:
+		bad("schedule", "set only one of schedule.cron and schedule.every")
+	case s.Every < 0:
+		bad("schedule.every", "must not be negative")
+	case s.Cron != "":
+		if n := len(strings.Fields(s.Cron)); n != 5 && n != 6 && !strings.HasPrefix(s.Cron, "@") {
+			bad("schedule.cron", "want five fields (minute hour day month weekday), or six with seconds first, got %d", n)
+		}
+	}
+	if s.Jitter < 0 {
+		bad("schedule.jitter", "must not be negative")
+	}
+	if c.Serve.Addr != "" {
+		if _, _, err := net.SplitHostPort(c.Serve.Addr); err != nil {
+			bad("serve.addr", "want host:port, such as 127.0.0.1:9464, got %q", c.Serve.Addr)
+		}
+	}
+	if c.State.Schema != "" && !identifier.MatchString(c.State.Schema) {
+		bad("state.schema", "want a plain identifier (lower-case letters, digits and _, not starting with a digit), got %q", c.State.Schema)
+	}
+}
+
+var identifier = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 
 func (c *Config) validateSource(bad func(field, format string, args ...any)) {
 	csv, pg := c.Source.CSV, c.Source.Postgres
