@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oktasync/oktasync/internal/config"
+	"github.com/oktasync/oktasync/internal/reconcile"
+	"github.com/oktasync/oktasync/internal/state"
+)
+
+// version is stamped at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// Exit codes; README.md documents them.
+const (
+	exitOK        = 0
+	exitError     = 1
+	exitChanges   = 2 // --detailed-exitcode: the plan has changes
+	exitBlocked   = 3
+	exitPartial   = 4
+	exitLocked    = 5
+	exitUsageLike = exitError
+)
+
+// exitCodeError carries an exit code through cobra. A nil err means the
+// command printed all it had to say.
+type exitCodeError struct {
+	code int
+	err  error
+}
+
+func (e *exitCodeError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitCodeError) Unwrap() error { return e.err }
+
+// app holds what every command shares: streams and global flags.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+
+	configPath string
+	logLevel   string
+	logFormat  string
+}
+
+// Main runs oktasync with args and returns the process exit code.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	return a.exitCode(err)
+}
+
+func (a *app) exitCode(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ec *exitCodeError
+	if errors.As(err, &ec) {
+		if ec.err != nil {
+			fmt.Fprintf(a.stderr, "oktasync: %v\n", ec.err)
+		}
+		return ec.code
+	}
+	fmt.Fprintf(a.stderr, "oktasync: %v\n", err)
+	switch {
+	case errors.Is(err, reconcile.ErrBlocked):
+		return exitBlocked
+	case errors.Is(err, reconcile.ErrOperationsFailed):
+		return exitPartial
+	case errors.Is(err, state.ErrLocked):
+		return exitLocked
+	}
+	return exitError
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	rf := &runFlags{}
+	root := &cobra.Command{
+		Use:   "oktasync",
+		Short: "Keep an Okta org's users, groups and memberships in line with a directory source",
+		Long: `oktasync reads the users, groups and memberships a directory source (CSV files
+or Postgres) says should exist, reads what the Okta org has, computes a plan and
+applies it within Okta's rate limits.
+
+Run with no subcommand, oktasync runs a sync: "oktasync --dry-run" is
+"oktasync run --dry-run".`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runSync(cmd.Context(), rf)
+		},
+	}
+	root.PersistentFlags().StringVarP(&a.configPath, "config", "c", "", "config file (default $OKTASYNC_CONFIG, then ./oktasync.yaml)")
+	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "", "log level: debug, info, warn, error (default warn, or log.level)")
+	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "", "log format: json or text (default: text on a terminal, json otherwise)")
+	rf.register(root, true)
+
+	root.AddCommand(
+		a.runCommand(),
+		a.planCommand(),
+		a.simCommand(),
+		a.demoCommand(),
+		a.versionCommand(),
+	)
+	return root
+}
+
+// loadConfig reads the config named by --config, $OKTASYNC_CONFIG or
+// ./oktasync.yaml, in that order.
+func (a *app) loadConfig() (*config.Config, error) {
+	path := a.configPath
+	if path == "" {
+		path = os.Getenv("OKTASYNC_CONFIG")
+	}
+	if path == "" {
+		path = "oktasync.yaml"
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("no config file: pass --config FILE, set OKTASYNC_CONFIG, or create ./oktasync.yaml (see config.example.yaml)")
+		}
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// logger builds the process logger from flags and config. Logs go to stderr.
+func (a *app) logger(cfgLevel string) (*slog.Logger, error) {
+	levelName := a.logLevel
+	if levelName == "" {
+		levelName = cfgLevel
+	}
+	if levelName == "" {
+		levelName = "warn"
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(levelName)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", levelName)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	format := strings.ToLower(a.logFormat)
+	if format == "" {
+		format = "json"
+		if isTerminal(a.stderr) {
+			format = "text"
+		}
+	}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(a.stderr, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(a.stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want json or text", a.logFormat)
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	return fi.Mode()&os.ModeCharDevice != 0
+}
+
+func (a *app) versionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(a.stdout, "oktasync %s\n", version)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oktasync/oktasync/internal/diff"
+	"github.com/oktasync/oktasync/internal/reconcile"
+)
+
+// runFlags are the flags of run, plan and the bare root command.
+type runFlags struct {
+	dryRun             bool
+	output             string
+	detailedExitCode   bool
+	allowDeactivations int
+	allowRemovals      int
+	waitLock           time.Duration
+	reportFile         string
+}
+
+func (f *runFlags) register(cmd *cobra.Command, withDryRun bool) {
+	fs := cmd.Flags()
+	if withDryRun {
+		fs.BoolVar(&f.dryRun, "dry-run", false, "compute and print the plan, change nothing")
+	}
+	fs.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+	fs.BoolVar(&f.detailedExitCode, "detailed-exitcode", false, "exit 2 when a dry run's plan has changes")
+	fs.IntVar(&f.allowDeactivations, "allow-deactivations", 0, "let this run deactivate up to N users beyond the safety limit")
+	fs.IntVar(&f.allowRemovals, "allow-removals", 0, "let this run remove up to N memberships beyond the safety limit")
+	fs.DurationVar(&f.waitLock, "wait-lock", 0, "wait up to this long for another run's lock (default: exit 5 at once)")
+	fs.StringVar(&f.reportFile, "report", "", "also write the JSON run report to this file")
+}
+
+func (a *app) runCommand() *cobra.Command {
+	f := &runFlags{}
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Sync once: read the source and Okta, plan, and apply",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runSync(cmd.Context(), f)
+		},
+	}
+	f.register(cmd, true)
+	return cmd
+}
+
+func (a *app) planCommand() *cobra.Command {
+	f := &runFlags{dryRun: true}
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Print what a sync would change, and change nothing (run --dry-run)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.dryRun = true
+			return a.runSync(cmd.Context(), f)
+		},
+	}
+	f.register(cmd, false)
+	return cmd
+}
+
+func (a *app) runSync(ctx context.Context, f *runFlags) error {
+	if f.output != "text" && f.output != "json" {
+		return &exitCodeError{code: exitError, err: fmt.Errorf("--output %q: want text or json", f.output)}
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	log, err := a.logger(cfg.Log.Level)
+	if err != nil {
+		return err
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
+	}
+	rep, runErr := reconcile.Run(ctx, cfg, reconcile.Options{
+		DryRun:             f.dryRun,
+		AllowDeactivations: f.allowDeactivations,
+		AllowRemovals:      f.allowRemovals,
+		WaitLock:           f.waitLock,
+		Logger:             log,
+	})
+	if rep != nil {
+		if err := a.printReport(a.stdout, rep, f.output); err != nil {
+			return err
+		}
+		if f.reportFile != "" {
+			if err := writeReportFile(f.reportFile, rep); err != nil {
+				return err
+			}
+		}
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if f.dryRun && f.detailedExitCode && rep.Plan.HasChanges() {
+		return &exitCodeError{code: exitChanges}
+	}
+	return nil
+}
+
+// printReport renders a run report as text for people or JSON for machines.
+func (a *app) printReport(w io.Writer, rep *reconcile.Report, format string) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	if err := diff.RenderText(w, rep.Plan, diff.RenderOptions{Color: isTerminal(w)}); err != nil {
+		return err
+	}
+	if rep.DryRun || rep.Blocked || !rep.Plan.HasChanges() {
+		return nil
+	}
+	fmt.Fprintf(w, "\nApplied %d of %d operations", rep.Applied, len(rep.Operations))
+	if rep.Failed > 0 || rep.Skipped > 0 {
+		fmt.Fprintf(w, "; %d failed, %d skipped", rep.Failed, rep.Skipped)
+	}
+	fmt.Fprintln(w, ".")
+	shown := 0
+	for _, op := range rep.Operations {
+		if op.Error == "" {
+			continue
+		}
+		if shown == 20 {
+			fmt.Fprintln(w, "  … (see --output json for every failure)")
+			break
+		}
+		fmt.Fprintf(w, "  ! %s %s%s: %s\n", op.Action, op.Login, groupSuffix(op.Group), op.Error)
+		shown++
+	}
+	return nil
+}
+
+func groupSuffix(g string) string {
+	if g == "" {
+		return ""
+	}
+	return fmt.Sprintf(" in %q", g)
+}
+
+// writeReportFile writes the JSON report atomically: a temp file renamed
+// into place, so a reader never sees half a report.
+func writeReportFile(path string, rep *reconcile.Report) error {
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode report: %w", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return errors.Join(fmt.Errorf("write report %s: %w", path, err), os.Remove(tmp))
+	}
+	return nil
+}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oktasync/oktasync/internal/oktasim"
+)
+
+type simFlags struct {
+	addr        string
+	tokens      []string
+	seed        string
+	window      time.Duration
+	scale       float64
+	tokenShare  float64
+	concurrency int
+	noLimits    bool
+	faultSeed   int64
+	errorRate   float64
+	dropRate    float64
+	latency     time.Duration
+	jitter      time.Duration
+}
+
+func (a *app) simCommand() *cobra.Command {
+	f := &simFlags{}
+	cmd := &cobra.Command{
+		Use:   "sim",
+		Short: "Serve a simulated Okta org for tests, benchmarks and trials",
+		Long: `sim serves a simulated Okta org over HTTP: users, groups, memberships,
+lifecycle, Link-header paging, Okta's error bodies and rate-limit buckets.
+It prints its base URL on the first line of stdout and serves until stopped.
+Counters are at GET /sim/stats and the whole org at GET /sim/state.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runSim(cmd.Context(), f)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
+	fs.StringArrayVar(&f.tokens, "token", nil, "accepted SSWS API token (repeatable; default $OKTASIM_TOKEN)")
+	fs.StringVar(&f.seed, "seed", "", "JSON file of users and groups to start with")
+	fs.DurationVar(&f.window, "window", 0, "rate-limit window (default 60s)")
+	fs.Float64Var(&f.scale, "limit-scale", 0, "multiply every bucket's limit (default 1)")
+	fs.Float64Var(&f.tokenShare, "token-share", 0, "fraction of a bucket one token may use (0: all of it)")
+	fs.IntVar(&f.concurrency, "concurrency-limit", 0, "simultaneous requests allowed (0: unlimited)")
+	fs.BoolVar(&f.noLimits, "no-rate-limits", false, "serve without rate limits")
+	fs.Int64Var(&f.faultSeed, "fault-seed", 1, "seed for injected faults")
+	fs.Float64Var(&f.errorRate, "error-rate", 0, "fraction of requests answered 500 E0000009")
+	fs.Float64Var(&f.dropRate, "drop-rate", 0, "fraction of connections dropped without an answer")
+	fs.DurationVar(&f.latency, "latency", 0, "latency added to every request")
+	fs.DurationVar(&f.jitter, "latency-jitter", 0, "random extra latency up to this much")
+	return cmd
+}
+
+func (a *app) runSim(ctx context.Context, f *simFlags) error {
+	log, err := a.logger("")
+	if err != nil {
+		return err
+	}
+	tokens := f.tokens
+	if len(tokens) == 0 {
+		if t := os.Getenv("OKTASIM_TOKEN"); t != "" {
+			tokens = []string{t}
+		}
+	}
+	if len(tokens) == 0 {
+		return errors.New("sim needs at least one --token (or $OKTASIM_TOKEN)")
+	}
+	sim, err := oktasim.New(oktasim.Options{
+		Tokens: tokens,
+		RateLimit: oktasim.RateLimitOptions{
+			Disabled:    f.noLimits,
+			Window:      f.window,
+			Scale:       f.scale,
+			TokenShare:  f.tokenShare,
+			Concurrency: f.concurrency,
+		},
+		Faults: oktasim.FaultOptions{
+			Seed:          f.faultSeed,
+			ErrorRate:     f.errorRate,
+			DropRate:      f.dropRate,
+			Latency:       f.latency,
+			LatencyJitter: f.jitter,
+		},
+		Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	if f.seed != "" {
+		seed, err := oktasim.LoadSeedFile(f.seed)
+		if err != nil {
+			return err
+		}
+		if err := sim.Seed(seed); err != nil {
+			return fmt.Errorf("seed %s: %w", f.seed, err)
+		}
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", f.addr, err)
+	}
+	fmt.Fprintf(a.stdout, "http://%s\n", ln.Addr())
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
