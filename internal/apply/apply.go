@@ -153,6 +153,7 @@ type executor struct {
 	nodes []*node
 	caps  map[string]int
 
+	lanes    map[string]chan task // each lane's workers take tasks here
 	ready    map[string]*seqHeap
 	inflight map[string]int
 	running  int
@@ -180,6 +181,7 @@ func newExecutor(api Okta, cp Checkpoints, opts Options, nodes []*node, caps map
 		log:      opts.Logger,
 		nodes:    nodes,
 		caps:     caps,
+		lanes:    map[string]chan task{},
 		ready:    map[string]*seqHeap{},
 		inflight: map[string]int{},
 		userIDs:  map[string]string{},
@@ -216,6 +218,8 @@ func (e *executor) run(ctx context.Context) (*Result, error) {
 	}()
 
 	go e.rec.run(cpCtx)
+	e.startWorkers(callCtx, cpCtx)
+	defer e.stopWorkers()
 
 	for i, n := range e.nodes {
 		if n.pending == 0 {
@@ -239,7 +243,7 @@ func (e *executor) run(ctx context.Context) (*Result, error) {
 			}
 		}
 		if e.stopped == "" {
-			e.dispatch(callCtx, cpCtx)
+			e.dispatch()
 		}
 		if e.running == 0 {
 			if e.finished < len(e.nodes) {
@@ -295,8 +299,33 @@ func (e *executor) push(i int) {
 	heap.Push(h, i)
 }
 
-// dispatch starts ready operations while their lanes have free workers.
-func (e *executor) dispatch(callCtx, cpCtx context.Context) {
+// startWorkers starts each lane's workers; they run until the lanes'
+// channels are closed.
+func (e *executor) startWorkers(callCtx, cpCtx context.Context) {
+	for lane, n := range e.caps {
+		ch := make(chan task, n)
+		e.lanes[lane] = ch
+		for range n {
+			go func() {
+				for t := range ch {
+					e.results <- e.perform(callCtx, cpCtx, t)
+				}
+			}()
+		}
+	}
+}
+
+// stopWorkers ends the workers once they are idle.
+func (e *executor) stopWorkers() {
+	for _, ch := range e.lanes {
+		close(ch)
+	}
+}
+
+// dispatch hands ready operations to their lanes while those have idle
+// workers; a lane's channel holds at most as many tasks as it has workers,
+// so this never blocks.
+func (e *executor) dispatch() {
 	for lane, h := range e.ready {
 		for h.Len() > 0 && e.inflight[lane] < e.caps[lane] {
 			i := heap.Pop(h).(int)
@@ -311,7 +340,7 @@ func (e *executor) dispatch(callCtx, cpCtx context.Context) {
 			}
 			e.inflight[lane]++
 			e.running++
-			go func() { e.results <- e.perform(callCtx, cpCtx, t) }()
+			e.lanes[lane] <- t
 		}
 	}
 }
