@@ -1,0 +1,74 @@
+// Package okta is a client for Okta's Management API: users, user
+// lifecycle, groups, group memberships, the System Log and the default user
+// schema. It is an API client any Go program can use; it knows nothing of
+// synchronisation.
+//
+// # Usage
+//
+//	c, err := okta.NewClient("https://example.okta.com", okta.WithToken(token))
+//	u, _, err := c.Users.Get(ctx, "jdoe@example.com")
+//
+// Every method takes a context and returns the decoded object, the
+// *Response (HTTP response, request id, rate-limit figures, next link) and an
+// error. A non-2xx answer is an *APIError; use errors.As, or the helpers
+// IsNotFound, IsAlreadyExists, IsRateLimited. Client.Do is the escape hatch
+// for calls not wrapped here.
+//
+// # Authentication
+//
+// WithToken sends an API token (Authorization: SSWS …). WithPrivateKey uses
+// OAuth 2.0 client credentials with a private_key_jwt client assertion; the
+// access token is cached until shortly before it expires and fetched again
+// once on a 401, and DPoP-bound tokens are supported. Credentials never
+// appear in logs or error messages.
+//
+// # Pagination
+//
+// Okta pages lists with Link headers, one header line per relation:
+// rel="self" and, unless the page is the last, rel="next". The next URL holds
+// an opaque "after" cursor and must be followed exactly as given, never
+// rebuilt. List methods return an iter.Seq2 that fetches pages as the loop
+// asks for them:
+//
+//	for u, err := range c.Users.List(ctx, &okta.UserListOptions{Limit: 200}) {
+//		if err != nil {
+//			return err // a failed page ends the loop; never read it as "no more users"
+//		}
+//		…
+//	}
+//
+// A next link or cursor that repeats within one listing ends it with
+// ErrPagingLoop instead of looping forever, and a next link that points away
+// from the org is refused, so credentials never leave it. Breaking out of
+// the loop stops fetching. ListPage returns one page and its Response, whose
+// NextURL (or NextCursor, for UserListOptions.After) leads to the next.
+//
+// A plain user list leaves out DEPROVISIONED users; a filter or search
+// returns them. The System Log without an end time is a polling query whose
+// next link is always present: Logs.List stops at the first empty page.
+//
+// # Rate limits and retries
+//
+// Okta counts requests per bucket (a method and path template) per window of
+// about a minute and reports the figures in X-Rate-Limit-* headers. The
+// client infers each request's bucket before sending it, learns the
+// bucket's limit from the first answer, and holds callers back so that it
+// never spends more than a share of the bucket (WithRateLimit,
+// DefaultMaxShare) within a window, leaving the rest to the org's other
+// integrations. It keeps at most a set number of requests in flight, and
+// lowers that number when Okta answers a concurrency 429.
+//
+// After a 429 it waits until the window resets by Okta's clock
+// (X-Rate-Limit-Reset − Date + 1 s, plus jitter) and retries with
+// X-Okta-Retry-For and X-Okta-Retry-Count, at most WithMaxRetries times
+// (DefaultMaxRetries). A 5xx or a dropped connection is retried with capped,
+// jittered exponential backoff only where repeating the call is harmless:
+// GET, PUT, DELETE of groups and memberships, and the partial profile update.
+// Calls that are not safe to repeat resolve an unknown outcome by reading
+// back instead: Users.Create looks the login up, lifecycle calls read the
+// user's status, Users.Delete checks that the user is gone, and
+// Groups.Create looks for the group by name. What cannot be resolved is
+// returned as an error matching ErrOutcomeUnknown. WithRequestTimeout bounds a
+// whole call, waits and retries included; every wait also ends when the
+// context is done.
+package okta
