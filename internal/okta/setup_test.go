@@ -151,4 +151,3 @@ func ids[T any](t *testing.T, seq func(func(T, error) bool), id func(T) string) 
 	}
 	return out
 }
-
