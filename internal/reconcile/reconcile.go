@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/oktasync/oktasync/internal/apply"
@@ -89,6 +90,9 @@ func NewClient(cfg *config.Config, log *slog.Logger) (*okta.Client, error) {
 	if cfg.Okta.RateLimit.MaxShare > 0 || cfg.Okta.RateLimit.MaxConcurrency > 0 {
 		opts = append(opts, okta.WithRateLimit(cfg.Okta.RateLimit.MaxShare, cfg.Okta.RateLimit.MaxConcurrency))
 	}
+	if cfg.Okta.UserAgent != "" {
+		opts = append(opts, okta.WithUserAgent(cfg.Okta.UserAgent))
+	}
 	if cfg.Okta.RequestTimeout > 0 {
 		opts = append(opts, okta.WithRequestTimeout(cfg.Okta.RequestTimeout))
 	}
@@ -121,7 +125,11 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Report, error)
 	log.Info("read source", "users", len(desired.Users), "groups", len(desired.Groups))
 
 	// 2. The state store, and the lock for a real run.
-	store, err := state.Open(ctx, cfg.State.URL, state.Options{AutoMigrate: true, Logger: log})
+	policy, err := PolicyFrom(cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	store, err := state.Open(ctx, cfg.State.URL, StateOptions(cfg, log))
 	if err != nil {
 		return nil, fmt.Errorf("open state store: %w", err)
 	}
@@ -161,7 +169,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Report, error)
 		Managed:       make(map[string]bool, len(cur.InScope)+len(owned)),
 		DeactivatedAt: make(map[string]time.Time),
 		Now:           time.Now().UTC(),
-		Policy:        policyFrom(cfg, opts),
+		Policy:        policy,
 	}
 	for k := range cur.InScope {
 		in.Managed[k] = true
@@ -258,11 +266,48 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Report, error)
 	return rep, nil
 }
 
-func policyFrom(cfg *config.Config, opts Options) diff.Policy {
+// PolicyFrom turns the config's plan settings and the run's one-off
+// permissions into a diff.Policy.
+func PolicyFrom(cfg *config.Config, opts Options) (diff.Policy, error) {
 	p := diff.DefaultPolicy()
+	switch strings.ToUpper(cfg.Users.CreateStatus) {
+	case "", "ACTIVE":
+		p.CreateActive = true
+	case "STAGED":
+		p.CreateActive = false
+	default:
+		return p, fmt.Errorf("users.createStatus %q: want ACTIVE or STAGED", cfg.Users.CreateStatus)
+	}
+	p.SendActivationEmail = cfg.Users.SendActivationEmail
+	p.Reactivate = cfg.Users.Reactivate
+	p.DeleteAfter = cfg.Users.DeleteAfter
+	p.ProtectLogins = cfg.Protect.Logins
+	p.ProtectGroups = cfg.Protect.Groups
+	p.DeleteUnlistedGroups = cfg.Groups.DeleteUnlisted
+	p.GroupPrefix = cfg.Scope.Groups.Prefix
+	if s := cfg.Safety.MaxDeactivations; s != "" {
+		l, err := diff.ParseLimit(s)
+		if err != nil {
+			return p, fmt.Errorf("safety.maxDeactivations: %w", err)
+		}
+		p.Safety.MaxDeactivations = l
+	}
+	if s := cfg.Safety.MaxMembershipRemovals; s != "" {
+		l, err := diff.ParseLimit(s)
+		if err != nil {
+			return p, fmt.Errorf("safety.maxMembershipRemovals: %w", err)
+		}
+		p.Safety.MaxMembershipRemovals = l
+	}
+	p.Safety.MinSourceUsers = cfg.Safety.MinSourceUsers
 	p.Safety.AllowDeactivations = opts.AllowDeactivations
 	p.Safety.AllowRemovals = opts.AllowRemovals
-	return p
+	return p, nil
+}
+
+// StateOptions are the state store options the config asks for.
+func StateOptions(cfg *config.Config, log *slog.Logger) state.Options {
+	return state.Options{Schema: cfg.State.Schema, AutoMigrate: cfg.State.AutoMigrate, Logger: log}
 }
 
 func blockMessage(p *diff.Plan) string {
