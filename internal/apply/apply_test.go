@@ -599,3 +599,44 @@ func TestExecuteFailsADependencyCycle(t *testing.T) {
 		t.Errorf("result %+v", res)
 	}
 }
+
+// Deletes wait for the earlier memberships of their user or group, but a
+// failed membership does not stop them.
+func TestExecuteDeletesWaitForMemberships(t *testing.T) {
+	t.Parallel()
+	ev := &events{}
+	api, cp := newFakeOkta(ev), newFakeCheckpoints(ev)
+	ops, old := api.seedGroup("ops"), api.seedGroup("old")
+	erin := api.seedUser("erin@example.com", "DEPROVISIONED")
+	bob := api.seedUser("bob@example.com", "ACTIVE")
+	api.fail["RemoveMember old/bob@example.com"] = errors.New("boom")
+	plan := numbered(
+		diff.Operation{Action: diff.RemoveMember, Group: "ops", GroupID: ops, Login: "erin@example.com", UserID: erin},
+		diff.Operation{Action: diff.RemoveMember, Group: "old", GroupID: old, Login: "bob@example.com", UserID: bob},
+		diff.Operation{Action: diff.DeleteUser, Login: "erin@example.com", UserID: erin},
+		diff.Operation{Action: diff.DeleteGroup, Group: "old", GroupID: old},
+	)
+	opts := testOptions()
+	opts.Concurrency = 8
+	res, err := Execute(context.Background(), plan, api, cp, opts)
+	if err != nil {
+		t.Fatalf("Execute: %v", err)
+	}
+	want := map[string]string{
+		"1 remove-member ops/erin@example.com": state.OpApplied,
+		"2 remove-member old/bob@example.com":  state.OpFailed,
+		"3 delete-user erin@example.com":       state.OpApplied,
+		"4 delete-group old":                   state.OpApplied,
+	}
+	if d := cmp.Diff(want, statuses(res)); d != "" {
+		t.Errorf("outcomes (-want +got):\n%s", d)
+	}
+	for _, pair := range [][2]string{
+		{"done RemoveMember ops/erin@example.com", "call DeleteUser erin@example.com"},
+		{"done RemoveMember old/bob@example.com", "call DeleteGroup old"},
+	} {
+		if i, j := ev.index(pair[0]), ev.index(pair[1]); i < 0 || j < i {
+			t.Errorf("want %q before %q", pair[0], pair[1])
+		}
+	}
+}
