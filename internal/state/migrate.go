@@ -1,6 +1,8 @@
 package state
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"path"
@@ -16,6 +18,7 @@ type migration struct {
 	Version int
 	Name    string // file name without ".sql", e.g. "0001_init"
 	SQL     string
+	Sum     string // hex SHA-256 of SQL, recorded when applied
 }
 
 // loadMigrations reads dir's NNNN_name.sql files from fsys in version order.
@@ -44,7 +47,8 @@ func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read migration %s/%s: %w", dir, e.Name(), err)
 		}
-		ms = append(ms, migration{Version: v, Name: name, SQL: string(b)})
+		sum := sha256.Sum256(b)
+		ms = append(ms, migration{Version: v, Name: name, SQL: string(b), Sum: hex.EncodeToString(sum[:])})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
 	return ms, nil
@@ -56,17 +60,43 @@ func dialectMigrations(dialect string) ([]migration, error) {
 	return loadMigrations(migrations.FS, dialect)
 }
 
-// checkNotNewer fails when the database has a migration this binary does
-// not know: an older oktasync must not write to a newer schema.
-func checkNotNewer(applied map[int]bool, known []migration) error {
+// applied maps the version of each migration a database has recorded to
+// the checksum recorded with it.
+type applied map[int]string
+
+// checkApplied fails when the database has a migration this binary does
+// not know (an older oktasync must not write to a newer schema), or when a
+// migration was applied from a file whose text has since changed
+// (migrations are forward-only: a change is a new file).
+func checkApplied(done applied, known []migration) error {
 	max := 0
+	byVersion := make(map[int]migration, len(known))
 	for _, m := range known {
 		max = m.Version
+		byVersion[m.Version] = m
 	}
-	for v := range applied {
-		if v > max {
-			return fmt.Errorf("state database has schema version %d, newer than this oktasync knows (%d): upgrade oktasync", v, max)
+	for v, sum := range done {
+		m, ok := byVersion[v]
+		if !ok {
+			if v > max {
+				return fmt.Errorf("state database has schema version %d, newer than this oktasync knows (%d): upgrade oktasync", v, max)
+			}
+			return fmt.Errorf("state database has migration version %d, which this oktasync does not know", v)
+		}
+		if sum != m.Sum {
+			return fmt.Errorf("migration %s was applied from a different text than this oktasync carries (checksum %.12s, want %.12s)", m.Name, sum, m.Sum)
 		}
 	}
 	return nil
+}
+
+// pending lists the names of known migrations not in done.
+func pending(done applied, known []migration) []string {
+	var out []string
+	for _, m := range known {
+		if _, ok := done[m.Version]; !ok {
+			out = append(out, m.Name)
+		}
+	}
+	return out
 }

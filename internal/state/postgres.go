@@ -164,27 +164,34 @@ func advisoryKey(parts ...string) int64 {
 func pgApplied(ctx context.Context, q interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
 	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, schema string) (map[int]bool, error) {
+}, schema string) (applied, error) {
 	var exists bool
 	if err := q.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, quoteIdent(schema)+".schema_migrations").Scan(&exists); err != nil {
 		return nil, fmt.Errorf("look for schema_migrations: %w", err)
 	}
-	applied := make(map[int]bool)
+	done := make(applied)
 	if !exists {
-		return applied, nil
+		return done, nil
 	}
-	rows, err := q.Query(ctx, `SELECT version FROM `+quoteIdent(schema)+`.schema_migrations`)
+	rows, err := q.Query(ctx, `SELECT version, checksum FROM `+quoteIdent(schema)+`.schema_migrations`)
 	if err != nil {
 		return nil, fmt.Errorf("read schema_migrations: %w", err)
 	}
-	versions, err := pgx.CollectRows(rows, pgx.RowTo[int])
-	if err != nil {
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			v   int
+			sum string
+		)
+		if err := rows.Scan(&v, &sum); err != nil {
+			return nil, fmt.Errorf("read schema_migrations: %w", err)
+		}
+		done[v] = sum
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read schema_migrations: %w", err)
 	}
-	for _, v := range versions {
-		applied[v] = true
-	}
-	return applied, nil
+	return done, nil
 }
 
 func pendingPostgres(ctx context.Context, pool *pgxpool.Pool, schema string) ([]string, error) {
@@ -192,20 +199,14 @@ func pendingPostgres(ctx context.Context, pool *pgxpool.Pool, schema string) ([]
 	if err != nil {
 		return nil, err
 	}
-	applied, err := pgApplied(ctx, pool, schema)
+	done, err := pgApplied(ctx, pool, schema)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkNotNewer(applied, ms); err != nil {
+	if err := checkApplied(done, ms); err != nil {
 		return nil, err
 	}
-	var pending []string
-	for _, m := range ms {
-		if !applied[m.Version] {
-			pending = append(pending, m.Name)
-		}
-	}
-	return pending, nil
+	return pending(done, ms), nil
 }
 
 // migratePostgres creates the schema if absent and applies the pending
@@ -246,18 +247,19 @@ func applyPGMigration(ctx context.Context, pool *pgxpool.Pool, schema string, al
 	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+q+`.schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		name       TEXT NOT NULL,
+		checksum   TEXT NOT NULL,
 		applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
 	)`); err != nil {
 		return false, fmt.Errorf("migration %s: create schema_migrations: %w", m.Name, err)
 	}
-	applied, err := pgApplied(ctx, tx, schema)
+	done, err := pgApplied(ctx, tx, schema)
 	if err != nil {
 		return false, fmt.Errorf("migration %s: %w", m.Name, err)
 	}
-	if err := checkNotNewer(applied, all); err != nil {
+	if err := checkApplied(done, all); err != nil {
 		return false, err
 	}
-	if applied[m.Version] {
+	if _, ok := done[m.Version]; ok {
 		return false, nil
 	}
 	// The pool's search_path names the schema, which may not have
@@ -268,7 +270,7 @@ func applyPGMigration(ctx context.Context, pool *pgxpool.Pool, schema string, al
 	if _, err := tx.Exec(ctx, m.SQL); err != nil {
 		return false, fmt.Errorf("migration %s: %w", m.Name, err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO `+q+`.schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO `+q+`.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)`, m.Version, m.Name, m.Sum); err != nil {
 		return false, fmt.Errorf("migration %s: record: %w", m.Name, err)
 	}
 	if err := tx.Commit(ctx); err != nil {

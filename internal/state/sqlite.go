@@ -117,30 +117,34 @@ func migrateSQLiteURL(ctx context.Context, path string, opts Options) ([]string,
 const sqliteMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,
+    checksum   TEXT NOT NULL,
     applied_at TEXT NOT NULL
 )`
 
 // sqliteApplied returns the versions recorded in schema_migrations.
 func sqliteApplied(ctx context.Context, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}) (map[int]bool, error) {
-	rows, err := q.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+}) (applied, error) {
+	rows, err := q.QueryContext(ctx, `SELECT version, checksum FROM schema_migrations`)
 	if err != nil {
 		return nil, fmt.Errorf("read schema_migrations: %w", err)
 	}
 	defer rows.Close()
-	applied := make(map[int]bool)
+	done := make(applied)
 	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
+		var (
+			v   int
+			sum string
+		)
+		if err := rows.Scan(&v, &sum); err != nil {
 			return nil, fmt.Errorf("read schema_migrations: %w", err)
 		}
-		applied[v] = true
+		done[v] = sum
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read schema_migrations: %w", err)
 	}
-	return applied, nil
+	return done, nil
 }
 
 // pendingSQLite lists the migrations db lacks.
@@ -152,20 +156,14 @@ func pendingSQLite(ctx context.Context, db *sql.DB) ([]string, error) {
 	if _, err := db.ExecContext(ctx, sqliteMigrationsTable); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
-	applied, err := sqliteApplied(ctx, db)
+	done, err := sqliteApplied(ctx, db)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkNotNewer(applied, ms); err != nil {
+	if err := checkApplied(done, ms); err != nil {
 		return nil, err
 	}
-	var pending []string
-	for _, m := range ms {
-		if !applied[m.Version] {
-			pending = append(pending, m.Name)
-		}
-	}
-	return pending, nil
+	return pending(done, ms), nil
 }
 
 // migrateSQLite applies the pending migrations, each in its own
@@ -201,21 +199,21 @@ func applySQLiteMigration(ctx context.Context, db *sql.DB, all []migration, m mi
 		return false, fmt.Errorf("migration %s: begin: %w", m.Name, err)
 	}
 	defer tx.Rollback()
-	applied, err := sqliteApplied(ctx, tx)
+	done, err := sqliteApplied(ctx, tx)
 	if err != nil {
 		return false, fmt.Errorf("migration %s: %w", m.Name, err)
 	}
-	if err := checkNotNewer(applied, all); err != nil {
+	if err := checkApplied(done, all); err != nil {
 		return false, err
 	}
-	if applied[m.Version] {
+	if _, ok := done[m.Version]; ok {
 		return false, nil
 	}
 	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return false, fmt.Errorf("migration %s: %w", m.Name, err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-		m.Version, m.Name, formatTime(time.Now())); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)`,
+		m.Version, m.Name, m.Sum, formatTime(time.Now())); err != nil {
 		return false, fmt.Errorf("migration %s: record: %w", m.Name, err)
 	}
 	if err := tx.Commit(); err != nil {

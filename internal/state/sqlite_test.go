@@ -209,3 +209,34 @@ func TestOwnedKeyMatchesDirectory(t *testing.T) {
 		}
 	}
 }
+
+// Processes starting together on a new database file all migrate it;
+// exactly one applies each migration.
+func TestSQLiteConcurrentMigrate(t *testing.T) {
+	t.Parallel()
+	url := "sqlite://" + filepath.Join(t.TempDir(), "state.db")
+	const n = 4
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		count = make(map[string]int)
+	)
+	for range n {
+		wg.Go(func() {
+			applied, err := state.Migrate(t.Context(), url, state.Options{})
+			if err != nil {
+				t.Errorf("concurrent Migrate: %v", err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, name := range applied {
+				count[name]++
+			}
+		})
+	}
+	wg.Wait()
+	if count["0001_init"] != 1 {
+		t.Errorf("0001_init applied %d times, want once", count["0001_init"])
+	}
+}
