@@ -18,6 +18,8 @@ type principal struct {
 	scopes map[string]bool
 	// display names the caller in System Log events.
 	display string
+	// challenge is the WWW-Authenticate scheme for an access token.
+	challenge string
 }
 
 type principalKey struct{}
@@ -81,7 +83,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, p *principal)
 	if read, ok := strings.CutSuffix(need, ".read"); ok && p.scopes[read+".manage"] {
 		return true
 	}
-	w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="`+baseURL(r)+`/oauth2/v1/authorize", realm="`+baseURL(r)+`", scope="`+need+`", error="insufficient_scope", error_description="The access token provided does not contain the required scopes.", resource="`+r.URL.Path+`"`)
+	w.Header().Set("WWW-Authenticate", p.challenge+` authorization_uri="`+baseURL(r)+`/oauth2/v1/authorize", realm="`+baseURL(r)+`", scope="`+need+`", error="insufficient_scope", error_description="The access token provided does not contain the required scopes.", resource="`+r.URL.Path+`"`)
 	w.WriteHeader(http.StatusForbidden)
 	return false
 }

@@ -111,6 +111,9 @@ func (s *Server) serveWithFaults(w *statusWriter, r *http.Request) int {
 
 // dispatch hands the request to its route's handler.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	if s.dispatchHook != nil {
+		s.dispatchHook(r)
+	}
 	if _, pattern := s.mux.Handler(r); pattern == "" {
 		s.notFoundRoute(w, r)
 		return

@@ -54,6 +54,14 @@ func newEnv(t testing.TB, opts Options) *env {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	return serve(t, sim, opts, nil)
+}
+
+// serve starts an HTTP server for sim; hook, when set, becomes its
+// dispatchHook before the server starts.
+func serve(t testing.TB, sim *Server, opts Options, hook func(*http.Request)) *env {
+	t.Helper()
+	sim.dispatchHook = hook
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	tok := ""

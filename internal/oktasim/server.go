@@ -65,6 +65,9 @@ type Server struct {
 	events     []logEvent
 	customAttr map[string]struct{}
 
+	// dispatchHook, when set (by tests), runs before each API handler.
+	dispatchHook func(*http.Request)
+
 	limiter  *limiter
 	faults   *faults
 	oauth    *oauthState
