@@ -120,6 +120,8 @@ Run with no subcommand, oktasync runs a sync: "oktasync --dry-run" is
 		a.simCommand(),
 		a.demoCommand(),
 		a.versionCommand(),
+		a.runsCommand(),
+		a.migrateCommand(),
 	)
 	return root
 }

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oktasync/oktasync/internal/reconcile"
+	"github.com/oktasync/oktasync/internal/state"
+)
+
+func (a *app) runsCommand() *cobra.Command {
+	var (
+		limit  int
+		output string
+		all    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "runs",
+		Short: "List recent runs from the state store",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if output != "text" && output != "json" {
+				return fmt.Errorf("--output %q: want text or json", output)
+			}
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			log, err := a.logger(cfg.Log.Level)
+			if err != nil {
+				return err
+			}
+			store, err := state.Open(cmd.Context(), cfg.State.URL, reconcile.StateOptions(cfg, log))
+			if err != nil {
+				return fmt.Errorf("open state store: %w", err)
+			}
+			defer store.Close()
+			org := reconcile.OrgKey(cfg.Okta.OrgURL)
+			if all {
+				org = ""
+			}
+			runs, err := store.Runs(cmd.Context(), org, limit)
+			if err != nil {
+				return fmt.Errorf("list runs: %w", err)
+			}
+			if output == "json" {
+				return writeRunsJSON(a, runs)
+			}
+			return writeRunsText(a, runs)
+		},
+	}
+	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "how many runs to list, newest first")
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().BoolVar(&all, "all-orgs", false, "list runs of every org in the store, not just the configured one")
+	return cmd
+}
+
+// runJSON is one run in `runs --output json`.
+type runJSON struct {
+	ID         int64          `json:"id"`
+	Org        string         `json:"org"`
+	DryRun     bool           `json:"dryRun"`
+	Status     string         `json:"status"`
+	StartedAt  time.Time      `json:"startedAt"`
+	FinishedAt *time.Time     `json:"finishedAt,omitempty"`
+	Counts     map[string]int `json:"counts"`
+	Error      string         `json:"error,omitempty"`
+}
+
+func writeRunsJSON(a *app, runs []state.Run) error {
+	out := make([]runJSON, 0, len(runs))
+	for _, r := range runs {
+		j := runJSON{ID: r.ID, Org: r.Org, DryRun: r.DryRun, Status: r.Status, StartedAt: r.StartedAt.UTC(), Counts: r.Counts, Error: r.Error}
+		if !r.FinishedAt.IsZero() {
+			f := r.FinishedAt.UTC()
+			j.FinishedAt = &f
+		}
+		if j.Counts == nil {
+			j.Counts = map[string]int{}
+		}
+		out = append(out, j)
+	}
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func writeRunsText(a *app, runs []state.Run) error {
+	if len(runs) == 0 {
+		fmt.Fprintln(a.stdout, "No runs recorded.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTARTED\tDURATION\tSTATUS\tCHANGES\tERROR")
+	for _, r := range runs {
+		dur := "-"
+		if !r.FinishedAt.IsZero() {
+			dur = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
+		}
+		msg := r.Error
+		if len(msg) > 80 {
+			msg = msg[:77] + "..."
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.StartedAt.UTC().Format(time.RFC3339), dur, r.Status, formatCounts(r.Counts), msg)
+	}
+	return tw.Flush()
+}
+
+// formatCounts shows the non-zero counts as key=value, sorted.
+func formatCounts(c map[string]int) string {
+	keys := make([]string, 0, len(c))
+	for k, v := range c {
+		if v != 0 {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%d", k, c[k])
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, " ")
+}
+
+func (a *app) migrateCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply pending state store migrations",
+		Long: `migrate brings the state store's schema up to date. Runs do this themselves
+unless state.autoMigrate is false; use migrate where a deploy step, not the
+job, owns schema changes.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			log, err := a.logger(cfg.Log.Level)
+			if err != nil {
+				return err
+			}
+			opts := reconcile.StateOptions(cfg, log)
+			applied, err := state.Migrate(cmd.Context(), cfg.State.URL, opts)
+			if err != nil {
+				return fmt.Errorf("migrate state store: %w", err)
+			}
+			if len(applied) == 0 {
+				fmt.Fprintln(a.stdout, "State store is up to date.")
+				return nil
+			}
+			for _, m := range applied {
+				fmt.Fprintf(a.stdout, "applied %s\n", m)
+			}
+			return nil
+		},
+	}
+}
