@@ -21,7 +21,7 @@ const defaultTestPostgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=
 
 // testPostgresURL returns the test database's URL, skipping the test when
 // it is unreachable outside CI and failing it in CI.
-func testPostgresURL(t *testing.T) string {
+func testPostgresURL(t testing.TB) string {
 	t.Helper()
 	url := os.Getenv("OKTASYNC_TEST_POSTGRES_URL")
 	if url == "" {
@@ -53,7 +53,7 @@ var (
 )
 
 // newTestSchema returns a random schema name that is dropped when t ends.
-func newTestSchema(t *testing.T, url string) string {
+func newTestSchema(t testing.TB, url string) string {
 	t.Helper()
 	b := make([]byte, 6)
 	rand.Read(b)
