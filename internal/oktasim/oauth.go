@@ -10,11 +10,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"math/big"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -424,10 +422,14 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	granted := map[string]bool{}
+	var grantedList []string
 	for _, sc := range scopes {
 		if !client.scopes[sc] {
 			oauthError(w, http.StatusBadRequest, "invalid_scope", "One or more scopes are not configured for the authorization server resource.")
 			return
+		}
+		if !granted[sc] {
+			grantedList = append(grantedList, sc)
 		}
 		granted[sc] = true
 	}
@@ -464,7 +466,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		"token_type":   tokenType,
 		"expires_in":   int(ttl / time.Second),
 		"access_token": tok,
-		"scope":        strings.Join(slices.Sorted(maps.Keys(granted)), " "),
+		"scope":        strings.Join(grantedList, " "),
 	})
 }
 
