@@ -1,0 +1,66 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/oktasync/oktasync/internal/directory"
+)
+
+// FuzzReadCSV feeds arbitrary bytes to the users CSV reader: it must never
+// panic, must report every failure as invalid data, and whatever it accepts
+// must be a well-formed Directory. Seeds are in testdata/fuzz/FuzzReadCSV.
+func FuzzReadCSV(f *testing.F) {
+	f.Add([]byte(header + "\n" + row(1) + "\n"))
+	f.Add([]byte(header + ",groups,department\n" + row(1) + ",A;B,Eng\n" + row(2) + ",a; ;C,\n"))
+	f.Add([]byte("\xEF\xBB\xBF" + header + "\r\n" + row(1) + "\r\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := ReadUsersCSV(context.Background(), bytes.NewReader(data), "users.csv")
+		if err != nil {
+			if d != nil {
+				t.Fatal("a Directory came back with an error")
+			}
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error is not ErrInvalid: %v", err)
+			}
+			var all *Errors
+			if !errors.As(err, &all) || len(all.Errs) == 0 || len(all.Errs) > MaxErrors {
+				t.Fatalf("error is not an *Errors of 1 to %d problems: %v", MaxErrors, err)
+			}
+			return
+		}
+		for k, u := range d.Users {
+			if k != directory.LoginKey(u.Login()) {
+				t.Fatalf("user keyed %q has login %q", k, u.Login())
+			}
+			for _, a := range directory.RequiredAttributes {
+				if s, _ := u.Profile[a].(string); s == "" {
+					t.Fatalf("user %q lacks %s", k, a)
+				}
+			}
+			for a, v := range u.Profile {
+				s, ok := v.(string)
+				if !ok || s == "" || !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 || len(s) > MaxValueBytes {
+					t.Fatalf("user %q attribute %s = %q", k, a, v)
+				}
+			}
+			if !strings.HasPrefix(u.Origin, "users.csv line ") {
+				t.Fatalf("user %q origin %q", k, u.Origin)
+			}
+		}
+		for gk, members := range d.Members {
+			if _, ok := d.Groups[gk]; !ok {
+				t.Fatalf("members of unknown group %q", gk)
+			}
+			for lk := range members {
+				if _, ok := d.Users[lk]; !ok {
+					t.Fatalf("group %q has unknown member %q", gk, lk)
+				}
+			}
+		}
+	})
+}
