@@ -150,7 +150,12 @@ func newLimiter(o RateLimitOptions, now func() time.Time) (*limiter, error) {
 }
 
 // take counts one request by who against bucket.
-func (l *limiter) take(bucket, who string) decision {
+func (l *limiter) take(bucket, who string) decision { return l.decide(bucket, who, true) }
+
+// peek reports the state of bucket for who without counting a request.
+func (l *limiter) peek(bucket, who string) decision { return l.decide(bucket, who, false) }
+
+func (l *limiter) decide(bucket, who string, count bool) decision {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -172,6 +177,11 @@ func (l *limiter) take(bucket, who string) decision {
 	d := decision{limit: tokenLimit, reset: reset}
 	bucketLeft := limit - b.used
 	tokenLeft := tokenLimit - b.perToken[who]
+	if !count {
+		d.allowed = bucketLeft > 0 && tokenLeft > 0
+		d.remaining = max(0, min(bucketLeft, tokenLeft))
+		return d
+	}
 	if !l.disabled && (bucketLeft <= 0 || tokenLeft <= 0) {
 		d.remaining = 0
 		return d

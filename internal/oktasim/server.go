@@ -247,15 +247,20 @@ func (s *Server) serveAPI(w *statusWriter, r *http.Request, bucket string, inFli
 	return s.serveWithFaults(w, r)
 }
 
+// setRateHeaders writes the X-Rate-Limit-* headers of a decision.
+func setRateHeaders(w http.ResponseWriter, d decision) {
+	h := w.Header()
+	h.Set("X-Rate-Limit-Limit", strconv.Itoa(d.limit))
+	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(d.remaining))
+	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(d.reset, 10))
+}
+
 // rateLimit takes one request from the bucket and writes the rate-limit
 // headers; it answers 429 and returns false when the bucket (or the caller's
 // share of it) is spent.
 func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, bucket, who string) bool {
 	d := s.limiter.take(bucket, who)
-	h := w.Header()
-	h.Set("X-Rate-Limit-Limit", strconv.Itoa(d.limit))
-	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(d.remaining))
-	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(d.reset, 10))
+	setRateHeaders(w, d)
 	if d.allowed {
 		return true
 	}

@@ -42,7 +42,7 @@ func TestAuth(t *testing.T) {
 					t.Errorf("errorCode %q, want E0000011", c)
 				}
 			}
-			for _, h := range []string{"X-Okta-Request-Id", "Date"} {
+			for _, h := range []string{"X-Okta-Request-Id", "Date", "X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset"} {
 				if r.header.Get(h) == "" {
 					t.Errorf("header %s missing", h)
 				}
