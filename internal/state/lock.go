@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -165,4 +166,49 @@ func (l *memLocker) lock(ctx context.Context, org string, wait time.Duration) (f
 		<-l.sem
 		return nil
 	}), nil
+}
+
+// heldLocks tracks a store's locks not yet released, so that Close can
+// release them.
+type heldLocks struct {
+	mu   sync.Mutex
+	next uint64
+	m    map[uint64]func() error
+}
+
+// add registers unlock and returns the function to hand the caller: it
+// releases once, whether called by the caller or by releaseAll.
+func (h *heldLocks) add(unlock func() error) func() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil {
+		h.m = make(map[uint64]func() error)
+	}
+	id := h.next
+	h.next++
+	wrapped := onceUnlock(func() error {
+		h.mu.Lock()
+		delete(h.m, id)
+		h.mu.Unlock()
+		return unlock()
+	})
+	h.m[id] = wrapped
+	return wrapped
+}
+
+// releaseAll releases every lock still held.
+func (h *heldLocks) releaseAll() error {
+	h.mu.Lock()
+	fs := make([]func() error, 0, len(h.m))
+	for _, f := range h.m {
+		fs = append(fs, f)
+	}
+	h.mu.Unlock()
+	var errs []error
+	for _, f := range fs {
+		if err := f(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

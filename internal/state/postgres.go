@@ -37,8 +37,9 @@ type pgStore struct {
 	schema string
 	log    *slog.Logger
 
-	mu    sync.Mutex
-	locks map[*pgx.Conn]struct{} // lock connections still held
+	held      heldLocks
+	closeOnce sync.Once
+	closeErr  error
 }
 
 var _ Store = (*pgStore)(nil)
@@ -129,7 +130,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (Store, error) 
 			return nil, fmt.Errorf("state schema %s lacks %v: %w", schema, pending, ErrMigrationsPending)
 		}
 	}
-	return &pgStore{pool: pool, schema: schema, log: log, locks: make(map[*pgx.Conn]struct{})}, nil
+	return &pgStore{pool: pool, schema: schema, log: log}, nil
 }
 
 func migratePostgresURL(ctx context.Context, url string, opts Options) ([]string, error) {
@@ -316,15 +317,9 @@ func (s *pgStore) Lock(ctx context.Context, org string, wait time.Duration) (fun
 		closeConn()
 		return nil, fmt.Errorf("lock %s: record holder: %w", org, err)
 	}
-	s.mu.Lock()
-	s.locks[conn] = struct{}{}
-	s.mu.Unlock()
 	s.log.Debug("took state lock", "org", org, "schema", s.schema)
 
-	return onceUnlock(func() error {
-		s.mu.Lock()
-		delete(s.locks, conn)
-		s.mu.Unlock()
+	return s.held.add(func() error {
 		uctx, cancel := context.WithTimeout(context.Background(), pgUnlockTimeout)
 		defer cancel()
 		_, delErr := conn.Exec(uctx, `DELETE FROM locks WHERE org = $1 AND holder = $2`, org, holder)
@@ -577,23 +572,14 @@ func (s *pgStore) Owned(ctx context.Context, org string) (map[string]OwnedUser, 
 	return owned, nil
 }
 
-// Close implements Store. Locks still held are released.
+// Close implements Store. Locks still held are released; closing again
+// does nothing.
 func (s *pgStore) Close() error {
-	s.mu.Lock()
-	conns := s.locks
-	s.locks = make(map[*pgx.Conn]struct{})
-	s.mu.Unlock()
-	var errs []error
-	for c := range conns {
-		ctx, cancel := context.WithTimeout(context.Background(), pgUnlockTimeout)
-		if err := c.Close(ctx); err != nil {
-			errs = append(errs, err)
+	s.closeOnce.Do(func() {
+		if err := s.held.releaseAll(); err != nil {
+			s.closeErr = fmt.Errorf("close state database: release locks: %w", err)
 		}
-		cancel()
-	}
-	s.pool.Close()
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("close state database: release locks: %w", err)
-	}
-	return nil
+		s.pool.Close()
+	})
+	return s.closeErr
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -20,9 +21,12 @@ const sqliteBusyTimeout = 10 * time.Second
 
 // sqliteStore is the SQLite Store.
 type sqliteStore struct {
-	db   *sql.DB
-	log  *slog.Logger
-	lock locker
+	db        *sql.DB
+	log       *slog.Logger
+	lock      locker
+	held      heldLocks
+	closeOnce sync.Once
+	closeErr  error
 }
 
 var _ Store = (*sqliteStore)(nil)
@@ -230,7 +234,7 @@ func (s *sqliteStore) Lock(ctx context.Context, org string, wait time.Duration) 
 		return nil, err
 	}
 	s.log.Debug("took state lock", "org", org)
-	return unlock, nil
+	return s.held.add(unlock), nil
 }
 
 // BeginRun implements Store.
@@ -484,12 +488,16 @@ func (s *sqliteStore) Owned(ctx context.Context, org string) (map[string]OwnedUs
 	return owned, nil
 }
 
-// Close implements Store.
+// Close implements Store. Locks still held are released; closing again
+// does nothing.
 func (s *sqliteStore) Close() error {
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("close state database: %w", err)
-	}
-	return nil
+	s.closeOnce.Do(func() {
+		lockErr := s.held.releaseAll()
+		if err := errors.Join(lockErr, s.db.Close()); err != nil {
+			s.closeErr = fmt.Errorf("close state database: %w", err)
+		}
+	})
+	return s.closeErr
 }
 
 // ErrNoRun is wrapped when a run id names no recorded run.

@@ -42,6 +42,7 @@ func RunStoreSuite(t *testing.T, open func(t *testing.T) state.Store) {
 		{"LockWaitGetsLock", testLockWaitGetsLock},
 		{"LockCancelledWait", testLockCancelledWait},
 		{"UnlockTwice", testUnlockTwice},
+		{"CloseReleasesLock", testCloseReleasesLock},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -537,4 +538,22 @@ func testUnlockTwice(t *testing.T, open Opener) {
 		t.Errorf("second unlock: %v", err)
 	}
 	mustLock(t, s, orgA, 0)()
+}
+
+func testCloseReleasesLock(t *testing.T, open Opener) {
+	s1, s2 := open(t), open(t)
+	if s1 == s2 {
+		t.Skip("the opener returns one Store per database")
+	}
+	unlock := mustLock(t, s1, orgA, 0)
+	if err := s1.Close(); err != nil {
+		t.Fatalf("Close while holding a lock: %v", err)
+	}
+	if err := s1.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if err := unlock(); err != nil {
+		t.Errorf("unlock after Close: %v", err)
+	}
+	mustLock(t, s2, orgA, 0)()
 }
