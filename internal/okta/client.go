@@ -73,8 +73,9 @@ type Client struct {
 	stats   *statsRecorder
 	secrets *secretSet
 
-	// wait sleeps for d or until ctx is done; tests replace it.
-	wait func(ctx context.Context, d time.Duration) error
+	// sleep waits for d, until wake is closed (when not nil), or until ctx
+	// is done; tests replace it, and now, with a fake clock.
+	sleep func(ctx context.Context, d time.Duration, wake <-chan struct{}) error
 	// jitter returns a random duration in [0, d).
 	jitter func(d time.Duration) time.Duration
 	// now returns the current time; tests replace it.
@@ -243,7 +244,7 @@ func NewClient(orgURL string, opts ...Option) (*Client, error) {
 		maxRetries: DefaultMaxRetries,
 		stats:      newStatsRecorder(),
 		secrets:    &secretSet{},
-		wait:       sleepCtx,
+		sleep:      sleepCtx,
 		jitter:     randomJitter,
 		now:        time.Now,
 		set: settings{
@@ -294,7 +295,7 @@ func NewClient(orgURL string, opts ...Option) (*Client, error) {
 		ua += " " + c.set.userAgentExtra
 	}
 	c.userAgent = ua
-	c.limiter = newLimiter(c.set.maxShare, c.set.maxConcurrency, c.now)
+	c.limiter = newLimiter(c.set.maxShare, c.set.maxConcurrency, func() time.Time { return c.now() }, c.sleepFunc, c.stats)
 
 	s := service{client: c}
 	c.Users = (*UsersService)(&s)
@@ -652,7 +653,14 @@ func (c *Client) do(ctx context.Context, r *request) (*Response, error) {
 				retries++
 				retryFor = resp.RequestID
 				c.stats.recordRetry()
-				if werr := c.wait(ctx, c.rateLimitWait(resp)); werr != nil {
+				wait := c.rateLimitWait(resp)
+				if resp.Rate.Known && resp.Rate.Limit == 0 {
+					// A concurrency 429: slots free up quickly, and the
+					// limiter has lowered the cap; no need to wait for
+					// the window.
+					wait = c.backoff(retries)
+				}
+				if werr := c.wait(ctx, wait); werr != nil {
 					return resp, fmt.Errorf("okta: %s: %w (while waiting for the rate limit to reset after: %w)", what, werr, apiErr)
 				}
 				continue
@@ -720,15 +728,28 @@ func (c *Client) backoff(n int) time.Duration {
 	return d/2 + c.jitter(d/2)
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// wait sleeps for d or until ctx is done.
+func (c *Client) wait(ctx context.Context, d time.Duration) error { return c.sleep(ctx, d, nil) }
+
+// sleepFunc lets the limiter use the client's sleep as it is when called.
+func (c *Client) sleepFunc(ctx context.Context, d time.Duration, wake <-chan struct{}) error {
+	return c.sleep(ctx, d, wake)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration, wake <-chan struct{}) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if d <= 0 {
-		return ctx.Err()
+		return nil
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-wake:
+		return nil
 	case <-t.C:
 		return nil
 	}

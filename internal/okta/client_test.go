@@ -100,7 +100,7 @@ func rateLimited(o *testOrg, n int, resetIn time.Duration, limit int) *[]http.He
 	var count atomic.Int32
 	o.mux.HandleFunc("GET /api/v1/groups/{id}", func(w http.ResponseWriter, r *http.Request) {
 		seen = append(seen, r.Header.Clone())
-		now := time.Now().UTC().Truncate(time.Second)
+		now := o.clock.now().UTC().Truncate(time.Second)
 		okHeaders(w)
 		w.Header().Set("Date", now.Format(http.TimeFormat))
 		w.Header().Set("X-Rate-Limit-Limit", strconv.Itoa(limit))
@@ -177,7 +177,7 @@ func TestRateLimitRetry(t *testing.T) {
 func TestRateLimitWaitHonoursContext(t *testing.T) {
 	t.Parallel()
 	o := setup(t)
-	o.client.wait = sleepCtx
+	o.realClock()
 	rateLimited(o, 5, 50*time.Second, 100)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
@@ -266,7 +266,7 @@ func TestBackoffIsCapped(t *testing.T) {
 func TestRequestTimeoutBoundsRetries(t *testing.T) {
 	t.Parallel()
 	o := setup(t, WithRequestTimeout(50*time.Millisecond), WithMaxRetries(1000))
-	o.client.wait = sleepCtx
+	o.realClock()
 	o.mux.HandleFunc("GET /api/v1/users/{id}", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, 503, "", "")
 	})

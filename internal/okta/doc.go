@@ -55,11 +55,17 @@
 // bucket's limit from the first answer, and holds callers back so that it
 // never spends more than a share of the bucket (WithRateLimit,
 // DefaultMaxShare) within a window, leaving the rest to the org's other
-// integrations. It keeps at most a set number of requests in flight, and
-// lowers that number when Okta answers a concurrency 429.
+// integrations. Until a bucket's limit is known, one request at a time
+// probes it. After a 429 the bucket is held for every caller until its
+// window resets. The client keeps at most a set number of requests in
+// flight (DefaultMaxConcurrency), lowers that cap below what was in flight
+// when Okta answers a concurrency 429 (X-Rate-Limit-Limit: 0), and raises it
+// by one again after every 50 answers without one. Client.Stats reports
+// requests, statuses, 429s, retries and pacing waits per bucket.
 //
 // After a 429 it waits until the window resets by Okta's clock
-// (X-Rate-Limit-Reset − Date + 1 s, plus jitter) and retries with
+// (X-Rate-Limit-Reset − Date + 1 s, plus up to 1 s of jitter; after a
+// concurrency 429, a short backoff instead) and retries with
 // X-Okta-Retry-For and X-Okta-Retry-Count, at most WithMaxRetries times
 // (DefaultMaxRetries). A 5xx or a dropped connection is retried with capped,
 // jittered exponential backoff only where repeating the call is harmless:

@@ -2,7 +2,9 @@ package okta
 
 import (
 	"context"
+	"math"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -43,23 +45,212 @@ func bucketFor(method, path string) string {
 	return BucketOther
 }
 
-// limiter paces requests.
+// Pacing constants.
+const (
+	// resetMargin is added to a window's end as computed from Okta's
+	// second-granular Reset and Date headers, so that the client never
+	// starts a new window before Okta does.
+	resetMargin = time.Second
+	// provisionalWindow is assumed for a window whose end no answer has
+	// told yet (Okta's windows are about a minute).
+	provisionalWindow = time.Minute
+	// recheckEvery bounds a wait for which no deadline is known.
+	recheckEvery = time.Second
+	// concurrencyRecovery is how many answers without a concurrency 429
+	// raise the in-flight cap by one again.
+	concurrencyRecovery = 50
+)
+
+// limiter paces requests before they are sent: per bucket it spends at most
+// share of the limit Okta reports within one window, and it keeps at most
+// a cap of requests in flight, lowering the cap on a concurrency 429 and
+// raising it back slowly.
 type limiter struct {
-	sem chan struct{}
-	now func() time.Time
+	share   float64
+	maxConc int
+	now     func() time.Time
+	sleep   func(ctx context.Context, d time.Duration, wake <-chan struct{}) error
+	stats   *statsRecorder
+
+	mu       sync.Mutex
+	conc     int // current in-flight cap, 1..maxConc
+	inflight int
+	waiting  int // callers held back, for tests and Stats
+	okStreak int
+	buckets  map[string]*bucketState
+	changed  chan struct{} // closed and replaced on every state change
 }
 
-func newLimiter(maxShare float64, maxConcurrency int, now func() time.Time) *limiter {
-	return &limiter{sem: make(chan struct{}, maxConcurrency), now: now}
+// bucketState is what the client knows of one bucket's current window.
+type bucketState struct {
+	limit          int       // X-Rate-Limit-Limit; 0 until learned
+	remaining      int       // Okta's figure, less our sends since
+	remainingKnown bool      // remaining is from this window
+	windowReset    time.Time // X-Rate-Limit-Reset of the current window (Okta's clock)
+	resetAt        time.Time // when the current window ends (local clock)
+	used           int       // our requests sent in the current window
+	inflight       int
 }
 
-// acquire waits until a request in bucket may be sent. The returned function
-// must be called once with the response (nil when there was none).
-func (l *limiter) acquire(ctx context.Context, bucket string) (func(*Response), error) {
-	select {
-	case l.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+func newLimiter(share float64, maxConc int, now func() time.Time,
+	sleep func(ctx context.Context, d time.Duration, wake <-chan struct{}) error, stats *statsRecorder) *limiter {
+	return &limiter{
+		share: share, maxConc: maxConc, conc: maxConc, now: now, sleep: sleep, stats: stats,
+		buckets: map[string]*bucketState{}, changed: make(chan struct{}),
 	}
-	return func(*Response) { <-l.sem }, nil
+}
+
+func (l *limiter) bucket(name string) *bucketState {
+	b := l.buckets[name]
+	if b == nil {
+		b = &bucketState{}
+		l.buckets[name] = b
+	}
+	return b
+}
+
+// broadcast wakes every waiter; l.mu must be held.
+func (l *limiter) broadcast() {
+	close(l.changed)
+	l.changed = make(chan struct{})
+}
+
+// allowed is how many requests the client may send in one window of b.
+func (l *limiter) allowed(b *bucketState) int {
+	return max(1, int(math.Floor(l.share*float64(b.limit))))
+}
+
+// acquire waits until a request in bucket may be sent: a slot in flight is
+// free, and the bucket's share for this window is not spent. Until a
+// bucket's limit is known, one request at a time probes it. The returned
+// function must be called once, with the response or nil.
+func (l *limiter) acquire(ctx context.Context, bucket string) (func(*Response), error) {
+	var waitedSince time.Time
+	for {
+		l.mu.Lock()
+		now := l.now()
+		b := l.bucket(bucket)
+		if !b.resetAt.IsZero() && !now.Before(b.resetAt) {
+			// The window is over: a new one starts with our next request.
+			b.used = 0
+			b.remainingKnown = false
+			b.resetAt = now.Add(provisionalWindow)
+		}
+		var deadline time.Time // when waiting on the bucket may end
+		blocked := false
+		switch {
+		case l.inflight >= l.conc:
+			blocked = true
+		case b.limit == 0:
+			blocked = b.inflight > 0 // a probe is out
+		case b.used >= l.allowed(b) || (b.remainingKnown && b.remaining <= 0):
+			blocked = true
+			deadline = b.resetAt
+		}
+		if !blocked {
+			l.inflight++
+			b.inflight++
+			b.used++
+			if b.resetAt.IsZero() {
+				b.resetAt = now.Add(provisionalWindow)
+			}
+			if b.remainingKnown {
+				b.remaining--
+			}
+			l.mu.Unlock()
+			if !waitedSince.IsZero() {
+				l.stats.recordPacing(l.now().Sub(waitedSince))
+			}
+			var once sync.Once
+			return func(resp *Response) { once.Do(func() { l.release(bucket, resp) }) }, nil
+		}
+		changed := l.changed
+		l.waiting++
+		l.mu.Unlock()
+		if waitedSince.IsZero() {
+			waitedSince = now
+		}
+		d := recheckEvery
+		if !deadline.IsZero() {
+			d = max(deadline.Sub(now), time.Millisecond)
+		}
+		err := l.sleep(ctx, d, changed)
+		l.mu.Lock()
+		l.waiting--
+		l.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// release returns a request's slot and learns from its response.
+func (l *limiter) release(bucket string, resp *Response) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	defer l.broadcast()
+	inflightBefore := l.inflight
+	l.inflight--
+	b := l.bucket(bucket)
+	b.inflight--
+	if resp == nil {
+		return
+	}
+	rate := resp.Rate
+	if resp.StatusCode == 429 && rate.Known && rate.Limit == 0 {
+		// Too many requests in flight for the org: lower the cap to
+		// below what was in flight.
+		l.conc = max(1, min(l.conc-1, inflightBefore-1))
+		l.okStreak = 0
+		return
+	}
+	if l.conc < l.maxConc {
+		l.okStreak++
+		if l.okStreak >= concurrencyRecovery {
+			l.conc++
+			l.okStreak = 0
+		}
+	}
+	if !rate.Known || rate.Limit <= 0 {
+		return
+	}
+	b.limit = rate.Limit
+	remaining := rate.Remaining
+	if resp.StatusCode == 429 {
+		remaining = 0
+	}
+	switch {
+	case rate.Reset.IsZero():
+		b.remaining = min(remaining, b.remainingOr(remaining))
+		b.remainingKnown = true
+	case b.windowReset.IsZero() || rate.Reset.After(b.windowReset):
+		// The first answer of a new window.
+		b.windowReset = rate.Reset
+		date := rate.Date
+		if date.IsZero() {
+			date = l.now()
+		}
+		b.resetAt = l.now().Add(rate.Reset.Sub(date) + resetMargin)
+		b.remaining = remaining
+		b.remainingKnown = true
+	case rate.Reset.Equal(b.windowReset):
+		b.remaining = min(remaining, b.remainingOr(remaining))
+		b.remainingKnown = true
+	}
+	// An answer from an earlier window tells nothing about this one.
+}
+
+func (b *bucketState) remainingOr(v int) int {
+	if b.remainingKnown {
+		return b.remaining
+	}
+	return v
+}
+
+// snapshot returns the in-flight cap, requests in flight and callers
+// waiting.
+func (l *limiter) snapshot() (conc, inflight, waiting int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.conc, l.inflight, l.waiting
 }

@@ -25,8 +25,41 @@ type testOrg struct {
 	mux    *http.ServeMux
 	client *Client
 
-	mu    sync.Mutex
-	waits []time.Duration
+	clock *fakeClock
+}
+
+// fakeClock stands in for the client's clock: a sleep with a deadline moves
+// it forward at once and is recorded; a sleep without one (waiting for
+// another request to finish) waits for the wake-up for real.
+type fakeClock struct {
+	mu     sync.Mutex
+	t      time.Time
+	sleeps []time.Duration
+}
+
+func (f *fakeClock) now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.t
+}
+
+func (f *fakeClock) sleep(ctx context.Context, d time.Duration, wake <-chan struct{}) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if wake != nil && d == recheckEvery {
+		select {
+		case <-wake:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.t = f.t.Add(d)
+	f.sleeps = append(f.sleeps, d)
+	return nil
 }
 
 // orgURL is the org URL test clients use.
@@ -37,9 +70,15 @@ func (o *testOrg) url(path string) string { return o.orgURL() + path }
 
 // recordedWaits returns the waits the client asked for.
 func (o *testOrg) recordedWaits() []time.Duration {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return append([]time.Duration(nil), o.waits...)
+	o.clock.mu.Lock()
+	defer o.clock.mu.Unlock()
+	return append([]time.Duration(nil), o.clock.sleeps...)
+}
+
+// realClock makes the client sleep for real.
+func (o *testOrg) realClock() {
+	o.client.sleep = sleepCtx
+	o.client.now = time.Now
 }
 
 // setup starts a test server and a client wired to it. The client's waits
@@ -60,12 +99,9 @@ func setup(t *testing.T, opts ...Option) *testOrg {
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
-	c.wait = func(ctx context.Context, d time.Duration) error {
-		o.mu.Lock()
-		o.waits = append(o.waits, d)
-		o.mu.Unlock()
-		return ctx.Err()
-	}
+	o.clock = &fakeClock{t: time.Now()}
+	c.sleep = o.clock.sleep
+	c.now = o.clock.now
 	c.jitter = func(time.Duration) time.Duration { return 0 }
 	o.client = c
 	return o

@@ -25,6 +25,10 @@ type Stats struct {
 	// and PacingDelay sums how long they waited.
 	PacingWaits int64
 	PacingDelay time.Duration
+	// ConcurrencyCap is the current cap on requests in flight (lowered
+	// after concurrency 429s), InFlight the requests in flight, and Waiting
+	// the calls held back by pacing.
+	ConcurrencyCap, InFlight, Waiting int
 	// Buckets holds per-bucket figures.
 	Buckets map[string]BucketStats
 }
@@ -117,4 +121,8 @@ func (r *statsRecorder) snapshot() Stats {
 }
 
 // Stats returns a snapshot of the client's counters.
-func (c *Client) Stats() Stats { return c.stats.snapshot() }
+func (c *Client) Stats() Stats {
+	s := c.stats.snapshot()
+	s.ConcurrencyCap, s.InFlight, s.Waiting = c.limiter.snapshot()
+	return s
+}
