@@ -77,6 +77,15 @@ func TestReadUsersCSV(t *testing.T) {
 			},
 		},
 		{
+			name:  "typed columns",
+			input: header + ",floor:integer,score:Number,remote:boolean,skills:array,code:string\n" + row(1) + ",3,-1.5,TRUE,go; sql ;,007\n" + row(2) + ",,,false,;,\n",
+			users: map[string]directory.Profile{
+				"u1@example.com": {"login": "u1@example.com", "email": "u1@example.com", "firstName": "First1", "lastName": "Last1",
+					"floor": int64(3), "score": -1.5, "remote": true, "skills": []string{"go", "sql"}, "code": "007"},
+				"u2@example.com": {"login": "u2@example.com", "email": "u2@example.com", "firstName": "First2", "lastName": "Last2", "remote": false},
+			},
+		},
+		{
 			name:  "unicode",
 			input: header + "\nzoë@example.com,zoë@example.com,Zoë,Ångström\n",
 			users: map[string]directory.Profile{
@@ -179,6 +188,10 @@ func TestReadUsersCSVMalformed(t *testing.T) {
 			[]string{"users.csv line 2: login contains white space"}},
 		{"not an email", header + "\nu1,not-an-email,A,B\n",
 			[]string{`users.csv line 2: email "not-an-email" is not an email address`}},
+		{"bad typed values", header + ",floor:integer,score:number,remote:boolean\n" + row(1) + ",3.5,NaN,yes\n",
+			[]string{`users.csv line 2: column floor: want a whole number, got "3.5"; column score: want a number, got "NaN"; column remote: want true or false, got "yes"`}},
+		{"bad column types", "login,email:integer,firstName,lastName,floor:int\n",
+			[]string{`column "email:integer": email is always text`, `column "floor:int": unknown type "int"`}},
 		{"bad status", header + ",status\n" + row(1) + ",gone\n",
 			[]string{`users.csv line 2: column status: want one of ACTIVE, STAGED, SUSPENDED, DEPROVISIONED, got "gone"`}},
 		{"line numbers after a multi-line field", header + "\n" + `u1@example.com,u1@example.com,"A` + "\n\n" + `B",C` + "\n" + row(1) + "\n",

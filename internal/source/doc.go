@@ -18,6 +18,16 @@
 //     or DEPROVISIONED).
 //   - every other column is the profile attribute of the same name.
 //
+// CSV values are text unless the header declares a type after a colon,
+// using Okta's schema type names: "floor:integer" (int64), "score:number"
+// (float64), "remote:boolean" (true or false), "skills:array" (text items
+// separated by ";"), "code:string". Postgres values keep their SQL types:
+// integers become int64; real, double and numeric float64; boolean bool;
+// timestamptz and timestamp an RFC 3339 string in UTC; date "2006-01-02";
+// uuid its text form; text[] []string; anything else is an error asking for
+// a cast. Declaring the type matters because a number and the same number
+// as text are different values to Okta and to the plan.
+//
 // An empty cell (or SQL NULL) leaves its attribute out of the profile, so
 // the sync leaves Okta's value alone. Attribute names are case-sensitive,
 // as in Okta; a column that differs from a required or special one only in

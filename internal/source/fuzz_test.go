@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -18,6 +19,7 @@ func FuzzReadCSV(f *testing.F) {
 	f.Add([]byte(header + "\n" + row(1) + "\n"))
 	f.Add([]byte(header + ",groups,department\n" + row(1) + ",A;B,Eng\n" + row(2) + ",a; ;C,\n"))
 	f.Add([]byte("\xEF\xBB\xBF" + header + "\r\n" + row(1) + "\r\n"))
+	f.Add([]byte(header + ",n:integer,f:number,b:boolean,a:array\n" + row(1) + ",1,2.5,true,x;y\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d, err := ReadUsersCSV(context.Background(), bytes.NewReader(data), "users.csv")
 		if err != nil {
@@ -43,9 +45,8 @@ func FuzzReadCSV(f *testing.F) {
 				}
 			}
 			for a, v := range u.Profile {
-				s, ok := v.(string)
-				if !ok || s == "" || !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 || len(s) > MaxValueBytes {
-					t.Fatalf("user %q attribute %s = %q", k, a, v)
+				if !wellFormedValue(v) {
+					t.Fatalf("user %q attribute %s = %#v", k, a, v)
 				}
 			}
 			if !strings.HasPrefix(u.Origin, "users.csv line ") {
@@ -63,4 +64,29 @@ func FuzzReadCSV(f *testing.F) {
 			}
 		}
 	})
+}
+
+// wellFormedValue reports whether v is a profile value a source may
+// produce: non-empty valid text within the size cap, an int64, a finite
+// float64, a bool, or a non-empty list of such text.
+func wellFormedValue(v any) bool {
+	text := func(s string) bool {
+		return s != "" && utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 && len(s) <= MaxValueBytes
+	}
+	switch x := v.(type) {
+	case string:
+		return text(x)
+	case int64, bool:
+		return true
+	case float64:
+		return !math.IsNaN(x) && !math.IsInf(x, 0)
+	case []string:
+		for _, s := range x {
+			if !text(s) {
+				return false
+			}
+		}
+		return len(x) > 0
+	}
+	return false
 }

@@ -2,7 +2,9 @@ package source
 
 import (
 	"fmt"
+	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -33,7 +35,22 @@ const (
 type userColumns struct {
 	names []string
 	kinds []colKind
+	// types holds each attribute column's declared type ("" for text).
+	types []string
 }
+
+// Column types a header may declare after a colon, as "floor:integer".
+// Text is the default; the others convert text values to Okta's JSON
+// types, so that they compare equal to what Okta returns.
+const (
+	typeString  = "string"
+	typeInteger = "integer"
+	typeNumber  = "number"
+	typeBoolean = "boolean"
+	typeArray   = "array"
+)
+
+var columnTypes = []string{typeString, typeInteger, typeNumber, typeBoolean, typeArray}
 
 // attrName matches the names Okta allows for profile attributes.
 var attrName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
@@ -44,12 +61,27 @@ var reservedNames = append(append([]string{}, directory.RequiredAttributes...), 
 // newUserColumns checks a users table's column names; problems are
 // reported to add (one call per problem).
 func newUserColumns(names []string, add func(format string, args ...any)) (*userColumns, bool) {
-	uc := &userColumns{names: make([]string, len(names)), kinds: make([]colKind, len(names))}
+	uc := &userColumns{names: make([]string, len(names)), kinds: make([]colKind, len(names)), types: make([]string, len(names))}
 	ok := true
 	seen := make(map[string]bool)
 	suggested := make(map[string]bool)
 	for i, raw := range names {
 		n := strings.TrimSpace(raw)
+		if base, typ, found := strings.Cut(n, ":"); found && utf8.ValidString(n) {
+			base, typ = strings.TrimSpace(base), strings.ToLower(strings.TrimSpace(typ))
+			switch {
+			case foldMatch(typ, columnTypes) == "":
+				add("column %q: unknown type %q (want %s)", truncate(n, 64), truncate(typ, 32), strings.Join(columnTypes, ", "))
+				ok = false
+			case foldMatch(base, reservedNames) != "" && typ != typeString:
+				add("column %q: %s is always text", truncate(n, 64), base)
+				ok = false
+			}
+			if typ != typeString {
+				uc.types[i] = typ
+			}
+			n = base
+		}
 		uc.names[i] = n
 		switch {
 		case n == "":
@@ -156,6 +188,17 @@ func (uc *userColumns) buildUser(vals []any, origin string) (*directory.User, []
 			}
 			u.Status = st
 		default:
+			if s, isStr := v.(string); isStr && uc.types[i] != "" {
+				tv, p := typedValue(s, uc.types[i])
+				if p != "" {
+					problems = append(problems, fmt.Sprintf("column %s: %s", name, p))
+					continue
+				}
+				if tv == nil {
+					continue
+				}
+				v = tv
+			}
 			if sl, ok := v.([]string); ok {
 				for _, s := range sl {
 					if p := checkText(s); p != "" {
@@ -187,6 +230,45 @@ func (uc *userColumns) buildUser(vals []any, origin string) (*directory.User, []
 		problems = append(problems, fmt.Sprintf("email %q is not an email address", truncate(email, 80)))
 	}
 	return u, groups, problems
+}
+
+// typedValue converts a text value to the column's declared type; nil for
+// an array with no items.
+func typedValue(s, typ string) (any, string) {
+	switch typ {
+	case typeInteger:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return nil, fmt.Sprintf("want a whole number, got %q", truncate(s, 40))
+		}
+		return n, ""
+	case typeNumber:
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, fmt.Sprintf("want a number, got %q", truncate(s, 40))
+		}
+		return f, ""
+	case typeBoolean:
+		switch strings.ToLower(s) {
+		case "true":
+			return true, ""
+		case "false":
+			return false, ""
+		}
+		return nil, fmt.Sprintf("want true or false, got %q", truncate(s, 40))
+	case typeArray:
+		var out []string
+		for _, part := range strings.Split(s, ";") {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
+			}
+		}
+		if len(out) == 0 {
+			return nil, ""
+		}
+		return out, ""
+	}
+	return s, ""
 }
 
 // groupNames splits a groups value: text separated by ";" or a list.
