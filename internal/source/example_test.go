@@ -17,8 +17,8 @@ func TestExampleUsersCSV(t *testing.T) {
 	if n := len(d.Users); n != 25 {
 		t.Errorf("%d users, want 25", n)
 	}
-	if n := len(d.Groups); n < 4 || n > 6 {
-		t.Errorf("%d groups, want 4 to 6", n)
+	if n := len(d.Groups); n < 4 || n > 5 {
+		t.Errorf("%d groups, want 4 or 5", n)
 	}
 	for k, u := range d.Users {
 		if u.Profile["employeeType"] != "hr" {
