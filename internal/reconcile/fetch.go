@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sort"
+	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -34,7 +36,7 @@ type Current struct {
 // fetchCurrent reads users (live and deprovisioned), the users in scope,
 // groups, and the members of the groups the source names. Any failed read
 // fails the whole fetch: a partial read must never look like "user is gone".
-func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Directory, userScope string, log *slog.Logger) (*Current, error) {
+func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Directory, extraLogins []string, userScope string, log *slog.Logger) (*Current, error) {
 	cur := &Current{
 		Dir:         directory.New(),
 		MembersRead: make(map[string]bool),
@@ -59,43 +61,41 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(fetchParallelism)
-	// A plain list leaves out DEPROVISIONED users; a filtered list returns
-	// only them. Together they are every user in the org.
-	g.Go(func() error {
-		for u, err := range c.Users.List(gctx, &okta.UserListOptions{Limit: pageSize}) {
-			if err != nil {
-				return fmt.Errorf("list Okta users: %w", err)
-			}
-			if err := addUser(u); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	g.Go(func() error {
-		for u, err := range c.Users.List(gctx, &okta.UserListOptions{Limit: pageSize, Filter: `status eq "DEPROVISIONED"`}) {
-			if err != nil {
-				return fmt.Errorf("list deprovisioned Okta users: %w", err)
-			}
-			if err := addUser(u); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 	if userScope != "" {
+		// The users in scope, whatever their status (search returns
+		// DEPROVISIONED users too). Users outside the scope matter only
+		// when the source or the state store names them; those are looked
+		// up below, so the org's other users cost nothing to skip.
 		g.Go(func() error {
 			for u, err := range c.Users.List(gctx, &okta.UserListOptions{Limit: pageSize, Search: userScope}) {
 				if err != nil {
 					return fmt.Errorf("list Okta users in scope (search %q): %w", userScope, err)
 				}
-				login, _ := u.Profile[directory.AttrLogin].(string)
+				if err := addUser(u); err != nil {
+					return err
+				}
 				mu.Lock()
-				cur.InScope[directory.LoginKey(login)] = true
+				cur.InScope[directory.LoginKey(loginOf(u))] = true
 				mu.Unlock()
 			}
 			return nil
 		})
+	} else {
+		// Without a scope, every user: a plain list leaves out
+		// DEPROVISIONED users, and a filtered list returns only them.
+		for _, filter := range []string{"", `status eq "DEPROVISIONED"`} {
+			g.Go(func() error {
+				for u, err := range c.Users.List(gctx, &okta.UserListOptions{Limit: pageSize, Filter: filter}) {
+					if err != nil {
+						return fmt.Errorf("list Okta users: %w", err)
+					}
+					if err := addUser(u); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
 	}
 	var groups []*okta.Group
 	g.Go(func() error {
@@ -109,6 +109,31 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 	})
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+
+	// Search is eventually consistent and covers only the scope: look up,
+	// with the strongly consistent filter, every login the source or the
+	// state store names that the search did not return, so that an
+	// existing user is never created twice and an owned user never looks
+	// gone.
+	if userScope != "" {
+		var missing []string
+		for k, u := range desired.Users {
+			if _, ok := cur.Dir.Users[k]; !ok {
+				missing = append(missing, u.Login())
+			}
+		}
+		for _, login := range extraLogins {
+			if _, ok := cur.Dir.Users[directory.LoginKey(login)]; !ok {
+				if _, inSource := desired.Users[directory.LoginKey(login)]; !inSource {
+					missing = append(missing, login)
+				}
+			}
+		}
+		sort.Strings(missing)
+		if err := lookupLogins(ctx, c, missing, addUser); err != nil {
+			return nil, err
+		}
 	}
 
 	// Groups: keep OKTA_GROUPs, and any group whose name the source uses
@@ -140,18 +165,23 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 			continue
 		}
 		g.Go(func() error {
-			var logins []string
+			var members []*okta.User
 			for u, err := range c.Groups.ListMembers(gctx, gr.ID, &okta.ListOptions{Limit: memberPageSize}) {
 				if err != nil {
 					return fmt.Errorf("list members of Okta group %q: %w", gr.Name, err)
 				}
-				login, _ := u.Profile[directory.AttrLogin].(string)
-				logins = append(logins, login)
+				members = append(members, u)
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			for _, l := range logins {
-				cur.Dir.AddMember(gr.Name, l)
+			for _, u := range members {
+				login := loginOf(u)
+				cur.Dir.AddMember(gr.Name, login)
+				// A member outside the scope was not listed above; keep
+				// it so that a membership removal knows its id.
+				if _, ok := cur.Dir.Users[directory.LoginKey(login)]; !ok {
+					cur.Dir.Users[directory.LoginKey(login)] = toDirectoryUser(u)
+				}
 			}
 			cur.MembersRead[key] = true
 			return nil
@@ -162,6 +192,67 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 	}
 	log.Debug("read Okta state", "users", len(cur.Dir.Users), "groups", len(cur.Dir.Groups), "inScope", len(cur.InScope))
 	return cur, nil
+}
+
+// lookupBatch is how many logins one filtered lookup asks for; it keeps the
+// request URL well under common proxy and server limits.
+const lookupBatch = 40
+
+// lookupLogins finds the given logins with filtered lists
+// (profile.login eq "a" or profile.login eq "b" …), a batch per call, and
+// passes each user found to add. Logins that cannot be written inside a
+// filter string are fetched one by one.
+func lookupLogins(ctx context.Context, c *okta.Client, logins []string, add func(*okta.User) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(fetchParallelism)
+	var batch []string
+	flush := func(b []string) {
+		g.Go(func() error {
+			terms := make([]string, len(b))
+			for i, l := range b {
+				terms[i] = `profile.login eq "` + l + `"`
+			}
+			filter := strings.Join(terms, " or ")
+			for u, err := range c.Users.List(gctx, &okta.UserListOptions{Limit: pageSize, Filter: filter}) {
+				if err != nil {
+					return fmt.Errorf("look up %d Okta users by login: %w", len(b), err)
+				}
+				if err := add(u); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	for _, l := range logins {
+		if strings.ContainsAny(l, "\"\\") {
+			g.Go(func() error {
+				u, _, err := c.Users.Get(gctx, l)
+				if okta.IsNotFound(err) {
+					return nil
+				}
+				if err != nil {
+					return fmt.Errorf("look up Okta user %q: %w", l, err)
+				}
+				return add(u)
+			})
+			continue
+		}
+		batch = append(batch, l)
+		if len(batch) == lookupBatch {
+			flush(batch)
+			batch = nil
+		}
+	}
+	if len(batch) > 0 {
+		flush(batch)
+	}
+	return g.Wait()
+}
+
+func loginOf(u *okta.User) string {
+	s, _ := u.Profile[directory.AttrLogin].(string)
+	return s
 }
 
 func toDirectoryUser(u *okta.User) *directory.User {

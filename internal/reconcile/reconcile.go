@@ -156,7 +156,11 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Report, error)
 	if err != nil {
 		return nil, err
 	}
-	cur, err := fetchCurrent(ctx, client, desired, cfg.Scope.Users, log)
+	ownedLogins := make([]string, 0, len(owned))
+	for _, o := range owned {
+		ownedLogins = append(ownedLogins, o.Login)
+	}
+	cur, err := fetchCurrent(ctx, client, desired, ownedLogins, cfg.Scope.Users, log)
 	if err != nil {
 		return nil, err
 	}

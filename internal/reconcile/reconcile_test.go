@@ -1,0 +1,193 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/oktasync/oktasync/internal/config"
+	"github.com/oktasync/oktasync/internal/diff"
+	"github.com/oktasync/oktasync/internal/oktasim"
+)
+
+const testToken = "reconcile-test-token-7d1"
+
+// harness is an in-process simulator and a config that syncs a CSV into it.
+type harness struct {
+	sim *oktasim.Server
+	cfg *config.Config
+	dir string
+}
+
+func newHarness(t *testing.T, simOpts oktasim.Options, seed oktasim.Seed, csv string) *harness {
+	t.Helper()
+	simOpts.Tokens = []string{testToken}
+	sim, err := oktasim.New(simOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Seed(seed); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	h := &harness{sim: sim, dir: dir}
+	h.writeCSV(t, csv)
+	cfg := config.Default()
+	cfg.Okta.OrgURL = srv.URL
+	cfg.Okta.Token = testToken
+	cfg.Okta.Testing.DisableHTTPSCheck = true
+	cfg.Source.CSV = &config.CSVSource{Users: filepath.Join(dir, "users.csv")}
+	cfg.Scope.Users = `profile.employeeType eq "hr"`
+	cfg.State.URL = "sqlite://" + filepath.Join(dir, "state.db")
+	h.cfg = &cfg
+	return h
+}
+
+func (h *harness) writeCSV(t *testing.T, csv string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(h.dir, "users.csv"), []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (h *harness) run(t *testing.T, dryRun bool) (*Report, error) {
+	t.Helper()
+	return Run(context.Background(), h.cfg, Options{DryRun: dryRun})
+}
+
+func (h *harness) user(t *testing.T, login string) oktasim.SnapshotUser {
+	t.Helper()
+	for _, u := range h.sim.Snapshot().Users {
+		if strings.EqualFold(u.Profile["login"].(string), login) {
+			return u
+		}
+	}
+	t.Fatalf("no Okta user %s", login)
+	return oktasim.SnapshotUser{}
+}
+
+func hrUser(login string, groups ...string) oktasim.SeedUser {
+	return oktasim.SeedUser{
+		Profile: map[string]any{"login": login, "email": login, "firstName": "F", "lastName": "L", "employeeType": "hr"},
+		Groups:  groups,
+	}
+}
+
+const header = "login,email,firstName,lastName,employeeType,groups\n"
+
+// A source user who exists in Okta outside the scope is neither created
+// again nor changed; an unmanaged member of a managed group who is not in the
+// source loses that membership but nothing else.
+func TestOutsideScope(t *testing.T) {
+	contractor := oktasim.SeedUser{Profile: map[string]any{"login": "con@example.com", "email": "con@example.com", "firstName": "C", "lastName": "On", "employeeType": "contractor"}}
+	visitor := oktasim.SeedUser{Profile: map[string]any{"login": "vis@example.com", "email": "vis@example.com", "firstName": "V", "lastName": "Is", "employeeType": "contractor"}, Groups: []string{"Team"}}
+	h := newHarness(t, oktasim.Options{}, oktasim.Seed{
+		Groups: []oktasim.SeedGroup{{Name: "Team"}},
+		Users:  []oktasim.SeedUser{hrUser("a@example.com", "Team"), contractor, visitor},
+	}, header+
+		"a@example.com,a@example.com,F,L,hr,Team\n"+
+		"con@example.com,con@example.com,Changed,Name,hr,Team\n")
+
+	rep, err := h.run(t, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range rep.Operations {
+		if op.Login == "con@example.com" && op.Action != diff.AddMember {
+			t.Errorf("unmanaged source user got %s", op.Action)
+		}
+	}
+	if !slices.ContainsFunc(rep.Warnings, func(w string) bool { return strings.Contains(w, "con@example.com") }) {
+		t.Errorf("no warning about the user outside the scope: %q", rep.Warnings)
+	}
+	if st := h.sim.Stats(); st.UsersCreated != 0 || st.DuplicateCreateAttempts != 0 {
+		t.Errorf("creates: %d, duplicates: %d", st.UsersCreated, st.DuplicateCreateAttempts)
+	}
+	if u := h.user(t, "con@example.com"); u.Profile["firstName"] != "C" || u.Profile["employeeType"] != "contractor" {
+		t.Errorf("unmanaged user changed: %v", u.Profile)
+	}
+	if u := h.user(t, "vis@example.com"); u.Status != "ACTIVE" || slices.Contains(u.Groups, "Team") {
+		t.Errorf("unmanaged member: %s in %v, want ACTIVE and out of Team", u.Status, u.Groups)
+	}
+}
+
+// A user oktasync created is managed even when the scope search does not
+// return it (its profile lacks the scope attribute): it is found by login,
+// never created twice, and deactivated when it leaves the source.
+func TestOwnedOutsideScope(t *testing.T) {
+	h := newHarness(t, oktasim.Options{}, oktasim.Seed{Users: []oktasim.SeedUser{hrUser("a@example.com")}},
+		"login,email,firstName,lastName\na@example.com,a@example.com,F,L\nnew@example.com,new@example.com,N,Ew\n")
+	if _, err := h.run(t, false); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := h.run(t, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Plan.HasChanges() {
+		t.Fatalf("second plan has %d operations: %+v", len(rep.Operations), rep.Operations)
+	}
+	h.writeCSV(t, "login,email,firstName,lastName\na@example.com,a@example.com,F,L\n")
+	rep, err = h.run(t, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Users.Deactivate != 1 {
+		t.Fatalf("summary %+v, want the owned user deactivated", rep.Summary)
+	}
+	if u := h.user(t, "new@example.com"); u.Status != "DEPROVISIONED" {
+		t.Errorf("owned leaver is %s", u.Status)
+	}
+	if st := h.sim.Stats(); st.UsersCreated != 1 || st.DuplicateCreateAttempts != 0 {
+		t.Errorf("creates: %d, duplicates: %d", st.UsersCreated, st.DuplicateCreateAttempts)
+	}
+}
+
+// When Okta cannot be read, the run stops before any write.
+func TestFailedReadWritesNothing(t *testing.T) {
+	h := newHarness(t, oktasim.Options{Faults: oktasim.FaultOptions{Seed: 1, ErrorRate: 1}},
+		oktasim.Seed{Users: []oktasim.SeedUser{hrUser("gone@example.com")}},
+		header+"a@example.com,a@example.com,F,L,hr,Team\n")
+	h.cfg.Okta.RateLimit.MaxRetries = 1
+	if _, err := h.run(t, false); err == nil {
+		t.Fatal("run succeeded against an org that answers every call with 500")
+	}
+	if st := h.sim.Stats(); st.Writes != 0 {
+		t.Fatalf("%d writes after failed reads", st.Writes)
+	}
+}
+
+// A bad source stops the run before Okta is even called.
+func TestBadSourceCallsNothing(t *testing.T) {
+	h := newHarness(t, oktasim.Options{}, oktasim.Seed{Users: []oktasim.SeedUser{hrUser("a@example.com")}},
+		header+"a@example.com,a@example.com,F,L,hr,Team\nA@example.com,x@example.com,F,L,hr,Team\n")
+	_, err := h.run(t, false)
+	if err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Fatalf("err = %v, want a duplicate-login error naming line 3", err)
+	}
+	if st := h.sim.Stats(); st.Requests != 0 {
+		t.Fatalf("%d requests reached Okta", st.Requests)
+	}
+}
+
+// An empty source is blocked: nothing is deactivated.
+func TestEmptySourceBlocked(t *testing.T) {
+	h := newHarness(t, oktasim.Options{}, oktasim.Seed{Users: []oktasim.SeedUser{hrUser("a@example.com"), hrUser("b@example.com")}}, header)
+	rep, err := h.run(t, false)
+	if !errors.Is(err, ErrBlocked) {
+		t.Fatalf("err = %v, want ErrBlocked", err)
+	}
+	if !rep.Blocked || len(rep.Blocks) == 0 {
+		t.Fatalf("report not blocked: %+v", rep)
+	}
+	if st := h.sim.Stats(); st.Writes != 0 {
+		t.Fatalf("%d writes from a blocked plan", st.Writes)
+	}
+}
