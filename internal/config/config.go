@@ -214,6 +214,10 @@ type Schedule struct {
 type Serve struct {
 	// Addr is the address of /metrics, /healthz and /readyz.
 	Addr string `yaml:"addr" env:"OKTASYNC_SERVE_ADDR"`
+	// ShutdownGrace bounds how long serve waits, after SIGTERM or SIGINT,
+	// for the running sync to finish its calls in flight and record where
+	// it stopped; 0 means 30s.
+	ShutdownGrace time.Duration `yaml:"shutdownGrace" env:"OKTASYNC_SERVE_SHUTDOWNGRACE"`
 }
 
 // State configures the state store.
