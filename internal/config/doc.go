@@ -14,7 +14,7 @@
 //  4. The environment: the Okta SDKs' names for the Okta client keys
 //     (OKTA_CLIENT_ORGURL, OKTA_CLIENT_TOKEN, …) and OKTASYNC_… for every
 //     other key (OKTASYNC_STATE_URL, OKTASYNC_CONCURRENCY, …). Keys lists
-//     them all.
+//     them all. A variable set to the empty string counts as unset.
 //
 // Command-line flags come last; the command applies them to the loaded
 // Config and calls Validate again.

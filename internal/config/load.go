@@ -213,14 +213,22 @@ func (l *loader) applyEnv(cfg *Config, base map[string]string) error {
 	for _, k := range Keys() {
 		envToKey[k.Env] = k.Path
 	}
+	// An empty variable is taken as unset, so that a variable declared but
+	// left empty (common in CI and compose files) does not wipe a value.
+	vars := make(map[string]string, len(l.env))
+	for k, v := range l.env {
+		if v != "" {
+			vars[k] = v
+		}
+	}
 	err := env.ParseWithOptions(cfg, env.Options{
-		Environment: l.env,
+		Environment: vars,
 		FuncMap: map[reflect.Type]env.ParserFunc{
 			durationType: func(v string) (any, error) { return parseDuration(v) },
 		},
 		OnSet: func(tag string, _ any, _ bool) {
 			// The env package reports every tagged field, set or not.
-			if _, set := l.env[tag]; !set {
+			if _, set := vars[tag]; !set {
 				return
 			}
 			if k, ok := envToKey[tag]; ok {

@@ -473,6 +473,16 @@ func TestLoadPrecedence(t *testing.T) {
 			},
 		},
 		{
+			name: "empty variables are ignored",
+			file: minimal,
+			env:  map[string]string{"OKTA_CLIENT_TOKEN": "", "OKTASYNC_SOURCE_CSV_USERS": "", "OKTASYNC_CONCURRENCY": ""},
+			check: func(t *testing.T, c *Config) {
+				if c.Okta.Token != secretToken || c.Concurrency != DefaultConcurrency || !strings.HasSuffix(c.Source.CSV.Users, "/etc/users.csv") {
+					t.Errorf("token kept %v, concurrency %d, users %q", c.Okta.Token == secretToken, c.Concurrency, c.Source.CSV.Users)
+				}
+			},
+		},
+		{
 			name: "environment chooses a postgres source",
 			file: "okta:\n  orgUrl: https://example.okta.com\n  token: t\n",
 			env: map[string]string{
