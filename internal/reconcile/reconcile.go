@@ -77,9 +77,11 @@ func OrgKey(orgURL string) string {
 
 // NewClient builds the Okta client from the config.
 func NewClient(cfg *config.Config, log *slog.Logger) (*okta.Client, error) {
-	opts := []okta.Option{
-		okta.WithToken(cfg.Okta.Token),
-		okta.WithLogger(log),
+	opts := []okta.Option{okta.WithLogger(log)}
+	if strings.EqualFold(cfg.Okta.AuthorizationMode, config.AuthPrivateKey) {
+		opts = append(opts, okta.WithPrivateKey(cfg.Okta.ClientID, cfg.Okta.Scopes, []byte(cfg.Okta.PrivateKey), cfg.Okta.Kid))
+	} else {
+		opts = append(opts, okta.WithToken(cfg.Okta.Token))
 	}
 	if cfg.Okta.Testing.DisableHTTPSCheck {
 		opts = append(opts, okta.WithInsecureHTTP())
