@@ -139,9 +139,7 @@ func (l *loader) load(path string) (*Config, error) {
 	}
 
 	normalise(&cfg)
-	if err := resolvePaths(&cfg, base, configDir, l.home); err != nil {
-		return nil, err
-	}
+	resolvePaths(&cfg, base, configDir, l.home)
 	if err := readSecretFiles(&cfg); err != nil {
 		return nil, err
 	}
@@ -170,10 +168,10 @@ func (l *loader) loadSDKFile(cfg *Config, path string, base map[string]string) e
 		return fmt.Errorf("load config: read %s: %w", path, err)
 	}
 	root, err := parseYAML(data, path)
-	if err != nil || root == nil {
-		if err != nil {
-			return fmt.Errorf("load config: %w", err)
-		}
+	if err != nil {
+		return fmt.Errorf("load config: %w", err)
+	}
+	if root == nil {
 		return nil
 	}
 	// Decode into a copy shaped like the SDK file, seeded with the current
@@ -247,7 +245,7 @@ func (l *loader) applyEnv(cfg *Config, base map[string]string) error {
 		cfg.Source.Postgres.StatementTimeout = DefaultStatementTimeout
 	}
 	if err != nil {
-		return fmt.Errorf("load config: environment: %w", envError(err))
+		return fmt.Errorf("load config: environment: %w", envError(err, vars))
 	}
 	return nil
 }
@@ -255,27 +253,28 @@ func (l *loader) applyEnv(cfg *Config, base map[string]string) error {
 // envError turns the env package's errors into field errors that name the
 // variable. Its parse errors quote the value, which is never a secret
 // (secrets are plain strings and cannot fail to parse).
-func envError(err error) error {
+func envError(err error, vars map[string]string) error {
 	var agg env.AggregateError
 	if !errors.As(err, &agg) {
 		return err
 	}
+	// The env package names the Go field; find the key of that name whose
+	// variable is set.
 	byField := make(map[string]Key)
 	walkKeys(reflect.TypeFor[Config](), "", func(path string, f reflect.StructField) {
 		envName, _, _ := strings.Cut(f.Tag.Get("env"), ",")
-		byField[f.Name+"/"+envName] = Key{Path: path, Env: envName}
+		if _, set := vars[envName]; set {
+			byField[f.Name] = Key{Path: path, Env: envName}
+		}
 	})
 	var errs []error
 	for _, e := range agg.Errors {
 		var pe env.ParseError
 		if errors.As(e, &pe) {
-			for id, k := range byField {
-				if strings.HasPrefix(id, pe.Name+"/") {
-					errs = append(errs, &FieldError{Field: k.Path, Where: "environment " + k.Env, Msg: pe.Err.Error()})
-					break
-				}
+			if k, ok := byField[pe.Name]; ok {
+				errs = append(errs, &FieldError{Field: k.Path, Where: "environment " + k.Env, Msg: pe.Err.Error()})
+				continue
 			}
-			continue
 		}
 		errs = append(errs, e)
 	}
@@ -319,7 +318,7 @@ func trimList(l []string) []string {
 // resolvePaths makes every relative path absolute against the directory
 // recorded for its key; keys no layer set (the defaults) resolve against
 // defaultDir.
-func resolvePaths(cfg *Config, base map[string]string, defaultDir, home string) error {
+func resolvePaths(cfg *Config, base map[string]string, defaultDir, home string) {
 	dirFor := func(key string) string {
 		if d, ok := base[key]; ok {
 			return d
@@ -349,7 +348,6 @@ func resolvePaths(cfg *Config, base map[string]string, defaultDir, home string) 
 	if p, query, ok := splitSQLiteURL(cfg.State.URL); ok && p != "" {
 		cfg.State.URL = sqlitePrefix + abs("state.url", p) + query
 	}
-	return nil
 }
 
 const sqlitePrefix = "sqlite://"
