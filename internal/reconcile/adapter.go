@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/oktasync/oktasync/internal/apply"
 	"github.com/oktasync/oktasync/internal/directory"
@@ -15,6 +16,9 @@ var _ apply.Okta = oktaAPI{}
 
 func (a oktaAPI) CreateUser(ctx context.Context, profile directory.Profile, password string, activate bool) (string, error) {
 	u, _, err := a.c.Users.Create(ctx, okta.CreateUserRequest{Profile: profile, Password: password}, activate)
+	if okta.IsAlreadyExists(err) {
+		return "", fmt.Errorf("%w: %w", apply.ErrConflict, err)
+	}
 	if err != nil {
 		return "", err
 	}
