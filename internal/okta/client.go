@@ -448,6 +448,11 @@ type request struct {
 	idempotent bool
 	// form, when set, is sent as application/x-www-form-urlencoded.
 	form url.Values
+	// header holds extra headers for this request.
+	header http.Header
+	// noAuth marks the token request: no Authorization header, and no
+	// pacing (a caller holding a slot may be waiting for the token).
+	noAuth bool
 }
 
 // Do sends an API request and decodes a JSON answer into out (unless out is
@@ -554,9 +559,11 @@ func (c *Client) do(ctx context.Context, r *request) (*Response, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("okta: %s: %w", what, err)
 		}
-		release, err := c.limiter.acquire(ctx, bucket)
-		if err != nil {
-			return nil, fmt.Errorf("okta: %s: wait for rate limit: %w", what, err)
+		release := func(*Response) {}
+		if !r.noAuth {
+			if release, err = c.limiter.acquire(ctx, bucket); err != nil {
+				return nil, fmt.Errorf("okta: %s: wait for rate limit: %w", what, err)
+			}
 		}
 		var rd io.Reader
 		if payload != nil {
@@ -575,6 +582,12 @@ func (c *Client) do(ctx context.Context, r *request) (*Response, error) {
 		if contentType != "" {
 			req.Header.Set("Content-Type", contentType)
 		}
+		// Credentials come from the client alone, never from WithHeaders.
+		req.Header.Del("Authorization")
+		req.Header.Del("DPoP")
+		for k, vs := range r.header {
+			req.Header[k] = append([]string(nil), vs...)
+		}
 		req.Header.Del("X-Okta-Retry-For")
 		req.Header.Del("X-Okta-Retry-Count")
 		if retries > 0 {
@@ -583,9 +596,11 @@ func (c *Client) do(ctx context.Context, r *request) (*Response, error) {
 			}
 			req.Header.Set("X-Okta-Retry-Count", strconv.Itoa(retries))
 		}
-		if err := c.auth.authorize(ctx, req); err != nil {
-			release(nil)
-			return nil, c.secrets.scrub(fmt.Errorf("okta: %s: authorize: %w", what, err))
+		if !r.noAuth {
+			if err := c.auth.authorize(ctx, req); err != nil {
+				release(nil)
+				return nil, c.secrets.scrub(fmt.Errorf("okta: %s: authorize: %w", what, err))
+			}
 		}
 
 		start := time.Now()
@@ -636,6 +651,9 @@ func (c *Client) do(ctx context.Context, r *request) (*Response, error) {
 			slog.Duration("duration", elapsed), slog.String("request_id", resp.RequestID), slog.Int("retry", retries))
 
 		if hr.StatusCode >= 200 && hr.StatusCode < 300 {
+			if !r.noAuth {
+				c.auth.acceptNonce(resp) // a rotated DPoP nonce
+			}
 			if r.out != nil && len(bytes.TrimSpace(body)) > 0 {
 				if err := json.Unmarshal(body, r.out); err != nil {
 					return resp, fmt.Errorf("okta: %s: decode response (request id %s): %w", what, resp.RequestID, err)
@@ -666,14 +684,15 @@ func (c *Client) do(ctx context.Context, r *request) (*Response, error) {
 				continue
 			}
 			return resp, apiErr
-		case hr.StatusCode == http.StatusUnauthorized && !authRefreshd && c.auth.refreshable():
+		case !r.noAuth && !nonceRetried && c.auth.acceptNonce(resp):
+			// The resource server wants a (new) DPoP nonce in the proof.
+			nonceRetried = true
+			continue
+		case !r.noAuth && hr.StatusCode == http.StatusUnauthorized && !authRefreshd && c.auth.refreshable():
 			// An access token may have been revoked or expired early: fetch
 			// a fresh one, once.
 			authRefreshd = true
 			c.auth.invalidate()
-			continue
-		case !nonceRetried && c.auth.acceptNonce(resp):
-			nonceRetried = true
 			continue
 		case hr.StatusCode >= 500:
 			if r.idempotent && retries < c.maxRetries {
