@@ -46,7 +46,9 @@ func keys(t *testing.T) (*rsa.PrivateKey, *ecdsa.PrivateKey) {
 	return testKeys.rsa, testKeys.ec
 }
 
-func pemOf(typ string, der []byte) []byte { return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}) }
+func pemOf(typ string, der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
+}
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
