@@ -1,0 +1,104 @@
+package contract
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+
+	"github.com/oktasync/oktasync/internal/okta"
+	"github.com/oktasync/oktasync/internal/oktasim"
+)
+
+// testToken is the API token the simulated orgs accept.
+const testToken = "contract-test-token-0000000000000000"
+
+// harness is a simulated org behind a real HTTP server, and the project's
+// client wired to it through a validating recorder.
+type harness struct {
+	t      *testing.T
+	sim    *oktasim.Server
+	srv    *httptest.Server
+	rec    *recorder
+	client *okta.Client
+}
+
+// newHarness starts a simulator holding seed and a client for it.
+func newHarness(t *testing.T, s *spec, seed oktasim.Seed) *harness {
+	t.Helper()
+	sim, err := oktasim.New(oktasim.Options{Tokens: []string{testToken}})
+	if err != nil {
+		t.Fatalf("start simulator: %v", err)
+	}
+	if err := sim.Seed(seed); err != nil {
+		t.Fatalf("seed simulator: %v", err)
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	rec := newRecorder(t, s, srv.Client().Transport)
+	c, err := okta.NewClient(srv.URL,
+		okta.WithToken(testToken),
+		okta.WithInsecureHTTP(),
+		okta.WithHTTPClient(&http.Client{Transport: rec}),
+		okta.WithMaxRetries(0),
+	)
+	if err != nil {
+		t.Fatalf("new client: %v", err)
+	}
+	return &harness{t: t, sim: sim, srv: srv, rec: rec, client: c}
+}
+
+// expectOperations fails the test unless every operation id in want was
+// seen by the recorder since the last call, and returns the exchanges.
+func (h *harness) expectOperations(want ...string) []*exchange {
+	h.t.Helper()
+	got := h.rec.take()
+	seen := map[string]bool{}
+	for _, e := range got {
+		seen[e.operationID] = true
+	}
+	for _, id := range want {
+		if !seen[id] {
+			ids := make([]string, 0, len(got))
+			for _, e := range got {
+				ids = append(ids, e.operationID)
+			}
+			h.t.Errorf("operation %s was not exercised; saw %v", id, ids)
+		}
+	}
+	return got
+}
+
+// seedUser is a seed user with Okta's four required profile attributes.
+func seedUser(login, status string, extra map[string]any, groups ...string) oktasim.SeedUser {
+	p := map[string]any{
+		"login":     login,
+		"email":     login,
+		"firstName": "First",
+		"lastName":  "Last " + login,
+	}
+	for k, v := range extra {
+		p[k] = v
+	}
+	return oktasim.SeedUser{Status: status, Profile: p, Groups: groups}
+}
+
+// seedUsers returns n ACTIVE users user00@example.com … with a department.
+func seedUsers(n int, department string) []oktasim.SeedUser {
+	out := make([]oktasim.SeedUser, 0, n)
+	for i := range n {
+		out = append(out, seedUser(fmt.Sprintf("user%02d@example.com", i), "", map[string]any{"department": department}))
+	}
+	return out
+}
+
+// logins returns the users' logins, sorted.
+func logins(users []*okta.User) []string {
+	out := make([]string, 0, len(users))
+	for _, u := range users {
+		out = append(out, u.Login())
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,365 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+)
+
+// specDirFromRoot is where Okta's OpenAPI files sit, relative to the
+// repository root: beside the repository's folder, never inside it.
+const specDirFromRoot = "../shared/okta-openapi"
+
+// specFile is the cut of Okta's specification that covers the operations
+// oktasync uses, with every component they reference.
+const specFile = "oktasync-subset.yaml"
+
+// specServer is the server URL requests are moved to before routing: the
+// specification's own default for {yourOktaDomain}. The simulator listens on
+// a loopback address, which the spec's server template does not describe.
+const specServer = "https://subdomain.okta.com"
+
+// spec is the loaded specification, a router over it, and the record of
+// which operations have been validated so far in this test binary.
+type spec struct {
+	doc    *openapi3.T
+	router routers.Router
+
+	mu        sync.Mutex
+	validated map[string]int // operationId → exchanges that validated
+	failed    map[string]int // operationId → exchanges that did not
+}
+
+var (
+	specOnce   sync.Once
+	loadedSpec *spec
+	specSkip   string // why the spec is unavailable; empty when loaded
+	specErr    error
+)
+
+// repoRoot walks up from the working directory to the folder holding go.mod.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("find repository root: %w", err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("find repository root: no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// specPath returns the path of the specification file.
+func specPath() (string, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(root, specDirFromRoot, specFile), nil
+}
+
+// loadSpec returns the specification, loading it once per test binary. It
+// skips the test, naming the path, when the specification folder is absent,
+// and fails it when the files are present but cannot be loaded.
+func loadSpec(t testing.TB) *spec {
+	t.Helper()
+	specOnce.Do(func() {
+		path, err := specPath()
+		if err != nil {
+			specErr = err
+			return
+		}
+		if _, err := os.Stat(filepath.Dir(path)); errors.Is(err, os.ErrNotExist) {
+			specSkip = fmt.Sprintf("Okta's OpenAPI specification folder %s is absent (expected beside the repository, at %s relative to its root); contract tests need it", filepath.Dir(path), specDirFromRoot)
+			return
+		}
+		loader := openapi3.NewLoader()
+		doc, err := loader.LoadFromFile(path)
+		if err != nil {
+			specErr = fmt.Errorf("load %s: %w", path, err)
+			return
+		}
+		// Whole-document validation (doc.Validate) is skipped on purpose:
+		// Okta's own UserSchema definition has an array without items,
+		// which kin-openapi reports as an invalid document. Requests and
+		// responses are validated one by one with openapi3filter instead.
+		//
+		// The router matches on the server URL, so the document gets the
+		// single server that routing moves every request to.
+		doc.Servers = openapi3.Servers{{URL: specServer}}
+		router, err := gorillamux.NewRouter(doc)
+		if err != nil {
+			specErr = fmt.Errorf("build a router over %s: %w", path, err)
+			return
+		}
+		loadedSpec = &spec{doc: doc, router: router, validated: map[string]int{}, failed: map[string]int{}}
+	})
+	if specSkip != "" {
+		t.Skip(specSkip)
+	}
+	if specErr != nil {
+		t.Fatalf("contract spec: %v", specErr)
+	}
+	return loadedSpec
+}
+
+// rawBodyKey carries a request's body bytes to the authentication check,
+// which must not consume the body that validation reads afterwards.
+type rawBodyKey struct{}
+
+// authenticate checks that a request carries credentials of the security
+// scheme the specification names. It never reports a credential's value.
+func authenticate(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	req := in.RequestValidationInput.Request
+	authz := req.Header.Get("Authorization")
+	switch in.SecuritySchemeName {
+	case "apiToken":
+		if strings.HasPrefix(authz, "SSWS ") && len(authz) > len("SSWS ") {
+			return nil
+		}
+		return errors.New("no Authorization: SSWS <token> header")
+	case "oauth2":
+		for _, p := range []string{"Bearer ", "DPoP "} {
+			if strings.HasPrefix(authz, p) && len(authz) > len(p) {
+				return nil
+			}
+		}
+		return errors.New("no Authorization: Bearer|DPoP <access token> header")
+	case "Client_authentication_private_key_jwt":
+		raw, _ := req.Context().Value(rawBodyKey{}).([]byte)
+		form, err := url.ParseQuery(string(raw))
+		if err != nil {
+			return fmt.Errorf("token request body is not form-encoded: %w", err)
+		}
+		if form.Get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" || form.Get("client_assertion") == "" {
+			return errors.New("no private_key_jwt client assertion in the token request body")
+		}
+		return nil
+	default:
+		return fmt.Errorf("security scheme %s is not one oktasync uses", in.SecuritySchemeName)
+	}
+}
+
+// validationOptions are the openapi3filter options for every exchange.
+//
+// Relaxations, each deliberate:
+//   - Schema error details (the schema and the offending value) are left
+//     out of messages, because request and response bodies can hold
+//     passwords, client assertions and access tokens; the JSON pointer and
+//     the reason remain.
+//   - Unknown string formats (such as "email" and "uri") are not checked,
+//     kin-openapi's default for OpenAPI 3.0: Okta's own examples do not
+//     hold to a single reading of them. "date-time" and the integer formats
+//     are checked.
+func validationOptions() *openapi3filter.Options {
+	return &openapi3filter.Options{
+		AuthenticationFunc:    authenticate,
+		IncludeResponseStatus: true,
+		MultiError:            true,
+		SchemaValidationOptions: []openapi3.SchemaValidationOption{
+			openapi3.DisableSchemaErrorDetails(),
+		},
+	}
+}
+
+// exchange is one captured request and its answer.
+type exchange struct {
+	method, path string // path without query, as sent
+	query        url.Values
+	reqHeader    http.Header
+	reqBody      []byte
+	status       int
+	respHeader   http.Header
+	respBody     []byte
+	operationID  string // set once routed
+}
+
+func (e *exchange) String() string {
+	return fmt.Sprintf("%s %s → %d", e.method, e.path, e.status)
+}
+
+// validate checks one exchange against the specification: the request
+// against its operation's parameters, security and body, and the response's
+// status, headers and body against the operation's responses. It returns the
+// operation id when the exchange could be routed.
+func (s *spec) validate(ctx context.Context, e *exchange) (string, error) {
+	u := &url.URL{Path: e.path, RawQuery: e.query.Encode()}
+	base, _ := url.Parse(specServer)
+	u.Scheme, u.Host = base.Scheme, base.Host
+	req, err := http.NewRequestWithContext(context.WithValue(ctx, rawBodyKey{}, e.reqBody), e.method, u.String(), bytes.NewReader(e.reqBody))
+	if err != nil {
+		return "", fmt.Errorf("rebuild request: %w", err)
+	}
+	req.Header = e.reqHeader.Clone()
+	route, pathParams, err := s.router.FindRoute(req)
+	if err != nil {
+		return "", fmt.Errorf("no operation in the specification for %s %s: %w", e.method, e.path, err)
+	}
+	opID := route.Operation.OperationID
+	opts := validationOptions()
+	in := &openapi3filter.RequestValidationInput{
+		Request:    req,
+		PathParams: pathParams,
+		Route:      route,
+		Options:    opts,
+	}
+	var errs []error
+	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+		errs = append(errs, fmt.Errorf("request: %w", err))
+	}
+	out := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in,
+		Status:                 e.status,
+		Header:                 e.respHeader,
+		Options:                opts,
+	}
+	out.SetBodyBytes(e.respBody)
+	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
+		errs = append(errs, fmt.Errorf("response: %w", err))
+	}
+	err = errors.Join(errs...)
+	s.mu.Lock()
+	if err != nil {
+		s.failed[opID]++
+	} else {
+		s.validated[opID]++
+	}
+	s.mu.Unlock()
+	return opID, err
+}
+
+// validatedOperations returns the operation ids validated at least once
+// without error, sorted, and those that failed at least once.
+func (s *spec) validatedOperations() (ok, failed []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id := range s.validated {
+		ok = append(ok, id)
+	}
+	for id := range s.failed {
+		failed = append(failed, id)
+	}
+	sort.Strings(ok)
+	sort.Strings(failed)
+	return ok, failed
+}
+
+// operationIDs returns every operation id in the specification, sorted.
+func (s *spec) operationIDs() []string {
+	var ids []string
+	for _, item := range s.doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			ids = append(ids, op.OperationID)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// recorder is an http.RoundTripper that captures every exchange and
+// validates it against the specification as it happens.
+type recorder struct {
+	t    testing.TB
+	spec *spec
+	base http.RoundTripper
+
+	mu        sync.Mutex
+	exchanges []*exchange
+}
+
+// newRecorder wraps base (http.DefaultTransport when nil).
+func newRecorder(t testing.TB, s *spec, base http.RoundTripper) *recorder {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &recorder{t: t, spec: s, base: base}
+}
+
+// RoundTrip sends the request through the wrapped transport, then validates
+// the exchange and reports any mismatch as a test error.
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	var reqBody []byte
+	out := req
+	if req.Body != nil && req.Body != http.NoBody {
+		b, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("recorder: read request body: %w", err)
+		}
+		reqBody = b
+		out = req.Clone(req.Context())
+		out.Body = io.NopCloser(bytes.NewReader(b))
+		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	}
+	resp, err := r.base.RoundTrip(out)
+	if err != nil {
+		return nil, err
+	}
+	respBody, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(respBody))
+	if err != nil {
+		return nil, fmt.Errorf("recorder: read response body: %w", err)
+	}
+	e := &exchange{
+		method:     req.Method,
+		path:       req.URL.Path,
+		query:      req.URL.Query(),
+		reqHeader:  req.Header.Clone(),
+		reqBody:    reqBody,
+		status:     resp.StatusCode,
+		respHeader: resp.Header.Clone(),
+		respBody:   respBody,
+	}
+	opID, verr := r.spec.validate(req.Context(), e)
+	e.operationID = opID
+	if verr != nil {
+		r.t.Errorf("contract: %s (operation %q): %v", e, opID, verr)
+	}
+	r.mu.Lock()
+	r.exchanges = append(r.exchanges, e)
+	r.mu.Unlock()
+	return resp, nil
+}
+
+// operations returns the operation ids of the exchanges captured so far,
+// in order, with repeats.
+func (r *recorder) operations() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ids := make([]string, 0, len(r.exchanges))
+	for _, e := range r.exchanges {
+		ids = append(ids, e.operationID)
+	}
+	return ids
+}
+
+// take returns the captured exchanges and forgets them.
+func (r *recorder) take() []*exchange {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.exchanges
+	r.exchanges = nil
+	return out
+}

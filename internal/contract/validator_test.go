@@ -1,0 +1,92 @@
+package contract
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestValidatorCatchesMismatches shows that the validation the contract
+// tests rely on is not vacuous: well-formed exchanges pass, and each kind of
+// defect is caught. It uses a private spec record so that these crafted
+// exchanges never count towards the validated operations.
+func TestValidatorCatchesMismatches(t *testing.T) {
+	shared := loadSpec(t)
+	s := &spec{doc: shared.doc, router: shared.router, validated: map[string]int{}, failed: map[string]int{}}
+	json := http.Header{"Content-Type": {"application/json; charset=utf-8"}}
+	ssws := http.Header{"Authorization": {"SSWS x"}, "Accept": {"application/json"}}
+	sswsJSON := http.Header{"Authorization": {"SSWS x"}, "Accept": {"application/json"}, "Content-Type": {"application/json"}}
+	user := `{"id":"00u1","status":"ACTIVE","created":"2026-01-02T03:04:05.000Z","profile":{"login":"a@example.com","email":"a@example.com","firstName":"A","lastName":"B"}}`
+	for _, tc := range []struct {
+		name    string
+		e       exchange
+		wantErr string // empty: must validate
+	}{
+		{
+			name: "valid list",
+			e:    exchange{method: "GET", path: "/api/v1/users", query: url.Values{"limit": {"2"}}, reqHeader: ssws, status: 200, respHeader: json, respBody: []byte("[" + user + "]")},
+		},
+		{
+			name:    "wrong JSON type in a response",
+			e:       exchange{method: "GET", path: "/api/v1/users", reqHeader: ssws, status: 200, respHeader: json, respBody: []byte(`[{"id":5}]`)},
+			wantErr: "response",
+		},
+		{
+			name:    "status outside the enum",
+			e:       exchange{method: "GET", path: "/api/v1/users/00u1", reqHeader: ssws, status: 200, respHeader: json, respBody: []byte(strings.Replace(user, `"ACTIVE"`, `"WEIRD"`, 1))},
+			wantErr: "response",
+		},
+		{
+			name:    "timestamp not a date-time",
+			e:       exchange{method: "GET", path: "/api/v1/users/00u1", reqHeader: ssws, status: 200, respHeader: json, respBody: []byte(strings.Replace(user, `"2026-01-02T03:04:05.000Z"`, `"yesterday"`, 1))},
+			wantErr: "response",
+		},
+		{
+			name:    "undocumented status",
+			e:       exchange{method: "POST", path: "/api/v1/users", reqHeader: sswsJSON, reqBody: []byte(`{"profile":{"login":"a@example.com"}}`), status: 201, respHeader: json, respBody: []byte(user)},
+			wantErr: "status is not supported",
+		},
+		{
+			name:    "missing required request body",
+			e:       exchange{method: "POST", path: "/api/v1/groups", reqHeader: ssws, status: 200, respHeader: json, respBody: []byte(`{}`)},
+			wantErr: "request",
+		},
+		{
+			name:    "no credentials",
+			e:       exchange{method: "GET", path: "/api/v1/groups", reqHeader: http.Header{}, status: 200, respHeader: json, respBody: []byte(`[]`)},
+			wantErr: "security",
+		},
+		{
+			name:    "query parameter of the wrong type",
+			e:       exchange{method: "GET", path: "/api/v1/users", query: url.Values{"limit": {"many"}}, reqHeader: ssws, status: 200, respHeader: json, respBody: []byte(`[]`)},
+			wantErr: "limit",
+		},
+		{
+			name:    "error body of the wrong shape",
+			e:       exchange{method: "GET", path: "/api/v1/users/nobody", reqHeader: ssws, status: 404, respHeader: json, respBody: []byte(`{"errorCauses":"none"}`)},
+			wantErr: "response",
+		},
+		{
+			name:    "a path the specification lacks",
+			e:       exchange{method: "GET", path: "/api/v1/apps", reqHeader: ssws, status: 200, respHeader: json, respBody: []byte(`[]`)},
+			wantErr: "no operation",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.e.query == nil {
+				tc.e.query = url.Values{}
+			}
+			_, err := s.validate(context.Background(), &tc.e)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Errorf("want no error, got %v", err)
+			case tc.wantErr != "" && err == nil:
+				t.Errorf("want an error mentioning %q, got none", tc.wantErr)
+			case tc.wantErr != "" && !strings.Contains(err.Error(), tc.wantErr):
+				t.Errorf("want an error mentioning %q, got %v", tc.wantErr, err)
+			}
+		})
+	}
+}
