@@ -115,7 +115,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		s.dispatchHook(r)
 	}
 	if _, pattern := s.mux.Handler(r); pattern == "" {
-		s.notFoundRoute(w, r)
+		s.unmatched(w, r)
 		return
 	}
 	s.mux.ServeHTTP(w, r)

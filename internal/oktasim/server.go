@@ -199,7 +199,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	n := s.inFlight.Add(1)
 	defer s.inFlight.Add(-1)
-	s.stats.request(route, bucket, r.Method != http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/"), int(n))
+	s.stats.request(bucket, r.Method != http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/"),
+		r.Header.Get("X-Okta-Retry-Count") != "", int(n))
 
 	status := s.serveAPI(rec, r, bucket, int(n))
 	if status == 0 {
@@ -283,8 +284,22 @@ func (s *Server) serveSim(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// notFoundRoute answers a path or method the simulated org does not serve.
-func (s *Server) notFoundRoute(w http.ResponseWriter, r *http.Request) {
+// unmatched answers a request no route takes: 405 E0000022 when the path
+// is served for other methods, else 404 E0000007.
+func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, r, http.StatusMethodNotAllowed, "E0000022", "The endpoint does not support the provided HTTP method")
+		return
+	}
 	writeError(w, r, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+r.URL.Path)
 }
 

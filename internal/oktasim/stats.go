@@ -33,6 +33,9 @@ type Stats struct {
 	DuplicateCreateAttempts int `json:"duplicateCreateAttempts"`
 	// MaxInFlight is the most API requests seen in flight at once.
 	MaxInFlight int `json:"maxInFlight"`
+	// Retries counts requests that carried X-Okta-Retry-Count, the header
+	// Okta's SDKs add when they repeat a request after a 429.
+	Retries int `json:"retries"`
 }
 
 type statsCollector struct {
@@ -52,9 +55,12 @@ func (c *statsCollector) add(f func(*Stats)) {
 	f(&c.s)
 }
 
-func (c *statsCollector) request(route, bucket string, write bool, inFlight int) {
+func (c *statsCollector) request(bucket string, write, retry bool, inFlight int) {
 	c.add(func(s *Stats) {
 		s.Requests++
+		if retry {
+			s.Retries++
+		}
 		if write {
 			s.Writes++
 		}
