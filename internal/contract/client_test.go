@@ -537,6 +537,10 @@ func TestContract(t *testing.T) {
 			t.Parallel()
 			testTokenEndpoint(t, s)
 		})
+		t.Run("client oauth", func(t *testing.T) {
+			t.Parallel()
+			testClientOAuth(t, s)
+		})
 	})
 	t.Run("operations", func(t *testing.T) {
 		ok, failed := s.validatedOperations()

@@ -5,7 +5,9 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/oktasync/oktasync/internal/okta"
 	"github.com/oktasync/oktasync/internal/oktasim"
 )
 
@@ -142,5 +145,78 @@ func testTokenEndpoint(t *testing.T, s *spec) {
 	ops := rec.operations()
 	if len(ops) != 6 || ops[0] != "token" || ops[5] != "listUsers" {
 		t.Errorf("token scenario: unexpected operations %v", ops)
+	}
+}
+
+// testClientOAuth drives the project's client in its PrivateKey
+// authorization mode, for a Bearer app and a DPoP app, so that the token
+// requests the client itself builds (and its DPoP nonce handshake) are
+// validated along with the API calls that use the tokens.
+func testClientOAuth(t *testing.T, s *spec) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatalf("generate key: %v", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatalf("encode key: %v", err)
+	}
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	scopes := []string{"okta.users.read", "okta.users.manage", "okta.groups.read"}
+	for _, tc := range []struct {
+		name string
+		dpop bool
+	}{{"bearer", false}, {"dpop", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			clientID := "0oacontract" + tc.name
+			sim, err := oktasim.New(oktasim.Options{Clients: []oktasim.OAuthClient{
+				{ClientID: clientID, PublicKeys: []crypto.PublicKey{&key.PublicKey}, Scopes: scopes, DPoP: tc.dpop},
+			}})
+			if err != nil {
+				t.Fatalf("start simulator: %v", err)
+			}
+			if err := sim.Seed(oktasim.Seed{Users: seedUsers(3, "Sales")}); err != nil {
+				t.Fatalf("seed: %v", err)
+			}
+			srv := httptest.NewServer(sim)
+			t.Cleanup(srv.Close)
+			rec := newRecorder(t, s, srv.Client().Transport)
+			c, err := okta.NewClient(srv.URL,
+				okta.WithPrivateKey(clientID, scopes, keyPEM, ""),
+				okta.WithInsecureHTTP(),
+				okta.WithHTTPClient(&http.Client{Transport: rec}),
+				okta.WithMaxRetries(0),
+			)
+			if err != nil {
+				t.Fatalf("new client: %v", err)
+			}
+			ctx := t.Context()
+			n := 0
+			for _, err := range c.Users.List(ctx, &okta.UserListOptions{Limit: 2}) {
+				if err != nil {
+					t.Fatalf("list users with an access token: %v", err)
+				}
+				n++
+			}
+			if n != 3 {
+				t.Errorf("list users: want 3, got %d", n)
+			}
+			if _, _, err := c.Users.Get(ctx, "user01@example.com"); err != nil {
+				t.Errorf("get user with an access token: %v", err)
+			}
+			ops := rec.operations()
+			tokens := 0
+			for _, op := range ops {
+				if op == "token" {
+					tokens++
+				}
+			}
+			if tokens == 0 || ops[len(ops)-1] != "getUser" {
+				t.Errorf("client OAuth: unexpected operations %v", ops)
+			}
+			if tokens > 3 {
+				t.Errorf("client OAuth: %d token requests for 3 API calls; the access token should be cached", tokens)
+			}
+		})
 	}
 }
