@@ -122,6 +122,7 @@ Run with no subcommand, oktasync runs a sync: "oktasync --dry-run" is
 		a.versionCommand(),
 		a.runsCommand(),
 		a.migrateCommand(),
+		a.serveCommand(),
 	)
 	return root
 }

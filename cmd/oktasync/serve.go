@@ -1,0 +1,317 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/google/uuid"
+	"github.com/spf13/cobra"
+
+	"github.com/oktasync/oktasync/internal/config"
+	"github.com/oktasync/oktasync/internal/metrics"
+	"github.com/oktasync/oktasync/internal/okta"
+	"github.com/oktasync/oktasync/internal/reconcile"
+	"github.com/oktasync/oktasync/internal/schedule"
+	"github.com/oktasync/oktasync/internal/state"
+)
+
+// defaultShutdownGrace is serve.shutdownGrace's default.
+const defaultShutdownGrace = 30 * time.Second
+
+// httpShutdownTimeout bounds closing the HTTP listener's open connections.
+const httpShutdownTimeout = 5 * time.Second
+
+// syncJobName names the scheduled sync in gocron and in the schedule lock.
+const syncJobName = "sync"
+
+type serveFlags struct {
+	addr string
+}
+
+func (a *app) serveCommand() *cobra.Command {
+	f := &serveFlags{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Sync on a schedule and serve /metrics, /healthz and /readyz",
+		Long: `serve syncs on the schedule the config sets (schedule.cron, five fields or
+six with seconds first, or schedule.every, plus schedule.jitter) and never runs
+two syncs at once. With a PostgreSQL state store, replicas share a lock so that
+each scheduled sync runs once.
+
+It serves on serve.addr (default 127.0.0.1:9464):
+  /metrics  Prometheus metrics
+  /healthz  200 while the process is up
+  /readyz   200 once the config is loaded and Okta answered an authenticated
+            call (at start, or a sync succeeded since); 503 before, and while
+            shutting down
+
+On SIGTERM or SIGINT it stops scheduling, lets the running sync finish its
+calls in flight and record where it stopped (within serve.shutdownGrace,
+default 30s), and exits 0.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.serve(cmd.Context(), f)
+		},
+	}
+	cmd.Flags().StringVar(&f.addr, "addr", "", "listen address for /metrics, /healthz and /readyz (default serve.addr)")
+	return cmd
+}
+
+// server is one `oktasync serve`: its config, metrics and readiness.
+type server struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	metrics *metrics.Metrics
+
+	mu       sync.Mutex
+	ready    bool
+	draining bool
+}
+
+func (a *app) serve(ctx context.Context, f *serveFlags) error {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	log, err := a.logger(cfg.Log.Level)
+	if err != nil {
+		return err
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
+	}
+	def, jobOpts, interval, err := schedule.Job(cfg.Schedule, time.Now())
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	grace := cfg.Serve.ShutdownGrace
+	switch {
+	case grace < 0:
+		return fmt.Errorf("serve: serve.shutdownGrace %s: must not be negative", grace)
+	case grace == 0:
+		grace = defaultShutdownGrace
+	}
+	addr := cfg.Serve.Addr
+	if f.addr != "" {
+		addr = f.addr
+	}
+	if addr == "" {
+		addr = config.DefaultServeAddr
+	}
+
+	s := &server{cfg: cfg, log: log, metrics: metrics.New(version)}
+
+	// The listener first, so that a taken port fails at once.
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("serve: listen on %s (serve.addr): %w", addr, err)
+	}
+	httpSrv := &http.Server{Handler: s.handler(), ReadHeaderTimeout: 10 * time.Second}
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- httpSrv.Serve(ln) }()
+	log.Info("serving metrics and health", "addr", ln.Addr().String())
+
+	org := reconcile.OrgKey(cfg.Okta.OrgURL)
+	var locker *schedule.StoreLocker
+	if isPostgresURL(cfg.State.URL) {
+		store, err := state.Open(ctx, cfg.State.URL, reconcile.StateOptions(cfg, log))
+		if err != nil {
+			_ = httpSrv.Close()
+			return fmt.Errorf("serve: open state store for the schedule lock: %w", err)
+		}
+		defer store.Close()
+		locker = &schedule.StoreLocker{Store: store, Org: org, MinHold: min(interval/2, time.Minute), Logger: log}
+		defer func() {
+			if err := locker.Close(); err != nil {
+				log.Warn("release schedule lock", "err", err)
+			}
+		}()
+	}
+
+	// First contact: one cheap authenticated call makes the process ready.
+	s.firstContact(ctx)
+
+	sched, err := gocron.NewScheduler(gocron.WithStopTimeout(grace))
+	if err != nil {
+		_ = httpSrv.Close()
+		return fmt.Errorf("serve: start scheduler: %w", err)
+	}
+	opts := append([]gocron.JobOption{
+		gocron.WithName(syncJobName),
+		gocron.WithSingletonMode(gocron.LimitModeReschedule),
+		gocron.WithEventListeners(gocron.AfterLockError(func(_ uuid.UUID, _ string, err error) {
+			log.Info("scheduled sync skipped: another replica runs it", "reason", err)
+		})),
+	}, jobOpts...)
+	if locker != nil {
+		opts = append(opts, gocron.WithDistributedJobLocker(locker))
+	}
+	job, err := sched.NewJob(def, gocron.NewTask(func() { s.syncOnce(ctx) }), opts...)
+	if err != nil {
+		_ = sched.Shutdown()
+		_ = httpSrv.Close()
+		return fmt.Errorf("serve: schedule sync: %w", err)
+	}
+	sched.Start()
+	if next, err := job.NextRun(); err == nil {
+		log.Info("scheduled syncs", "next", next.Format(time.RFC3339), "distributedLock", locker != nil)
+	}
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: no new syncs; waiting for the running one", "grace", grace.String())
+	case err := <-httpErr:
+		serveErr = fmt.Errorf("serve: HTTP listener on %s: %w", addr, err)
+		log.Error("HTTP listener failed; shutting down", "err", err)
+	}
+	s.setDraining()
+
+	// The running sync sees ctx cancelled: it starts nothing new, lets its
+	// calls in flight finish and records where it stopped.
+	stopErr := sched.Shutdown()
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), httpShutdownTimeout)
+	defer cancel()
+	if err := httpSrv.Shutdown(hctx); err != nil {
+		log.Warn("close HTTP listener", "err", err)
+	}
+	switch {
+	case serveErr != nil:
+		return serveErr
+	case errors.Is(stopErr, gocron.ErrStopJobsTimedOut) || errors.Is(stopErr, gocron.ErrStopSchedulerTimedOut):
+		return fmt.Errorf("serve: the running sync did not stop within serve.shutdownGrace (%s); the next run will mark it interrupted", grace)
+	case stopErr != nil:
+		return fmt.Errorf("serve: stop scheduler: %w", stopErr)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func isPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+// handler serves /metrics, /healthz and /readyz.
+func (s *server) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		ready, why := s.readiness()
+		if !ready {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, "not ready: %s\n", why)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	return mux
+}
+
+func (s *server) readiness() (bool, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.draining:
+		return false, "shutting down"
+	case !s.ready:
+		return false, "Okta has not yet answered an authenticated call (first contact failed, and no sync has succeeded yet)"
+	}
+	return true, ""
+}
+
+func (s *server) setReady() {
+	s.mu.Lock()
+	s.ready = true
+	s.mu.Unlock()
+}
+
+func (s *server) setDraining() {
+	s.mu.Lock()
+	s.draining = true
+	s.mu.Unlock()
+}
+
+// firstContact makes one cheap authenticated call to Okta (the first user
+// of the org) and marks the server ready when it succeeds. A failure is
+// logged; the next successful sync makes the server ready instead.
+func (s *server) firstContact(ctx context.Context) {
+	c, err := reconcile.NewClient(s.cfg, s.log)
+	if err != nil {
+		s.log.Error("first contact with Okta", "err", err)
+		return
+	}
+	_, _, err = c.Users.ListPage(ctx, &okta.UserListOptions{Limit: 1})
+	s.metrics.ObserveAPI(c.Stats())
+	if err != nil {
+		s.log.Warn("first contact with Okta failed; not ready until a sync succeeds", "err", err)
+		return
+	}
+	s.log.Info("first contact with Okta succeeded", "org", reconcile.OrgKey(s.cfg.Okta.OrgURL))
+	s.setReady()
+}
+
+// syncOnce runs one scheduled sync and records it in the metrics and logs.
+func (s *server) syncOnce(ctx context.Context) {
+	if ctx.Err() != nil {
+		return
+	}
+	if err := schedule.Jitter(ctx, s.cfg.Schedule.Jitter); err != nil {
+		return
+	}
+	s.metrics.RunStarted()
+	started := time.Now()
+	rep, err := reconcile.Run(ctx, s.cfg, reconcile.Options{Logger: s.log})
+	finished := time.Now()
+	status := runStatus(ctx, err)
+	run := metrics.Run{Status: status, Started: started, Finished: finished, Operations: map[metrics.OperationKey]int{}}
+	attrs := []any{"status", status, "duration", finished.Sub(started).Round(time.Millisecond).String()}
+	if rep != nil {
+		for _, op := range rep.Operations {
+			if op.Status != "" {
+				run.Operations[metrics.OperationKey{Action: op.Action.String(), Outcome: op.Status}]++
+			}
+		}
+		attrs = append(attrs, "runId", rep.RunID, "operations", len(rep.Operations),
+			"applied", rep.Applied, "failed", rep.Failed, "skipped", rep.Skipped)
+	}
+	s.metrics.RunFinished(run)
+	switch status {
+	case state.RunSucceeded:
+		s.setReady()
+		s.log.Info("sync finished", attrs...)
+	case metrics.StatusLocked:
+		s.log.Info("sync finished", append(attrs, "err", err)...)
+	default:
+		s.log.Error("sync finished", append(attrs, "err", err)...)
+	}
+}
+
+// runStatus classifies a sync's outcome as the metrics count it.
+func runStatus(ctx context.Context, err error) string {
+	switch {
+	case err == nil:
+		return state.RunSucceeded
+	case errors.Is(err, state.ErrLocked):
+		return metrics.StatusLocked
+	case errors.Is(err, reconcile.ErrBlocked):
+		return state.RunBlocked
+	case ctx.Err() != nil:
+		return state.RunInterrupted
+	case errors.Is(err, reconcile.ErrOperationsFailed):
+		return state.RunPartial
+	}
+	return state.RunFailed
+}
