@@ -3,6 +3,7 @@ package diff
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -76,28 +77,40 @@ type computer struct {
 	in  Input
 	pol Policy
 
-	// ops holds the operations by action, each in sorted key order.
-	ops [DeleteGroup + 1][]Operation
+	// ops holds the operations by action, each with its sort key.
+	ops [DeleteGroup + 1][]keyed[Operation]
 	// managedGroups are the GroupKeys the source names, sorted.
 	managedGroups []string
 	// protected holds protected LoginKeys (listed, or members of a
 	// protected group).
 	protected map[string]bool
-	// existsAfter holds the desired users that exist, or will, once the
-	// plan is applied (false: neither in Okta nor created).
-	existsAfter map[string]bool
 	// unchanged counts managed desired users with no user-level operation.
 	unchanged int
-	warnings  []string
+	warnings  []keyed[string]
 	errs      []error
 }
 
+// keyed is a value with the key it sorts by. Compute walks maps in no
+// particular order and sorts what it found by key at the end, which costs
+// far less than walking every key in sorted order.
+type keyed[T any] struct {
+	key string
+	v   T
+}
+
+// Warning sort keys: global ones first, then by group, user, membership.
+const (
+	warnGlobal     = "0"
+	warnGroup      = "1"
+	warnUser       = "2"
+	warnMembership = "3"
+)
+
 func newComputer(in Input) *computer {
 	c := &computer{
-		in:          in,
-		pol:         in.Policy,
-		protected:   make(map[string]bool),
-		existsAfter: make(map[string]bool, len(in.Desired.Users)),
+		in:        in,
+		pol:       in.Policy,
+		protected: make(map[string]bool),
 	}
 	for _, l := range in.Policy.ProtectLogins {
 		c.protected[directory.LoginKey(l)] = true
@@ -109,7 +122,7 @@ func newComputer(in Input) *computer {
 	sort.Strings(pgs)
 	for _, gk := range pgs {
 		if g, ok := in.Current.Groups[gk]; ok && !in.MembersRead[gk] {
-			c.warn("protect.groups: the members of group %q were not read from Okta, so they cannot be recognised as protected", g.Name)
+			c.warn(warnGroup+gk, "protect.groups: the members of group %q were not read from Okta, so they cannot be recognised as protected", g.Name)
 		}
 		for lk := range in.Current.Members[gk] {
 			c.protected[lk] = true
@@ -130,15 +143,29 @@ func newComputer(in Input) *computer {
 	return c
 }
 
-func (c *computer) warn(format string, args ...any) {
-	c.warnings = append(c.warnings, fmt.Sprintf(format, args...))
+// warn records a warning that sorts by key.
+func (c *computer) warn(key, format string, args ...any) {
+	c.warnings = append(c.warnings, keyed[string]{key, fmt.Sprintf(format, args...)})
 }
 
 func (c *computer) fail(format string, args ...any) {
 	c.errs = append(c.errs, fmt.Errorf(format, args...))
 }
 
-func (c *computer) add(op Operation) { c.ops[op.Action] = append(c.ops[op.Action], op) }
+// add records an operation that sorts by key within its action.
+func (c *computer) add(key string, op Operation) {
+	c.ops[op.Action] = append(c.ops[op.Action], keyed[Operation]{key, op})
+}
+
+// existsAfter reports whether the user with login key lk exists, or will,
+// once the plan is applied.
+func (c *computer) existsAfter(lk string) bool {
+	if _, ok := c.in.Current.Users[lk]; ok {
+		return true
+	}
+	du, ok := c.in.Desired.Users[lk]
+	return ok && !strings.EqualFold(strings.TrimSpace(du.Status), statusDeprovisioned)
+}
 
 // groupName returns the name to show for a managed group key.
 func (c *computer) groupName(gk string) string {
@@ -177,7 +204,7 @@ func (c *computer) groups() {
 			if dg != nil && dg.HasDescription {
 				op.Description = dg.Description
 			}
-			c.add(op)
+			c.add(gk, op)
 			continue
 		}
 		if cg.Type != "" && cg.Type != groupTypeOkta {
@@ -189,7 +216,7 @@ func (c *computer) groups() {
 			continue
 		}
 		if dg != nil && dg.HasDescription && dg.Description != cg.Description {
-			c.add(Operation{
+			c.add(gk, Operation{
 				Action:      UpdateGroup,
 				Group:       cg.Name,
 				GroupID:     cg.ID,
@@ -202,17 +229,15 @@ func (c *computer) groups() {
 
 // users plans creates, updates and status changes of the source's users.
 func (c *computer) users() {
-	for _, lk := range c.in.Desired.UserKeys() {
-		du := c.in.Desired.Users[lk]
+	for lk, du := range c.in.Desired.Users {
 		cu, exists := c.in.Current.Users[lk]
 		want := strings.ToUpper(strings.TrimSpace(du.Status))
 		if !exists {
 			c.createUser(lk, du, want)
 			continue
 		}
-		c.existsAfter[lk] = true
 		if !c.in.Managed[lk] {
-			c.warn("user %q exists in Okta outside scope.users; left alone (its memberships in managed groups are still synced)", du.Login())
+			c.warn(warnUser+lk, "user %q exists in Okta outside scope.users; left alone (its memberships in managed groups are still synced)", du.Login())
 			continue
 		}
 		update := c.profileUpdate(du, cu)
@@ -223,14 +248,14 @@ func (c *computer) users() {
 		}
 		if c.protected[lk] {
 			c.unchanged++
-			c.warn("user %q is protected; its changes are left undone", du.Login())
+			c.warn(warnUser+lk, "user %q is protected; its changes are left undone", du.Login())
 			continue
 		}
 		if update != nil {
-			c.add(*update)
+			c.add(lk, *update)
 		}
 		for _, op := range status {
-			c.add(op)
+			c.add(lk, op)
 		}
 	}
 }
@@ -239,7 +264,6 @@ func (c *computer) createUser(lk string, du *directory.User, want string) {
 	if want == statusDeprovisioned {
 		return
 	}
-	c.existsAfter[lk] = true
 	p := make(directory.Profile, len(du.Profile))
 	for k, v := range du.Profile {
 		if directory.IsEmptyValue(v) {
@@ -248,7 +272,7 @@ func (c *computer) createUser(lk string, du *directory.User, want string) {
 		p[k] = directory.CloneValue(v)
 	}
 	activate := c.pol.CreateActive || want == statusActive || want == statusSuspended
-	c.add(Operation{
+	c.add(lk, Operation{
 		Action:    CreateUser,
 		Login:     du.Login(),
 		Profile:   p,
@@ -258,7 +282,7 @@ func (c *computer) createUser(lk string, du *directory.User, want string) {
 		Reason:    "missing in Okta",
 	})
 	if want == statusSuspended {
-		c.warn("user %q is created now and can be suspended on a later run, once it is ACTIVE", du.Login())
+		c.warn(warnUser+lk, "user %q is created now and can be suspended on a later run, once it is ACTIVE", du.Login())
 	}
 }
 
@@ -308,7 +332,7 @@ func (c *computer) statusOps(du, cu *directory.User, want string) []Operation {
 		switch have {
 		case statusDeprovisioned:
 			if !c.pol.Reactivate {
-				c.warn("user %q is DEPROVISIONED in Okta and back in the source, but users.reactivate is off; left deactivated", du.Login())
+				c.warn(warnUser+directory.LoginKey(cu.Login()), "user %q is DEPROVISIONED in Okta and back in the source, but users.reactivate is off; left deactivated", du.Login())
 				return false
 			}
 			ops = append(ops, op(ReactivateUser, "back in source"))
@@ -336,14 +360,14 @@ func (c *computer) statusOps(du, cu *directory.User, want string) []Operation {
 				ops = append(ops, op(SuspendUser, "source status SUSPENDED"))
 			}
 		default:
-			c.warn("user %q: the source asks for SUSPENDED, but Okta suspends only ACTIVE users and this one is %s; left as is", du.Login(), have)
+			c.warn(warnUser+directory.LoginKey(cu.Login()), "user %q: the source asks for SUSPENDED, but Okta suspends only ACTIVE users and this one is %s; left as is", du.Login(), have)
 		}
 	case statusDeprovisioned:
 		if have != statusDeprovisioned {
 			ops = append(ops, op(DeactivateUser, "source status DEPROVISIONED"))
 		}
 	default:
-		c.warn("user %q: unknown source status %q ignored", du.Login(), du.Status)
+		c.warn(warnUser+directory.LoginKey(cu.Login()), "user %q: unknown source status %q ignored", du.Login(), du.Status)
 		live(c.pol.CreateActive)
 	}
 	return ops
@@ -352,17 +376,16 @@ func (c *computer) statusOps(du, cu *directory.User, want string) []Operation {
 // absentUsers plans deactivation and deletion of managed users absent from
 // the source.
 func (c *computer) absentUsers() {
-	for _, lk := range c.in.Current.UserKeys() {
+	for lk, cu := range c.in.Current.Users {
 		if _, ok := c.in.Desired.Users[lk]; ok || !c.in.Managed[lk] {
 			continue
 		}
-		cu := c.in.Current.Users[lk]
 		if !strings.EqualFold(cu.Status, statusDeprovisioned) {
 			if c.protected[lk] {
-				c.warn("user %q is absent from the source but protected; not deactivated", cu.Login())
+				c.warn(warnUser+lk, "user %q is absent from the source but protected; not deactivated", cu.Login())
 				continue
 			}
-			c.add(Operation{Action: DeactivateUser, Login: cu.Login(), UserID: cu.ID, Reason: "absent from source"})
+			c.add(lk, Operation{Action: DeactivateUser, Login: cu.Login(), UserID: cu.ID, Reason: "absent from source"})
 			continue
 		}
 		if c.pol.DeleteAfter <= 0 || c.protected[lk] {
@@ -372,7 +395,7 @@ func (c *computer) absentUsers() {
 		if !ok || at.IsZero() || c.in.Now.Before(at.Add(c.pol.DeleteAfter)) {
 			continue
 		}
-		c.add(Operation{
+		c.add(lk, Operation{
 			Action: DeleteUser,
 			Login:  cu.Login(),
 			UserID: cu.ID,
@@ -399,7 +422,7 @@ func (c *computer) memberships() {
 		if cg == nil {
 			have = nil
 		}
-		for _, lk := range sortedSet(want) {
+		for lk := range want {
 			if _, ok := have[lk]; ok {
 				continue
 			}
@@ -407,17 +430,18 @@ func (c *computer) memberships() {
 			if du == nil {
 				continue // already an error
 			}
-			if !c.existsAfter[lk] {
-				c.warn("user %q is not in Okta and not created (source status DEPROVISIONED); not added to %q", du.Login(), name)
+			key := gk + "\x00" + lk
+			if !c.existsAfter(lk) {
+				c.warn(warnMembership+key, "user %q is not in Okta and not created (source status DEPROVISIONED); not added to %q", du.Login(), name)
 				continue
 			}
 			op := Operation{Action: AddMember, Login: du.Login(), Group: name, GroupID: groupID}
 			if cu, ok := c.in.Current.Users[lk]; ok {
 				op.Login, op.UserID = cu.Login(), cu.ID
 			}
-			c.add(op)
+			c.add(key, op)
 		}
-		for _, lk := range sortedSet(have) {
+		for lk := range have {
 			if _, ok := want[lk]; ok {
 				continue
 			}
@@ -426,10 +450,10 @@ func (c *computer) memberships() {
 			}
 			cu, ok := c.in.Current.Users[lk]
 			if !ok {
-				c.warn("group %q lists member %q, which is not among Okta's users as read; not removed", name, lk)
+				c.warn(warnMembership+gk+"\x00"+lk, "group %q lists member %q, which is not among Okta's users as read; not removed", name, lk)
 				continue
 			}
-			c.add(Operation{Action: RemoveMember, Login: cu.Login(), UserID: cu.ID, Group: name, GroupID: groupID})
+			c.add(gk+"\x00"+lk, Operation{Action: RemoveMember, Login: cu.Login(), UserID: cu.ID, Group: name, GroupID: groupID})
 		}
 	}
 }
@@ -442,7 +466,7 @@ func (c *computer) unlistedGroups() {
 	}
 	prefix := directory.GroupKey(c.pol.GroupPrefix)
 	if prefix == "" && len(c.in.ScopedGroups) == 0 {
-		c.warn("groups.deleteUnlisted is on but no group scope (scope.groups.prefix or scope.groups.search) is set; no group is deleted")
+		c.warn(warnGlobal, "groups.deleteUnlisted is on but no group scope (scope.groups.prefix or scope.groups.search) is set; no group is deleted")
 		return
 	}
 	named := make(map[string]bool, len(c.managedGroups))
@@ -453,15 +477,14 @@ func (c *computer) unlistedGroups() {
 	for _, g := range c.pol.ProtectGroups {
 		protected[directory.GroupKey(g)] = true
 	}
-	for _, gk := range c.in.Current.GroupKeys() {
-		cg := c.in.Current.Groups[gk]
+	for gk, cg := range c.in.Current.Groups {
 		if named[gk] || protected[gk] || (cg.Type != "" && cg.Type != groupTypeOkta) {
 			continue
 		}
 		if !(prefix != "" && strings.HasPrefix(gk, prefix)) && !c.in.ScopedGroups[gk] {
 			continue
 		}
-		c.add(Operation{Action: DeleteGroup, Group: cg.Name, GroupID: cg.ID, Reason: "not named by the source"})
+		c.add(gk, Operation{Action: DeleteGroup, Group: cg.Name, GroupID: cg.ID, Reason: "not named by the source"})
 	}
 }
 
@@ -471,9 +494,16 @@ func (c *computer) assemble() *Plan {
 	for _, ops := range c.ops {
 		n += len(ops)
 	}
-	p := &Plan{Operations: make([]Operation, 0, n), Warnings: c.warnings}
+	p := &Plan{Operations: make([]Operation, 0, n)}
 	for _, ops := range c.ops {
-		p.Operations = append(p.Operations, ops...)
+		slices.SortFunc(ops, func(a, b keyed[Operation]) int { return strings.Compare(a.key, b.key) })
+		for _, k := range ops {
+			p.Operations = append(p.Operations, k.v)
+		}
+	}
+	slices.SortStableFunc(c.warnings, func(a, b keyed[string]) int { return strings.Compare(a.key, b.key) })
+	for _, w := range c.warnings {
+		p.Warnings = append(p.Warnings, w.v)
 	}
 	s := &p.Summary
 	for i := range p.Operations {
@@ -510,15 +540,6 @@ func (c *computer) assemble() *Plan {
 	}
 	s.Users.Unchanged = c.unchanged
 	return p
-}
-
-func sortedSet(m map[string]struct{}) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // formatDuration renders whole days as "30d", anything else as Go does.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -91,6 +92,9 @@ func equalValues(fold bool, a, b any) bool {
 		yn, ok := toNumber(b)
 		return ok && xn.equal(yn)
 	}
+	if eq, ok := equalStringArrays(a, b); ok {
+		return eq
+	}
 	if xl, ok := arrayLen(a); ok {
 		yl, ok := arrayLen(b)
 		if !ok || xl != yl {
@@ -104,6 +108,39 @@ func equalValues(fold bool, a, b any) bool {
 		return true
 	}
 	return reflect.DeepEqual(a, b)
+}
+
+// equalStringArrays compares the common shapes of string arrays ([]string
+// against []string or []any) without boxing their elements; ok is false
+// for any other pair.
+func equalStringArrays(a, b any) (equal, ok bool) {
+	as, aok := a.([]string)
+	bs, bok := b.([]string)
+	switch {
+	case aok && bok:
+		return slices.Equal(as, bs), true
+	case aok:
+		if ba, ok := b.([]any); ok {
+			return stringsEqualAny(as, ba), true
+		}
+	case bok:
+		if aa, ok := a.([]any); ok {
+			return stringsEqualAny(bs, aa), true
+		}
+	}
+	return false, false
+}
+
+func stringsEqualAny(s []string, a []any) bool {
+	if len(s) != len(a) {
+		return false
+	}
+	for i, e := range a {
+		if x, ok := e.(string); !ok || x != s[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // equalElem compares two array elements: like equalValues, except that an
@@ -265,8 +302,11 @@ func arrayAt(v any, i int) any {
 func CloneValue(v any) any {
 	switch x := v.(type) {
 	case []string:
-		return append([]string(nil), x...)
+		return slices.Clone(x)
 	case []any:
+		if x == nil {
+			return x
+		}
 		out := make([]any, len(x))
 		for i, e := range x {
 			out[i] = CloneValue(e)

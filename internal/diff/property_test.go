@@ -1,0 +1,490 @@
+package diff
+
+import (
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/oktasync/oktasync/internal/directory"
+)
+
+// world is one random case: an Input, with the facts the checks need.
+type world struct {
+	in Input
+}
+
+// valuePool holds values of every shape a profile may hold, several of
+// them equal after normalisation.
+var valuePool = []any{
+	nil, "", "x", "X", "y", 1, int64(1), 1.0, float32(1), 2.5, true, false,
+	[]string{"a", "b"}, []any{"a", "b"}, []string{}, []any{"b", "a"},
+}
+
+var allStatuses = []string{"STAGED", "PROVISIONED", "ACTIVE", "RECOVERY", "PASSWORD_EXPIRED", "LOCKED_OUT", "SUSPENDED", "DEPROVISIONED"}
+
+// randomCase builds a random desired and current state over a small
+// universe of logins, attributes and groups, so that they overlap a lot.
+func randomCase(r *rand.Rand) world {
+	const nUsers, nGroups = 16, 5
+	attrs := []string{"a0", "a1", "a2", "a3"}
+	desired, current := directory.New(), directory.New()
+	pol := DefaultPolicy()
+	pol.CreateActive = r.IntN(3) > 0
+	pol.Reactivate = r.IntN(3) > 0
+	pol.SendActivationEmail = r.IntN(2) == 0
+	if r.IntN(2) == 0 {
+		pol.DeleteAfter = 24 * time.Hour
+	}
+	pol.DeleteUnlistedGroups = r.IntN(2) == 0
+	if r.IntN(2) == 0 {
+		pol.GroupPrefix = "G"
+	}
+	pol.Safety.MaxDeactivations = Limit{Count: -1}
+	pol.Safety.MaxMembershipRemovals = Limit{Count: -1}
+	in := Input{
+		Desired:       desired,
+		Current:       current,
+		MembersRead:   map[string]bool{},
+		Managed:       map[string]bool{},
+		DeactivatedAt: map[string]time.Time{},
+		ScopedGroups:  map[string]bool{},
+		Now:           now,
+	}
+	randomProfile := func(login string) directory.Profile {
+		p := directory.Profile{directory.AttrLogin: login, directory.AttrEmail: login, directory.AttrFirstName: "F", directory.AttrLastName: "L"}
+		if r.IntN(3) == 0 {
+			p[directory.AttrEmail] = strings.ToUpper(login)
+		}
+		for _, a := range attrs {
+			if r.IntN(3) > 0 {
+				p[a] = valuePool[r.IntN(len(valuePool))]
+			}
+		}
+		return p
+	}
+	for i := range nUsers {
+		key := fmt.Sprintf("u%d@x.com", i)
+		inDesired, inCurrent := r.IntN(4) > 0, r.IntN(4) > 0
+		if inCurrent {
+			login := key
+			if r.IntN(4) == 0 {
+				login = strings.ToUpper(key[:1]) + key[1:]
+			}
+			status := allStatuses[r.IntN(len(allStatuses))]
+			if err := current.AddUser(&directory.User{ID: "00u" + key, Status: status, Profile: randomProfile(login)}); err != nil {
+				panic(err)
+			}
+			if r.IntN(4) > 0 {
+				in.Managed[key] = true
+			}
+			if status == "DEPROVISIONED" && r.IntN(2) == 0 {
+				in.DeactivatedAt[key] = now.Add(-time.Duration(r.IntN(48)) * time.Hour)
+			}
+		}
+		if inDesired {
+			statuses := []string{"", "", "ACTIVE", "SUSPENDED", "DEPROVISIONED"}
+			if !inCurrent {
+				// A user created suspended needs a second run (see
+				// createUser); leave that case to the unit tests.
+				statuses = []string{"", "", "ACTIVE", "DEPROVISIONED"}
+			}
+			u := &directory.User{Status: statuses[r.IntN(len(statuses))], Profile: randomProfile(key)}
+			if r.IntN(3) == 0 {
+				u.Password = "pw-" + key
+			}
+			if err := desired.AddUser(u); err != nil {
+				panic(err)
+			}
+		}
+		if r.IntN(8) == 0 {
+			pol.ProtectLogins = append(pol.ProtectLogins, strings.ToUpper(key))
+		}
+	}
+	for i := range nGroups {
+		name := fmt.Sprintf("G%d", i)
+		if i == nGroups-1 {
+			name = "Other"
+		}
+		gk := directory.GroupKey(name)
+		if r.IntN(4) > 0 {
+			if err := current.AddGroup(&directory.Group{ID: "00g" + name, Name: name, Type: "OKTA_GROUP", Description: valuePool[2+r.IntN(3)].(string)}); err != nil {
+				panic(err)
+			}
+			in.MembersRead[gk] = true
+			for _, lk := range current.UserKeys() {
+				if r.IntN(3) == 0 {
+					current.AddMember(name, lk)
+				}
+			}
+			if r.IntN(3) == 0 {
+				in.ScopedGroups[gk] = true
+			}
+		}
+		if r.IntN(3) > 0 {
+			g := desired.EnsureGroup(name, "random")
+			if r.IntN(2) == 0 {
+				g.Description, g.HasDescription = valuePool[2+r.IntN(3)].(string), true
+			}
+			for _, lk := range desired.UserKeys() {
+				if r.IntN(3) == 0 {
+					desired.AddMember(name, lk)
+				}
+			}
+		} else if r.IntN(3) == 0 {
+			pol.ProtectGroups = append(pol.ProtectGroups, name)
+		}
+	}
+	in.Policy = pol
+	return world{in: in}
+}
+
+// interpret applies p to a copy of in.Current the way Okta would, checking
+// that each operation is valid in Okta's current state, and returns the
+// next run's Input (current state, ownership and deactivation times
+// updated as apply records them).
+func interpret(t *testing.T, in Input, p *Plan) Input {
+	t.Helper()
+	cur := cloneDirectory(in.Current)
+	next := in
+	next.Current = cur
+	next.MembersRead = maps.Clone(in.MembersRead)
+	next.Managed = maps.Clone(in.Managed)
+	next.DeactivatedAt = maps.Clone(in.DeactivatedAt)
+	user := func(op Operation) *directory.User {
+		u := cur.Users[directory.LoginKey(op.Login)]
+		if u == nil {
+			t.Fatalf("op %d %s: no user %q", op.Seq, op.Action, op.Login)
+		}
+		if op.UserID != "" && op.UserID != u.ID {
+			t.Fatalf("op %d %s: user id %q, Okta has %q", op.Seq, op.Action, op.UserID, u.ID)
+		}
+		return u
+	}
+	transition := func(op Operation, from []string, to string) {
+		u := user(op)
+		if !slices.Contains(from, u.Status) {
+			t.Fatalf("op %d %s %s: Okta refuses it from status %s", op.Seq, op.Action, op.Login, u.Status)
+		}
+		u.Status = to
+	}
+	for _, op := range p.Operations {
+		lk, gk := directory.LoginKey(op.Login), directory.GroupKey(op.Group)
+		switch op.Action {
+		case CreateGroup:
+			if _, ok := cur.Groups[gk]; ok {
+				t.Fatalf("op %d: group %q exists", op.Seq, op.Group)
+			}
+			cur.Groups[gk] = &directory.Group{ID: "new-" + gk, Name: op.Group, Description: op.Description, Type: "OKTA_GROUP"}
+			next.MembersRead[gk] = true
+		case UpdateGroup:
+			cur.Groups[gk].Description = op.Description
+		case DeleteGroup:
+			delete(cur.Groups, gk)
+			delete(cur.Members, gk)
+		case CreateUser:
+			if _, ok := cur.Users[lk]; ok {
+				t.Fatalf("op %d: user %q exists", op.Seq, op.Login)
+			}
+			status := "STAGED"
+			if op.Activate {
+				status = "ACTIVE"
+			}
+			prof := make(directory.Profile, len(op.Profile))
+			for k, v := range op.Profile {
+				prof[k] = directory.CloneValue(v)
+			}
+			cur.Users[lk] = &directory.User{ID: "new-" + lk, Status: status, Profile: prof}
+			next.Managed[lk] = true
+		case UpdateUser:
+			u := user(op)
+			for k, v := range op.Profile {
+				if v == nil {
+					delete(u.Profile, k)
+				} else {
+					u.Profile[k] = directory.CloneValue(v)
+				}
+			}
+		case ActivateUser, ReactivateUser:
+			transition(op, []string{"STAGED", "DEPROVISIONED"}, "ACTIVE")
+			delete(next.DeactivatedAt, lk)
+		case UnsuspendUser:
+			transition(op, []string{"SUSPENDED"}, "ACTIVE")
+		case SuspendUser:
+			transition(op, []string{"ACTIVE"}, "SUSPENDED")
+		case DeactivateUser:
+			u := user(op)
+			if u.Status == "DEPROVISIONED" {
+				t.Fatalf("op %d: deactivate %s, already DEPROVISIONED", op.Seq, op.Login)
+			}
+			u.Status = "DEPROVISIONED"
+			next.DeactivatedAt[lk] = in.Now
+		case DeleteUser:
+			if u := user(op); u.Status != "DEPROVISIONED" {
+				t.Fatalf("op %d: delete %s in status %s", op.Seq, op.Login, u.Status)
+			}
+			delete(cur.Users, lk)
+			for _, set := range cur.Members {
+				delete(set, lk)
+			}
+			delete(next.Managed, lk)
+			delete(next.DeactivatedAt, lk)
+		case AddMember, RemoveMember:
+			g := cur.Groups[gk]
+			if g == nil || (op.GroupID != "" && op.GroupID != g.ID) {
+				t.Fatalf("op %d %s: no group %q (id %q)", op.Seq, op.Action, op.Group, op.GroupID)
+			}
+			user(op)
+			if op.Action == AddMember {
+				cur.AddMember(op.Group, op.Login)
+			} else {
+				delete(cur.Members[gk], lk)
+			}
+		default:
+			t.Fatalf("op %d: unknown action %v", op.Seq, op.Action)
+		}
+	}
+	return next
+}
+
+func cloneDirectory(d *directory.Directory) *directory.Directory {
+	c := directory.New()
+	for k, u := range d.Users {
+		cu := *u
+		cu.Profile = make(directory.Profile, len(u.Profile))
+		for a, v := range u.Profile {
+			cu.Profile[a] = directory.CloneValue(v)
+		}
+		c.Users[k] = &cu
+	}
+	for k, g := range d.Groups {
+		cg := *g
+		c.Groups[k] = &cg
+	}
+	for k, set := range d.Members {
+		c.Members[k] = maps.Clone(set)
+	}
+	return c
+}
+
+// protectedKeys returns the protected logins of in, as Compute sees them.
+func protectedKeys(in Input) map[string]bool {
+	out := map[string]bool{}
+	for _, l := range in.Policy.ProtectLogins {
+		out[directory.LoginKey(l)] = true
+	}
+	for _, g := range in.Policy.ProtectGroups {
+		for lk := range in.Current.Members[directory.GroupKey(g)] {
+			out[lk] = true
+		}
+	}
+	return out
+}
+
+// statusOK reports whether a user that was before and is now after is
+// where a source status of want takes it under pol.
+func statusOK(want, before, after string, pol Policy) bool {
+	stuck := before == "DEPROVISIONED" && !pol.Reactivate
+	switch want {
+	case "":
+		if stuck {
+			return after == "DEPROVISIONED"
+		}
+		return after != "DEPROVISIONED" && (!pol.CreateActive || after != "STAGED")
+	case "ACTIVE":
+		if stuck {
+			return after == "DEPROVISIONED"
+		}
+		return after != "DEPROVISIONED" && after != "STAGED" && after != "SUSPENDED"
+	case "SUSPENDED":
+		switch {
+		case stuck:
+			return after == "DEPROVISIONED"
+		case slices.Contains([]string{"ACTIVE", "STAGED", "DEPROVISIONED", "SUSPENDED"}, before):
+			return after == "SUSPENDED"
+		}
+		return after == before
+	case "DEPROVISIONED":
+		return after == "DEPROVISIONED"
+	}
+	return false
+}
+
+// checkConverged checks that after (the state once the plan of in is
+// applied) matches the source within scope, and that nothing out of scope
+// changed.
+func checkConverged(t *testing.T, in Input, after *directory.Directory) {
+	t.Helper()
+	protected := protectedKeys(in)
+	before := in.Current
+	for lk, du := range in.Desired.Users {
+		bu, existed := before.Users[lk]
+		au, exists := after.Users[lk]
+		if !existed {
+			if du.Status == "DEPROVISIONED" {
+				if exists {
+					t.Errorf("user %s: created although the source asks for DEPROVISIONED", lk)
+				}
+				continue
+			}
+			if !exists {
+				t.Errorf("user %s: in the source but not created", lk)
+				continue
+			}
+			for a, v := range du.Profile {
+				if !directory.EqualValues(a, v, au.Profile[a]) {
+					t.Errorf("created user %s: %s = %#v, want %#v", lk, a, au.Profile[a], v)
+				}
+			}
+			continue
+		}
+		if !exists {
+			t.Errorf("user %s: in the source and in Okta, but gone after the plan", lk)
+			continue
+		}
+		if !in.Managed[lk] || protected[lk] {
+			if diff := cmp.Diff(bu, au); diff != "" {
+				t.Errorf("user %s is out of scope or protected but changed (-before +after):\n%s", lk, diff)
+			}
+			continue
+		}
+		for a, v := range au.Profile {
+			if _, ok := du.Profile[a]; !ok && !directory.EqualValues(a, v, bu.Profile[a]) {
+				t.Errorf("user %s: attribute %s, not in the source, changed from %#v to %#v", lk, a, bu.Profile[a], v)
+			}
+		}
+		for a, v := range du.Profile {
+			if !directory.EqualValues(a, v, au.Profile[a]) {
+				t.Errorf("user %s: %s = %#v, want %#v", lk, a, au.Profile[a], v)
+			}
+		}
+		if !statusOK(du.Status, bu.Status, au.Status, in.Policy) {
+			t.Errorf("user %s: source status %q, Okta %s before, %s after", lk, du.Status, bu.Status, au.Status)
+		}
+	}
+	for lk, bu := range before.Users {
+		if _, ok := in.Desired.Users[lk]; ok {
+			continue
+		}
+		au, exists := after.Users[lk]
+		if !in.Managed[lk] || protected[lk] {
+			if diff := cmp.Diff(bu, au); diff != "" {
+				t.Errorf("user %s is out of scope or protected but changed (-before +after):\n%s", lk, diff)
+			}
+			continue
+		}
+		if exists && au.Status != "DEPROVISIONED" {
+			t.Errorf("managed user %s is absent from the source but %s", lk, au.Status)
+		}
+		if exists && !cmp.Equal(bu.Profile, au.Profile) {
+			t.Errorf("managed user %s absent from the source had its profile changed", lk)
+		}
+	}
+	named := map[string]bool{}
+	for gk := range in.Desired.Groups {
+		named[gk] = true
+	}
+	for gk, bg := range before.Groups {
+		if named[gk] {
+			continue
+		}
+		ag, exists := after.Groups[gk]
+		pol := in.Policy
+		inScope := strings.HasPrefix(gk, directory.GroupKey(pol.GroupPrefix)) && pol.GroupPrefix != "" || in.ScopedGroups[gk]
+		deletable := pol.DeleteUnlistedGroups && inScope && !slices.Contains(pol.ProtectGroups, bg.Name)
+		if exists == deletable {
+			t.Errorf("group %s is not named by the source: exists %v after the plan, deletable %v", gk, exists, deletable)
+		}
+		if !exists {
+			continue
+		}
+		if diff := cmp.Diff(bg, ag); diff != "" {
+			t.Errorf("group %s is not named by the source but changed:\n%s", gk, diff)
+		}
+		for lk := range before.Members[gk] {
+			if _, still := after.Users[lk]; still && !after.IsMember(gk, lk) {
+				t.Errorf("group %s is not named by the source but lost member %s", gk, lk)
+			}
+		}
+		for lk := range after.Members[gk] {
+			if !before.IsMember(gk, lk) {
+				t.Errorf("group %s is not named by the source but gained member %s", gk, lk)
+			}
+		}
+	}
+	for gk, dg := range in.Desired.Groups {
+		ag, ok := after.Groups[gk]
+		if !ok {
+			t.Errorf("group %s is named by the source but missing", gk)
+			continue
+		}
+		if dg.HasDescription && ag.Description != dg.Description {
+			t.Errorf("group %s: description %q, want %q", gk, ag.Description, dg.Description)
+		}
+		want := map[string]struct{}{}
+		for lk := range in.Desired.Members[gk] {
+			if _, ok := after.Users[lk]; ok {
+				want[lk] = struct{}{}
+			}
+		}
+		for lk := range before.Members[gk] {
+			if protected[lk] {
+				want[lk] = struct{}{}
+			}
+		}
+		if diff := cmp.Diff(sortedSet(want), sortedSet(after.Members[gk]), cmpEmpty); diff != "" {
+			t.Errorf("group %s members (-want +got):\n%s", gk, diff)
+		}
+	}
+}
+
+func TestComputeProperties(t *testing.T) {
+	t.Parallel()
+	const cases = 1000
+	for seed := range uint64(cases) {
+		r := rand.New(rand.NewPCG(seed, 0x0c7a))
+		w := randomCase(r)
+		p, err := Compute(w.in)
+		if err != nil {
+			t.Fatalf("seed %d: Compute: %v", seed, err)
+		}
+		if p.Blocked != (len(w.in.Desired.Users) == 0) {
+			t.Fatalf("seed %d: Blocked = %v with %d source users: %+v", seed, p.Blocked, len(w.in.Desired.Users), p.Blocks)
+		}
+		again, err := Compute(w.in)
+		if err != nil || !cmp.Equal(p, again) {
+			t.Fatalf("seed %d: Compute is not deterministic: %v\n%s", seed, err, cmp.Diff(p, again))
+		}
+		for i, op := range p.Operations {
+			if op.Seq != i+1 {
+				t.Fatalf("seed %d: operation %d has Seq %d", seed, i, op.Seq)
+			}
+			if i > 0 && op.Action < p.Operations[i-1].Action {
+				t.Fatalf("seed %d: operation %d (%v) after %v", seed, op.Seq, op.Action, p.Operations[i-1].Action)
+			}
+		}
+		next := interpret(t, w.in, p)
+		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
+			checkConverged(t, w.in, next.Current)
+			second, err := Compute(next)
+			if err != nil {
+				t.Fatalf("second Compute: %v", err)
+			}
+			if len(second.Operations) > 0 {
+				t.Errorf("a second plan, after applying the first, is not empty:\n%s", strings.Join(brief(second), "\n"))
+			}
+		})
+		if t.Failed() {
+			t.Fatalf("seed %d failed; first plan:\n%s", seed, strings.Join(brief(p), "\n"))
+		}
+	}
+}
+
+func sortedSet(m map[string]struct{}) []string {
+	return slices.Sorted(maps.Keys(m))
+}
