@@ -111,6 +111,10 @@ func table(ctx context.Context, r io.Reader, name string, coll *collector,
 		}
 		return fmt.Errorf("read %s: %w", name, err)
 	}
+	if len(header) == 1 && strings.ContainsAny(header[0], ";\t") {
+		coll.addf(name+" line 1", "the header is one column %q: is the file separated by semicolons or tabs? Save it as comma-separated values", truncate(header[0], 80))
+		return nil
+	}
 	for i, h := range header {
 		if p := checkText(h); p != "" {
 			coll.addf(name+" line 1", "header column %d: %s", i+1, p)

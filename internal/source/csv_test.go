@@ -177,6 +177,7 @@ func TestReadUsersCSVMalformed(t *testing.T) {
 			[]string{"missing required column(s) login"}},
 		{"wrong case column", "Login,email,firstName,lastname\n",
 			[]string{`column "Login": did you mean "login"?`, `column "lastname": did you mean "lastName"?`}},
+		{"semicolon separated", "login;email;firstName;lastName\na;b;c;d\n", []string{"users.csv line 1: the header is one column \"login;email;firstName;lastName\": is the file separated by semicolons or tabs?"}},
 		{"duplicate column", header + ",title,title\n", []string{`column "title" appears twice`}},
 		{"bad attribute name", header + ",job title\n", []string{`column "job title" is not a valid Okta attribute name`}},
 		{"empty column name", header + ",\n", []string{"column 5 has no name"}},
