@@ -1,18 +1,22 @@
 package oktasim
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -28,8 +32,9 @@ type OAuthClient struct {
 	// PublicKeys verify the app's client assertions: *rsa.PublicKey or
 	// *ecdsa.PublicKey (P-256).
 	PublicKeys []crypto.PublicKey
-	// JWKs are further public keys as JWK JSON documents; a key's "kid",
-	// when it has one, must match the assertion's.
+	// JWKs are further public keys as JWK JSON documents (one key, or a
+	// set {"keys": [...]}); a key with a "kid" serves only assertions
+	// naming that kid.
 	JWKs []string
 	// Scopes are the scopes granted to the app, such as okta.users.manage.
 	Scopes []string
@@ -100,15 +105,11 @@ func newOAuthState(clients []OAuthClient) (*oauthState, error) {
 			oc.keys = append(oc.keys, clientKey{key: k})
 		}
 		for i, raw := range c.JWKs {
-			var j jwkJSON
-			if err := json.Unmarshal([]byte(raw), &j); err != nil {
-				return nil, fmt.Errorf("oktasim: OAuth client %s JWK %d: %w", c.ClientID, i, err)
-			}
-			k, err := j.publicKey()
+			keys, err := parseJWKs(raw)
 			if err != nil {
 				return nil, fmt.Errorf("oktasim: OAuth client %s JWK %d: %w", c.ClientID, i, err)
 			}
-			oc.keys = append(oc.keys, clientKey{kid: j.Kid, key: k})
+			oc.keys = append(oc.keys, keys...)
 		}
 		if len(oc.keys) == 0 {
 			return nil, fmt.Errorf("oktasim: OAuth client %s has no public key", c.ClientID)
@@ -116,6 +117,99 @@ func newOAuthState(clients []OAuthClient) (*oauthState, error) {
 		st.clients[c.ClientID] = oc
 	}
 	return st, nil
+}
+
+// parseJWKs reads one public JWK, or a JWK set {"keys": [...]}.
+func parseJWKs(raw string) ([]clientKey, error) {
+	var set struct {
+		Keys []jwkJSON `json:"keys"`
+	}
+	if err := json.Unmarshal([]byte(raw), &set); err != nil {
+		return nil, fmt.Errorf("parse JWK: %w", err)
+	}
+	if set.Keys == nil {
+		var j jwkJSON
+		if err := json.Unmarshal([]byte(raw), &j); err != nil {
+			return nil, fmt.Errorf("parse JWK: %w", err)
+		}
+		set.Keys = []jwkJSON{j}
+	}
+	var out []clientKey
+	for i, j := range set.Keys {
+		k, err := j.publicKey()
+		if err != nil {
+			return nil, fmt.Errorf("key %d: %w", i, err)
+		}
+		out = append(out, clientKey{kid: j.Kid, key: k})
+	}
+	return out, nil
+}
+
+// clientFile is the JSON form of a registered OAuth client.
+type clientFile struct {
+	ClientID string            `json:"clientId"`
+	Scopes   []string          `json:"scopes"`
+	DPoP     bool              `json:"dpop"`
+	Keys     []json.RawMessage `json:"keys"`
+}
+
+// LoadClientsFile reads OAuth clients from a JSON file: an array of
+// {"clientId", "scopes", "dpop", "keys"}, where each key is a public JWK
+// object, a JWK set, or a PEM public key ("-----BEGIN PUBLIC KEY-----",
+// PKIX) as a JSON string.
+func LoadClientsFile(path string) ([]OAuthClient, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read OAuth clients file: %w", err)
+	}
+	var files []clientFile
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&files); err != nil {
+		return nil, fmt.Errorf("parse OAuth clients file %s: %w", path, err)
+	}
+	out := make([]OAuthClient, 0, len(files))
+	for i, f := range files {
+		c := OAuthClient{ClientID: f.ClientID, Scopes: f.Scopes, DPoP: f.DPoP}
+		for j, raw := range f.Keys {
+			var pemText string
+			if err := json.Unmarshal(raw, &pemText); err == nil {
+				k, err := parsePEMPublicKey(pemText)
+				if err != nil {
+					return nil, fmt.Errorf("OAuth clients file %s: client %d key %d: %w", path, i, j, err)
+				}
+				c.PublicKeys = append(c.PublicKeys, k)
+				continue
+			}
+			c.JWKs = append(c.JWKs, string(raw))
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// parsePEMPublicKey reads a PKIX ("PUBLIC KEY") or PKCS#1 ("RSA PUBLIC
+// KEY") PEM block.
+func parsePEMPublicKey(text string) (crypto.PublicKey, error) {
+	block, _ := pem.Decode([]byte(text))
+	if block == nil {
+		return nil, errors.New("not a PEM block")
+	}
+	switch block.Type {
+	case "PUBLIC KEY":
+		k, err := x509.ParsePKIXPublicKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("parse public key: %w", err)
+		}
+		return k, nil
+	case "RSA PUBLIC KEY":
+		k, err := x509.ParsePKCS1PublicKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("parse RSA public key: %w", err)
+		}
+		return k, nil
+	}
+	return nil, fmt.Errorf("PEM block %q is not a public key", block.Type)
 }
 
 func checkPublicKey(k crypto.PublicKey) error {

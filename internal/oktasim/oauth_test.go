@@ -7,8 +7,10 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"net/url"
@@ -350,5 +352,58 @@ func TestDPoP(t *testing.T) {
 	mustStatus(t, r, 403)
 	if h := r.header.Get("WWW-Authenticate"); !strings.HasPrefix(h, "DPoP ") || !strings.Contains(h, `scope="okta.logs.read"`) {
 		t.Errorf("WWW-Authenticate %q", h)
+	}
+}
+
+func TestLoadClientsFile(t *testing.T) {
+	t.Parallel()
+	testKeys(t)
+	der, err := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	set, _ := json.Marshal(map[string]any{"keys": []any{ecJWK(&ecKey.PublicKey, "ec-1")}})
+	file := []map[string]any{
+		{"clientId": "0oapem", "scopes": []string{"okta.users.read"}, "keys": []any{pemKey}},
+		{"clientId": "0oajwks", "scopes": []string{"okta.users.read"}, "dpop": true, "keys": []any{json.RawMessage(set)}},
+	}
+	b, _ := json.Marshal(file)
+	path := t.TempDir() + "/clients.json"
+	writeFile(t, path, string(b))
+	clients, err := LoadClientsFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(clients) != 2 || !clients[1].DPoP || len(clients[0].PublicKeys) != 1 || len(clients[1].JWKs) != 1 {
+		t.Fatalf("clients %+v", clients)
+	}
+	e := newEnv(t, Options{Clients: clients})
+	aud := e.srv.URL + "/oauth2/v1/token"
+	a := e.tokenRequest(tokenForm("okta.users.read", assertion(t, jwt.SigningMethodRS256, rsaKey, "", "0oapem", aud, nil)), false, "")
+	if a.status != 200 {
+		t.Errorf("PEM client: %s", a.raw)
+	}
+	a = e.tokenRequest(tokenForm("okta.users.read", assertion(t, jwt.SigningMethodES256, ecKey, "ec-1", "0oajwks", aud, nil)), false, proof(t, ecKey, "POST", aud, "", ""))
+	if a.status != 400 || a.body["error"] != "use_dpop_nonce" {
+		t.Errorf("JWKS client: %s", a.raw)
+	}
+
+	for _, bad := range []string{`[{"clientId":"x","keys":["not pem"]}]`, `[{"clientId":"x","bogus":1}]`, `{`} {
+		writeFile(t, path, bad)
+		if _, err := LoadClientsFile(path); err == nil {
+			t.Errorf("accepted %s", bad)
+		}
+	}
+	for _, bad := range []OAuthClient{
+		{ClientID: ""},
+		{ClientID: "nokeys"},
+		{ClientID: "private", JWKs: []string{`{"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"AA"}`}},
+		{ClientID: "curve", JWKs: []string{`{"kty":"EC","crv":"P-384","x":"AA","y":"AA"}`}},
+		{ClientID: "offcurve", JWKs: []string{`{"kty":"EC","crv":"P-256","x":"AQ","y":"AQ"}`}},
+	} {
+		if _, err := New(Options{Clients: []OAuthClient{bad}}); err == nil {
+			t.Errorf("New accepted client %+v", bad)
+		}
 	}
 }
