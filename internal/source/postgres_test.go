@@ -23,7 +23,7 @@ const defaultTestPostgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=
 // and returns a connection URL whose search_path is that schema. The
 // schema is dropped when the test ends. The test is skipped when Postgres
 // is unreachable, unless CI is "true".
-func pgSchema(t *testing.T, setup string) string {
+func pgSchema(t testing.TB, setup string) string {
 	t.Helper()
 	base := os.Getenv("OKTASYNC_TEST_POSTGRES_URL")
 	if base == "" {

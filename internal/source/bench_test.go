@@ -1,0 +1,57 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/oktasync/oktasync/internal/config"
+)
+
+// BenchmarkReadUsersCSV reads a users file of 10,000 rows in 20 groups.
+func BenchmarkReadUsersCSV(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(header + ",department,title,employeeNumber,groups\n")
+	for i := range 10000 {
+		fmt.Fprintf(&sb, "%s,Dept %d,\"Engineer, level %d\",E%06d,Group %d;Group %d\n", row(i), i%7, i%5, i, i%20, (i+3)%20)
+	}
+	data := sb.String()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		d, err := ReadUsersCSV(context.Background(), strings.NewReader(data), "users.csv")
+		if err != nil || len(d.Users) != 10000 {
+			b.Fatalf("read: %v", err)
+		}
+	}
+}
+
+// BenchmarkReadPostgres reads the examples/postgres database seeded with
+// 5,000 employees (4,800 current).
+func BenchmarkReadPostgres(b *testing.B) {
+	var script []byte
+	for _, f := range []string{"../../examples/postgres/schema.sql", "../../examples/postgres/seed.sql"} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		script = append(append(script, data...), '\n')
+	}
+	u := pgSchema(b, string(script)+"\nSELECT seed_employees(5000);")
+	b.Setenv("OKTA_CLIENT_TOKEN", "t")
+	b.Setenv("OKTASYNC_SOURCE_POSTGRES_URL", u)
+	cfg, err := config.Load("../../examples/postgres/oktasync.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	src := NewPostgres(*cfg.Source.Postgres)
+	b.ReportAllocs()
+	for b.Loop() {
+		d, err := src.Read(context.Background())
+		if err != nil || len(d.Users) != 4800 {
+			b.Fatalf("read: %v", err)
+		}
+	}
+}
