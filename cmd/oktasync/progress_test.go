@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRenderApply(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		done, total int
+		elapsed     time.Duration
+		want        string
+	}{
+		{"start", 0, 120, 0, "applying [----------------------------]  0/120    0%  ETA --"},
+		{"a third", 40, 120, 4 * time.Second, "applying [#########-------------------]  40/120   33%  10.0/s  ETA 8s"},
+		{"slow", 1, 200, 3 * time.Second, "applying [----------------------------]  1/200    0%  0.3/s  ETA 9m57s"},
+		{"fast", 5000, 10000, 10 * time.Second, "applying [##############--------------]  5000/10000   50%  500/s  ETA 10s"},
+		{"hours", 1, 10000, 2 * time.Second, "applying [----------------------------]  1/10000    0%  0.5/s  ETA 5h33m"},
+		{"done", 120, 120, 65 * time.Second, "applying [############################]  120/120  100%  1.8/s  done in 1m05s"},
+		{"over", 130, 120, 65 * time.Second, "applying [############################]  120/120  100%  1.8/s  done in 1m05s"},
+		{"empty plan", 0, 0, 0, "applying: nothing to do"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := renderApply(tt.done, tt.total, tt.elapsed); got != tt.want {
+				t.Errorf("renderApply(%d, %d, %s)\n got %q\nwant %q", tt.done, tt.total, tt.elapsed, got, tt.want)
+			}
+		})
+	}
+}
+
+// fakeClock is a clock the test moves by hand.
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time          { return c.t }
+func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
+
+func TestProgressBarThrottlesAndFinishes(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	clock := &fakeClock{t: time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)}
+	p := newProgressBar(&buf, clock.now)
+
+	p.fetch("Okta users", 200)
+	clock.advance(10 * time.Millisecond)
+	p.fetch("Okta users", 400) // too soon: not drawn
+	clock.advance(time.Second)
+	p.fetch("Okta users", 1200)
+	p.apply(0, 4)
+	clock.advance(10 * time.Millisecond)
+	p.apply(1, 4) // too soon
+	clock.advance(2 * time.Second)
+	p.apply(3, 4)
+	clock.advance(10 * time.Millisecond)
+	p.apply(4, 4) // the last state is always drawn
+	p.finish()
+	p.finish() // a second finish adds nothing
+
+	frames := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\r")[1:]
+	want := []string{
+		"reading Okta users  200\x1b[K",
+		"reading Okta users  1200  1188/s\x1b[K",
+		"applying [----------------------------]  0/4    0%  ETA --\x1b[K",
+		"applying [#####################-------]  3/4   75%  1.5/s  ETA 1s\x1b[K",
+		"applying [############################]  4/4  100%  2.0/s  done in 2s\x1b[K",
+	}
+	if len(frames) != len(want) {
+		t.Fatalf("drew %d frames, want %d: %q", len(frames), len(want), buf.String())
+	}
+	for i := range want {
+		if frames[i] != want[i] {
+			t.Errorf("frame %d = %q, want %q", i, frames[i], want[i])
+		}
+	}
+	if !strings.HasSuffix(buf.String(), "\x1b[K\n") || strings.Count(buf.String(), "\n") != 1 {
+		t.Errorf("finish should end the line exactly once: %q", buf.String())
+	}
+}
+
+func TestProgressOffWhenNotATerminal(t *testing.T) {
+	t.Parallel()
+	var stderr bytes.Buffer
+	a := &app{stderr: &stderr}
+	update, finish := a.progress()
+	if update != nil {
+		t.Error("progress returned a callback for a stderr that is not a terminal")
+	}
+	finish()
+	if stderr.Len() != 0 {
+		t.Errorf("progress wrote %q to a stderr that is not a terminal", stderr.String())
+	}
+}
