@@ -39,6 +39,11 @@ type Options struct {
 	// CustomAttributes are extra string attributes of the default user
 	// schema, beside those the seed's profiles use.
 	CustomAttributes []string
+	// SearchLag makes the `search` parameter of the users list eventually
+	// consistent, as Okta's is: for this long after a user is created or
+	// changed, search matches the user as it was before (a new user not at
+	// all). 0 means search is current. `filter` is always current.
+	SearchLag time.Duration
 	// AccessTokenTTL is the lifetime of issued access tokens; 0 means one
 	// hour.
 	AccessTokenTTL time.Duration

@@ -47,6 +47,51 @@ type user struct {
 	profile         map[string]any
 	hasPassword     bool
 	groups          map[string]struct{}
+
+	// The search index lags (Options.SearchLag): until changedAt+lag,
+	// search sees indexed (nil: a user created since, not yet indexed).
+	changedAt time.Time
+	indexed   *userView
+}
+
+// userView is what the search index holds of a user.
+type userView struct {
+	status        string
+	profile       map[string]any
+	lastUpdated   time.Time
+	activated     time.Time
+	statusChanged time.Time
+}
+
+// touch records that u is about to change, for the lagging search index.
+// Call with s.mu held, before the change.
+func (s *Server) touch(u *user, now time.Time) {
+	lag := s.opts.SearchLag
+	if lag <= 0 {
+		return
+	}
+	if !u.changedAt.IsZero() && now.Before(u.changedAt.Add(lag)) {
+		// The index is already behind; it stays at its older view.
+		return
+	}
+	u.indexed = &userView{status: u.status, profile: u.profile, lastUpdated: u.lastUpdated, activated: u.activated, statusChanged: u.statusChanged}
+	u.changedAt = now
+}
+
+// searchView returns what search sees of u now, or nil when u is not yet
+// indexed. Call with s.mu held.
+func (s *Server) searchView(u *user, now time.Time) *user {
+	lag := s.opts.SearchLag
+	if lag <= 0 || u.changedAt.IsZero() || !now.Before(u.changedAt.Add(lag)) {
+		return u
+	}
+	if u.indexed == nil {
+		return nil
+	}
+	v := *u
+	v.status, v.profile, v.lastUpdated = u.indexed.status, u.indexed.profile, u.indexed.lastUpdated
+	v.activated, v.statusChanged = u.indexed.activated, u.indexed.statusChanged
+	return &v
 }
 
 func (u *user) login() string {
@@ -253,12 +298,19 @@ func (s *Server) handleListUsers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	now := s.now()
 	match := func(u *user) bool {
 		if filter == nil && search == nil {
 			return u.status != statusDeprovisioned
 		}
-		g := s.userGetter(u)
-		return (filter == nil || filter.eval(g, foldLogin)) && (search == nil || search.eval(g, foldAll))
+		if filter != nil && !filter.eval(s.userGetter(u), foldLogin) {
+			return false
+		}
+		if search != nil {
+			v := s.searchView(u, now)
+			return v != nil && search.eval(s.userGetter(v), foldAll)
+		}
+		return true
 	}
 	after := q.Get("after")
 
@@ -533,6 +585,9 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 	if hasPassword {
 		u.passwordChanged = now
 	}
+	if s.opts.SearchLag > 0 {
+		u.changedAt = now // not yet indexed
+	}
 	if activate {
 		u.statusChanged = now
 		if hasPassword {
@@ -608,6 +663,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, replace bool
 	}
 	changed := !profilesEqual(u.profile, profile)
 	if changed {
+		s.touch(u, now)
 		delete(s.logins, oldLogin)
 		s.logins[newLogin] = u.id
 		u.profile = profile
@@ -683,6 +739,7 @@ func (s *Server) handleDeleteUser(w http.ResponseWriter, r *http.Request) {
 
 // setStatus moves u to status. Call with s.mu held.
 func (s *Server) setStatus(u *user, status string, now time.Time) {
+	s.touch(u, now)
 	u.status = status
 	u.statusChanged = now
 	u.lastUpdated = now

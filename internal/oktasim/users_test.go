@@ -577,3 +577,33 @@ func TestConcurrentPaging(t *testing.T) {
 	close(stop)
 	<-done
 }
+
+func TestSearchLag(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	e := newEnv(t, Options{Now: clock.Now, SearchLag: time.Second})
+	search := func(expr string) []string {
+		return logins(e.listAll("/api/v1/users?search=" + url.QueryEscape(expr)))
+	}
+	id := e.createUser("lag@example.com", "department", "Eng")
+	if got := search(`profile.department eq "Eng"`); len(got) != 0 {
+		t.Errorf("search found a user created just now: %v", got)
+	}
+	if got := logins(e.listAll("/api/v1/users?filter=" + url.QueryEscape(`profile.login eq "lag@example.com"`))); len(got) != 1 {
+		t.Errorf("filter (strongly consistent) missed the new user: %v", got)
+	}
+	clock.Advance(time.Second)
+	if got := search(`profile.department eq "Eng"`); len(got) != 1 {
+		t.Errorf("search missed the user after the lag: %v", got)
+	}
+	mustStatus(t, e.do("POST", "/api/v1/users/"+id, map[string]any{"profile": map[string]any{"department": "Ops"}}), 200)
+	clock.Advance(500 * time.Millisecond)
+	mustStatus(t, e.do("POST", "/api/v1/users/"+id+"/lifecycle/suspend", nil), 200)
+	if got := search(`profile.department eq "Eng" and status eq "ACTIVE"`); len(got) != 1 {
+		t.Errorf("search within the lag should see the old profile and status: %v", got)
+	}
+	clock.Advance(500 * time.Millisecond)
+	if got := search(`profile.department eq "Ops" and status eq "SUSPENDED"`); len(got) != 1 {
+		t.Errorf("search after the lag should see the new profile and status: %v", got)
+	}
+}
