@@ -44,6 +44,11 @@ type Options struct {
 	// changed, search matches the user as it was before (a new user not at
 	// all). 0 means search is current. `filter` is always current.
 	SearchLag time.Duration
+	// ActivationDelay makes activations take time, as Okta's do: for this
+	// long after a user is activated it shows transitioningToStatus
+	// "ACTIVE", and profile updates are refused with 409 E0000112. 0 means
+	// activations are immediate.
+	ActivationDelay time.Duration
 	// AccessTokenTTL is the lifetime of issued access tokens; 0 means one
 	// hour.
 	AccessTokenTTL time.Duration

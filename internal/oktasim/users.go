@@ -48,6 +48,12 @@ type user struct {
 	hasPassword     bool
 	groups          map[string]struct{}
 
+	// An activation in flight (Options.ActivationDelay): until
+	// transitionUntil the user shows transitioningToStatus and refuses
+	// updates with 409 E0000112.
+	transitionTo    string
+	transitionUntil time.Time
+
 	// The search index lags (Options.SearchLag): until changedAt+lag,
 	// search sees indexed (nil: a user created since, not yet indexed).
 	changedAt time.Time
@@ -109,6 +115,7 @@ type userJSON struct {
 	LastLogin       *string           `json:"lastLogin"`
 	LastUpdated     string            `json:"lastUpdated"`
 	PasswordChanged *string           `json:"passwordChanged"`
+	Transitioning   string            `json:"transitioningToStatus,omitempty"`
 	Type            map[string]string `json:"type"`
 	Profile         map[string]any    `json:"profile"`
 	Credentials     credentialsJSON   `json:"credentials"`
@@ -169,6 +176,9 @@ func (s *Server) renderUser(base string, u *user, full bool) userJSON {
 	}
 	if u.hasPassword {
 		j.Credentials.Password = &struct{}{}
+	}
+	if u.transitionTo != "" && s.now().Before(u.transitionUntil) {
+		j.Transitioning = u.transitionTo
 	}
 	return j
 }
@@ -597,6 +607,9 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 			u.status = statusProvisioned
 		}
 	}
+	if activate {
+		s.startActivation(u, now)
+	}
 	s.insertUser(u)
 	s.emit(r, "user.lifecycle.create", "Create okta user", userTarget(u))
 	if activate {
@@ -635,6 +648,10 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, replace bool
 	u := s.lookupUser(key)
 	if u == nil {
 		notFound(w, r, "User", key)
+		return
+	}
+	if s.activating(u, now) {
+		writeError(w, r, http.StatusConflict, "E0000112", "Unable to update this user at this time, the user is still being activated. Please try again later.")
 		return
 	}
 	var profile map[string]any
@@ -737,6 +754,21 @@ func (s *Server) handleDeleteUser(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// startActivation marks u as being activated, when activations take time.
+// Call with s.mu held.
+func (s *Server) startActivation(u *user, now time.Time) {
+	if d := s.opts.ActivationDelay; d > 0 {
+		u.transitionTo = statusActive
+		u.transitionUntil = now.Add(d)
+	}
+}
+
+// activating reports whether u is still being activated. Call with s.mu
+// held.
+func (s *Server) activating(u *user, now time.Time) bool {
+	return u.transitionTo != "" && now.Before(u.transitionUntil)
+}
+
 // setStatus moves u to status. Call with s.mu held.
 func (s *Server) setStatus(u *user, status string, now time.Time) {
 	s.touch(u, now)
@@ -778,6 +810,7 @@ func (s *Server) lifecycleHandler(op string) http.HandlerFunc {
 			} else {
 				s.setStatus(u, statusProvisioned, now)
 			}
+			s.startActivation(u, now)
 			s.emit(r, "user.lifecycle.activate", "Activate Okta user", userTarget(u))
 			writeActivation(w, base, sendEmail)
 		case "reactivate":

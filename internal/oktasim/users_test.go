@@ -607,3 +607,31 @@ func TestSearchLag(t *testing.T) {
 		t.Errorf("search after the lag should see the new profile and status: %v", got)
 	}
 }
+
+func TestActivationDelay(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	e := newEnv(t, Options{Now: clock.Now, ActivationDelay: 2 * time.Second})
+	r := e.do("POST", "/api/v1/users?activate=true", map[string]any{"profile": profile("slow@example.com")})
+	mustStatus(t, r, 200)
+	u := r.obj(t)
+	if u["transitioningToStatus"] != "ACTIVE" {
+		t.Errorf("transitioningToStatus %v, want ACTIVE", u["transitioningToStatus"])
+	}
+	id := u["id"].(string)
+	r = e.do("POST", "/api/v1/users/"+id, map[string]any{"profile": map[string]any{"title": "x"}})
+	mustStatus(t, r, 409)
+	if r.errorCode(t) != "E0000112" {
+		t.Errorf("body %s", r.body)
+	}
+	clock.Advance(2 * time.Second)
+	r = e.do("POST", "/api/v1/users/"+id, map[string]any{"profile": map[string]any{"title": "x"}})
+	mustStatus(t, r, 200)
+	if _, ok := r.obj(t)["transitioningToStatus"]; ok {
+		t.Errorf("still transitioning after the delay: %s", r.body)
+	}
+	// A staged user is not activating.
+	r = e.do("POST", "/api/v1/users?activate=false", map[string]any{"profile": profile("staged@example.com")})
+	sid := r.obj(t)["id"].(string)
+	mustStatus(t, e.do("POST", "/api/v1/users/"+sid, map[string]any{"profile": map[string]any{"title": "y"}}), 200)
+}
