@@ -2,8 +2,12 @@ package reconcile
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -12,6 +16,7 @@ import (
 	"github.com/oktasync/oktasync/internal/apply"
 	"github.com/oktasync/oktasync/internal/config"
 	"github.com/oktasync/oktasync/internal/diff"
+	"github.com/oktasync/oktasync/internal/directory"
 	"github.com/oktasync/oktasync/internal/okta"
 	"github.com/oktasync/oktasync/internal/source"
 	"github.com/oktasync/oktasync/internal/state"
@@ -31,6 +36,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Progress, when set, is told how many operations are done.
 	Progress func(done, total int)
+	// SavePlan, when set, receives the plan as a diff.SavedPlan (JSON) for
+	// `oktasync apply` to carry out later.
+	SavePlan io.Writer
 }
 
 // OperationReport is one planned operation and, after apply, its outcome.
@@ -92,6 +100,15 @@ func NewClient(cfg *config.Config, log *slog.Logger) (*okta.Client, error) {
 	if cfg.Okta.RateLimit.MaxShare > 0 || cfg.Okta.RateLimit.MaxConcurrency > 0 {
 		opts = append(opts, okta.WithRateLimit(cfg.Okta.RateLimit.MaxShare, cfg.Okta.RateLimit.MaxConcurrency))
 	}
+	if p := cfg.Okta.Proxy; p.Host != "" {
+		opts = append(opts, okta.WithProxy(okta.ProxyURL(p.Host, p.Port, p.Username, p.Password)))
+	}
+	if cfg.Okta.ConnectionTimeout > 0 {
+		opts = append(opts, okta.WithConnectionTimeout(cfg.Okta.ConnectionTimeout))
+	}
+	if cfg.Okta.CAFile != "" {
+		opts = append(opts, okta.WithCAFile(cfg.Okta.CAFile))
+	}
 	if cfg.Okta.UserAgent != "" {
 		opts = append(opts, okta.WithUserAgent(cfg.Okta.UserAgent))
 	}
@@ -105,6 +122,120 @@ func NewClient(cfg *config.Config, log *slog.Logger) (*okta.Client, error) {
 	return c, nil
 }
 
+// session is what one run has open: the source's desired state, the state
+// store (locked for a real run), the Okta client and Okta's current state.
+type session struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	desired *directory.Directory
+	store   state.Store
+	unlock  func() error
+	org     string
+	owned   map[string]state.OwnedUser
+	client  *okta.Client
+	cur     *Current
+}
+
+// openSession reads the source, opens the store (taking the org's lock
+// unless dryRun), and reads Okta's state. Any error stops the run before a
+// write; the caller closes a returned session.
+func openSession(ctx context.Context, cfg *config.Config, dryRun bool, opts Options, log *slog.Logger) (_ *session, err error) {
+	s := &session{cfg: cfg, log: log, org: OrgKey(cfg.Okta.OrgURL)}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+
+	// The source first: any error here stops the run before Okta or the
+	// store is touched.
+	src, err := source.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if s.desired, err = src.Read(ctx); err != nil {
+		return nil, fmt.Errorf("read source: %w", err)
+	}
+	log.Info("read source", "users", len(s.desired.Users), "groups", len(s.desired.Groups))
+
+	if s.store, err = state.Open(ctx, cfg.State.URL, StateOptions(cfg, log)); err != nil {
+		return nil, fmt.Errorf("open state store: %w", err)
+	}
+	if !dryRun {
+		if s.unlock, err = s.store.Lock(ctx, s.org, opts.WaitLock); err != nil {
+			return nil, err
+		}
+	}
+	if s.owned, err = s.store.Owned(ctx, s.org); err != nil {
+		return nil, fmt.Errorf("read owned users from state store: %w", err)
+	}
+
+	if s.client, err = NewClient(cfg, log); err != nil {
+		return nil, err
+	}
+	ownedLogins := make([]string, 0, len(s.owned))
+	for _, o := range s.owned {
+		ownedLogins = append(ownedLogins, o.Login)
+	}
+	if s.cur, err = fetchCurrent(ctx, s.client, s.desired, ownedLogins, cfg.Scope.Users, log); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *session) close() {
+	if s.unlock != nil {
+		if err := s.unlock(); err != nil {
+			s.log.Warn("release state lock", "err", err)
+		}
+	}
+	if s.store != nil {
+		if err := s.store.Close(); err != nil {
+			s.log.Warn("close state store", "err", err)
+		}
+	}
+}
+
+// input is the diff input for this session's states and policy.
+func (s *session) input(policy diff.Policy) diff.Input {
+	in := diff.Input{
+		Desired:       s.desired,
+		Current:       s.cur.Dir,
+		MembersRead:   s.cur.MembersRead,
+		Managed:       make(map[string]bool, len(s.cur.InScope)+len(s.owned)),
+		DeactivatedAt: make(map[string]time.Time),
+		Now:           time.Now().UTC(),
+		Policy:        policy,
+	}
+	for k := range s.cur.InScope {
+		in.Managed[k] = true
+	}
+	for k, o := range s.owned {
+		in.Managed[k] = true
+		if !o.DeactivatedAt.IsZero() {
+			in.DeactivatedAt[k] = o.DeactivatedAt
+		}
+	}
+	return in
+}
+
+func newReport(dryRun bool, started time.Time, plan *diff.Plan) *Report {
+	rep := &Report{
+		DryRun:     dryRun,
+		StartedAt:  started,
+		Plan:       plan,
+		Summary:    plan.Summary,
+		Blocked:    plan.Blocked,
+		Blocks:     plan.Blocks,
+		Warnings:   plan.Warnings,
+		Operations: make([]OperationReport, len(plan.Operations)),
+	}
+	for i, op := range plan.Operations {
+		rep.Operations[i] = OperationReport{Operation: op}
+	}
+	return rep
+}
+
 // Run performs one sync as cfg and opts say. It returns the report of what
 // was planned and done even when it also returns an error, unless the error
 // came before a plan existed.
@@ -113,96 +244,31 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Report, error)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	rep := &Report{DryRun: opts.DryRun, StartedAt: time.Now().UTC()}
-
-	// 1. The source. Any error here stops the run before anything else.
-	src, err := source.New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	desired, err := src.Read(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read source: %w", err)
-	}
-	log.Info("read source", "users", len(desired.Users), "groups", len(desired.Groups))
-
-	// 2. The state store, and the lock for a real run.
+	started := time.Now().UTC()
 	policy, err := PolicyFrom(cfg, opts)
 	if err != nil {
 		return nil, err
 	}
-	store, err := state.Open(ctx, cfg.State.URL, StateOptions(cfg, log))
-	if err != nil {
-		return nil, fmt.Errorf("open state store: %w", err)
-	}
-	defer store.Close()
-	org := OrgKey(cfg.Okta.OrgURL)
-	if !opts.DryRun {
-		unlock, err := store.Lock(ctx, org, opts.WaitLock)
-		if err != nil {
-			return nil, err
-		}
-		defer func() {
-			if err := unlock(); err != nil {
-				log.Warn("release state lock", "err", err)
-			}
-		}()
-	}
-	owned, err := store.Owned(ctx, org)
-	if err != nil {
-		return nil, fmt.Errorf("read owned users from state store: %w", err)
-	}
-
-	// 3. Okta's current state.
-	client, err := NewClient(cfg, log)
+	s, err := openSession(ctx, cfg, opts.DryRun, opts, log)
 	if err != nil {
 		return nil, err
 	}
-	ownedLogins := make([]string, 0, len(owned))
-	for _, o := range owned {
-		ownedLogins = append(ownedLogins, o.Login)
-	}
-	cur, err := fetchCurrent(ctx, client, desired, ownedLogins, cfg.Scope.Users, log)
-	if err != nil {
-		return nil, err
-	}
+	defer s.close()
 
-	// 4. The plan.
-	in := diff.Input{
-		Desired:       desired,
-		Current:       cur.Dir,
-		MembersRead:   cur.MembersRead,
-		Managed:       make(map[string]bool, len(cur.InScope)+len(owned)),
-		DeactivatedAt: make(map[string]time.Time),
-		Now:           time.Now().UTC(),
-		Policy:        policy,
-	}
-	for k := range cur.InScope {
-		in.Managed[k] = true
-	}
-	for k, o := range owned {
-		in.Managed[k] = true
-		if !o.DeactivatedAt.IsZero() {
-			in.DeactivatedAt[k] = o.DeactivatedAt
-		}
-	}
-	plan, err := diff.Compute(in)
+	plan, err := diff.Compute(s.input(policy))
 	if err != nil {
 		return nil, fmt.Errorf("compute plan: %w", err)
 	}
-	rep.Plan = plan
-	rep.Summary = plan.Summary
-	rep.Blocked = plan.Blocked
-	rep.Blocks = plan.Blocks
-	rep.Warnings = plan.Warnings
-	rep.Operations = make([]OperationReport, len(plan.Operations))
-	for i, op := range plan.Operations {
-		rep.Operations[i] = OperationReport{Operation: op}
-	}
+	rep := newReport(opts.DryRun, started, plan)
 	for _, w := range plan.Warnings {
 		log.Warn(w)
 	}
-
+	if opts.SavePlan != nil {
+		saved := diff.NewSavedPlan(plan, s.cur.Dir, ConfigDigest(cfg), diff.SourceDigest(s.desired), started)
+		if err := saved.Write(opts.SavePlan); err != nil {
+			return rep, err
+		}
+	}
 	if opts.DryRun {
 		rep.FinishedAt = time.Now().UTC()
 		if plan.Blocked {
@@ -210,26 +276,66 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Report, error)
 		}
 		return rep, nil
 	}
+	return rep, s.apply(ctx, plan, rep, opts)
+}
 
-	// 5. Apply, recording the run.
-	runID, err := store.BeginRun(ctx, state.Run{Org: org, Status: state.RunRunning, StartedAt: rep.StartedAt})
+// ErrPlanConflict is returned (wrapped) when a saved plan's targets have
+// changed in Okta since the plan was made.
+var ErrPlanConflict = errors.New("the saved plan conflicts with Okta's current state")
+
+// ApplySaved applies a plan saved by `plan --out`, exactly as reviewed: it
+// refuses a plan made with another configuration or source, and applies
+// nothing when any operation's target changed in Okta since the plan (the
+// report then lists the conflicts as warnings).
+func ApplySaved(ctx context.Context, cfg *config.Config, saved *diff.SavedPlan, opts Options) (*Report, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	started := time.Now().UTC()
+	s, err := openSession(ctx, cfg, false, opts, log)
 	if err != nil {
-		return rep, fmt.Errorf("record run start: %w", err)
+		return nil, err
+	}
+	defer s.close()
+	if err := saved.Verify(ConfigDigest(cfg), diff.SourceDigest(s.desired)); err != nil {
+		return nil, err
+	}
+	plan := saved.Plan
+	rep := newReport(false, started, plan)
+	if conflicts := diff.CheckConflicts(saved, s.cur.Dir, s.cur.MembersRead); len(conflicts) > 0 {
+		for _, c := range conflicts {
+			rep.Warnings = append(rep.Warnings, "conflict: "+c.String())
+		}
+		rep.FinishedAt = time.Now().UTC()
+		return rep, fmt.Errorf("%d of %d operations changed in Okta since the plan was made; make a new plan: %w",
+			len(conflicts), len(plan.Operations), ErrPlanConflict)
+	}
+	saved.RestorePasswords(s.desired)
+	return rep, s.apply(ctx, plan, rep, opts)
+}
+
+// apply records a run, executes plan and fills rep with the outcomes.
+func (s *session) apply(ctx context.Context, plan *diff.Plan, rep *Report, opts Options) error {
+	log := s.log
+	store := s.store
+	runID, err := store.BeginRun(ctx, state.Run{Org: s.org, Status: state.RunRunning, StartedAt: rep.StartedAt, ConfigDigest: ConfigDigest(s.cfg)})
+	if err != nil {
+		return fmt.Errorf("record run start: %w", err)
 	}
 	rep.RunID = runID
 	counts := summaryCounts(plan.Summary)
 	if plan.Blocked {
 		rep.FinishedAt = time.Now().UTC()
-		msg := blockMessage(plan)
-		if err := store.FinishRun(context.WithoutCancel(ctx), runID, state.RunBlocked, counts, msg); err != nil {
+		if err := store.FinishRun(context.WithoutCancel(ctx), runID, state.RunBlocked, counts, blockMessage(plan)); err != nil {
 			log.Warn("record blocked run", "err", err)
 		}
-		return rep, ErrBlocked
+		return ErrBlocked
 	}
-	res, applyErr := apply.Execute(ctx, plan, oktaAPI{client}, store, apply.Options{
-		Org:         org,
+	res, applyErr := apply.Execute(ctx, plan, oktaAPI{s.client}, store, apply.Options{
+		Org:         s.org,
 		RunID:       runID,
-		Concurrency: cfg.Concurrency,
+		Concurrency: s.cfg.Concurrency,
 		Logger:      log,
 		Progress:    opts.Progress,
 	})
@@ -264,12 +370,30 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Report, error)
 	}
 	log.Info("applied plan", "applied", rep.Applied, "failed", rep.Failed, "skipped", rep.Skipped)
 	if applyErr != nil {
-		return rep, fmt.Errorf("apply plan: %w", applyErr)
+		return fmt.Errorf("apply plan: %w", applyErr)
 	}
 	if rep.Failed > 0 || rep.Skipped > 0 {
-		return rep, fmt.Errorf("%d of %d operations failed, %d skipped: %w", rep.Failed, len(plan.Operations), rep.Skipped, ErrOperationsFailed)
+		return fmt.Errorf("%d of %d operations failed, %d skipped: %w", rep.Failed, len(plan.Operations), rep.Skipped, ErrOperationsFailed)
 	}
-	return rep, nil
+	return nil
+}
+
+// ConfigDigest identifies the parts of the configuration that shape a plan:
+// the org, the scope, and the user, group, protection and safety policies.
+// Secrets, file locations and connection settings are left out, so a plan
+// made on one machine can be applied from another checkout.
+func ConfigDigest(cfg *config.Config) string {
+	h := sha256.New()
+	_ = json.NewEncoder(h).Encode(struct {
+		Version int
+		Org     string
+		Scope   config.Scope
+		Users   config.UserPolicy
+		Groups  config.GroupPolicy
+		Protect config.Protect
+		Safety  config.Safety
+	}{1, OrgKey(cfg.Okta.OrgURL), cfg.Scope, cfg.Users, cfg.Groups, cfg.Protect, cfg.Safety})
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // PolicyFrom turns the config's plan settings and the run's one-off
