@@ -9,9 +9,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/gofrs/flock"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
@@ -31,16 +33,60 @@ type sqliteStore struct {
 
 var _ Store = (*sqliteStore)(nil)
 
-// sqliteDSN returns the driver DSN for path: WAL journal (files only), a
-// busy timeout, foreign keys on, and write transactions begun IMMEDIATE so
-// that concurrent writers queue on the busy timeout instead of failing on
-// a lock upgrade.
+// sqliteDSN returns the driver DSN for path: a busy timeout, foreign keys
+// on, and write transactions begun IMMEDIATE so that concurrent writers
+// queue on the busy timeout instead of failing on a lock upgrade. The WAL
+// journal mode, which is kept in the file, is set by setupSQLite.
 func sqliteDSN(path string) string {
 	dsn := path + fmt.Sprintf("?_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_txlock=immediate", sqliteBusyTimeout.Milliseconds())
 	if path != memoryTarget {
-		dsn += "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+		dsn += "&_pragma=synchronous(NORMAL)"
 	}
 	return dsn
+}
+
+// setupSQLite makes db ready for use: WAL journal mode, then the pending
+// migrations applied (migrate) or their absence checked. For a file it
+// holds an exclusive lock on <db>.setup.lock meanwhile: SQLite answers
+// "database is locked" without waiting while another connection converts
+// a new file to WAL, so processes opening the same new file take turns.
+func setupSQLite(ctx context.Context, db *sql.DB, path string, migrate bool, log *slog.Logger) ([]string, error) {
+	var applied []string
+	run := func() error {
+		if path != memoryTarget {
+			var mode string
+			if err := db.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode); err != nil {
+				return fmt.Errorf("set WAL journal mode: %w", err)
+			}
+			if !strings.EqualFold(mode, "wal") {
+				return fmt.Errorf("set WAL journal mode: the database stays in %q mode", mode)
+			}
+		}
+		if migrate {
+			var err error
+			applied, err = migrateSQLite(ctx, db, log)
+			return err
+		}
+		pending, err := pendingSQLite(ctx, db)
+		if err != nil {
+			return err
+		}
+		if len(pending) > 0 {
+			return fmt.Errorf("lacks %v: %w", pending, ErrMigrationsPending)
+		}
+		return nil
+	}
+	if path == memoryTarget {
+		return applied, run()
+	}
+	f := flock.New(path+".setup.lock", flock.SetPermissions(0o600))
+	defer f.Close()
+	ok, err := f.TryLockContext(ctx, lockPollInterval)
+	if err != nil || !ok {
+		return nil, fmt.Errorf("wait for %s: %w", f.Path(), errors.Join(err, ctx.Err()))
+	}
+	defer f.Unlock()
+	return applied, run()
 }
 
 // openSQLiteDB opens the database at path (creating its directory) and
@@ -80,21 +126,9 @@ func openSQLite(ctx context.Context, path string, opts Options) (Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open state database %s: %w", path, err)
 	}
-	if opts.AutoMigrate {
-		if _, err := migrateSQLite(ctx, db, log); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("migrate state database %s: %w", path, err)
-		}
-	} else {
-		pending, err := pendingSQLite(ctx, db)
-		if err != nil {
-			db.Close()
-			return nil, fmt.Errorf("check state database %s: %w", path, err)
-		}
-		if len(pending) > 0 {
-			db.Close()
-			return nil, fmt.Errorf("state database %s lacks %v: %w", path, pending, ErrMigrationsPending)
-		}
+	if _, err := setupSQLite(ctx, db, path, opts.AutoMigrate, log); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("set up state database %s: %w", path, err)
 	}
 	s := &sqliteStore{db: db, log: log}
 	if path == memoryTarget {
@@ -111,7 +145,7 @@ func migrateSQLiteURL(ctx context.Context, path string, opts Options) ([]string,
 		return nil, err
 	}
 	defer db.Close()
-	applied, err := migrateSQLite(ctx, db, opts.logger())
+	applied, err := setupSQLite(ctx, db, path, true, opts.logger())
 	if err != nil {
 		return applied, fmt.Errorf("migrate state database %s: %w", path, err)
 	}
@@ -151,18 +185,21 @@ func sqliteApplied(ctx context.Context, q interface {
 	return done, nil
 }
 
-// pendingSQLite lists the migrations db lacks.
+// pendingSQLite lists the migrations db lacks. It only reads.
 func pendingSQLite(ctx context.Context, db *sql.DB) ([]string, error) {
 	ms, err := dialectMigrations("sqlite")
 	if err != nil {
 		return nil, err
 	}
-	if _, err := db.ExecContext(ctx, sqliteMigrationsTable); err != nil {
-		return nil, fmt.Errorf("create schema_migrations: %w", err)
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&n); err != nil {
+		return nil, fmt.Errorf("look for schema_migrations: %w", err)
 	}
-	done, err := sqliteApplied(ctx, db)
-	if err != nil {
-		return nil, err
+	done := make(applied)
+	if n > 0 {
+		if done, err = sqliteApplied(ctx, db); err != nil {
+			return nil, err
+		}
 	}
 	if err := checkApplied(done, ms); err != nil {
 		return nil, err
@@ -177,9 +214,6 @@ func migrateSQLite(ctx context.Context, db *sql.DB, log *slog.Logger) ([]string,
 	ms, err := dialectMigrations("sqlite")
 	if err != nil {
 		return nil, err
-	}
-	if _, err := db.ExecContext(ctx, sqliteMigrationsTable); err != nil {
-		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
 	var done []string
 	for _, m := range ms {
@@ -203,6 +237,9 @@ func applySQLiteMigration(ctx context.Context, db *sql.DB, all []migration, m mi
 		return false, fmt.Errorf("migration %s: begin: %w", m.Name, err)
 	}
 	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, sqliteMigrationsTable); err != nil {
+		return false, fmt.Errorf("migration %s: create schema_migrations: %w", m.Name, err)
+	}
 	done, err := sqliteApplied(ctx, tx)
 	if err != nil {
 		return false, fmt.Errorf("migration %s: %w", m.Name, err)
