@@ -121,8 +121,12 @@ func newComputer(in Input) *computer {
 	}
 	sort.Strings(pgs)
 	for _, gk := range pgs {
-		if g, ok := in.Current.Groups[gk]; ok && !in.MembersRead[gk] {
-			c.warn(warnGroup+gk, "protect.groups: the members of group %q were not read from Okta, so they cannot be recognised as protected", g.Name)
+		g, ok := in.Current.Groups[gk]
+		switch {
+		case !ok:
+			c.warn(warnGroup+gk, "protect.groups: there is no OKTA_GROUP %q in Okta as read, so it protects no one", gk)
+		case !in.MembersRead[gk]:
+			c.fail("protect.groups: the members of group %q were not read from Okta, so they cannot be recognised as protected", g.Name)
 		}
 		for lk := range in.Current.Members[gk] {
 			c.protected[lk] = true

@@ -303,6 +303,15 @@ func TestComputeOperations(t *testing.T) {
 			ops: []string{"1 delete-group App-Old", "2 delete-group Searched"},
 		},
 		{
+			name: "a protected group missing in Okta protects no one",
+			setup: func(f *fixture) {
+				f.policy.ProtectGroups = []string{"Admins"}
+				f.want("a@x.com", "").have("b@x.com", "ACTIVE", true)
+			},
+			ops:      []string{"1 create-user a@x.com", "2 deactivate-user b@x.com"},
+			warnings: []string{`protect.groups: there is no OKTA_GROUP "admins"`},
+		},
+		{
 			name: "unlisted groups are kept without a group scope",
 			setup: func(f *fixture) {
 				f.policy.DeleteUnlistedGroups = true
@@ -425,6 +434,15 @@ func TestComputeErrors(t *testing.T) {
 				delete(f.membersRead, "eng")
 			},
 			want: `group "Eng": its members were not read from Okta`,
+		},
+		{
+			name: "a protected group whose members were not read",
+			setup: func(f *fixture) {
+				f.policy.ProtectGroups = []string{"Admins"}
+				f.want("a@x.com", "").haveGroup("Admins", "OKTA_GROUP")
+				delete(f.membersRead, "admins")
+			},
+			want: `protect.groups: the members of group "Admins" were not read`,
 		},
 	}
 	for _, tt := range tests {

@@ -17,7 +17,9 @@
 // managed. Users on Policy.ProtectLogins, and current members of the
 // groups on Policy.ProtectGroups, are never updated, suspended,
 // deactivated, deleted or removed from a group; they may be created and
-// added to groups, which changes nothing that exists.
+// added to groups, which changes nothing that exists. The members of every
+// protected group that exists must have been read, or Compute refuses to
+// plan.
 //
 // Every group the source names is managed: created when missing, its
 // description kept when the source gives one, and its members made equal
