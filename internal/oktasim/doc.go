@@ -38,6 +38,24 @@
 // For a short test window set RateLimitOptions.Window (for example one
 // second) and Scale (for example 1.0/60) so that every limit shrinks with it.
 //
+// Over a bucket's limit (or over one caller's TokenShare of it) the answer is
+// 429 E0000047; over RateLimitOptions.Concurrency requests in flight it is
+// 429 with X-Rate-Limit-Limit: 0. A 401 carries the bucket's headers without
+// counting against it.
+//
+// # Fidelity switches
+//
+// Off by default: Options.SearchLag (eventually consistent search),
+// Options.ActivationDelay (activations in flight, 409 E0000112), FaultOptions
+// (500 E0000009, dropped connections, latency; reproducible from a seed).
+//
+// # Reading what happened
+//
+// In process, Server.Stats returns the counters and Server.Snapshot the whole
+// org; ResetStats zeroes the counters. Over HTTP the same are served at the
+// unauthenticated endpoints below. Stats.ByRoute is keyed by route template
+// ("POST /api/v1/users", "PUT /api/v1/groups/{id}/users/{userId}") and status.
+//
 // # Endpoints outside the API
 //
 // Unauthenticated, for tests and operators: GET /sim/stats returns Stats as

@@ -52,7 +52,8 @@ func (s *Server) emit(r *http.Request, eventType, message string, targets ...log
 		seq = s.events[n-1].seq + 1
 	}
 	if len(s.events) >= maxEvents {
-		s.events = append(s.events[:0:0], s.events[len(s.events)-maxEvents+1:]...)
+		// Drop the oldest tenth at once, so that trimming stays cheap.
+		s.events = append(s.events[:0:0], s.events[len(s.events)-maxEvents*9/10:]...)
 	}
 	s.events = append(s.events, logEvent{
 		seq:       seq,
