@@ -21,13 +21,13 @@ var version = "dev"
 
 // Exit codes; README.md documents them.
 const (
-	exitOK        = 0
-	exitError     = 1
-	exitChanges   = 2 // --detailed-exitcode: the plan has changes
-	exitBlocked   = 3
-	exitPartial   = 4
-	exitLocked    = 5
-	exitUsageLike = exitError
+	exitOK       = 0
+	exitError    = 1
+	exitChanges  = 2 // --detailed-exitcode: the plan has changes
+	exitBlocked  = 3
+	exitPartial  = 4
+	exitLocked   = 5
+	exitConflict = 6 // apply: the saved plan's targets changed in Okta
 )
 
 // exitCodeError carries an exit code through cobra. A nil err means the
@@ -87,6 +87,8 @@ func (a *app) exitCode(err error) int {
 		return exitPartial
 	case errors.Is(err, state.ErrLocked):
 		return exitLocked
+	case errors.Is(err, reconcile.ErrPlanConflict):
+		return exitConflict
 	}
 	return exitError
 }
@@ -122,6 +124,7 @@ Run with no subcommand, oktasync runs a sync: "oktasync --dry-run" is
 		a.versionCommand(),
 		a.runsCommand(),
 		a.migrateCommand(),
+		a.applyCommand(),
 		a.serveCommand(),
 	)
 	return root

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/oktasync/oktasync/internal/config"
 	"github.com/oktasync/oktasync/internal/diff"
 	"github.com/oktasync/oktasync/internal/reconcile"
 )
@@ -24,6 +25,8 @@ type runFlags struct {
 	allowRemovals      int
 	waitLock           time.Duration
 	reportFile         string
+	planOut            string // plan --out
+	applyFile          string // apply FILE
 }
 
 func (f *runFlags) register(cmd *cobra.Command, withDryRun bool) {
@@ -65,7 +68,59 @@ func (a *app) planCommand() *cobra.Command {
 		},
 	}
 	f.register(cmd, false)
+	cmd.Flags().StringVar(&f.planOut, "out", "", "also save the plan to this file, for `oktasync apply FILE`")
 	return cmd
+}
+
+func (a *app) applyCommand() *cobra.Command {
+	f := &runFlags{}
+	cmd := &cobra.Command{
+		Use:   "apply PLAN_FILE",
+		Short: "Apply a plan saved by `plan --out`, exactly as reviewed, or nothing",
+		Long: `apply carries out a plan saved by "oktasync plan --out FILE". It refuses a plan
+made with another configuration or from another source, and applies nothing
+when any planned operation's target has changed in Okta since the plan was
+made: the conflicts are listed, and a new plan is needed.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.applyFile = args[0]
+			return a.runSync(cmd.Context(), f)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+	fs.DurationVar(&f.waitLock, "wait-lock", 0, "wait up to this long for another run's lock (default: exit 5 at once)")
+	fs.StringVar(&f.reportFile, "report", "", "also write the JSON run report to this file")
+	return cmd
+}
+
+// applySaved reads a saved plan and applies it.
+func (a *app) applySaved(ctx context.Context, cfg *config.Config, path string, opts reconcile.Options) (*reconcile.Report, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	defer file.Close()
+	saved, err := diff.ReadSavedPlan(file)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return reconcile.ApplySaved(ctx, cfg, saved, opts)
+}
+
+// finishPlanFile closes a saved plan's temporary file and renames it into
+// place, or removes it when no plan was made.
+func finishPlanFile(tmp *os.File, path string, keep bool) error {
+	if err := tmp.Close(); err != nil {
+		return errors.Join(fmt.Errorf("write plan %s: %w", path, err), os.Remove(tmp.Name()))
+	}
+	if !keep {
+		return os.Remove(tmp.Name())
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return errors.Join(fmt.Errorf("write plan %s: %w", path, err), os.Remove(tmp.Name()))
+	}
+	return nil
 }
 
 func (a *app) runSync(ctx context.Context, f *runFlags) error {
@@ -83,13 +138,36 @@ func (a *app) runSync(ctx context.Context, f *runFlags) error {
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
-	rep, runErr := reconcile.Run(ctx, cfg, reconcile.Options{
+	update, finish := a.progress()
+	ropts := reconcile.Options{
 		DryRun:             f.dryRun,
 		AllowDeactivations: f.allowDeactivations,
 		AllowRemovals:      f.allowRemovals,
 		WaitLock:           f.waitLock,
 		Logger:             log,
-	})
+		Progress:           update,
+	}
+	var rep *reconcile.Report
+	var runErr error
+	if f.applyFile != "" {
+		rep, runErr = a.applySaved(ctx, cfg, f.applyFile, ropts)
+	} else {
+		var out *os.File
+		if f.planOut != "" {
+			out, err = os.OpenFile(f.planOut+".tmp", os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+			if err != nil {
+				return fmt.Errorf("write plan: %w", err)
+			}
+			ropts.SavePlan = out
+		}
+		rep, runErr = reconcile.Run(ctx, cfg, ropts)
+		if out != nil {
+			if err := finishPlanFile(out, f.planOut, rep != nil); err != nil {
+				return err
+			}
+		}
+	}
+	finish()
 	if rep != nil {
 		if err := a.printReport(a.stdout, rep, f.output); err != nil {
 			return err
