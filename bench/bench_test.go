@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestMain(m *testing.M) {
+	// The harness starts its simulator by running its own executable;
+	// under `go test` that is the test binary.
+	if len(os.Args) == 3 && os.Args[1] == "-serve-sim" {
+		if err := serveSim(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench simulator:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func TestAnalyse(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		spec    Spec
+		changes Changes
+		minimum Minimum
+	}{
+		{
+			name:    "initial load",
+			spec:    Spec{Users: 1000, Groups: 10, PerUser: 3, EmptyOrg: true},
+			changes: Changes{UserCreates: 1000, GroupCreates: 10, MemberAdds: 3000},
+			// one empty search page and one group page (Everyone).
+			minimum: Minimum{"users": 1 + 1000, "groups": 1 + 10, "group": 3000, "user-write": 0},
+		},
+		{
+			name:    "steady",
+			spec:    Spec{Users: 1000, Groups: 10, PerUser: 3},
+			changes: Changes{},
+			// 5 user pages, one group page, one member page a group
+			// (300 members each).
+			minimum: Minimum{"users": 5, "groups": 1, "group": 10, "user-write": 0},
+		},
+		{
+			name: "1 % drift",
+			spec: Spec{Users: 1000, Groups: 10, PerUser: 3, DriftPercent: 1},
+			// 10 users of each kind: leavers lose all 3 memberships,
+			// movers swap one group for another.
+			changes: Changes{UserUpdates: 10, Deactivations: 10, MemberAdds: 10, MemberRemoves: 30 + 10},
+			minimum: Minimum{"users": 5, "groups": 1, "group": 10 + 50, "user-write": 20},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, m := tt.spec.Analyse()
+			if c != tt.changes {
+				t.Errorf("changes = %+v, want %+v", c, tt.changes)
+			}
+			for _, b := range []string{"users", "groups", "group", "user-write"} {
+				if m[b] != tt.minimum[b] {
+					t.Errorf("minimum[%s] = %d, want %d", b, m[b], tt.minimum[b])
+				}
+			}
+		})
+	}
+}
+
+func TestGroupsDistinct(t *testing.T) {
+	t.Parallel()
+	for _, s := range []Spec{{Users: 500, Groups: 6, PerUser: 3, DriftPercent: 1}, {Users: 500, Groups: 500, PerUser: 3, DriftPercent: 1}} {
+		for i := range s.Users {
+			for _, gs := range [][]int{s.groupsOf(i), s.orgGroups(i)} {
+				seen := map[int]bool{}
+				for _, g := range gs {
+					if seen[g] || g < 0 || g >= s.Groups {
+						t.Fatalf("spec %+v user %d: groups %v repeat or are out of range", s, i, gs)
+					}
+					seen[g] = true
+				}
+			}
+		}
+	}
+}
+
+// TestTinyScenarios runs small versions of the scenarios end to end with
+// the built binary: each run must exit 0 with nothing failed and leave
+// nothing for a second plan to do. It asserts correctness only; the
+// harness measures speed.
+func TestTinyScenarios(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the oktasync binary; skipped with -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	bin := filepath.Join(t.TempDir(), "oktasync")
+	if err := buildBinary(ctx, bin); err != nil {
+		t.Fatal(err)
+	}
+	h := &Harness{
+		Bin: bin,
+		// Fast enough that pacing hardly matters: the test is about
+		// correctness.
+		Pace:   Pace{Speedup: 600, Window: time.Second, TokenShare: 0.5, Concurrency: 75},
+		Verify: true,
+		Log:    t.Logf,
+	}
+	for _, sc := range []Scenario{
+		{Name: "initial", Spec: Spec{Users: 150, Groups: 8, PerUser: 3, EmptyOrg: true}},
+		{Name: "drift", Spec: Spec{Users: 600, Groups: 12, PerUser: 3, DriftPercent: 1}},
+		{Name: "plan", Spec: Spec{Users: 300, Groups: 8, PerUser: 2, DriftPercent: 1}, PlanOnly: true},
+	} {
+		t.Run(sc.Name, func(t *testing.T) {
+			res, err := h.Run(ctx, sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := res.Changes.Total()
+			if res.ExitCode != 0 || res.Failed != 0 || res.PlannedOps != want {
+				t.Errorf("exit %d, failed %d, planned %d operations; want exit 0, none failed, %d planned", res.ExitCode, res.Failed, res.PlannedOps, want)
+			}
+			if !sc.PlanOnly && (res.Applied != want || res.SecondPlanExit != 0) {
+				t.Errorf("applied %d of %d; second plan exit %d, want 0 (nothing left to do)", res.Applied, want, res.SecondPlanExit)
+			}
+			if sc.PlanOnly && res.Writes != 0 {
+				t.Errorf("a plan sent %d write requests", res.Writes)
+			}
+		})
+	}
+}

@@ -1,0 +1,326 @@
+package main
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/oktasync/oktasync/internal/oktasim"
+)
+
+// Spec describes one generated dataset: a directory source and the org it
+// is synced into. The same Spec always gives the same data.
+type Spec struct {
+	// Users is the number of users in the org (or, for an empty org, in
+	// the source).
+	Users int `json:"users"`
+	// Groups is the number of groups the source names.
+	Groups int `json:"groups"`
+	// PerUser is the number of groups each user belongs to (at most
+	// Groups).
+	PerUser int `json:"perUser"`
+	// EmptyOrg means the org starts with no users and no groups: an
+	// initial load.
+	EmptyOrg bool `json:"emptyOrg"`
+	// DriftPercent is the share of users, in percent, in each kind of
+	// drift: a changed profile attribute, a leaver (in the org, absent
+	// from the source) and a membership moved to another group. 0 means
+	// the org already matches the source.
+	DriftPercent float64 `json:"driftPercent"`
+}
+
+// Okta's page sizes, used to derive the fewest read calls a sync needs.
+const (
+	userPageSize   = 200
+	groupPageSize  = 200
+	memberPageSize = 1000
+)
+
+// Minimum is the fewest API calls per simulator bucket a sync of a dataset
+// can make: the list pages it must read plus one call per real change.
+type Minimum map[string]int
+
+// Total sums the minimum over every bucket.
+func (m Minimum) Total() int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// Changes counts the real differences between a source and its org.
+type Changes struct {
+	UserCreates, UserUpdates, Deactivations int
+	GroupCreates                            int
+	MemberAdds, MemberRemoves               int
+}
+
+// Total is the number of write calls the changes need, one each.
+func (c Changes) Total() int {
+	return c.UserCreates + c.UserUpdates + c.Deactivations + c.GroupCreates + c.MemberAdds + c.MemberRemoves
+}
+
+func groupName(g int) string { return fmt.Sprintf("Group %04d", g) }
+
+func loginOf(i int) string { return fmt.Sprintf("user%07d@example.com", i) }
+
+// groupsOf returns user i's groups in the source: PerUser groups spread
+// evenly over all groups, starting at a pseudo-random one.
+func (s Spec) groupsOf(i int) []int {
+	if s.Groups == 0 || s.PerUser == 0 {
+		return nil
+	}
+	k := min(s.PerUser, s.Groups)
+	start := int(mix(uint64(i)) % uint64(s.Groups))
+	step := s.Groups / k
+	out := make([]int, k)
+	for j := range k {
+		out[j] = (start + j*step) % s.Groups
+	}
+	return out
+}
+
+// mix is a fixed 64-bit hash (splitmix64's finaliser), so that datasets do
+// not depend on a random number generator's stream.
+func mix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
+}
+
+// drift says which kind of drift, if any, user i has.
+type drift int
+
+const (
+	noDrift drift = iota
+	driftProfile
+	driftLeaver
+	driftMembership
+)
+
+func (s Spec) driftOf(i int) drift {
+	if s.DriftPercent <= 0 || s.EmptyOrg {
+		return noDrift
+	}
+	period := max(1, int(100/s.DriftPercent+0.5))
+	switch i % period {
+	case 1 % period:
+		return driftProfile
+	case 2 % period:
+		return driftLeaver
+	case 3 % period:
+		return driftMembership
+	}
+	return noDrift
+}
+
+// sourceUser is one row of the generated users.csv.
+type sourceUser struct {
+	login, first, last, dept, title string
+	groups                          []int
+}
+
+func (s Spec) sourceUser(i int) sourceUser {
+	h := mix(uint64(i) ^ 0x5eed)
+	u := sourceUser{
+		login:  loginOf(i),
+		first:  "First" + strconv.Itoa(i),
+		last:   "Last" + strconv.Itoa(i%9973),
+		dept:   fmt.Sprintf("Department %02d", h%40),
+		title:  fmt.Sprintf("Title %03d", (h>>8)%300),
+		groups: s.groupsOf(i),
+	}
+	if s.driftOf(i) == driftProfile {
+		u.title = "Promoted " + u.title
+	}
+	return u
+}
+
+// inSource reports whether user i is in the source.
+func (s Spec) inSource(i int) bool { return s.driftOf(i) != driftLeaver }
+
+// orgGroups returns user i's groups in the org.
+func (s Spec) orgGroups(i int) []int {
+	gs := s.groupsOf(i)
+	if s.driftOf(i) == driftMembership && len(gs) > 0 && s.Groups/len(gs) >= 2 {
+		// Moved: the org has the next group instead of the first, which
+		// is never one of the user's other groups (groups are at least
+		// one step apart).
+		gs = append([]int{(gs[0] + 1) % s.Groups}, gs[1:]...)
+	}
+	return gs
+}
+
+// WriteCSV writes the source as a users.csv file.
+func (s Spec) WriteCSV(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create source CSV: %w", err)
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	w := csv.NewWriter(bw)
+	if err := w.Write([]string{"login", "email", "firstName", "lastName", "department", "title", "employeeType", "groups"}); err != nil {
+		f.Close()
+		return fmt.Errorf("write source CSV %s: %w", path, err)
+	}
+	names := make([]string, 0, s.PerUser)
+	for i := range s.Users {
+		if !s.inSource(i) {
+			continue
+		}
+		u := s.sourceUser(i)
+		names = names[:0]
+		for _, g := range u.groups {
+			names = append(names, groupName(g))
+		}
+		if err := w.Write([]string{u.login, u.login, u.first, u.last, u.dept, u.title, "Employee", strings.Join(names, ";")}); err != nil {
+			f.Close()
+			return fmt.Errorf("write source CSV %s: %w", path, err)
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		f.Close()
+		return fmt.Errorf("write source CSV %s: %w", path, err)
+	}
+	if err := bw.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("write source CSV %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close source CSV %s: %w", path, err)
+	}
+	return nil
+}
+
+// Seed returns the org the source is synced into: nothing for an initial
+// load; otherwise every user and group, with the spec's drift.
+func (s Spec) Seed() oktasim.Seed {
+	var seed oktasim.Seed
+	if s.EmptyOrg {
+		return seed
+	}
+	seed.Groups = make([]oktasim.SeedGroup, s.Groups)
+	for g := range s.Groups {
+		seed.Groups[g] = oktasim.SeedGroup{Name: groupName(g), Description: "benchmark"}
+	}
+	seed.Users = make([]oktasim.SeedUser, s.Users)
+	for i := range s.Users {
+		u := s.sourceUser(i)
+		if s.driftOf(i) == driftProfile {
+			u.title = strings.TrimPrefix(u.title, "Promoted ")
+		}
+		og := s.orgGroups(i)
+		names := make([]string, len(og))
+		for j, g := range og {
+			names[j] = groupName(g)
+		}
+		seed.Users[i] = oktasim.SeedUser{
+			Profile: map[string]any{
+				"login": u.login, "email": u.login, "firstName": u.first, "lastName": u.last,
+				"department": u.dept, "title": u.title, "employeeType": "Employee",
+			},
+			Groups: names,
+		}
+	}
+	return seed
+}
+
+// Analyse derives, from the dataset alone, the real changes a sync must
+// make and the fewest calls per bucket it needs. Only groups the source
+// names are managed, so only their memberships count.
+func (s Spec) Analyse() (Changes, Minimum) {
+	var c Changes
+	named := make([]bool, s.Groups)
+	for i := range s.Users {
+		if s.inSource(i) {
+			for _, g := range s.groupsOf(i) {
+				named[g] = true
+			}
+		}
+	}
+	countIn := func(gs []int) int {
+		n := 0
+		for _, g := range gs {
+			if named[g] {
+				n++
+			}
+		}
+		return n
+	}
+	orgMembers := make([]int, s.Groups)
+	orgUsers := 0
+	for i := range s.Users {
+		inOrg := !s.EmptyOrg
+		d := s.driftOf(i)
+		switch {
+		case !inOrg:
+			c.UserCreates++
+			c.MemberAdds += len(s.groupsOf(i))
+			continue
+		case d == driftLeaver:
+			c.Deactivations++
+			c.MemberRemoves += countIn(s.orgGroups(i))
+		case d == driftProfile:
+			c.UserUpdates++
+		case d == driftMembership:
+			want := map[int]bool{}
+			for _, g := range s.groupsOf(i) {
+				want[g] = true
+			}
+			have := map[int]bool{}
+			for _, g := range s.orgGroups(i) {
+				have[g] = true
+			}
+			for g := range want {
+				if !have[g] {
+					c.MemberAdds++
+				}
+			}
+			for g := range have {
+				if !want[g] && named[g] {
+					c.MemberRemoves++
+				}
+			}
+		}
+		orgUsers++
+		for _, g := range s.orgGroups(i) {
+			orgMembers[g]++
+		}
+	}
+	orgGroupCount := 1 // Everyone
+	if s.EmptyOrg {
+		c.GroupCreates = countIn(seq(s.Groups))
+	} else {
+		orgGroupCount += s.Groups
+	}
+	m := Minimum{}
+	// Users in scope are every user in the org: one search, paged.
+	m["users"] = max(1, ceilDiv(orgUsers, userPageSize)) + c.UserCreates
+	m["groups"] = max(1, ceilDiv(orgGroupCount, groupPageSize)) + c.GroupCreates
+	m["group"] = c.MemberAdds + c.MemberRemoves
+	if !s.EmptyOrg {
+		for g, n := range orgMembers {
+			if named[g] {
+				m["group"] += max(1, ceilDiv(n, memberPageSize))
+			}
+		}
+	}
+	m["user-write"] = c.UserUpdates + c.Deactivations
+	return c, m
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+func seq(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/oktasync/oktasync/internal/oktasim"
+)
+
+// enterpriseLimits are the per-minute limits of an Enterprise (One App)
+// org, from okta-api.md; `oktasync sim` serves Workforce limits, so the
+// harness serves the simulator itself to set these.
+var enterpriseLimits = map[string]int{
+	"users":      600,
+	"user":       1000,
+	"user-write": 600,
+	"groups":     600,
+	"group":      600,
+	"logs":       50,
+	"other":      600,
+	"token":      600,
+}
+
+// Pace is how the simulator's rate limits are compressed in time.
+type Pace struct {
+	// Speedup is how many times faster than real time the limits run:
+	// a bucket of L per minute allows L × Speedup / 60 requests a second.
+	Speedup float64 `json:"speedup"`
+	// Window is the simulator's rate-limit window (Okta's is a minute).
+	Window time.Duration `json:"window"`
+	// TokenShare is the share of a bucket one token may use.
+	TokenShare float64 `json:"tokenShare"`
+	// Concurrency is the org's limit on requests in flight.
+	Concurrency int `json:"concurrency"`
+}
+
+// Scale is the simulator's limit-scale: the factor on per-minute limits
+// that gives per-window limits at this speed-up.
+func (p Pace) Scale() float64 { return p.Speedup * p.Window.Seconds() / 60 }
+
+// TokenRate is the requests per second one token may send to a bucket
+// whose per-minute limit is perMinute, computed as the simulator rounds.
+func (p Pace) TokenRate(perMinute int) float64 {
+	limit := max(1, int(float64(perMinute)*p.Scale()+0.5))
+	token := limit
+	if p.TokenShare > 0 {
+		token = max(1, int(float64(limit)*p.TokenShare))
+	}
+	return float64(token) / p.Window.Seconds()
+}
+
+// simChild is the request a harness process sends to its simulator
+// child process.
+type simChild struct {
+	Spec Spec `json:"spec"`
+	Pace Pace `json:"pace"`
+}
+
+const simTokenEnv = "OKTASYNC_BENCH_SIM_TOKEN"
+
+// serveSim is the simulator child process: it builds the scenario's org,
+// prints its base URL and the seeding time, and serves until stdin closes
+// or it is interrupted.
+func serveSim(arg string) error {
+	var req simChild
+	if err := json.Unmarshal([]byte(arg), &req); err != nil {
+		return fmt.Errorf("parse simulator request: %w", err)
+	}
+	token := os.Getenv(simTokenEnv)
+	if token == "" {
+		return errors.New("simulator child: no token in " + simTokenEnv)
+	}
+	sim, err := oktasim.New(oktasim.Options{
+		Tokens: []string{token},
+		RateLimit: oktasim.RateLimitOptions{
+			Window:      req.Pace.Window,
+			Limits:      enterpriseLimits,
+			Scale:       req.Pace.Scale(),
+			TokenShare:  req.Pace.TokenShare,
+			Concurrency: req.Pace.Concurrency,
+		},
+		// Okta serves up to 1000 group members a page. oktasim caps
+		// member pages at MaxPageSize, which defaults to the users' 200;
+		// 1000 restores Okta's member cap, and oktasync asks for 200
+		// users and groups a page itself.
+		MaxPageSize: memberPageSize,
+		Logger:      slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		return fmt.Errorf("start simulator: %w", err)
+	}
+	start := time.Now()
+	if err := sim.Seed(req.Spec.Seed()); err != nil {
+		return fmt.Errorf("seed simulator: %w", err)
+	}
+	seeded := time.Since(start)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Printf("http://%s %d\n", ln.Addr(), seeded.Milliseconds())
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		// The harness closes our stdin to stop us, even if it dies.
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		stop()
+	}()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve simulator: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// simProcess is a running simulator child.
+type simProcess struct {
+	URL    string
+	Seeded time.Duration
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stderr *strings.Builder
+}
+
+// startSim starts the simulator child for spec at pace.
+func startSim(spec Spec, pace Pace, token string) (*simProcess, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("find the harness executable: %w", err)
+	}
+	arg, err := json.Marshal(simChild{Spec: spec, Pace: pace})
+	if err != nil {
+		return nil, fmt.Errorf("encode simulator request: %w", err)
+	}
+	cmd := exec.Command(self, "-serve-sim", string(arg))
+	cmd.Env = append(os.Environ(), simTokenEnv+"="+token)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, fmt.Errorf("simulator stdin: %w", err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("simulator stdout: %w", err)
+	}
+	stderr := &strings.Builder{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start simulator: %w", err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		_ = stdin.Close()
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("read simulator URL: %w (stderr: %s)", err, stderr.String())
+	}
+	var (
+		url string
+		ms  int64
+	)
+	if _, err := fmt.Sscanf(line, "%s %d", &url, &ms); err != nil {
+		_ = stdin.Close()
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("parse simulator banner %q: %w", line, err)
+	}
+	return &simProcess{URL: url, Seeded: time.Duration(ms) * time.Millisecond, cmd: cmd, stdin: stdin, stderr: stderr}, nil
+}
+
+// Stop ends the simulator and returns its resource usage.
+func (s *simProcess) Stop() (Usage, error) {
+	_ = s.stdin.Close()
+	err := s.cmd.Wait()
+	u := usageOf(s.cmd.ProcessState)
+	if err != nil {
+		return u, fmt.Errorf("simulator exited: %w (stderr: %s)", err, lastLines(s.stderr.String(), 10))
+	}
+	return u, nil
+}
+
+func (s *simProcess) getJSON(path string, out any) error {
+	resp, err := http.Get(s.URL + path)
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", path, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("decode %s: %w", path, err)
+	}
+	return nil
+}
+
+// Stats returns the simulator's counters.
+func (s *simProcess) Stats() (oktasim.Stats, error) {
+	var st oktasim.Stats
+	err := s.getJSON("/sim/stats", &st)
+	return st, err
+}
+
+// ResetStats zeroes the simulator's counters.
+func (s *simProcess) ResetStats() error {
+	resp, err := http.Post(s.URL+"/sim/stats/reset", "application/json", nil)
+	if err != nil {
+		return fmt.Errorf("reset simulator stats: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("reset simulator stats: %s", resp.Status)
+	}
+	return nil
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
