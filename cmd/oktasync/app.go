@@ -126,6 +126,7 @@ Run with no subcommand, oktasync runs a sync: "oktasync --dry-run" is
 		a.migrateCommand(),
 		a.applyCommand(),
 		a.serveCommand(),
+		a.validateCommand(),
 	)
 	return root
 }
