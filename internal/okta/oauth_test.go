@@ -8,10 +8,12 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
@@ -333,5 +335,80 @@ func TestAccessTokenRefresh(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "access-") {
 			t.Errorf("%s: error leaks the token: %v", st.name, err)
 		}
+	}
+}
+
+// TestDPoPResourceNonce checks the proofs sent to the API: bound to the
+// access token (ath), to the method and URL, signed by the key in their
+// header, and carrying the nonce the resource server asked for.
+func TestDPoPResourceNonce(t *testing.T) {
+	t.Parallel()
+	_, ek := keys(t)
+	var (
+		mu       sync.Mutex
+		apiCalls int
+		problems []string
+	)
+	const accessToken = "dpop-access-token-SECRET"
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /oauth2/v1/token", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("DPoP") == "" {
+			writeJSON(w, 400, map[string]string{"error": "invalid_dpop_proof", "error_description": "The DPoP proof JWT header is missing."})
+			return
+		}
+		writeJSON(w, 200, map[string]any{"token_type": "DPoP", "expires_in": 3600, "access_token": accessToken})
+	})
+	var srvURL string
+	mux.HandleFunc("GET /api/v1/users", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		apiCalls++
+		if r.Header.Get("Authorization") != "DPoP "+accessToken {
+			problems = append(problems, "Authorization is not DPoP")
+		}
+		claims := jwt.MapClaims{}
+		tok, err := jwt.ParseWithClaims(r.Header.Get("DPoP"), claims, func(tk *jwt.Token) (any, error) {
+			j, _ := json.Marshal(tk.Header["jwk"])
+			var k jwkPrivate
+			json.Unmarshal(j, &k)
+			x, _ := base64.RawURLEncoding.DecodeString(k.X)
+			y, _ := base64.RawURLEncoding.DecodeString(k.Y)
+			return ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
+		}, jwt.WithValidMethods([]string{"ES256"}))
+		if err != nil || tok.Header["typ"] != "dpop+jwt" {
+			problems = append(problems, fmt.Sprintf("proof does not verify: %v", err))
+		}
+		sum := sha256.Sum256([]byte(accessToken))
+		if claims["ath"] != base64.RawURLEncoding.EncodeToString(sum[:]) || claims["htm"] != "GET" || claims["htu"] != srvURL+"/api/v1/users" || claims["jti"] == "" {
+			problems = append(problems, fmt.Sprintf("claims %v", claims))
+		}
+		if claims["nonce"] != "n-1" {
+			w.Header().Set("DPoP-Nonce", "n-1")
+			w.Header().Set("WWW-Authenticate", `DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof"`)
+			okHeaders(w)
+			w.WriteHeader(401)
+			return
+		}
+		writeJSON(w, 200, []any{})
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	srvURL = srv.URL
+	c, err := NewClient(srv.URL, WithInsecureHTTP(), WithPrivateKey("0oa1", []string{"okta.users.read"}, ecJWK(ek, "k"), ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, _, err := c.Users.ListPage(context.Background(), &UserListOptions{Limit: 5}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if apiCalls != 3 {
+		t.Errorf("API calls = %d, want 3 (one nonce handshake, then the nonce is reused)", apiCalls)
+	}
+	for _, p := range problems {
+		t.Error(p)
 	}
 }

@@ -403,3 +403,13 @@ func TestSimulatorConcurrencyLimit(t *testing.T) {
 	}
 	t.Logf("concurrency 429s %d, cap now %d, retries %d", st.ConcurrencyLimited, cs.ConcurrencyCap, cs.Retries)
 }
+
+func benchClient(b *testing.B, sim *oktasim.Server) *Client {
+	srv := httptest.NewServer(sim)
+	b.Cleanup(srv.Close)
+	c, err := NewClient(srv.URL, WithToken(simToken), WithInsecureHTTP(), WithRateLimit(1, 16))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c
+}

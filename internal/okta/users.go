@@ -116,6 +116,9 @@ func (s *UsersService) Get(ctx context.Context, idOrLogin string) (*User, *Respo
 	return u, resp, nil
 }
 
+// maxCreateGroupIDs is how many groupIds Okta accepts on a user create.
+const maxCreateGroupIDs = 20
+
 // CreateUserRequest is a user to create.
 type CreateUserRequest struct {
 	// Profile must hold login, email, firstName and lastName.
@@ -142,6 +145,9 @@ type createUserBody struct {
 // unknown outcome also returns the existing user. Without a login in the
 // profile, such an error is returned as is (errors.Is ErrOutcomeUnknown).
 func (s *UsersService) Create(ctx context.Context, req CreateUserRequest, activate bool) (*User, *Response, error) {
+	if len(req.GroupIDs) > maxCreateGroupIDs {
+		return nil, nil, fmt.Errorf("okta: create user: %d group ids; Okta takes at most %d on create (add the rest as memberships)", len(req.GroupIDs), maxCreateGroupIDs)
+	}
 	body := createUserBody{Profile: req.Profile, GroupIDs: req.GroupIDs}
 	if req.Profile == nil {
 		body.Profile = map[string]any{}
