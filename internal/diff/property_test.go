@@ -45,8 +45,24 @@ func randomCase(r *rand.Rand) world {
 	if r.IntN(2) == 0 {
 		pol.GroupPrefix = "G"
 	}
-	pol.Safety.MaxDeactivations = Limit{Count: -1}
-	pol.Safety.MaxMembershipRemovals = Limit{Count: -1}
+	randomLimit := func() Limit {
+		switch r.IntN(4) {
+		case 0:
+			return Limit{Count: -1}
+		case 1:
+			return Limit{Count: r.IntN(6)}
+		case 2:
+			return Limit{Percent: float64(10 * (1 + r.IntN(5)))}
+		}
+		return Limit{Count: 1 + r.IntN(5), Percent: float64(10 * (1 + r.IntN(5)))}
+	}
+	pol.Safety = Safety{
+		MaxDeactivations:      randomLimit(),
+		MaxMembershipRemovals: randomLimit(),
+		MinSourceUsers:        r.IntN(14),
+		AllowDeactivations:    r.IntN(6),
+		AllowRemovals:         r.IntN(6),
+	}
 	in := Input{
 		Desired:       desired,
 		Current:       current,
@@ -453,8 +469,11 @@ func TestComputeProperties(t *testing.T) {
 		if err != nil {
 			t.Fatalf("seed %d: Compute: %v", seed, err)
 		}
-		if p.Blocked != (len(w.in.Desired.Users) == 0) {
-			t.Fatalf("seed %d: Blocked = %v with %d source users: %+v", seed, p.Blocked, len(w.in.Desired.Users), p.Blocks)
+		if diff := cmp.Diff(expectedBlocks(w.in, p), blockRules(p), cmpEmpty); diff != "" {
+			t.Fatalf("seed %d: blocks (-want +got):\n%s", seed, diff)
+		}
+		if p.Blocked != (len(p.Blocks) > 0) {
+			t.Fatalf("seed %d: Blocked = %v with %d blocks", seed, p.Blocked, len(p.Blocks))
 		}
 		again, err := Compute(w.in)
 		if err != nil || !cmp.Equal(p, again) {
@@ -487,4 +506,51 @@ func TestComputeProperties(t *testing.T) {
 
 func sortedSet(m map[string]struct{}) []string {
 	return slices.Sorted(maps.Keys(m))
+}
+
+func blockRules(p *Plan) []string {
+	var rules []string
+	for _, b := range p.Blocks {
+		rules = append(rules, b.Rule)
+	}
+	return rules
+}
+
+// expectedBlocks returns the safety rules p should break, counted afresh
+// from the plan's operations and the input.
+func expectedBlocks(in Input, p *Plan) []string {
+	var deact, removals int
+	for _, op := range p.Operations {
+		switch op.Action {
+		case DeactivateUser, DeleteUser:
+			deact++
+		case RemoveMember:
+			removals++
+		}
+	}
+	managed := 0
+	for lk := range in.Current.Users {
+		if in.Managed[lk] {
+			managed++
+		}
+	}
+	memberships := 0
+	for gk := range in.Desired.Groups {
+		memberships += len(in.Current.Members[gk])
+	}
+	s := in.Policy.Safety
+	var rules []string
+	switch n := len(in.Desired.Users); {
+	case n == 0:
+		rules = append(rules, RuleEmptySource)
+	case n < s.MinSourceUsers:
+		rules = append(rules, RuleMinSourceUsers)
+	}
+	if deact > s.MaxDeactivations.Allowed(managed) && deact > s.AllowDeactivations {
+		rules = append(rules, RuleMaxDeactivations)
+	}
+	if removals > s.MaxMembershipRemovals.Allowed(memberships) && removals > s.AllowRemovals {
+		rules = append(rules, RuleMaxMembershipRemovals)
+	}
+	return rules
 }
