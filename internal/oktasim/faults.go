@@ -24,6 +24,10 @@ type FaultOptions struct {
 	// Latency is added to every request; LatencyJitter adds a further
 	// random delay below it.
 	Latency, LatencyJitter time.Duration
+	// SpikeRate is the fraction of requests delayed by a further Spike, a
+	// latency spike.
+	SpikeRate float64
+	Spike     time.Duration
 }
 
 type faultKind int
@@ -45,8 +49,11 @@ func newFaults(o FaultOptions) (*faults, error) {
 	if o.ErrorRate < 0 || o.ErrorRate > 1 || o.DropRate < 0 || o.DropRate > 1 || o.ErrorRate+o.DropRate > 1 {
 		return nil, fmt.Errorf("oktasim: fault rates out of range (error %v, drop %v)", o.ErrorRate, o.DropRate)
 	}
-	if o.Latency < 0 || o.LatencyJitter < 0 {
-		return nil, fmt.Errorf("oktasim: negative fault latency (%v, jitter %v)", o.Latency, o.LatencyJitter)
+	if o.Latency < 0 || o.LatencyJitter < 0 || o.Spike < 0 {
+		return nil, fmt.Errorf("oktasim: negative fault latency (%v, jitter %v, spike %v)", o.Latency, o.LatencyJitter, o.Spike)
+	}
+	if o.SpikeRate < 0 || o.SpikeRate > 1 {
+		return nil, fmt.Errorf("oktasim: latency spike rate %v out of range", o.SpikeRate)
 	}
 	return &faults{opts: o, rng: rand.New(rand.NewPCG(uint64(o.Seed), 0x6f6b746173696d))}, nil
 }
@@ -54,7 +61,7 @@ func newFaults(o FaultOptions) (*faults, error) {
 // next draws the fault for one request.
 func (f *faults) next() (faultKind, time.Duration) {
 	o := f.opts
-	if o.ErrorRate == 0 && o.DropRate == 0 && o.Latency == 0 && o.LatencyJitter == 0 {
+	if o.ErrorRate == 0 && o.DropRate == 0 && o.Latency == 0 && o.LatencyJitter == 0 && (o.SpikeRate == 0 || o.Spike == 0) {
 		return faultNone, 0
 	}
 	f.mu.Lock()
@@ -62,6 +69,9 @@ func (f *faults) next() (faultKind, time.Duration) {
 	delay := o.Latency
 	if o.LatencyJitter > 0 {
 		delay += time.Duration(f.rng.Int64N(int64(o.LatencyJitter)))
+	}
+	if o.SpikeRate > 0 && f.rng.Float64() < o.SpikeRate {
+		delay += o.Spike
 	}
 	p := f.rng.Float64()
 	switch {

@@ -47,7 +47,7 @@ func TestFaultErrors(t *testing.T) {
 func TestFaultsReproducible(t *testing.T) {
 	t.Parallel()
 	run := func(seed int64) string {
-		e := newEnv(t, Options{Faults: FaultOptions{Seed: seed, ErrorRate: 0.3, Latency: time.Microsecond, LatencyJitter: time.Millisecond}})
+		e := newEnv(t, Options{Faults: FaultOptions{Seed: seed, ErrorRate: 0.3, Latency: time.Microsecond, LatencyJitter: time.Millisecond, SpikeRate: 0.1, Spike: time.Millisecond}})
 		var b strings.Builder
 		for range 40 {
 			fmt.Fprint(&b, e.do("GET", "/api/v1/groups", nil).status, " ")
@@ -174,5 +174,34 @@ func TestTokenShare(t *testing.T) {
 	mustStatus(t, get("token-b"), 429)
 	if st := e.sim.Stats(); st.RateLimited != 2 {
 		t.Errorf("RateLimited %d, want 2", st.RateLimited)
+	}
+}
+
+func TestFaultDraws(t *testing.T) {
+	t.Parallel()
+	f, err := newFaults(FaultOptions{Seed: 1, Latency: time.Millisecond, SpikeRate: 0.25, Spike: time.Second, ErrorRate: 0.1, DropRate: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[faultKind]int{}
+	spikes := 0
+	const n = 4000
+	for range n {
+		kind, d := f.next()
+		counts[kind]++
+		switch d {
+		case time.Millisecond:
+		case time.Millisecond + time.Second:
+			spikes++
+		default:
+			t.Fatalf("delay %v", d)
+		}
+	}
+	near := func(got int, want float64) bool { return float64(got) > want*0.8*n && float64(got) < want*1.2*n }
+	if !near(spikes, 0.25) || !near(counts[faultError], 0.1) || !near(counts[faultDropBefore]+counts[faultDropAfter], 0.1) {
+		t.Errorf("spikes %d, kinds %v out of %d draws", spikes, counts, n)
+	}
+	if none, _ := (&faults{}).next(); none != faultNone {
+		t.Errorf("no faults configured, got %v", none)
 	}
 }
