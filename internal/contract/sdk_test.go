@@ -1,0 +1,400 @@
+package contract
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	sdk "github.com/okta/okta-sdk-golang/v5/okta"
+
+	"github.com/oktasync/oktasync/internal/oktasim"
+)
+
+// portRedirect returns a transport that sends connections for host:80 (the
+// port the SDK falls back to, since it drops the port from the org URL) to
+// the simulator's real address.
+func portRedirect(host, realAddr string) *http.Transport {
+	d := &net.Dialer{}
+	return &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if addr == net.JoinHostPort(host, "80") {
+				addr = realAddr
+			}
+			return d.DialContext(ctx, network, addr)
+		},
+	}
+}
+
+// sdkHarness is a simulated org and the official Okta Go SDK (v5) wired to
+// it. When Okta's specification is at hand, every SDK exchange is also
+// validated against it.
+type sdkHarness struct {
+	sim    *oktasim.Server
+	client *sdk.APIClient
+	rec    *recorder // nil without the specification
+}
+
+// newSDKHarness starts a simulator with opts (an SSWS token when opts
+// names neither tokens nor OAuth apps) holding seed, and an SDK client for
+// it; auth, when given, replaces the SDK's SSWS settings.
+func newSDKHarness(t *testing.T, opts oktasim.Options, seed oktasim.Seed, auth ...sdk.ConfigSetter) *sdkHarness {
+	t.Helper()
+	if opts.Tokens == nil && opts.Clients == nil {
+		opts.Tokens = []string{testToken}
+	}
+	sim, err := oktasim.New(opts)
+	if err != nil {
+		t.Fatalf("start simulator: %v", err)
+	}
+	if err := sim.Seed(seed); err != nil {
+		t.Fatalf("seed simulator: %v", err)
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	host, _, err := net.SplitHostPort(srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatalf("simulator address: %v", err)
+	}
+	tr := portRedirect(host, srv.Listener.Addr().String())
+	t.Cleanup(tr.CloseIdleConnections)
+	h := &sdkHarness{sim: sim}
+	var rt http.RoundTripper = tr
+	s, skip, err := trySpec()
+	switch {
+	case err != nil:
+		t.Fatalf("contract spec: %v", err)
+	case skip != "":
+		t.Logf("SDK exchanges are not validated against the specification: %s", skip)
+	default:
+		h.rec = newRecorder(t, s, tr)
+		rt = h.rec
+	}
+	// Every setting the SDK would otherwise take from ~/.okta/okta.yaml or
+	// OKTA_CLIENT_* variables is given explicitly, so the test is hermetic
+	// for the settings it depends on. The SDK's documented retry defaults
+	// are not its code's, so retries and back-off are set here.
+	if len(auth) == 0 {
+		auth = []sdk.ConfigSetter{sdk.WithToken(testToken), sdk.WithAuthorizationMode("SSWS")}
+	}
+	setters := append([]sdk.ConfigSetter{
+		sdk.WithOrgUrl(srv.URL),
+		sdk.WithTestingDisableHttpsCheck(true),
+		sdk.WithHttpClientPtr(&http.Client{Transport: rt}),
+		sdk.WithCache(false),
+		sdk.WithProxyHost(""),
+		sdk.WithRateLimitMaxRetries(2),
+		sdk.WithRateLimitMaxBackOff(30),
+		sdk.WithRequestTimeout(30),
+	}, auth...)
+	cfg, err := sdk.NewConfiguration(setters...)
+	if err != nil {
+		t.Fatalf("SDK configuration: %v", err)
+	}
+	h.client = sdk.NewAPIClient(cfg)
+	return h
+}
+
+// sdkErrorCode returns the Okta errorCode of an SDK error, failing the test
+// unless err is the SDK's error type carrying Okta's error model.
+func sdkErrorCode(t *testing.T, err error) string {
+	t.Helper()
+	var ge *sdk.GenericOpenAPIError
+	if !errors.As(err, &ge) {
+		t.Fatalf("want an *okta.GenericOpenAPIError from the SDK, got %T: %v", err, err)
+	}
+	m, ok := ge.Model().(sdk.Error)
+	if !ok {
+		t.Fatalf("SDK error model: want okta.Error, got %T (body %s)", ge.Model(), ge.Body())
+	}
+	return m.GetErrorCode()
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// sdkProfile is a profile with Okta's four required attributes.
+func sdkProfile(login, first, last string) sdk.UserProfile {
+	return sdk.UserProfile{
+		Login:     ptr(login),
+		Email:     ptr(login),
+		FirstName: *sdk.NewNullableString(ptr(first)),
+		LastName:  *sdk.NewNullableString(ptr(last)),
+	}
+}
+
+// TestOfficialSDKAcceptsSimulator drives the official Okta Go SDK against
+// the simulator: paging, the user life from create to delete, a group and a
+// membership, and a 404 read as the SDK's error.
+func TestOfficialSDKAcceptsSimulator(t *testing.T) {
+	t.Parallel()
+	h := newSDKHarness(t, oktasim.Options{}, oktasim.Seed{Users: seedUsers(10, "Sales")})
+	ctx := context.Background()
+	api := h.client
+
+	t.Run("paging with the SDK's own Next", func(t *testing.T) {
+		users, resp, err := api.UserAPI.ListUsers(ctx).Limit(3).Execute()
+		if err != nil {
+			t.Fatalf("list users: %v", err)
+		}
+		pages := 1
+		var ids []string
+		add := func(us []sdk.User) {
+			for _, u := range us {
+				ids = append(ids, u.GetId())
+			}
+		}
+		add(users)
+		if len(users) != 3 {
+			t.Errorf("first page: want 3 users, got %d", len(users))
+		}
+		for resp.HasNextPage() {
+			if pages > 10 {
+				t.Fatalf("paging does not end after %d pages", pages)
+			}
+			var next []sdk.User
+			resp, err = resp.Next(&next)
+			if err != nil {
+				t.Fatalf("page %d: %v", pages+1, err)
+			}
+			pages++
+			add(next)
+		}
+		slices.Sort(ids)
+		if len(ids) != 10 || len(slices.Compact(slices.Clone(ids))) != 10 {
+			t.Errorf("paging: want 10 distinct users, got %d (%d distinct)", len(ids), len(slices.Compact(ids)))
+		}
+		if pages != 4 {
+			t.Errorf("paging: want 4 pages of at most 3, got %d", pages)
+		}
+	})
+
+	var userID string
+	t.Run("create user", func(t *testing.T) {
+		u, _, err := api.UserAPI.CreateUser(ctx).Body(sdk.CreateUserRequest{
+			Profile: sdkProfile("sdk.user@example.com", "Sdk", "User"),
+		}).Activate(false).Execute()
+		if err != nil {
+			t.Fatalf("create user: %v", err)
+		}
+		userID = u.GetId()
+		if u.GetStatus() != "STAGED" || userID == "" {
+			t.Errorf("create with activate=false: want a STAGED user with an id, got status %q id %q", u.GetStatus(), userID)
+		}
+		if got := u.Profile.GetLogin(); got != "sdk.user@example.com" {
+			t.Errorf("create: login %q", got)
+		}
+		_, _, err = api.UserAPI.CreateUser(ctx).Body(sdk.CreateUserRequest{
+			Profile: sdkProfile("SDK.user@example.com", "Dup", "User"),
+		}).Activate(false).Execute()
+		if code := sdkErrorCode(t, err); code != "E0000001" {
+			t.Errorf("duplicate login: want E0000001, got %s", code)
+		}
+	})
+	if userID == "" {
+		t.Fatal("no user to go on with")
+	}
+
+	t.Run("partial update", func(t *testing.T) {
+		p := sdk.UserProfile{Title: *sdk.NewNullableString(ptr("Engineer"))}
+		u, _, err := api.UserAPI.UpdateUser(ctx, userID).User(sdk.UpdateUserRequest{Profile: &p}).Execute()
+		if err != nil {
+			t.Fatalf("update user: %v", err)
+		}
+		if got := u.Profile.GetTitle(); got != "Engineer" {
+			t.Errorf("update: title %q", got)
+		}
+		if got := u.Profile.GetFirstName(); got != "Sdk" {
+			t.Errorf("partial update changed firstName to %q", got)
+		}
+	})
+
+	var groupID string
+	t.Run("group and membership", func(t *testing.T) {
+		g, _, err := api.GroupAPI.CreateGroup(ctx).Group(sdk.Group{
+			Profile: &sdk.GroupProfile{Name: ptr("SDK Group"), Description: ptr("made by the SDK")},
+		}).Execute()
+		if err != nil {
+			t.Fatalf("create group: %v", err)
+		}
+		groupID = g.GetId()
+		if g.GetType() != "OKTA_GROUP" || groupID == "" {
+			t.Errorf("create group: type %q id %q", g.GetType(), groupID)
+		}
+		if _, err := api.GroupAPI.AssignUserToGroup(ctx, groupID, userID).Execute(); err != nil {
+			t.Fatalf("add member: %v", err)
+		}
+		members, _, err := api.GroupAPI.ListGroupUsers(ctx, groupID).Limit(200).Execute()
+		if err != nil {
+			t.Fatalf("list members: %v", err)
+		}
+		if len(members) != 1 || members[0].GetId() != userID {
+			t.Errorf("members after add: want [%s], got %d members", userID, len(members))
+		}
+		if _, err := api.GroupAPI.UnassignUserFromGroup(ctx, groupID, userID).Execute(); err != nil {
+			t.Fatalf("remove member: %v", err)
+		}
+		members, _, err = api.GroupAPI.ListGroupUsers(ctx, groupID).Execute()
+		if err != nil {
+			t.Fatalf("list members: %v", err)
+		}
+		if len(members) != 0 {
+			t.Errorf("members after remove: want none, got %d", len(members))
+		}
+	})
+
+	t.Run("deactivate and delete", func(t *testing.T) {
+		if _, err := api.UserAPI.DeactivateUser(ctx, userID).Execute(); err != nil {
+			t.Fatalf("deactivate: %v", err)
+		}
+		u, _, err := api.UserAPI.GetUser(ctx, userID).Execute()
+		if err != nil {
+			t.Fatalf("get after deactivate: %v", err)
+		}
+		if u.GetStatus() != "DEPROVISIONED" {
+			t.Errorf("after deactivate: status %q", u.GetStatus())
+		}
+		if _, err := api.UserAPI.DeleteUser(ctx, userID).Execute(); err != nil {
+			t.Fatalf("delete: %v", err)
+		}
+		_, _, err = api.UserAPI.GetUser(ctx, userID).Execute()
+		if code := sdkErrorCode(t, err); code != "E0000007" {
+			t.Errorf("get after delete: want E0000007, got %s", code)
+		}
+	})
+
+	t.Run("404 as the SDK's error", func(t *testing.T) {
+		_, resp, err := api.UserAPI.GetUser(ctx, "nobody@example.com").Execute()
+		if code := sdkErrorCode(t, err); code != "E0000007" {
+			t.Errorf("unknown login: want E0000007, got %s", code)
+		}
+		if resp == nil || resp.StatusCode != http.StatusNotFound {
+			t.Errorf("unknown login: want an HTTP 404 response, got %v", resp)
+		}
+	})
+
+	if h.rec != nil {
+		t.Run("exchanges validated against the specification", func(t *testing.T) {
+			seen := map[string]bool{}
+			for _, op := range h.rec.operations() {
+				seen[op] = true
+			}
+			for _, op := range []string{"listUsers", "createUser", "updateUser", "addGroup", "assignUserToGroup", "listGroupUsers", "unassignUserFromGroup", "deactivateUser", "deleteUser", "getUser"} {
+				if !seen[op] {
+					t.Errorf("no SDK exchange of operation %s was captured", op)
+				}
+			}
+		})
+	}
+
+	t.Run("simulator state", func(t *testing.T) {
+		snap := h.sim.Snapshot()
+		for _, u := range snap.Users {
+			if u.ID == userID {
+				t.Errorf("deleted user %s is still in the org (status %s)", userID, u.Status)
+			}
+		}
+		found := false
+		for _, g := range snap.Groups {
+			if g.Name == "SDK Group" {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("group made by the SDK is missing from %v", groupNames(snap))
+		}
+	})
+}
+
+func groupNames(s oktasim.Snapshot) []string {
+	var out []string
+	for _, g := range s.Groups {
+		out = append(out, fmt.Sprintf("%s(%s)", g.Name, g.ID))
+	}
+	return out
+}
+
+// TestOfficialSDKPrivateKey authenticates the official SDK as an OAuth
+// service app (authorizationMode PrivateKey) against the simulator, with
+// Bearer and with DPoP-bound access tokens. The SDK puts the token request's
+// parameters in the query string and leaves jti out of its client
+// assertion; okta-api.md says real Okta accepts both.
+func TestOfficialSDKPrivateKey(t *testing.T) {
+	t.Parallel()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatalf("generate key: %v", err)
+	}
+	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+	scopes := []string{"okta.users.read", "okta.groups.read"}
+	for _, tc := range []struct {
+		name string
+		dpop bool
+	}{{"bearer", false}, {"dpop", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			clientID := "0oasdk" + tc.name
+			h := newSDKHarness(t,
+				oktasim.Options{Clients: []oktasim.OAuthClient{{ClientID: clientID, PublicKeys: []crypto.PublicKey{&key.PublicKey}, Scopes: scopes, DPoP: tc.dpop}}},
+				oktasim.Seed{Users: seedUsers(4, "Sales")},
+				sdk.WithAuthorizationMode("PrivateKey"),
+				sdk.WithClientId(clientID),
+				sdk.WithScopes(scopes),
+				sdk.WithPrivateKey(keyPEM),
+				sdk.WithPrivateKeyId(""),
+			)
+			ctx := context.Background()
+			users, _, err := h.client.UserAPI.ListUsers(ctx).Limit(10).Execute()
+			if err != nil {
+				t.Fatalf("list users with the SDK's access token: %v", err)
+			}
+			if len(users) != 4 {
+				t.Errorf("list users: want 4, got %d", len(users))
+			}
+			u, _, err := h.client.UserAPI.GetUser(ctx, "user02@example.com").Execute()
+			if err != nil {
+				t.Fatalf("get user with the SDK's access token: %v", err)
+			}
+			if u.GetStatus() != "ACTIVE" {
+				t.Errorf("get user: status %q", u.GetStatus())
+			}
+			_, _, err = h.client.UserAPI.GetUser(ctx, "nobody@example.com").Execute()
+			if code := sdkErrorCode(t, err); code != "E0000007" {
+				t.Errorf("unknown login: want E0000007, got %s", code)
+			}
+			if h.rec == nil {
+				return
+			}
+			want := "Bearer "
+			if tc.dpop {
+				want = "DPoP "
+			}
+			tokens := 0
+			for _, e := range h.rec.take() {
+				switch e.operationID {
+				case "token":
+					tokens++
+				case "listUsers", "getUser":
+					if got := e.reqHeader.Get("Authorization"); !strings.HasPrefix(got, want) {
+						t.Errorf("%s: want an Authorization header of scheme %q", e, strings.TrimSpace(want))
+					}
+					if tc.dpop && e.reqHeader.Get("DPoP") == "" {
+						t.Errorf("%s: no DPoP proof", e)
+					}
+				}
+			}
+			if tokens == 0 {
+				t.Errorf("no token request was captured")
+			}
+		})
+	}
+}
