@@ -9,29 +9,6 @@ import (
 	"strings"
 )
 
-// Profile values are compared after normalisation, so that a value read
-// from a source and the same value read back from Okta's JSON are equal:
-//
-//   - Empty: nil, an absent attribute, "" and an empty array are all "no
-//     value". Okta does not keep an empty string apart from a missing one
-//     in any way a sync could rely on, and treating them alike means an
-//     empty cell never causes an update that would be planned again on
-//     every run.
-//   - Numbers of any Go numeric type (int, int64, uint8, float32, float64,
-//     json.Number, …) are equal when their values are equal: 42, int64(42)
-//     and 42.0 are one value. A float32 is taken at its shortest decimal
-//     form, so float32(0.1) equals 0.1. A number never equals a string: a
-//     source column that holds numbers as text must declare its type.
-//   - Strings are compared exactly, except the login and email attributes,
-//     which are compared case-insensitively: Okta treats logins
-//     case-insensitively, and mail systems treat addresses so in practice,
-//     so a change of case alone is not worth an update.
-//   - Arrays ([]string, []any, []int64, …) are equal when they have the
-//     same length and equal elements in the same order; Okta keeps array
-//     order, so order is part of the value.
-//   - Booleans are equal when they are the same boolean.
-//   - Anything else is compared with reflect.DeepEqual.
-
 // CaseInsensitiveAttr reports whether attribute attr is compared without
 // regard to case (login and email).
 func CaseInsensitiveAttr(attr string) bool {
@@ -62,9 +39,30 @@ func IsEmptyValue(v any) bool {
 }
 
 // EqualValues reports whether a and b are the same value of profile
-// attribute attr, after normalisation (see the package's rules above:
-// empty values are equal, numbers by value, arrays element-wise, login and
-// email case-insensitively).
+// attribute attr.
+//
+// Values are compared after normalisation, so that a value read from a
+// source and the same value read back from Okta's JSON are equal:
+//
+//   - Empty: nil, an absent attribute, "" and an empty array are all "no
+//     value". Okta does not keep an empty string apart from a missing one
+//     in any way a sync could rely on, and treating them alike means an
+//     empty cell never causes an update that would be planned again on
+//     every run.
+//   - Numbers of any Go numeric type (int, int64, uint8, float32, float64,
+//     json.Number, …) are equal when their values are equal: 42, int64(42)
+//     and 42.0 are one value. A float32 is taken at its shortest decimal
+//     form, so float32(0.1) equals 0.1. A number never equals a string: a
+//     source column that holds numbers as text must declare its type.
+//   - Strings are compared exactly, except the login and email attributes,
+//     which are compared case-insensitively: Okta treats logins
+//     case-insensitively, and mail systems treat addresses so in practice,
+//     so a change of case alone is not worth an update.
+//   - Arrays ([]string, []any, []int64, …) are equal when they have the
+//     same length and equal elements in the same order; Okta keeps array
+//     order, so order is part of the value.
+//   - Booleans are equal when they are the same boolean.
+//   - Anything else is compared with reflect.DeepEqual.
 func EqualValues(attr string, a, b any) bool {
 	return equalValues(CaseInsensitiveAttr(attr), a, b)
 }
