@@ -370,6 +370,10 @@ type Response struct {
 	RequestID string
 	// Rate is the rate-limit state of the request's bucket.
 	Rate Rate
+
+	// afterUnknown is set when an earlier attempt of the same call had an
+	// unknown outcome (a 5xx or a dropped connection) before this answer.
+	afterUnknown bool
 }
 
 // Rate is the rate-limit state reported by one response.
@@ -554,6 +558,7 @@ func (c *Client) do(ctx context.Context, r *request) (*Response, error) {
 		retries      int
 		authRefreshd bool
 		nonceRetried bool
+		afterUnknown bool
 	)
 	for {
 		if err := ctx.Err(); err != nil {
@@ -633,8 +638,11 @@ func (c *Client) do(ctx context.Context, r *request) (*Response, error) {
 			terr := c.secrets.scrub(fmt.Errorf("okta: %s: %w", what, unwrapURLError(err)))
 			if r.idempotent && retries < c.maxRetries {
 				retries++
+				afterUnknown = true
 				c.stats.recordRetry()
-				if werr := c.wait(ctx, c.backoff(retries)); werr != nil {
+				wait := c.backoff(retries)
+				c.logRetry(ctx, r.method, path, "no answer", "", retries, wait)
+				if werr := c.wait(ctx, wait); werr != nil {
 					return nil, fmt.Errorf("okta: %s: %w (while waiting to retry after: %v)", what, werr, terr)
 				}
 				continue
@@ -643,6 +651,7 @@ func (c *Client) do(ctx context.Context, r *request) (*Response, error) {
 		}
 
 		resp := newResponse(hr, body, bucket)
+		resp.afterUnknown = afterUnknown
 		release(resp)
 		c.stats.record(bucket, resp)
 		c.logger.LogAttrs(ctx, slog.LevelDebug, "okta request",
@@ -672,12 +681,15 @@ func (c *Client) do(ctx context.Context, r *request) (*Response, error) {
 				retryFor = resp.RequestID
 				c.stats.recordRetry()
 				wait := c.rateLimitWait(resp)
+				reason := "rate limited"
 				if resp.Rate.Known && resp.Rate.Limit == 0 {
 					// A concurrency 429: slots free up quickly, and the
 					// limiter has lowered the cap; no need to wait for
 					// the window.
 					wait = c.backoff(retries)
+					reason = "too many requests in flight"
 				}
+				c.logRetry(ctx, r.method, path, reason, resp.RequestID, retries, wait)
 				if werr := c.wait(ctx, wait); werr != nil {
 					return resp, fmt.Errorf("okta: %s: %w (while waiting for the rate limit to reset after: %w)", what, werr, apiErr)
 				}
@@ -698,8 +710,11 @@ func (c *Client) do(ctx context.Context, r *request) (*Response, error) {
 			if r.idempotent && retries < c.maxRetries {
 				retries++
 				retryFor = resp.RequestID
+				afterUnknown = true
 				c.stats.recordRetry()
-				if werr := c.wait(ctx, c.backoff(retries)); werr != nil {
+				wait := c.backoff(retries)
+				c.logRetry(ctx, r.method, path, "server error "+strconv.Itoa(hr.StatusCode), resp.RequestID, retries, wait)
+				if werr := c.wait(ctx, wait); werr != nil {
 					return resp, fmt.Errorf("okta: %s: %w (while waiting to retry after: %w)", what, werr, apiErr)
 				}
 				continue
@@ -708,6 +723,14 @@ func (c *Client) do(ctx context.Context, r *request) (*Response, error) {
 		}
 		return resp, apiErr
 	}
+}
+
+// logRetry reports a retry at info level: it is worth knowing that Okta
+// pushed back, but it is not a failure.
+func (c *Client) logRetry(ctx context.Context, method, path, reason, requestID string, retry int, wait time.Duration) {
+	c.logger.LogAttrs(ctx, slog.LevelInfo, "okta request retried",
+		slog.String("method", method), slog.String("path", path), slog.String("reason", reason),
+		slog.String("request_id", requestID), slog.Int("retry", retry), slog.Duration("wait", wait))
 }
 
 // unknownIf marks err as an unknown outcome when cond holds.

@@ -200,10 +200,14 @@ func (e *outcomeUnknownError) Unwrap() error        { return e.err }
 func (e *outcomeUnknownError) Is(target error) bool { return target == ErrOutcomeUnknown }
 
 // secretSet holds credentials that must never appear in errors or logs; it
-// scrubs them from error text as a last line of defence.
+// scrubs them from error text as a last line of defence. Long-lived secrets
+// (an API token, a proxy password) are kept for good; short-lived ones (an
+// access token, a client assertion) occupy a named slot that the next one
+// replaces, so the set never grows.
 type secretSet struct {
-	mu      sync.RWMutex
-	secrets []string
+	mu        sync.RWMutex
+	permanent []string
+	slots     map[string]string
 }
 
 func (s *secretSet) add(v string) {
@@ -212,19 +216,34 @@ func (s *secretSet) add(v string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, have := range s.secrets {
+	for _, have := range s.permanent {
 		if have == v {
 			return
 		}
 	}
-	s.secrets = append(s.secrets, v)
+	s.permanent = append(s.permanent, v)
+}
+
+// put holds v in the named slot, replacing what it held.
+func (s *secretSet) put(slot, v string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.slots == nil {
+		s.slots = map[string]string{}
+	}
+	s.slots[slot] = v
 }
 
 func (s *secretSet) scrubString(text string) string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	for _, v := range s.secrets {
+	for _, v := range s.permanent {
 		text = strings.ReplaceAll(text, v, "REDACTED")
+	}
+	for _, v := range s.slots {
+		if len(v) >= 4 {
+			text = strings.ReplaceAll(text, v, "REDACTED")
+		}
 	}
 	return text
 }

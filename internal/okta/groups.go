@@ -151,12 +151,17 @@ func (s *GroupsService) Update(ctx context.Context, id string, profile GroupProf
 	return g, resp, nil
 }
 
-// Delete removes a group (OKTA_GROUP only).
+// Delete removes a group (OKTA_GROUP only). A retry that finds the group
+// gone after an attempt whose outcome was unknown counts as success.
 func (s *GroupsService) Delete(ctx context.Context, id string) (*Response, error) {
 	if id == "" {
 		return nil, errors.New("okta: delete group: empty id")
 	}
-	return s.client.do(ctx, &request{method: http.MethodDelete, path: groupPath(id), idempotent: true})
+	resp, err := s.client.do(ctx, &request{method: http.MethodDelete, path: groupPath(id), idempotent: true})
+	if err != nil && IsNotFound(err) && resp != nil && resp.afterUnknown {
+		return resp, nil
+	}
+	return resp, err
 }
 
 // ListMembers returns the users in a group, page by page.

@@ -209,3 +209,40 @@ func TestSchemasDefaultUser(t *testing.T) {
 		t.Errorf("schema = %+v", s)
 	}
 }
+
+func TestGroupsDeleteGoneAfterUnknownOutcome(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		first   string // "drop", "500" or "404"
+		wantErr bool
+	}{
+		{"dropped, then gone", "drop", false},
+		{"500, then gone", "500", false},
+		{"plain 404 is an error", "404", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			o := setup(t)
+			var calls atomic.Int32
+			o.mux.HandleFunc("DELETE /api/v1/groups/{id}", func(w http.ResponseWriter, r *http.Request) {
+				if calls.Add(1) == 1 {
+					switch tt.first {
+					case "drop":
+						dropConnection(t, w)
+						return
+					case "500":
+						writeError(w, 500, "E0000009", "Internal Server Error")
+						return
+					}
+				}
+				writeError(w, 404, "E0000007", "Not found: Resource not found: 00g1 (UserGroup)")
+			})
+			_, err := o.client.Groups.Delete(context.Background(), "00g1")
+			if (err != nil) != tt.wantErr {
+				t.Errorf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+		})
+	}
+}

@@ -366,7 +366,7 @@ func (a *privateKeyAuth) fetch(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		a.c.secrets.add(assertion)
+		a.c.secrets.put("client_assertion", assertion)
 		form := url.Values{
 			"grant_type":            {"client_credentials"},
 			"scope":                 {a.scope},
@@ -379,7 +379,7 @@ func (a *privateKeyAuth) fetch(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			a.c.secrets.add(p)
+			a.c.secrets.put("token_dpop_proof", p)
 			hdr.Set("DPoP", p)
 		}
 		var tr tokenResponse
@@ -420,7 +420,7 @@ func (a *privateKeyAuth) fetch(ctx context.Context) error {
 		default:
 			return fmt.Errorf("get an access token: token type %q is not supported", tr.TokenType)
 		}
-		a.c.secrets.add(tr.AccessToken)
+		a.c.secrets.put("access_token", tr.AccessToken)
 		life := time.Duration(tr.ExpiresIn) * time.Second
 		if life <= 0 {
 			life = time.Hour

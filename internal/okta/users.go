@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -153,7 +154,6 @@ func (s *UsersService) Create(ctx context.Context, req CreateUserRequest, activa
 		body.Profile = map[string]any{}
 	}
 	if req.Password != "" {
-		s.client.secrets.add(req.Password)
 		body.Credentials = &UserCredentials{Password: &PasswordCredential{Value: req.Password}}
 	}
 	login, _ := req.Profile["login"].(string)
@@ -178,6 +178,11 @@ func (s *UsersService) Create(ctx context.Context, req CreateUserRequest, activa
 			return nil, resp, err
 		}
 		found, gresp, gerr := s.Get(ctx, login)
+		if gerr == nil && !strings.EqualFold(found.Login(), login) {
+			// Okta also finds users by login short name; that is another
+			// user, not ours.
+			return nil, resp, fmt.Errorf("%w; looking the login up found %s, another user", err, found.ID)
+		}
 		switch {
 		case gerr == nil:
 			return found, gresp, nil
