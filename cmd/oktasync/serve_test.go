@@ -19,7 +19,10 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"go.yaml.in/yaml/v3"
 
+	"github.com/oktasync/oktasync/internal/config"
+	"github.com/oktasync/oktasync/internal/schedule"
 	"github.com/oktasync/oktasync/internal/state"
 )
 
@@ -380,5 +383,175 @@ func TestServeSIGTERMDuringSync(t *testing.T) {
 	}
 	if applied == 0 || applied >= 120+3+120 {
 		t.Errorf("interrupted run recorded %d applied operations; want some, not all", applied)
+	}
+}
+
+// readYAMLDocs parses every document of a YAML file.
+func readYAMLDocs(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dec := yaml.NewDecoder(f)
+	var docs []map[string]any
+	for {
+		var d map[string]any
+		err := dec.Decode(&d)
+		if errors.Is(err, io.EOF) {
+			return docs
+		}
+		if err != nil {
+			t.Fatalf("parse %s: %v", path, err)
+		}
+		if d != nil {
+			docs = append(docs, d)
+		}
+	}
+}
+
+// dig follows a path of map keys and list indexes through parsed YAML.
+func dig(t *testing.T, v any, path ...any) any {
+	t.Helper()
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				t.Fatalf("at %q: not a map in %v", k, path)
+			}
+			v = m[k]
+		case int:
+			l, ok := v.([]any)
+			if !ok || k >= len(l) {
+				t.Fatalf("at [%d]: not a long enough list in %v", k, path)
+			}
+			v = l[k]
+		}
+	}
+	return v
+}
+
+// TestDeployManifests checks the Kubernetes manifests and the CI example:
+// they parse, the config in the ConfigMap loads, the CronJob forbids
+// overlap and takes the token from a Secret, the Deployment probes
+// /healthz and /readyz on the metrics port, and every oktasync command they
+// run exists. It sets environment variables, so it does not run in
+// parallel.
+func TestDeployManifests(t *testing.T) {
+	const root = "../../deploy"
+	byKind := map[string]map[string]any{}
+	for _, f := range []string{"configmap.yaml", "secret.example.yaml", "cronjob.yaml", "deployment.yaml", "kustomization.yaml"} {
+		for _, d := range readYAMLDocs(t, filepath.Join(root, "kubernetes", f)) {
+			kind, _ := d["kind"].(string)
+			byKind[kind] = d
+		}
+	}
+	for _, k := range []string{"ConfigMap", "Secret", "CronJob", "Deployment", "Service", "Kustomization"} {
+		if byKind[k] == nil {
+			t.Fatalf("no %s in deploy/kubernetes", k)
+		}
+	}
+
+	// The config in the ConfigMap loads, with the secrets from the env.
+	t.Setenv("OKTA_CLIENT_TOKEN", "t")
+	t.Setenv("OKTASYNC_SOURCE_POSTGRES_URL", "postgres://reader@hr-db/hr")
+	t.Setenv("OKTASYNC_STATE_URL", "postgres://oktasync@state-db/oktasync")
+	cfgPath := filepath.Join(t.TempDir(), "oktasync.yaml")
+	writeFile(t, cfgPath, dig(t, byKind["ConfigMap"], "data", "oktasync.yaml").(string))
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatalf("the ConfigMap's oktasync.yaml does not load: %v", err)
+	}
+	if cfg.Source.Postgres == nil || cfg.State.URL != "postgres://oktasync@state-db/oktasync" {
+		t.Errorf("ConfigMap config: source %+v, state %q", cfg.Source, cfg.State.URL)
+	}
+	if _, _, _, err := schedule.Job(cfg.Schedule, time.Now()); err != nil {
+		t.Errorf("ConfigMap schedule: %v", err)
+	}
+
+	cj := byKind["CronJob"]
+	if got := dig(t, cj, "spec", "concurrencyPolicy"); got != "Forbid" {
+		t.Errorf("CronJob concurrencyPolicy = %v, want Forbid", got)
+	}
+	cjc := dig(t, cj, "spec", "jobTemplate", "spec", "template", "spec", "containers", 0)
+	dep := byKind["Deployment"]
+	depc := dig(t, dep, "spec", "template", "spec", "containers", 0)
+	for name, c := range map[string]any{"CronJob": cjc, "Deployment": depc} {
+		secretEnv := map[string]bool{}
+		for _, e := range dig(t, c, "env").([]any) {
+			em := e.(map[string]any)
+			if vf, ok := em["valueFrom"].(map[string]any); ok && vf["secretKeyRef"] != nil {
+				secretEnv[em["name"].(string)] = true
+			}
+			if _, literal := em["value"]; literal && strings.Contains(strings.ToLower(em["name"].(string)), "token") {
+				t.Errorf("%s sets %v as a literal", name, em["name"])
+			}
+		}
+		for _, want := range []string{"OKTA_CLIENT_TOKEN", "OKTASYNC_STATE_URL"} {
+			if !secretEnv[want] {
+				t.Errorf("%s does not take %s from a Secret", name, want)
+			}
+		}
+	}
+	if got := dig(t, depc, "livenessProbe", "httpGet", "path"); got != "/healthz" {
+		t.Errorf("Deployment liveness probe path = %v", got)
+	}
+	if got := dig(t, depc, "readinessProbe", "httpGet", "path"); got != "/readyz" {
+		t.Errorf("Deployment readiness probe path = %v", got)
+	}
+	if got := dig(t, depc, "ports", 0, "containerPort"); got != 9464 {
+		t.Errorf("Deployment metrics port = %v, want 9464", got)
+	}
+
+	// Every oktasync command line in the manifests and the CI example
+	// names a real command and flags.
+	var lines [][]string
+	for _, c := range []any{cjc, depc} {
+		var args []string
+		for _, a := range dig(t, c, "args").([]any) {
+			args = append(args, a.(string))
+		}
+		lines = append(lines, args)
+	}
+	ci, err := os.ReadFile(filepath.Join(root, "ci", "github-actions.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readYAMLDocs(t, filepath.Join(root, "ci", "github-actions.yml"))
+	for _, l := range strings.Split(string(ci), "\n") {
+		l = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "run:"))
+		if rest, ok := strings.CutPrefix(l, "oktasync "); ok {
+			fields := strings.Fields(rest)
+			for i, f := range fields {
+				if f == ">" || f == "2>" {
+					fields = fields[:i]
+					break
+				}
+			}
+			lines = append(lines, fields)
+		}
+	}
+	seen := map[string]bool{}
+	for _, args := range lines {
+		a := &app{stdout: io.Discard, stderr: io.Discard}
+		cmd, rest, err := a.rootCommand().Find(args)
+		if err != nil {
+			t.Errorf("oktasync %v: %v", args, err)
+			continue
+		}
+		if err := cmd.ParseFlags(rest); err != nil {
+			t.Errorf("oktasync %v: %v", args, err)
+		}
+		seen[cmd.Name()] = true
+	}
+	for _, want := range []string{"run", "serve", "validate", "plan", "apply"} {
+		if !seen[want] {
+			t.Errorf("no `oktasync %s` in the deploy files", want)
+		}
+	}
+	if !strings.Contains(string(ci), "oktasync plan --out plan.json") || !strings.Contains(string(ci), "oktasync apply plan.json") {
+		t.Error("the CI example does not save the plan and apply that saved plan")
 	}
 }
