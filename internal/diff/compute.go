@@ -172,11 +172,12 @@ func (c *computer) existsAfter(lk string) bool {
 }
 
 // groupName returns the name to show for a managed group key.
+// Okta's own spelling wins over the source's, which may differ in case.
 func (c *computer) groupName(gk string) string {
-	if g, ok := c.in.Desired.Groups[gk]; ok && g.Name != "" {
+	if g, ok := c.in.Current.Groups[gk]; ok && g.Name != "" {
 		return g.Name
 	}
-	if g, ok := c.in.Current.Groups[gk]; ok && g.Name != "" {
+	if g, ok := c.in.Desired.Groups[gk]; ok && g.Name != "" {
 		return g.Name
 	}
 	return gk

@@ -277,6 +277,14 @@ func TestComputeOperations(t *testing.T) {
 			},
 		},
 		{
+			name: "groups keep Okta's spelling of their names",
+			setup: func(f *fixture) {
+				f.want("a@x.com", "").have("A@X.com", "ACTIVE", true)
+				f.wantGroup("engineering", "a@x.com").haveGroup("Engineering", "OKTA_GROUP")
+			},
+			ops: []string{"1 add-member Engineering/A@X.com"},
+		},
+		{
 			name: "unmanaged users named by the source still join managed groups",
 			setup: func(f *fixture) {
 				f.want("a@x.com", "").have("a@x.com", "ACTIVE", false)
