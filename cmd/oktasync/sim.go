@@ -19,6 +19,7 @@ type simFlags struct {
 	addr        string
 	tokens      []string
 	seed        string
+	clients     string
 	window      time.Duration
 	scale       float64
 	tokenShare  float64
@@ -49,6 +50,7 @@ Counters are at GET /sim/stats and the whole org at GET /sim/state.`,
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
 	fs.StringArrayVar(&f.tokens, "token", nil, "accepted SSWS API token (repeatable; default $OKTASIM_TOKEN)")
 	fs.StringVar(&f.seed, "seed", "", "JSON file of users and groups to start with")
+	fs.StringVar(&f.clients, "clients", "", `JSON file of OAuth service apps: [{"clientId","scopes","dpop","keys":[JWK, JWK set or PEM public key]}]`)
 	fs.DurationVar(&f.window, "window", 0, "rate-limit window (default 60s)")
 	fs.Float64Var(&f.scale, "limit-scale", 0, "multiply every bucket's limit (default 1)")
 	fs.Float64Var(&f.tokenShare, "token-share", 0, "fraction of a bucket one token may use (0: all of it)")
@@ -73,11 +75,18 @@ func (a *app) runSim(ctx context.Context, f *simFlags) error {
 			tokens = []string{t}
 		}
 	}
-	if len(tokens) == 0 {
-		return errors.New("sim needs at least one --token (or $OKTASIM_TOKEN)")
+	var clients []oktasim.OAuthClient
+	if f.clients != "" {
+		if clients, err = oktasim.LoadClientsFile(f.clients); err != nil {
+			return err
+		}
+	}
+	if len(tokens) == 0 && len(clients) == 0 {
+		return errors.New("sim needs at least one --token (or $OKTASIM_TOKEN) or OAuth --clients")
 	}
 	sim, err := oktasim.New(oktasim.Options{
-		Tokens: tokens,
+		Tokens:  tokens,
+		Clients: clients,
 		RateLimit: oktasim.RateLimitOptions{
 			Disabled:    f.noLimits,
 			Window:      f.window,
