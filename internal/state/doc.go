@@ -10,10 +10,15 @@
 //	postgres://… or postgresql://…        a PostgreSQL database
 //
 // SQLite is the embedded default: pure Go, WAL mode, a busy timeout and
-// foreign keys on, and a file lock (<db>.lock) as the run lock. PostgreSQL
-// keeps everything in one schema (Options.Schema, default "oktasync") and
-// takes a session advisory lock per org. Both record the lock holder's pid,
-// host and start time, so a *LockedError names who is running.
+// foreign keys on. Its run lock is an flock on <db>.lock, which covers
+// every org kept in that file; processes opening a new file take turns
+// through <db>.setup.lock while it is switched to WAL and migrated.
+// PostgreSQL keeps everything in one schema (Options.Schema, default
+// "oktasync"), sets a statement timeout on every connection, and takes a
+// session advisory lock per schema and org on a connection of its own.
+// Both record the lock holder's pid, host and start time, so a
+// *LockedError names who is running, and both lose the lock with the
+// process that held it.
 //
 // The schema lives in numbered, forward-only SQL files in the migrations
 // package; Open applies the pending ones when Options.AutoMigrate is set,

@@ -242,8 +242,17 @@ func applyPGMigration(ctx context.Context, pool *pgxpool.Pool, schema string, al
 		return false, fmt.Errorf("migration %s: take migration lock: %w", m.Name, err)
 	}
 	q := quoteIdent(schema)
-	if _, err := tx.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+q); err != nil {
-		return false, fmt.Errorf("migration %s: create schema: %w", m.Name, err)
+	// Creating a schema needs the CREATE privilege on the database even
+	// when it exists; look first, so a role given only a ready-made
+	// schema can migrate it.
+	var exists bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)`, schema).Scan(&exists); err != nil {
+		return false, fmt.Errorf("migration %s: look for schema: %w", m.Name, err)
+	}
+	if !exists {
+		if _, err := tx.Exec(ctx, `CREATE SCHEMA `+q); err != nil {
+			return false, fmt.Errorf("migration %s: create schema: %w", m.Name, err)
+		}
 	}
 	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+q+`.schema_migrations (
 		version    INTEGER PRIMARY KEY,

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	neturl "net/url"
 	"os"
 	"strings"
 	"sync"
@@ -231,5 +232,56 @@ func TestPostgresConnectErrorHidesPassword(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "hunter2secret") {
 		t.Errorf("error repeats the password: %v", err)
+	}
+}
+
+// A role that may not create schemas can use a schema made for it.
+func TestPostgresReadyMadeSchema(t *testing.T) {
+	t.Parallel()
+	admin := testPostgresURL(t)
+	ctx := t.Context()
+	schema := newTestSchema(t, admin)
+	role := schema + "_role"
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	r, s := pgx.Identifier{role}.Sanitize(), pgx.Identifier{schema}.Sanitize()
+	for _, stmt := range []string{`CREATE ROLE ` + r + ` LOGIN`, `CREATE SCHEMA ` + s + ` AUTHORIZATION ` + r} {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	t.Cleanup(func() {
+		// Runs before newTestSchema's cleanup: drop the role's schema here.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c, err := pgx.Connect(ctx, admin)
+		if err != nil {
+			t.Errorf("drop role %s: %v", role, err)
+			return
+		}
+		defer c.Close(ctx)
+		if _, err := c.Exec(ctx, `DROP SCHEMA IF EXISTS `+s+` CASCADE`); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+		if _, err := c.Exec(ctx, `DROP ROLE IF EXISTS `+r); err != nil {
+			t.Errorf("drop role %s: %v", role, err)
+		}
+	})
+
+	u, err := neturl.Parse(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = neturl.User(role)
+	st, err := state.Open(ctx, u.String(), state.Options{Schema: schema, AutoMigrate: true})
+	if err != nil {
+		t.Fatalf("open as %s with a ready-made schema: %v", role, err)
+	}
+	defer st.Close()
+	if _, err := st.BeginRun(ctx, state.Run{Org: "a.okta.example"}); err != nil {
+		t.Fatalf("BeginRun as %s: %v", role, err)
 	}
 }
