@@ -2,7 +2,9 @@ package contract
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
 	"reflect"
 	"slices"
 	"sort"
@@ -17,6 +19,7 @@ import (
 // is validated against the specification as it happens.
 type scenario struct {
 	name string
+	opts oktasim.Options
 	seed oktasim.Seed
 	run  func(t *testing.T, h *harness)
 }
@@ -432,6 +435,34 @@ func scenarios() []scenario {
 			},
 		},
 		{
+			name: "rate limit exceeded",
+			opts: oktasim.Options{RateLimit: oktasim.RateLimitOptions{Limits: map[string]int{"users": 2}}},
+			seed: oktasim.Seed{Users: seedUsers(1, "Sales")},
+			run: func(t *testing.T, h *harness) {
+				var status int
+				var header http.Header
+				var body []byte
+				for range 3 {
+					status, header, body = h.raw(http.MethodGet, "/api/v1/users?limit=1")
+				}
+				if status != http.StatusTooManyRequests {
+					t.Fatalf("third request over a limit of 2: want 429, got %d", status)
+				}
+				var e struct {
+					ErrorCode string `json:"errorCode"`
+				}
+				if err := json.Unmarshal(body, &e); err != nil || e.ErrorCode != "E0000047" {
+					t.Errorf("429 body: want errorCode E0000047, got %q (%v)", e.ErrorCode, err)
+				}
+				for _, k := range []string{"X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset", "X-Okta-Request-Id", "Date"} {
+					if header.Get(k) == "" {
+						t.Errorf("429 answer lacks %s", k)
+					}
+				}
+				h.expectOperations("listUsers")
+			},
+		},
+		{
 			name: "user schema",
 			seed: oktasim.Seed{Users: []oktasim.SeedUser{seedUser("s@example.com", "", map[string]any{"costCenter": "42"})}},
 			run: func(t *testing.T, h *harness) {
@@ -529,7 +560,7 @@ func TestContract(t *testing.T) {
 		for _, sc := range scenarios() {
 			t.Run(sc.name, func(t *testing.T) {
 				t.Parallel()
-				h := newHarness(t, s, sc.seed)
+				h := newHarness(t, s, sc.opts, sc.seed)
 				sc.run(t, h)
 			})
 		}

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -24,10 +25,12 @@ type harness struct {
 	client *okta.Client
 }
 
-// newHarness starts a simulator holding seed and a client for it.
-func newHarness(t *testing.T, s *spec, seed oktasim.Seed) *harness {
+// newHarness starts a simulator with opts (and the test token) holding
+// seed, and a client for it.
+func newHarness(t *testing.T, s *spec, opts oktasim.Options, seed oktasim.Seed) *harness {
 	t.Helper()
-	sim, err := oktasim.New(oktasim.Options{Tokens: []string{testToken}})
+	opts.Tokens = []string{testToken}
+	sim, err := oktasim.New(opts)
 	if err != nil {
 		t.Fatalf("start simulator: %v", err)
 	}
@@ -101,4 +104,27 @@ func logins(users []*okta.User) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// raw sends one request with the test token through the validating
+// recorder, bypassing the client (and so its pacing and retries), and
+// returns the status, headers and body.
+func (h *harness) raw(method, path string) (int, http.Header, []byte) {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.srv.URL+path, nil)
+	if err != nil {
+		h.t.Fatalf("build request: %v", err)
+	}
+	req.Header.Set("Authorization", "SSWS "+testToken)
+	req.Header.Set("Accept", "application/json")
+	resp, err := (&http.Client{Transport: h.rec}).Do(req)
+	if err != nil {
+		h.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatalf("read answer of %s %s: %v", method, path, err)
+	}
+	return resp.StatusCode, resp.Header, b
 }

@@ -137,7 +137,15 @@ func sdkProfile(login, first, last string) sdk.UserProfile {
 // membership, and a 404 read as the SDK's error.
 func TestOfficialSDKAcceptsSimulator(t *testing.T) {
 	t.Parallel()
-	h := newSDKHarness(t, oktasim.Options{}, oktasim.Seed{Users: seedUsers(10, "Sales")})
+	seed := oktasim.Seed{Users: seedUsers(10, "Sales")}
+	for i := range 7 {
+		seed.Groups = append(seed.Groups, oktasim.SeedGroup{Name: fmt.Sprintf("Team %d", i)})
+	}
+	for i := range 5 {
+		seed.Users[i].Groups = []string{"Team 0"}
+	}
+	seed.Users = append(seed.Users, seedUser("eng@example.com", "", map[string]any{"department": "Engineering"}))
+	h := newSDKHarness(t, oktasim.Options{}, seed)
 	ctx := context.Background()
 	api := h.client
 
@@ -170,11 +178,90 @@ func TestOfficialSDKAcceptsSimulator(t *testing.T) {
 			add(next)
 		}
 		slices.Sort(ids)
-		if len(ids) != 10 || len(slices.Compact(slices.Clone(ids))) != 10 {
-			t.Errorf("paging: want 10 distinct users, got %d (%d distinct)", len(ids), len(slices.Compact(ids)))
+		distinct := len(slices.Compact(slices.Clone(ids)))
+		if len(ids) != 11 || distinct != 11 {
+			t.Errorf("paging: want 11 distinct users, got %d (%d distinct)", len(ids), distinct)
 		}
 		if pages != 4 {
 			t.Errorf("paging: want 4 pages of at most 3, got %d", pages)
+		}
+	})
+
+	t.Run("search paged with the SDK's own Next", func(t *testing.T) {
+		users, resp, err := api.UserAPI.ListUsers(ctx).Search(`profile.department eq "Sales"`).Limit(4).Execute()
+		if err != nil {
+			t.Fatalf("search users: %v", err)
+		}
+		n := len(users)
+		for pages := 1; resp.HasNextPage(); pages++ {
+			if pages > 10 {
+				t.Fatalf("paging does not end after %d pages", pages)
+			}
+			var next []sdk.User
+			if resp, err = resp.Next(&next); err != nil {
+				t.Fatalf("search page %d: %v", pages+1, err)
+			}
+			for _, u := range next {
+				if u.Profile.GetDepartment() != "Sales" {
+					t.Errorf("page %d: user %s of department %q: the search was lost while paging", pages+1, u.Profile.GetLogin(), u.Profile.GetDepartment())
+				}
+			}
+			n += len(next)
+		}
+		if n != 10 {
+			t.Errorf("search paged: want 10 Sales users, got %d", n)
+		}
+	})
+
+	t.Run("groups and members paged", func(t *testing.T) {
+		groups, resp, err := api.GroupAPI.ListGroups(ctx).Limit(3).Execute()
+		if err != nil {
+			t.Fatalf("list groups: %v", err)
+		}
+		n := len(groups)
+		var team0 string
+		find := func(gs []sdk.Group) {
+			for _, g := range gs {
+				if g.Profile.GetName() == "Team 0" {
+					team0 = g.GetId()
+				}
+			}
+		}
+		find(groups)
+		for pages := 1; resp.HasNextPage(); pages++ {
+			if pages > 10 {
+				t.Fatalf("paging does not end after %d pages", pages)
+			}
+			var next []sdk.Group
+			if resp, err = resp.Next(&next); err != nil {
+				t.Fatalf("groups page %d: %v", pages+1, err)
+			}
+			find(next)
+			n += len(next)
+		}
+		if n != 8 { // seven teams and Everyone
+			t.Errorf("groups paged: want 8, got %d", n)
+		}
+		if team0 == "" {
+			t.Fatal("group Team 0 not listed")
+		}
+		members, resp, err := api.GroupAPI.ListGroupUsers(ctx, team0).Limit(2).Execute()
+		if err != nil {
+			t.Fatalf("list members: %v", err)
+		}
+		m := len(members)
+		for pages := 1; resp.HasNextPage(); pages++ {
+			if pages > 10 {
+				t.Fatalf("paging does not end after %d pages", pages)
+			}
+			var next []sdk.GroupMember
+			if resp, err = resp.Next(&next); err != nil {
+				t.Fatalf("members page %d: %v", pages+1, err)
+			}
+			m += len(next)
+		}
+		if m != 5 {
+			t.Errorf("members paged: want 5, got %d", m)
 		}
 	})
 
@@ -249,6 +336,27 @@ func TestOfficialSDKAcceptsSimulator(t *testing.T) {
 		}
 		if len(members) != 0 {
 			t.Errorf("members after remove: want none, got %d", len(members))
+		}
+	})
+
+	t.Run("activate", func(t *testing.T) {
+		tok, _, err := api.UserAPI.ActivateUser(ctx, userID).SendEmail(false).Execute()
+		if err != nil {
+			t.Fatalf("activate: %v", err)
+		}
+		if tok == nil {
+			t.Fatal("activate with sendEmail=false: no activation token object")
+		}
+		u, _, err := api.UserAPI.GetUser(ctx, userID).Execute()
+		if err != nil {
+			t.Fatalf("get after activate: %v", err)
+		}
+		if s := u.GetStatus(); s != "PROVISIONED" && s != "ACTIVE" {
+			t.Errorf("after activate: status %q", s)
+		}
+		_, _, err = api.UserAPI.ActivateUser(ctx, userID).SendEmail(false).Execute()
+		if code := sdkErrorCode(t, err); code != "E0000016" {
+			t.Errorf("activate twice: want E0000016, got %s", code)
 		}
 	})
 
