@@ -361,7 +361,7 @@ func (a *privateKeyAuth) current(ctx context.Context) (token, tokenType string, 
 // repeated with it.
 func (a *privateKeyAuth) fetch(ctx context.Context) error {
 	var lastErr error
-	for range maxTokenAttempts {
+	for attempt := range maxTokenAttempts {
 		assertion, err := a.assertion()
 		if err != nil {
 			return err
@@ -386,6 +386,14 @@ func (a *privateKeyAuth) fetch(ctx context.Context) error {
 		resp, err := a.c.do(ctx, &request{method: http.MethodPost, path: tokenPath, form: form, out: &tr, noAuth: true, header: hdr})
 		if err != nil {
 			lastErr = err
+			if errors.Is(err, ErrOutcomeUnknown) && ctx.Err() == nil && attempt+1 < maxTokenAttempts {
+				// Asking again is harmless, with a fresh assertion (the
+				// last one's jti may have been spent).
+				if werr := a.c.wait(ctx, a.c.backoff(attempt+1)); werr != nil {
+					return fmt.Errorf("get an access token: %w", err)
+				}
+				continue
+			}
 			var ae *APIError
 			if !errors.As(err, &ae) || resp == nil {
 				return fmt.Errorf("get an access token: %w", err)

@@ -412,3 +412,47 @@ func TestDPoPResourceNonce(t *testing.T) {
 		t.Error(p)
 	}
 }
+
+func TestTokenFetchRetriesWithFreshAssertion(t *testing.T) {
+	t.Parallel()
+	rk, _ := keys(t)
+	var (
+		mu   sync.Mutex
+		jtis []string
+	)
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /oauth2/v1/token", func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		claims := jwt.MapClaims{}
+		jwt.NewParser().ParseUnverified(r.PostForm.Get("client_assertion"), claims)
+		mu.Lock()
+		jtis = append(jtis, fmt.Sprint(claims["jti"]))
+		n := len(jtis)
+		mu.Unlock()
+		switch n {
+		case 1:
+			writeJSON(w, 500, map[string]string{"errorCode": "E0000009", "errorSummary": "Internal Server Error"})
+		case 2:
+			dropConnection(t, w)
+		default:
+			writeJSON(w, 200, map[string]any{"token_type": "Bearer", "expires_in": 3600, "access_token": "tok"})
+		}
+	})
+	mux.HandleFunc("GET /api/v1/users/{id}", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, testUser("00u1", "a@example.com"))
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	c, err := NewClient(srv.URL, WithInsecureHTTP(), WithPrivateKey("0oa1", []string{"okta.users.read"}, pemOf("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(rk)), ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{t: time.Now()}
+	c.now, c.sleep = clock.now, clock.sleep
+	if _, _, err := c.Users.Get(context.Background(), "00u1"); err != nil {
+		t.Fatal(err)
+	}
+	if len(jtis) != 3 || jtis[0] == jtis[1] || jtis[1] == jtis[2] {
+		t.Errorf("assertion jtis = %v, want 3 distinct", jtis)
+	}
+}
