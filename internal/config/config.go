@@ -152,6 +152,9 @@ type GroupScope struct {
 	// Prefix puts every OKTA_GROUP whose name starts with it
 	// (case-insensitively) in scope; "" for none.
 	Prefix string `yaml:"prefix" env:"OKTASYNC_SCOPE_GROUPS_PREFIX"`
+	// Search puts the OKTA_GROUPs matching this Okta group search
+	// expression (e.g. profile.description sw "hr:") in scope; "" for none.
+	Search string `yaml:"search" env:"OKTASYNC_SCOPE_GROUPS_SEARCH"`
 }
 
 // UserPolicy says how users are created and retired.

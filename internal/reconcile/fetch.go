@@ -31,16 +31,24 @@ type Current struct {
 	MembersRead map[string]bool
 	// InScope holds the LoginKeys of users matching scope.users.
 	InScope map[string]bool
+	// ScopedGroups holds the GroupKeys of groups matching
+	// scope.groups.search.
+	ScopedGroups map[string]bool
 }
 
 // fetchCurrent reads users (live and deprovisioned), the users in scope,
 // groups, and the members of the groups the source names. Any failed read
 // fails the whole fetch: a partial read must never look like "user is gone".
-func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Directory, extraLogins []string, userScope string, log *slog.Logger) (*Current, error) {
+func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Directory, extraLogins []string, userScope, groupSearch string, protectGroups []string, log *slog.Logger) (*Current, error) {
+	protected := make(map[string]bool, len(protectGroups))
+	for _, name := range protectGroups {
+		protected[directory.GroupKey(name)] = true
+	}
 	cur := &Current{
-		Dir:         directory.New(),
-		MembersRead: make(map[string]bool),
-		InScope:     make(map[string]bool),
+		Dir:          directory.New(),
+		MembersRead:  make(map[string]bool),
+		InScope:      make(map[string]bool),
+		ScopedGroups: make(map[string]bool),
 	}
 	var mu sync.Mutex
 	addUser := func(u *okta.User) error {
@@ -107,6 +115,19 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 		}
 		return nil
 	})
+	if groupSearch != "" {
+		g.Go(func() error {
+			for gr, err := range c.Groups.List(gctx, &okta.GroupListOptions{Limit: pageSize, Search: groupSearch}) {
+				if err != nil {
+					return fmt.Errorf("list Okta groups in scope (search %q): %w", groupSearch, err)
+				}
+				mu.Lock()
+				cur.ScopedGroups[directory.GroupKey(gr.Profile.Name)] = true
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
@@ -136,12 +157,13 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 		}
 	}
 
-	// Groups: keep OKTA_GROUPs, and any group whose name the source uses
-	// (so that diff can refuse to manage an APP_GROUP of that name).
+	// Groups: keep OKTA_GROUPs, any group whose name the source uses (so
+	// that diff can refuse to manage an APP_GROUP of that name), and the
+	// protected groups.
 	for _, gr := range groups {
 		key := directory.GroupKey(gr.Profile.Name)
 		_, named := desired.Groups[key]
-		if gr.Type != "OKTA_GROUP" && !named {
+		if gr.Type != "OKTA_GROUP" && !named && !protected[key] {
 			continue
 		}
 		dg := &directory.Group{
@@ -156,12 +178,20 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 		}
 	}
 
-	// Members of the managed groups that exist, read concurrently.
 	g, gctx = errgroup.WithContext(ctx)
 	g.SetLimit(fetchParallelism)
-	for _, key := range desired.GroupKeys() {
+	// Members of the managed groups that exist, and of the protected
+	// groups of any type (their members must never be touched), read
+	// concurrently.
+	readKeys := desired.GroupKeys()
+	for key := range protected {
+		if _, named := desired.Groups[key]; !named {
+			readKeys = append(readKeys, key)
+		}
+	}
+	for _, key := range readKeys {
 		gr, ok := cur.Dir.Groups[key]
-		if !ok || gr.Type != "OKTA_GROUP" {
+		if !ok || (gr.Type != "OKTA_GROUP" && !protected[key]) {
 			continue
 		}
 		g.Go(func() error {

@@ -177,7 +177,7 @@ func openSession(ctx context.Context, cfg *config.Config, dryRun bool, opts Opti
 	for _, o := range s.owned {
 		ownedLogins = append(ownedLogins, o.Login)
 	}
-	if s.cur, err = fetchCurrent(ctx, s.client, s.desired, ownedLogins, cfg.Scope.Users, log); err != nil {
+	if s.cur, err = fetchCurrent(ctx, s.client, s.desired, ownedLogins, cfg.Scope.Users, cfg.Scope.Groups.Search, cfg.Protect.Groups, log); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -202,6 +202,7 @@ func (s *session) input(policy diff.Policy) diff.Input {
 		Desired:       s.desired,
 		Current:       s.cur.Dir,
 		MembersRead:   s.cur.MembersRead,
+		ScopedGroups:  s.cur.ScopedGroups,
 		Managed:       make(map[string]bool, len(s.cur.InScope)+len(s.owned)),
 		DeactivatedAt: make(map[string]time.Time),
 		Now:           time.Now().UTC(),

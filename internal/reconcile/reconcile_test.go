@@ -191,3 +191,60 @@ func TestEmptySourceBlocked(t *testing.T) {
 		t.Fatalf("%d writes from a blocked plan", st.Writes)
 	}
 }
+
+// Members of a protected group are never deactivated or removed, even when
+// managed and absent from the source; the protected group's members are read
+// to know who they are.
+func TestProtectedGroup(t *testing.T) {
+	h := newHarness(t, oktasim.Options{}, oktasim.Seed{
+		Groups: []oktasim.SeedGroup{{Name: "Team"}, {Name: "Break Glass"}},
+		Users: []oktasim.SeedUser{
+			hrUser("a@example.com", "Team"),
+			hrUser("admin@example.com", "Team", "Break Glass"),
+			hrUser("leaver@example.com", "Team"),
+		},
+	}, header+"a@example.com,a@example.com,F,L,hr,Team\n")
+	h.cfg.Protect.Groups = []string{"Break Glass"}
+	h.cfg.Safety.MaxDeactivations = "off"
+	h.cfg.Safety.MaxMembershipRemovals = "off"
+	rep, err := h.run(t, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range rep.Operations {
+		if op.Login == "admin@example.com" {
+			t.Errorf("protected user got %s", op.Action)
+		}
+	}
+	if u := h.user(t, "admin@example.com"); u.Status != "ACTIVE" || !slices.Contains(u.Groups, "Team") {
+		t.Errorf("protected user: %s in %v", u.Status, u.Groups)
+	}
+	if u := h.user(t, "leaver@example.com"); u.Status != "DEPROVISIONED" {
+		t.Errorf("leaver is %s", u.Status)
+	}
+}
+
+// With scope.groups.search and groups.deleteUnlisted, an OKTA_GROUP in that
+// scope that the source does not name is deleted; others are not.
+func TestDeleteUnlistedScopedGroups(t *testing.T) {
+	h := newHarness(t, oktasim.Options{}, oktasim.Seed{
+		Groups: []oktasim.SeedGroup{{Name: "Team", Description: "hr: team"}, {Name: "Old", Description: "hr: old"}, {Name: "Other", Description: "manual"}},
+		Users:  []oktasim.SeedUser{hrUser("a@example.com", "Team")},
+	}, header+"a@example.com,a@example.com,F,L,hr,Team\n")
+	h.cfg.Scope.Groups.Search = `profile.description sw "hr:"`
+	h.cfg.Groups.DeleteUnlisted = true
+	rep, err := h.run(t, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Groups.Delete != 1 {
+		t.Fatalf("summary %+v, want one group deleted", rep.Summary.Groups)
+	}
+	names := map[string]bool{}
+	for _, g := range h.sim.Snapshot().Groups {
+		names[g.Name] = true
+	}
+	if names["Old"] || !names["Other"] || !names["Team"] {
+		t.Fatalf("groups after run: %v", names)
+	}
+}
