@@ -706,6 +706,18 @@ func (c *Client) do(ctx context.Context, r *request) (*Response, error) {
 			authRefreshd = true
 			c.auth.invalidate()
 			continue
+		case hr.StatusCode == http.StatusConflict && apiErr.ErrorCode == "E0000112" && retries < c.maxRetries:
+			// The user is still being activated: Okta refused the change
+			// without making it, so any method may try again shortly.
+			retries++
+			retryFor = resp.RequestID
+			c.stats.recordRetry()
+			wait := c.backoff(retries)
+			c.logRetry(ctx, r.method, path, "user still being activated", resp.RequestID, retries, wait)
+			if werr := c.wait(ctx, wait); werr != nil {
+				return resp, fmt.Errorf("okta: %s: %w (while waiting to retry after: %w)", what, werr, apiErr)
+			}
+			continue
 		case hr.StatusCode >= 500:
 			if r.idempotent && retries < c.maxRetries {
 				retries++

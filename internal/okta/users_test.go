@@ -447,3 +447,22 @@ func TestUsersListGroups(t *testing.T) {
 		t.Errorf("groups = %+v", gs)
 	}
 }
+
+func TestUpdateRetriedWhileActivating(t *testing.T) {
+	t.Parallel()
+	o := setup(t)
+	var calls atomic.Int32
+	o.mux.HandleFunc("POST /api/v1/users/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			writeError(w, 409, "E0000112", "Unable to update the requested user. The user is still being activated.")
+			return
+		}
+		writeJSON(w, 200, testUser("00u1", "a@example.com"))
+	})
+	if _, _, err := o.client.Users.Update(context.Background(), "00u1", map[string]any{"title": "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load() != 2 {
+		t.Errorf("calls = %d, want 2", calls.Load())
+	}
+}
