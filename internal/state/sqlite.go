@@ -3,7 +3,6 @@ package state
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -537,15 +536,6 @@ func (s *sqliteStore) Close() error {
 	return s.closeErr
 }
 
-// ErrNoRun is wrapped when a run id names no recorded run.
-var ErrNoRun = errors.New("no such run")
-
-// interruptedMessage is the error recorded on a run found still running
-// when run id began.
-func interruptedMessage(id int64) string {
-	return fmt.Sprintf("run ended without finishing; marked interrupted when run %d began", id)
-}
-
 // formatTime renders t for a TEXT column: RFC 3339 in UTC with nanoseconds.
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
@@ -564,26 +554,4 @@ func nullTime(t time.Time) any {
 		return nil
 	}
 	return formatTime(t)
-}
-
-func encodeCounts(m map[string]int) (string, error) {
-	if len(m) == 0 {
-		return "{}", nil
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return "", fmt.Errorf("encode counts: %w", err)
-	}
-	return string(b), nil
-}
-
-func decodeCounts(b []byte) (map[string]int, error) {
-	m := make(map[string]int)
-	if len(b) == 0 {
-		return m, nil
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("decode counts: %w", err)
-	}
-	return m, nil
 }
