@@ -67,7 +67,9 @@
 // (X-Rate-Limit-Reset − Date + 1 s, plus up to 1 s of jitter; after a
 // concurrency 429, a short backoff instead) and retries with
 // X-Okta-Retry-For and X-Okta-Retry-Count, at most WithMaxRetries times
-// (DefaultMaxRetries). A 5xx or a dropped connection is retried with capped,
+// (DefaultMaxRetries). A 409 E0000112 (user still being activated) is
+// retried the same way after a short backoff, since Okta made no change. A
+// 5xx or a dropped connection is retried with capped,
 // jittered exponential backoff only where repeating the call is harmless:
 // GET, PUT, DELETE of groups and memberships, and the partial profile update.
 // Calls that are not safe to repeat resolve an unknown outcome by reading
