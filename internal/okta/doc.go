@@ -22,6 +22,18 @@
 // once on a 401, and DPoP-bound tokens are supported. Credentials never
 // appear in logs or error messages.
 //
+// # Transport
+//
+// The client sends every request through one reused http.Client: https only
+// (WithInsecureHTTP allows http for tests and simulators), TLS 1.2 at least,
+// an optional proxy (WithProxy; its credentials are never logged), a bound on
+// establishing connections (WithConnectionTimeout) and extra trusted CAs
+// (WithCAFile). The User-Agent is "oktasync/<Version> go/<version> <os>/<arch>"
+// plus WithUserAgent's text; WithHeaders adds headers that cannot replace the
+// client's own. Each request is logged at debug level (method, path, status,
+// bucket, limit and remaining, duration, request id) and each retry at info
+// level; request bodies and credentials never are.
+//
 // # Pagination
 //
 // Okta pages lists with Link headers, one header line per relation:
