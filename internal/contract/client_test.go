@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -435,6 +436,82 @@ func scenarios() []scenario {
 			},
 		},
 		{
+			name: "refusals okta-api.md describes",
+			seed: oktasim.Seed{
+				Groups: []oktasim.SeedGroup{{Name: "Apps", Type: "APP_GROUP"}},
+				Users:  []oktasim.SeedUser{seedUser("active@example.com", "", nil)},
+			},
+			run: func(t *testing.T, h *harness) {
+				u, _, err := h.client.Users.Get(ctx, "active@example.com")
+				if err != nil {
+					t.Fatalf("get: %v", err)
+				}
+				_, err = h.client.Users.Reactivate(ctx, u.ID)
+				wantCode(t, err, 403, "E0000038")
+				var app, everyone *okta.Group
+				for _, g := range collect(t, h.client.Groups.List(ctx, nil)) {
+					switch g.Type {
+					case okta.GroupTypeApp:
+						app = g
+					case okta.GroupTypeBuiltIn:
+						everyone = g
+					}
+				}
+				if app == nil || everyone == nil {
+					t.Fatalf("want an APP_GROUP and the BUILT_IN group, got app=%v everyone=%v", app, everyone)
+				}
+				_, err = h.client.Groups.AddMember(ctx, app.ID, u.ID)
+				wantCode(t, err, 403, "E0000006")
+				_, err = h.client.Groups.RemoveMember(ctx, everyone.ID, u.ID)
+				wantCode(t, err, 403, "E0000006")
+				_, _, err = h.client.Groups.Update(ctx, app.ID, okta.GroupProfile{Name: "Renamed"})
+				wantCode(t, err, 403, "E0000006")
+				_, err = h.client.Groups.Delete(ctx, everyone.ID)
+				wantCode(t, err, 403, "E0000006")
+				var many []string
+				for range 21 {
+					many = append(many, app.ID)
+				}
+				// The client refuses more than 20 groupIds itself, so the
+				// simulator's answer is read directly.
+				status, _, body := h.raw(http.MethodPost, "/api/v1/users?activate=false", map[string]any{
+					"profile":  map[string]any{"login": "many@example.com", "email": "many@example.com", "firstName": "M", "lastName": "G"},
+					"groupIds": many,
+				})
+				var e struct {
+					ErrorCode string `json:"errorCode"`
+				}
+				if err := json.Unmarshal(body, &e); err != nil || status != http.StatusBadRequest || e.ErrorCode != "E0000093" {
+					t.Errorf("create with 21 groupIds: want 400 E0000093, got %d %q (%v)", status, e.ErrorCode, err)
+				}
+				_, _, err = h.client.Users.Create(ctx, okta.CreateUserRequest{
+					Profile: map[string]any{"login": "noemail@example.com", "firstName": "No", "lastName": "Email"},
+				}, false)
+				wantCode(t, err, 400, "E0000001")
+				h.expectOperations("reactivateUser", "assignUserToGroup", "unassignUserFromGroup", "replaceGroup", "deleteGroup", "createUser")
+			},
+		},
+		{
+			name: "users q and page size caps",
+			seed: oktasim.Seed{Users: append(seedUsers(12, "Sales"), seedUser("user99@example.com", "DEPROVISIONED", nil))},
+			run: func(t *testing.T, h *harness) {
+				status, header, body := h.raw(http.MethodGet, "/api/v1/users?q=user", nil)
+				var users []map[string]any
+				if err := json.Unmarshal(body, &users); err != nil || status != http.StatusOK {
+					t.Fatalf("q: status %d, decode: %v", status, err)
+				}
+				if len(users) != 10 {
+					t.Errorf("q without limit: want Okta's default of 10 users, got %d", len(users))
+				}
+				for _, l := range header.Values("Link") {
+					if strings.Contains(l, `rel="next"`) {
+						t.Errorf("q: okta-api.md says q has no paging, got a next link")
+					}
+				}
+				h.expectOperations("listUsers")
+			},
+		},
+		{
 			name: "rate limit exceeded",
 			opts: oktasim.Options{RateLimit: oktasim.RateLimitOptions{Limits: map[string]int{"users": 2}}},
 			seed: oktasim.Seed{Users: seedUsers(1, "Sales")},
@@ -443,7 +520,7 @@ func scenarios() []scenario {
 				var header http.Header
 				var body []byte
 				for range 3 {
-					status, header, body = h.raw(http.MethodGet, "/api/v1/users?limit=1")
+					status, header, body = h.raw(http.MethodGet, "/api/v1/users?limit=1", nil)
 				}
 				if status != http.StatusTooManyRequests {
 					t.Fatalf("third request over a limit of 2: want 429, got %d", status)

@@ -1,6 +1,8 @@
 package contract
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -109,14 +111,26 @@ func logins(users []*okta.User) []string {
 // raw sends one request with the test token through the validating
 // recorder, bypassing the client (and so its pacing and retries), and
 // returns the status, headers and body.
-func (h *harness) raw(method, path string) (int, http.Header, []byte) {
+// body, when not nil, is sent as JSON.
+func (h *harness) raw(method, path string, body any) (int, http.Header, []byte) {
 	h.t.Helper()
-	req, err := http.NewRequest(method, h.srv.URL+path, nil)
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			h.t.Fatalf("encode request body: %v", err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, h.srv.URL+path, rd)
 	if err != nil {
 		h.t.Fatalf("build request: %v", err)
 	}
 	req.Header.Set("Authorization", "SSWS "+testToken)
 	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := (&http.Client{Transport: h.rec}).Do(req)
 	if err != nil {
 		h.t.Fatalf("%s %s: %v", method, path, err)

@@ -373,6 +373,9 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	if verr != nil {
 		r.t.Errorf("contract: %s (operation %q): %v", e, opID, verr)
 	}
+	for _, h := range missingOktaHeaders(e) {
+		r.t.Errorf("contract: %s (operation %q): no %s header; okta-api.md says every response carries it", e, opID, h)
+	}
 	r.mu.Lock()
 	r.exchanges = append(r.exchanges, e)
 	r.mu.Unlock()
@@ -397,5 +400,24 @@ func (r *recorder) take() []*exchange {
 	defer r.mu.Unlock()
 	out := r.exchanges
 	r.exchanges = nil
+	return out
+}
+
+// oktaHeaders are the headers okta-api.md says every API response carries:
+// the request id, the server's clock, and the figures of the request's
+// rate-limit bucket.
+var oktaHeaders = []string{"X-Okta-Request-Id", "Date", "X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset"}
+
+// missingOktaHeaders returns the oktaHeaders an API or token answer lacks.
+func missingOktaHeaders(e *exchange) []string {
+	if !strings.HasPrefix(e.path, "/api/") && !strings.HasPrefix(e.path, "/oauth2/") {
+		return nil
+	}
+	var out []string
+	for _, h := range oktaHeaders {
+		if e.respHeader.Get(h) == "" {
+			out = append(out, h)
+		}
+	}
 	return out
 }

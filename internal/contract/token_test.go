@@ -50,7 +50,9 @@ func testTokenEndpoint(t *testing.T, s *spec) {
 	hc := &http.Client{Transport: rec}
 	tokenURL := srv.URL + "/oauth2/v1/token"
 
-	assertion := func(iss string, jti string) string {
+	// assertion signs a client assertion for iss; over replaces or adds
+	// claims (a nil value removes one).
+	assertion := func(iss string, jti string, over ...jwt.MapClaims) string {
 		now := time.Now()
 		claims := jwt.MapClaims{
 			"iss": iss, "sub": iss, "aud": tokenURL,
@@ -58,6 +60,15 @@ func testTokenEndpoint(t *testing.T, s *spec) {
 		}
 		if jti != "" {
 			claims["jti"] = jti
+		}
+		for _, o := range over {
+			for k, v := range o {
+				if v == nil {
+					delete(claims, k)
+				} else {
+					claims[k] = v
+				}
+			}
 		}
 		signed, err := jwt.NewWithClaims(jwt.SigningMethodES256, claims).SignedString(key)
 		if err != nil {
@@ -84,12 +95,12 @@ func testTokenEndpoint(t *testing.T, s *spec) {
 		}
 		return resp, b
 	}
-	form := func(iss, jti, scope string) url.Values {
+	form := func(iss, jti, scope string, over ...jwt.MapClaims) url.Values {
 		return url.Values{
 			"grant_type":            {"client_credentials"},
 			"scope":                 {scope},
 			"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
-			"client_assertion":      {assertion(iss, jti)},
+			"client_assertion":      {assertion(iss, jti, over...)},
 		}
 	}
 
@@ -118,6 +129,21 @@ func testTokenEndpoint(t *testing.T, s *spec) {
 	if resp, _ := post(form(clientID, "jti-1", "okta.users.read")); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("token with a reused jti: want 401, got %d", resp.StatusCode)
 	}
+	// Assertions okta-api.md rules out: expiring more than an hour ahead,
+	// for another audience, without an expiry.
+	for _, bad := range []struct {
+		name string
+		over jwt.MapClaims
+	}{
+		{"exp more than an hour ahead", jwt.MapClaims{"exp": time.Now().Add(2 * time.Hour).Unix()}},
+		{"aud another URL", jwt.MapClaims{"aud": "https://other.example.com/oauth2/v1/token"}},
+		{"no exp", jwt.MapClaims{"exp": nil}},
+		{"sub not the client", jwt.MapClaims{"sub": "0oasomeoneelse"}},
+	} {
+		if resp, _ := post(form(clientID, "", "okta.users.read", bad.over)); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("token with an assertion whose %s: want 401, got %d", bad.name, resp.StatusCode)
+		}
+	}
 	// A scope the app was not granted.
 	if resp, _ := post(form(clientID, "jti-2", "okta.users.manage")); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("token with an ungranted scope: want 400, got %d", resp.StatusCode)
@@ -143,7 +169,7 @@ func testTokenEndpoint(t *testing.T, s *spec) {
 		t.Errorf("list users with an access token: want 200, got %d", lr.StatusCode)
 	}
 	ops := rec.operations()
-	if len(ops) != 6 || ops[0] != "token" || ops[5] != "listUsers" {
+	if len(ops) != 10 || ops[0] != "token" || ops[9] != "listUsers" {
 		t.Errorf("token scenario: unexpected operations %v", ops)
 	}
 }
