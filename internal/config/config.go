@@ -9,12 +9,13 @@ import "time"
 // Okta SDKs' names (OKTA_CLIENT_…) for the Okta client keys and OKTASYNC_…
 // for oktasync's own keys.
 type Config struct {
-	Okta        Okta   `yaml:"okta"`
-	Source      Source `yaml:"source"`
-	Scope       Scope  `yaml:"scope"`
-	State       State  `yaml:"state"`
-	Concurrency int    `yaml:"concurrency" env:"OKTASYNC_CONCURRENCY"`
-	Log         Log    `yaml:"log"`
+	Okta        Okta    `yaml:"okta"`
+	Source      Source  `yaml:"source"`
+	Mapping     Mapping `yaml:"mapping"`
+	Scope       Scope   `yaml:"scope"`
+	State       State   `yaml:"state"`
+	Concurrency int     `yaml:"concurrency" env:"OKTASYNC_CONCURRENCY"`
+	Log         Log     `yaml:"log"`
 
 	Users    UserPolicy  `yaml:"users"`
 	Groups   GroupPolicy `yaml:"groups"`
@@ -241,4 +242,76 @@ type State struct {
 type Log struct {
 	// Level is debug, info, warn or error.
 	Level string `yaml:"level" env:"OKTASYNC_LOG_LEVEL"`
+}
+
+// Mapping says how a source row's columns become Okta profile attributes.
+// With no Attributes and EmptyValues "ignore", every column is the
+// attribute of the same name (the behaviour without a mapping section).
+type Mapping struct {
+	// Passthrough copies every column that no rule reads with From and no
+	// rule defines to the attribute of the same name. Columns named like
+	// Okta's required attributes (login, email, firstName, lastName) are
+	// copied unless a rule defines that attribute, whatever Passthrough
+	// says.
+	Passthrough bool `yaml:"passthrough" env:"OKTASYNC_MAPPING_PASSTHROUGH"`
+	// EmptyValues says what an empty value does: EmptyIgnore leaves Okta's
+	// value alone (also when ""), EmptyClear removes it (sets the
+	// attribute to null).
+	EmptyValues string `yaml:"emptyValues" env:"OKTASYNC_MAPPING_EMPTYVALUES"`
+	// Attributes are the rules, one per Okta attribute, in file order. In
+	// the file they are a mapping from the attribute's name to its rule
+	// (or to a column name, short for {from: column}). They can only be
+	// set in a file.
+	Attributes []AttributeMapping `yaml:"attributes" env:"-"`
+}
+
+// What an empty value does (Mapping.EmptyValues, AttributeMapping.EmptyValue).
+const (
+	EmptyIgnore = "ignore"
+	EmptyClear  = "clear"
+)
+
+// Transforms a rule may apply to text, in order.
+const (
+	TransformLower = "lower"
+	TransformUpper = "upper"
+	TransformTrim  = "trim"
+)
+
+// Types a rule may convert its value to, named as in Okta's user schema
+// (stringArray is an array of strings).
+const (
+	TypeString      = "string"
+	TypeInteger     = "integer"
+	TypeNumber      = "number"
+	TypeBoolean     = "boolean"
+	TypeStringArray = "stringArray"
+)
+
+// AttributeMapping computes one Okta attribute from a source row. Exactly
+// one of From, Value (with HasValue) and Template is set.
+type AttributeMapping struct {
+	// Attribute is the Okta profile attribute the rule defines.
+	Attribute string `yaml:"-"`
+	// From names the source column the value is read from.
+	From string `yaml:"from"`
+	// Transform lists text transforms applied in order: lower, upper,
+	// trim.
+	Transform []string `yaml:"transform"`
+	// Value is a constant value, used when HasValue is true.
+	Value string `yaml:"value"`
+	// HasValue is true when the rule gives a Value (which may be "").
+	HasValue bool `yaml:"-"`
+	// Template is a Go text/template over the row's columns
+	// ({{.firstName}}), with the functions TemplateFuncs returns.
+	Template string `yaml:"template"`
+	// Type converts the value: string (the default), integer, number,
+	// boolean or stringArray (text split on ";").
+	Type string `yaml:"type"`
+	// EmptyValue overrides Mapping.EmptyValues for this attribute; ""
+	// means the mapping's setting.
+	EmptyValue string `yaml:"emptyValue"`
+	// Where locates the rule for messages ("oktasync.yaml line 40"); empty
+	// for a rule built in code.
+	Where string `yaml:"-"`
 }

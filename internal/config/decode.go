@@ -116,6 +116,10 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		}
 		seen[name] = true
 		fv := v.Field(idx)
+		if fv.Type() == attributeMappingsType {
+			d.decodeAttributeMappings(val, fv, key)
+			continue
+		}
 		if st, ok := structType(fv.Type()); ok {
 			if fv.Kind() == reflect.Pointer {
 				if isNull(resolveAlias(val)) {

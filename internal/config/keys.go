@@ -11,7 +11,8 @@ import (
 type Key struct {
 	// Path is the key's dotted YAML path, such as "okta.rateLimit.maxRetries".
 	Path string
-	// Env is the environment variable that overrides it.
+	// Env is the environment variable that overrides it; "" for a key
+	// that can only be set in a file (mapping.attributes).
 	Env string
 }
 
@@ -23,6 +24,9 @@ func Keys() []Key {
 	var keys []Key
 	walkKeys(reflect.TypeFor[Config](), "", func(path string, f reflect.StructField) {
 		env, _, _ := strings.Cut(f.Tag.Get("env"), ",")
+		if env == "-" {
+			env = "" // set in a file only
+		}
 		keys = append(keys, Key{Path: path, Env: env})
 	})
 	return keys

@@ -57,7 +57,8 @@ func Default() Config {
 			MaxDeactivations:      DefaultMaxDeactivations,
 			MaxMembershipRemovals: DefaultMaxRemovals,
 		},
-		Serve: Serve{Addr: DefaultServeAddr},
+		Serve:   Serve{Addr: DefaultServeAddr},
+		Mapping: Mapping{Passthrough: true, EmptyValues: EmptyIgnore},
 	}
 }
 

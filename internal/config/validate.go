@@ -125,6 +125,7 @@ func (c *Config) validate(lookupEnv func(string) (string, bool)) error {
 		bad("concurrency", "want a number of workers from 1 to 256, got %d", c.Concurrency)
 	}
 	c.validatePolicy(bad)
+	errs = append(errs, c.validateMapping()...)
 
 	levelOK := false
 	for _, l := range LogLevels {
