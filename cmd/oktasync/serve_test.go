@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -553,5 +554,122 @@ func TestDeployManifests(t *testing.T) {
 	}
 	if !strings.Contains(string(ci), "oktasync plan --out plan.json") || !strings.Contains(string(ci), "oktasync apply plan.json") {
 		t.Error("the CI example does not save the plan and apply that saved plan")
+	}
+}
+
+// TestServeReplicasRunEachTickOnce runs two serve processes, as two
+// replicas, every 2 seconds with one PostgreSQL state store: at each tick
+// one of them syncs and the other is refused the schedule lock, so no tick
+// runs twice.
+func TestServeReplicasRunEachTickOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test; skipped with -short")
+	}
+	t.Parallel()
+	conn := pgConnect(t)
+	schema := pgTestSchema(t, conn, "oktasync_serve")
+	dir := t.TempDir()
+	const token = "serve-token-a11c"
+	sim := startSim(t, token)
+	cfg := serveFixture(t, dir, sim.URL, 6, "schedule:\n  every: 2s\n")
+	stateURL := postgresURL()
+	env := []string{"OKTA_CLIENT_TOKEN=" + token, "OKTASYNC_STATE_URL=" + stateURL, "OKTASYNC_STATE_SCHEMA=" + schema}
+
+	type tagged struct {
+		replica int
+		e       logEvent
+	}
+	merged := make(chan tagged, 256)
+	counted := make(chan struct{}) // closed when the test stops reading merged
+	stopForwarding := sync.OnceFunc(func() { close(counted) })
+	t.Cleanup(stopForwarding)
+	var procs []*serveProcess
+	var firstTick time.Time
+	for i := range 2 {
+		p := startServe(t, env, cfg)
+		e := p.waitFor(t, "the schedule", func(e logEvent) bool { return e.msg() == "scheduled syncs" })
+		if e["distributedLock"] != true {
+			t.Fatalf("replica %d: no distributed lock with a PostgreSQL store: %v", i, e)
+		}
+		next, err := time.Parse(time.RFC3339, e.str("next"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if next.After(firstTick) {
+			firstTick = next // the first tick both replicas take part in
+		}
+		procs = append(procs, p)
+		go func() {
+			for e := range p.events {
+				select {
+				case merged <- tagged{i, e}:
+				case <-counted:
+				}
+			}
+		}()
+	}
+
+	// Wait until, in the ticks both replicas took part in, one replica was
+	// refused the lock twice and the other finished two syncs.
+	skipped, synced := 0, 0
+	deadline := time.NewTimer(serveDeadline)
+	defer deadline.Stop()
+	for skipped < 2 || synced < 2 {
+		select {
+		case m := <-merged:
+			at, _ := time.Parse(time.RFC3339Nano, m.e.str("time"))
+			if at.Before(firstTick) {
+				continue
+			}
+			switch m.e.msg() {
+			case "scheduled sync skipped: another replica runs it":
+				skipped++
+			case "sync finished":
+				if m.e.str("status") != "succeeded" {
+					t.Fatalf("replica %d: sync finished %v", m.replica, m.e)
+				}
+				synced++
+			}
+		case <-deadline.C:
+			t.Fatalf("no two skipped ticks within %s", serveDeadline)
+		}
+	}
+	stopForwarding()
+	for _, p := range procs {
+		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range procs {
+		<-p.done
+		if p.code != 0 {
+			t.Errorf("replica exit code %d after SIGTERM, want 0", p.code)
+		}
+	}
+
+	// Each 2-second tick since both replicas ran produced at most one run.
+	ctx := context.Background()
+	st, err := state.Open(ctx, stateURL, state.Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	runs, err := st.Runs(ctx, "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perTick := map[int64]int{}
+	for _, r := range runs {
+		if !r.StartedAt.Before(firstTick) {
+			perTick[r.StartedAt.Sub(firstTick).Milliseconds()/2000]++
+		}
+	}
+	if len(perTick) < synced {
+		t.Errorf("runs in %d ticks since both replicas ran, want at least 2: %+v", len(perTick), runs)
+	}
+	for tick, n := range perTick {
+		if n > 1 {
+			t.Errorf("tick %d after %s ran %d syncs, want 1", tick, firstTick.Format(time.RFC3339), n)
+		}
 	}
 }
