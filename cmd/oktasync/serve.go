@@ -71,6 +71,11 @@ type server struct {
 	log     *slog.Logger
 	metrics *metrics.Metrics
 
+	// client is the Okta client of the first contact; apiSeen is the part
+	// of its Stats already in the metrics.
+	client  *okta.Client
+	apiSeen okta.Stats
+
 	mu       sync.Mutex
 	ready    bool
 	draining bool
@@ -253,14 +258,26 @@ func (s *server) firstContact(ctx context.Context) {
 		s.log.Error("first contact with Okta", "err", err)
 		return
 	}
+	s.client = c
 	_, _, err = c.Users.ListPage(ctx, &okta.UserListOptions{Limit: 1})
-	s.metrics.ObserveAPI(c.Stats())
+	s.observeAPI()
 	if err != nil {
 		s.log.Warn("first contact with Okta failed; not ready until a sync succeeds", "err", err)
 		return
 	}
 	s.log.Info("first contact with Okta succeeded", "org", reconcile.OrgKey(s.cfg.Okta.OrgURL))
 	s.setReady()
+}
+
+// observeAPI adds to the metrics what the client did since the last call.
+// Only the serve goroutine and the sync job call it, never at once.
+func (s *server) observeAPI() {
+	if s.client == nil {
+		return
+	}
+	now := s.client.Stats()
+	s.metrics.ObserveAPI(metrics.Delta(s.apiSeen, now))
+	s.apiSeen = now
 }
 
 // syncOnce runs one scheduled sync and records it in the metrics and logs.
@@ -275,6 +292,7 @@ func (s *server) syncOnce(ctx context.Context) {
 	started := time.Now()
 	rep, err := reconcile.Run(ctx, s.cfg, reconcile.Options{Logger: s.log})
 	finished := time.Now()
+	s.observeAPI()
 	status := runStatus(ctx, err)
 	run := metrics.Run{Status: status, Started: started, Finished: finished, Operations: map[metrics.OperationKey]int{}}
 	attrs := []any{"status", status, "duration", finished.Sub(started).Round(time.Millisecond).String()}
