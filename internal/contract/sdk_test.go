@@ -78,6 +78,7 @@ func newSDKHarness(t *testing.T, opts oktasim.Options, seed oktasim.Seed, auth .
 		t.Logf("SDK exchanges are not validated against the specification: %s", skip)
 	default:
 		h.rec = newRecorder(t, s, tr)
+		h.rec.tokenParamsInQuery = true
 		rt = h.rec
 	}
 	// Every setting the SDK would otherwise take from ~/.okta/okta.yaml or

@@ -229,6 +229,9 @@ type exchange struct {
 	respHeader   http.Header
 	respBody     []byte
 	operationID  string // set once routed
+	// tokenParamsInQuery accepts the token request's form parameters in
+	// the query string (the official SDK's way).
+	tokenParamsInQuery bool
 }
 
 func (e *exchange) String() string {
@@ -264,6 +267,9 @@ func (s *spec) validate(ctx context.Context, e *exchange) (string, error) {
 	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
 		errs = append(errs, fmt.Errorf("request: %w", err))
 	}
+	if err := undeclaredQuery(route, e); err != nil {
+		errs = append(errs, fmt.Errorf("request: %w", err))
+	}
 	out := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: in,
 		Status:                 e.status,
@@ -283,6 +289,38 @@ func (s *spec) validate(ctx context.Context, e *exchange) (string, error) {
 	}
 	s.mu.Unlock()
 	return opID, err
+}
+
+// tokenFormParams are the token request's form parameters, which the
+// official Go SDK sends in the query string (okta-api.md: real Okta accepts
+// them there).
+var tokenFormParams = map[string]bool{"grant_type": true, "scope": true, "client_assertion_type": true, "client_assertion": true}
+
+// undeclaredQuery reports query parameters that the operation does not
+// declare. openapi3filter lets them pass, yet a misspelt parameter
+// ("sortorder", "limits") is silently ignored by Okta, so a request that
+// sends one does not do what its sender means.
+func undeclaredQuery(route *routers.Route, e *exchange) error {
+	declared := map[string]bool{}
+	for _, params := range []openapi3.Parameters{route.PathItem.Parameters, route.Operation.Parameters} {
+		for _, p := range params {
+			if p.Value != nil && p.Value.In == openapi3.ParameterInQuery {
+				declared[p.Value.Name] = true
+			}
+		}
+	}
+	var bad []string
+	for k := range e.query {
+		if declared[k] || (e.tokenParamsInQuery && route.Operation.OperationID == "token" && tokenFormParams[k]) {
+			continue
+		}
+		bad = append(bad, k)
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	sort.Strings(bad)
+	return fmt.Errorf("query parameters %v are not defined for operation %s", bad, route.Operation.OperationID)
 }
 
 // validatedOperations returns the operation ids validated at least once
@@ -319,6 +357,8 @@ type recorder struct {
 	t    testing.TB
 	spec *spec
 	base http.RoundTripper
+	// tokenParamsInQuery: see exchange.tokenParamsInQuery.
+	tokenParamsInQuery bool
 
 	mu        sync.Mutex
 	exchanges []*exchange
@@ -367,6 +407,8 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		status:     resp.StatusCode,
 		respHeader: resp.Header.Clone(),
 		respBody:   respBody,
+
+		tokenParamsInQuery: r.tokenParamsInQuery,
 	}
 	opID, verr := r.spec.validate(req.Context(), e)
 	e.operationID = opID

@@ -69,6 +69,16 @@ func TestValidatorCatchesMismatches(t *testing.T) {
 			wantErr: "response",
 		},
 		{
+			name:    "query parameter the operation does not declare",
+			e:       exchange{method: "GET", path: "/api/v1/users", query: url.Values{"sortorder": {"asc"}}, reqHeader: ssws, status: 200, respHeader: json, respBody: []byte(`[]`)},
+			wantErr: "sortorder",
+		},
+		{
+			name:    "token parameters in the query without the SDK allowance",
+			e:       exchange{method: "POST", path: "/oauth2/v1/token", query: url.Values{"grant_type": {"client_credentials"}, "client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {"x"}}, reqHeader: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, status: 200, respHeader: json, respBody: []byte(`{"token_type":"Bearer","access_token":"a","expires_in":3600}`)},
+			wantErr: "grant_type",
+		},
+		{
 			name:    "a path the specification lacks",
 			e:       exchange{method: "GET", path: "/api/v1/apps", reqHeader: ssws, status: 200, respHeader: json, respBody: []byte(`[]`)},
 			wantErr: "no operation",
