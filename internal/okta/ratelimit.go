@@ -47,10 +47,14 @@ func bucketFor(method, path string) string {
 
 // Pacing constants.
 const (
-	// resetMargin is added to a window's end as computed from Okta's
+	// maxResetMargin is added to a window's end as computed from Okta's
 	// second-granular Reset and Date headers, so that the client never
-	// starts a new window before Okta does.
-	resetMargin = time.Second
+	// starts a new window before Okta does. Once a bucket's window length
+	// is known (from two successive resets), the margin is a twentieth of
+	// it, between minResetMargin and maxResetMargin: one second for Okta's
+	// minute, less for a simulator's short windows.
+	maxResetMargin = time.Second
+	minResetMargin = 50 * time.Millisecond
 	// provisionalWindow is assumed for a window whose end no answer has
 	// told yet (Okta's windows are about a minute).
 	provisionalWindow = time.Minute
@@ -83,12 +87,13 @@ type limiter struct {
 
 // bucketState is what the client knows of one bucket's current window.
 type bucketState struct {
-	limit          int       // X-Rate-Limit-Limit; 0 until learned
-	remaining      int       // Okta's figure, less our sends since
-	remainingKnown bool      // remaining is from this window
-	windowReset    time.Time // X-Rate-Limit-Reset of the current window (Okta's clock)
-	resetAt        time.Time // when the current window ends (local clock)
-	used           int       // our requests sent in the current window
+	limit          int           // X-Rate-Limit-Limit; 0 until learned
+	remaining      int           // Okta's figure, less our sends since
+	remainingKnown bool          // remaining is from this window
+	windowReset    time.Time     // X-Rate-Limit-Reset of the current window (Okta's clock)
+	windowLen      time.Duration // shortest gap seen between successive resets; 0 until known
+	resetAt        time.Time     // when the current window ends (local clock)
+	used           int           // our requests sent in the current window
 	inflight       int
 }
 
@@ -225,12 +230,18 @@ func (l *limiter) release(bucket string, resp *Response) {
 		b.remainingKnown = true
 	case b.windowReset.IsZero() || rate.Reset.After(b.windowReset):
 		// The first answer of a new window.
+		if !b.windowReset.IsZero() {
+			gap := rate.Reset.Sub(b.windowReset)
+			if b.windowLen == 0 || gap < b.windowLen {
+				b.windowLen = gap
+			}
+		}
 		b.windowReset = rate.Reset
 		date := rate.Date
 		if date.IsZero() {
 			date = l.now()
 		}
-		b.resetAt = l.now().Add(rate.Reset.Sub(date) + resetMargin)
+		b.resetAt = l.now().Add(rate.Reset.Sub(date) + b.margin())
 		b.remaining = remaining
 		b.remainingKnown = true
 	case rate.Reset.Equal(b.windowReset):
@@ -253,4 +264,12 @@ func (l *limiter) snapshot() (conc, inflight, waiting int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.conc, l.inflight, l.waiting
+}
+
+// margin is the safety margin added to the end of b's windows.
+func (b *bucketState) margin() time.Duration {
+	if b.windowLen <= 0 {
+		return maxResetMargin
+	}
+	return min(max(b.windowLen/20, minResetMargin), maxResetMargin)
 }

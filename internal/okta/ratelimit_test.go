@@ -247,3 +247,38 @@ func TestLimiterRateLimitHoldsBucketUntilReset(t *testing.T) {
 		t.Error("acquire with a done context: want an error")
 	}
 }
+
+func TestLimiterResetMarginFollowsWindowLength(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		window time.Duration
+		want   time.Duration
+	}{
+		{"Okta's minute", time.Minute, time.Second},
+		{"two seconds", 2 * time.Second, 100 * time.Millisecond},
+		{"one second", time.Second, 50 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+			l := newLimiter(1, 4, clock.now, clock.sleep, newStatsRecorder())
+			reset := clock.now().Add(tt.window)
+			for range 3 {
+				rel, err := l.acquire(context.Background(), BucketUsers)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rel(limiterResponse(200, 100, 50, clock.now(), reset))
+				reset = reset.Add(tt.window)
+			}
+			l.mu.Lock()
+			got := l.buckets[BucketUsers].margin()
+			l.mu.Unlock()
+			if got != tt.want {
+				t.Errorf("margin = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
