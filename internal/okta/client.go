@@ -828,3 +828,14 @@ func unwrapURLError(err error) error {
 func transportErrorText(err error) string {
 	return unwrapURLError(err).Error()
 }
+
+// OrgURL returns the org URL the client talks to, without a trailing slash.
+func (c *Client) OrgURL() string {
+	return strings.TrimSuffix(c.base.String(), "/")
+}
+
+// CloseIdleConnections closes the client's idle keep-alive connections, for
+// a program that is done with the org for a while.
+func (c *Client) CloseIdleConnections() {
+	c.httpClient.CloseIdleConnections()
+}

@@ -51,6 +51,10 @@ func TestNewClientValidates(t *testing.T) {
 				if c.Users == nil || c.Groups == nil || c.Logs == nil || c.Schemas == nil {
 					t.Error("services not set")
 				}
+				if want := strings.TrimSuffix(tt.url, "/"); c.OrgURL() != want {
+					t.Errorf("OrgURL = %s, want %s", c.OrgURL(), want)
+				}
+				c.CloseIdleConnections()
 				return
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
