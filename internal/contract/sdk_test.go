@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	sdk "github.com/okta/okta-sdk-golang/v5/okta"
 
@@ -505,5 +506,55 @@ func TestOfficialSDKPrivateKey(t *testing.T) {
 				t.Errorf("no token request was captured")
 			}
 		})
+	}
+}
+
+// TestOfficialSDKRetriesSimulator429 checks that the SDK reads the
+// simulator's 429 the way it reads Okta's: it waits X-Rate-Limit-Reset −
+// Date + 1 s (here about a second, with a one-second window), then retries
+// with X-Okta-Retry-For and X-Okta-Retry-Count, and succeeds.
+func TestOfficialSDKRetriesSimulator429(t *testing.T) {
+	t.Parallel()
+	h := newSDKHarness(t,
+		oktasim.Options{RateLimit: oktasim.RateLimitOptions{Window: time.Second, Limits: map[string]int{"users": 1}}},
+		oktasim.Seed{Users: seedUsers(2, "Sales")},
+	)
+	ctx := context.Background()
+	for i := range 2 {
+		users, _, err := h.client.UserAPI.ListUsers(ctx).Limit(5).Execute()
+		if err != nil {
+			t.Fatalf("list %d: %v", i+1, err)
+		}
+		if len(users) != 2 {
+			t.Errorf("list %d: want 2 users, got %d", i+1, len(users))
+		}
+	}
+	st := h.sim.Stats()
+	if st.RateLimited == 0 {
+		t.Fatalf("the simulator refused nothing; the test did not exercise a 429 (stats %+v)", st)
+	}
+	if h.rec == nil {
+		return
+	}
+	var sawRetry bool
+	var lastRequestID string
+	for _, e := range h.rec.take() {
+		if e.status == http.StatusTooManyRequests {
+			lastRequestID = e.respHeader.Get("X-Okta-Request-Id")
+			continue
+		}
+		if lastRequestID != "" {
+			if got := e.reqHeader.Get("X-Okta-Retry-For"); got != lastRequestID {
+				t.Errorf("retry after a 429: X-Okta-Retry-For %q, want the 429's request id %q", got, lastRequestID)
+			}
+			if e.reqHeader.Get("X-Okta-Retry-Count") == "" {
+				t.Errorf("retry after a 429: no X-Okta-Retry-Count")
+			}
+			sawRetry = true
+			lastRequestID = ""
+		}
+	}
+	if !sawRetry {
+		t.Errorf("no retry after the simulator's 429 was captured")
 	}
 }
