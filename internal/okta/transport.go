@@ -42,10 +42,18 @@ func WithProxy(proxyURL string) Option {
 
 // ProxyURL builds a proxy URL from the Okta SDKs' separate settings
 // (proxy.host, proxy.port, proxy.username, proxy.password), for WithProxy.
+// host may be a bare name or already carry a scheme (https://proxy).
 func ProxyURL(host string, port int, username, password string) string {
+	host = strings.TrimSpace(host)
 	u := &url.URL{Scheme: "http", Host: host}
-	if port > 0 {
-		u.Host = net.JoinHostPort(host, strconv.Itoa(port))
+	if strings.Contains(host, "://") {
+		if parsed, err := url.Parse(host); err == nil {
+			u = &url.URL{Scheme: parsed.Scheme, Host: parsed.Host, User: parsed.User}
+		}
+	}
+	if _, _, err := net.SplitHostPort(u.Host); err != nil && port > 0 {
+		// No port of its own (or a bare IPv6 address).
+		u.Host = net.JoinHostPort(strings.Trim(u.Host, "[]"), strconv.Itoa(port))
 	}
 	if username != "" {
 		u.User = url.UserPassword(username, password)

@@ -158,3 +158,24 @@ func TestProxy(t *testing.T) {
 		t.Error("ftp proxy: want an error")
 	}
 }
+
+func TestProxyURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		host       string
+		port       int
+		user, pass string
+		want       string
+	}{
+		{"proxy.example.com", 3128, "", "", "http://proxy.example.com:3128"},
+		{"proxy.example.com", 0, "u", "p@ss", "http://u:p%40ss@proxy.example.com"},
+		{"https://proxy.example.com", 8443, "u", "p", "https://u:p@proxy.example.com:8443"},
+		{"http://proxy.example.com:3128", 9999, "", "", "http://proxy.example.com:3128"},
+		{"::1", 3128, "", "", "http://[::1]:3128"},
+	}
+	for _, tt := range tests {
+		if got := ProxyURL(tt.host, tt.port, tt.user, tt.pass); got != tt.want {
+			t.Errorf("ProxyURL(%q, %d) = %s, want %s", tt.host, tt.port, got, tt.want)
+		}
+	}
+}
