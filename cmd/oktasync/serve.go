@@ -144,7 +144,7 @@ func (a *app) serve(ctx context.Context, f *serveFlags) error {
 	// First contact: one cheap authenticated call makes the process ready.
 	s.firstContact(ctx)
 
-	sched, err := gocron.NewScheduler(gocron.WithStopTimeout(grace))
+	sched, err := gocron.NewScheduler(gocron.WithStopTimeout(grace), gocron.WithLogger(log.With("component", "scheduler")))
 	if err != nil {
 		_ = httpSrv.Close()
 		return fmt.Errorf("serve: start scheduler: %w", err)
