@@ -248,11 +248,12 @@ type Log struct {
 // With no Attributes and EmptyValues "ignore", every column is the
 // attribute of the same name (the behaviour without a mapping section).
 type Mapping struct {
-	// Passthrough copies every column that no rule reads with From and no
-	// rule defines to the attribute of the same name. Columns named like
-	// Okta's required attributes (login, email, firstName, lastName) are
-	// copied unless a rule defines that attribute, whatever Passthrough
-	// says.
+	// Passthrough copies every column that no rule reads (with From, or
+	// as {{.column}} in a Template) and no rule defines to the attribute
+	// of the same name. Columns named like Okta's required attributes
+	// (login, email, firstName, lastName) are copied unless a rule
+	// defines that attribute, whatever Passthrough says; with no rules
+	// every column is copied.
 	Passthrough bool `yaml:"passthrough" env:"OKTASYNC_MAPPING_PASSTHROUGH"`
 	// EmptyValues says what an empty value does: EmptyIgnore leaves Okta's
 	// value alone (also when ""), EmptyClear removes it (sets the

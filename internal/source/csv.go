@@ -19,25 +19,35 @@ import (
 // CSV reads users, and optionally groups and memberships, from CSV files
 // (RFC 4180, UTF-8 with or without a byte-order mark, a header row first).
 type CSV struct {
-	cfg config.CSVSource
+	cfg  config.CSVSource
+	opts options
 }
 
 var _ Reader = (*CSV)(nil)
 
 // NewCSV returns a Reader over the files cfg names.
-func NewCSV(cfg config.CSVSource) *CSV { return &CSV{cfg: cfg} }
+func NewCSV(cfg config.CSVSource, opts ...Option) *CSV {
+	return &CSV{cfg: cfg, opts: newOptions(opts)}
+}
 
 // Read reads the groups file (when set), the users file and the
 // memberships file (when set), in that order.
 func (c *CSV) Read(ctx context.Context) (*directory.Directory, error) {
+	m, err := compileMapping(c.opts.mapping)
+	if err != nil {
+		return nil, fmt.Errorf("read CSV source: %w", err)
+	}
 	d := directory.New()
 	coll := newCollector()
+	readUsers := func(ctx context.Context, r io.Reader, name string, d *directory.Directory, coll *collector) error {
+		return readUsersCSV(ctx, r, name, m, d, coll)
+	}
 	steps := []struct {
 		path string
 		read func(context.Context, io.Reader, string, *directory.Directory, *collector) error
 	}{
 		{c.cfg.Groups, readGroupsCSV},
-		{c.cfg.Users, readUsersCSV},
+		{c.cfg.Users, readUsers},
 		{c.cfg.Memberships, readMembershipsCSV},
 	}
 	for i, s := range steps {
@@ -73,10 +83,14 @@ func readFile(ctx context.Context, path string, d *directory.Directory, coll *co
 // ReadUsersCSV reads a users file from r into a new Directory; name names
 // the file in messages. It is Read without the groups and memberships
 // files.
-func ReadUsersCSV(ctx context.Context, r io.Reader, name string) (*directory.Directory, error) {
+func ReadUsersCSV(ctx context.Context, r io.Reader, name string, opts ...Option) (*directory.Directory, error) {
+	m, err := compileMapping(newOptions(opts).mapping)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
 	d := directory.New()
 	coll := newCollector()
-	if err := readUsersCSV(ctx, r, name, d, coll); err != nil {
+	if err := readUsersCSV(ctx, r, name, m, d, coll); err != nil {
 		return nil, err
 	}
 	if err := coll.err(); err != nil {
@@ -189,11 +203,11 @@ func allEmpty(rec []string) bool {
 	return true
 }
 
-func readUsersCSV(ctx context.Context, r io.Reader, name string, d *directory.Directory, coll *collector) error {
+func readUsersCSV(ctx context.Context, r io.Reader, name string, m *mapper, d *directory.Directory, coll *collector) error {
 	var cols *userColumns
 	onHeader := func(header []string) bool {
 		var ok bool
-		cols, ok = newUserColumns(header, func(format string, args ...any) {
+		cols, ok = newUserColumns(header, m, func(format string, args ...any) {
 			coll.addf(name+" line 1", format, args...)
 		})
 		return ok

@@ -34,6 +34,26 @@
 // case is an error with a suggestion (Postgres folds unquoted aliases to
 // lower case: write AS "firstName").
 //
+// # Mapping
+//
+// WithMapping (config's mapping section, which New passes on) computes
+// attributes instead: each rule defines one attribute from a column
+// (from), a constant (value) or a text/template over the row's columns
+// (template, with config.TemplateFuncs; the password is never available to
+// it), then applies its transforms (lower, upper, trim) and converts to
+// its type (string, integer, number, boolean, stringArray). A conversion
+// error names the row: "users.csv line 12: mapping floor: want a whole
+// number, got "3rd"". Columns no rule reads or defines still become the
+// attribute of their name while mapping.passthrough is true (the
+// default); required columns always do unless a rule defines them; the
+// groups, password and status columns keep their meaning. A mapping with
+// no rules is the behaviour above.
+//
+// With mapping.emptyValues "clear" (or a rule's emptyValue "clear"), an
+// empty value is kept in the profile as nil, which the plan turns into
+// an update that removes the attribute in Okta; the default, "ignore",
+// leaves it out.
+//
 // # Errors
 //
 // A source with any problem yields an error and no Directory, so that

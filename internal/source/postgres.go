@@ -19,13 +19,16 @@ import (
 // Postgres reads the desired state from PostgreSQL queries, all in one
 // read-only REPEATABLE READ transaction so they see one snapshot.
 type Postgres struct {
-	cfg config.PostgresSource
+	cfg  config.PostgresSource
+	opts options
 }
 
 var _ Reader = (*Postgres)(nil)
 
 // NewPostgres returns a Reader running the queries cfg names.
-func NewPostgres(cfg config.PostgresSource) *Postgres { return &Postgres{cfg: cfg} }
+func NewPostgres(cfg config.PostgresSource, opts ...Option) *Postgres {
+	return &Postgres{cfg: cfg, opts: newOptions(opts)}
+}
 
 // Read connects, runs the groups query (when set), the users query and the
 // memberships query (when set), streaming their rows, and disconnects.
@@ -40,6 +43,13 @@ func (p *Postgres) Read(ctx context.Context) (*directory.Directory, error) {
 func (p *Postgres) read(ctx context.Context) (*directory.Directory, error) {
 	if strings.TrimSpace(p.cfg.Users) == "" {
 		return nil, errors.New("read postgres source: no users query configured (source.postgres.users)")
+	}
+	m, err := compileMapping(p.opts.mapping)
+	if err != nil {
+		return nil, fmt.Errorf("read postgres source: %w", err)
+	}
+	readUsers := func(ctx context.Context, tx pgx.Tx, query string, d *directory.Directory, coll *collector) error {
+		return readUsersPG(ctx, tx, query, m, d, coll)
 	}
 	pcfg, err := pgx.ParseConfig(p.cfg.URL)
 	if err != nil {
@@ -76,7 +86,7 @@ func (p *Postgres) read(ctx context.Context) (*directory.Directory, error) {
 		read        func(context.Context, pgx.Tx, string, *directory.Directory, *collector) error
 	}{
 		{"groups", p.cfg.Groups, readGroupsPG},
-		{"users", p.cfg.Users, readUsersPG},
+		{"users", p.cfg.Users, readUsers},
 		{"memberships", p.cfg.Memberships, readMembershipsPG},
 	}
 	for _, s := range steps {
@@ -208,12 +218,12 @@ func finite(f float64) (any, string) {
 	return f, ""
 }
 
-func readUsersPG(ctx context.Context, tx pgx.Tx, query string, d *directory.Directory, coll *collector) error {
+func readUsersPG(ctx context.Context, tx pgx.Tx, query string, m *mapper, d *directory.Directory, coll *collector) error {
 	var cols *userColumns
 	loginIdx := -1
 	onColumns := func(names []string) bool {
 		var ok bool
-		cols, ok = newUserColumns(names, func(format string, args ...any) {
+		cols, ok = newUserColumns(names, m, func(format string, args ...any) {
 			coll.addf("postgres users query", format, args...)
 		})
 		for i, n := range names {

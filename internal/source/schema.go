@@ -37,6 +37,12 @@ type userColumns struct {
 	kinds []colKind
 	// types holds each attribute column's declared type ("" for text).
 	types []string
+	// m is the mapping; pass says which attribute columns are copied to
+	// the attribute of the same name; from is the column each of m's
+	// rules reads (-1 for none).
+	m    *mapper
+	pass []bool
+	from []int
 }
 
 // Column types a header may declare after a colon, as "floor:integer".
@@ -58,10 +64,11 @@ var attrName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
 // reservedNames are the column names with a fixed meaning.
 var reservedNames = append(append([]string{}, directory.RequiredAttributes...), colGroups, colPassword, colStatus)
 
-// newUserColumns checks a users table's column names; problems are
-// reported to add (one call per problem).
-func newUserColumns(names []string, add func(format string, args ...any)) (*userColumns, bool) {
-	uc := &userColumns{names: make([]string, len(names)), kinds: make([]colKind, len(names)), types: make([]string, len(names))}
+// newUserColumns checks a users table's column names against each other
+// and the mapping m; problems are reported to add (one call per problem).
+func newUserColumns(names []string, m *mapper, add func(format string, args ...any)) (*userColumns, bool) {
+	uc := &userColumns{names: make([]string, len(names)), kinds: make([]colKind, len(names)), types: make([]string, len(names)),
+		m: m, pass: make([]bool, len(names))}
 	ok := true
 	seen := make(map[string]bool)
 	suggested := make(map[string]bool)
@@ -109,6 +116,12 @@ func newUserColumns(names []string, add func(format string, args ...any)) (*user
 			uc.kinds[i] = colStat
 			continue
 		}
+		// Only a column that becomes the attribute of its name must be
+		// named like one; a column a rule reads may be named anything.
+		if !m.passes(n) {
+			continue
+		}
+		uc.pass[i] = true
 		if r := foldMatch(n, reservedNames); r != "" && r != n {
 			add("column %q: did you mean %q? (names are case-sensitive; in SQL quote the alias: AS %q)", n, r, r)
 			suggested[r] = true
@@ -120,14 +133,21 @@ func newUserColumns(names []string, add func(format string, args ...any)) (*user
 			ok = false
 		}
 	}
+	var bound bool
+	uc.from, bound = m.bind(uc.names, uc.kinds, add)
+	ok = ok && bound
 	var missing []string
 	for _, r := range directory.RequiredAttributes {
-		if !seen[r] && !suggested[r] {
+		if !seen[r] && !suggested[r] && !m.defines[r] {
 			missing = append(missing, r)
 		}
 	}
 	if len(missing) > 0 {
-		add("missing required column(s) %s (have %s)", strings.Join(missing, ", "), strings.Join(uc.names, ", "))
+		hint := ""
+		if len(m.rules) > 0 {
+			hint = " or mapping rule(s)"
+		}
+		add("missing required column(s)%s %s (have %s)", hint, strings.Join(missing, ", "), strings.Join(uc.names, ", "))
 		ok = false
 	}
 	return uc, ok
@@ -144,11 +164,18 @@ func foldMatch(n string, names []string) string {
 }
 
 // buildUser makes a user from one row: vals[i] is the value of column i,
-// nil when empty or NULL. Strings are trimmed; empty strings are absent.
-// It returns the user and the group names it lists, or the row's problems.
+// nil when empty or NULL. Strings are trimmed; empty strings are empty
+// values. It returns the user and the group names it lists, or the row's
+// problems.
 func (uc *userColumns) buildUser(vals []any, origin string) (*directory.User, []string, []string) {
 	u := &directory.User{Profile: directory.Profile{}, Origin: origin}
 	var groups, problems []string
+	// row is each column's value for the mapping's rules (never the
+	// password).
+	var row []any
+	if len(uc.m.rules) > 0 {
+		row = make([]any, len(vals))
+	}
 	for i, v := range vals {
 		name := uc.names[i]
 		if s, isStr := v.(string); isStr {
@@ -158,11 +185,15 @@ func (uc *userColumns) buildUser(vals []any, origin string) (*directory.User, []
 				continue
 			}
 			if s == "" {
-				continue
+				v = nil
+			} else {
+				v = s
 			}
-			v = s
 		}
 		if v == nil {
+			if uc.pass[i] && uc.m.clear {
+				u.Profile[name] = nil
+			}
 			continue
 		}
 		switch uc.kinds[i] {
@@ -172,6 +203,9 @@ func (uc *userColumns) buildUser(vals []any, origin string) (*directory.User, []
 				problems = append(problems, "column groups: "+p)
 			}
 			groups = append(groups, gs...)
+			if row != nil {
+				row[i] = v
+			}
 		case colPass:
 			s, ok := v.(string)
 			if !ok {
@@ -187,6 +221,9 @@ func (uc *userColumns) buildUser(vals []any, origin string) (*directory.User, []
 				continue
 			}
 			u.Status = st
+			if row != nil {
+				row[i] = v
+			}
 		default:
 			if s, isStr := v.(string); isStr && uc.types[i] != "" {
 				tv, p := typedValue(s, uc.types[i])
@@ -195,6 +232,9 @@ func (uc *userColumns) buildUser(vals []any, origin string) (*directory.User, []
 					continue
 				}
 				if tv == nil {
+					if uc.pass[i] && uc.m.clear {
+						u.Profile[name] = nil
+					}
 					continue
 				}
 				v = tv
@@ -206,13 +246,22 @@ func (uc *userColumns) buildUser(vals []any, origin string) (*directory.User, []
 					}
 				}
 			}
-			u.Profile[name] = v
+			if row != nil {
+				row[i] = v
+			}
+			if uc.pass[i] {
+				u.Profile[name] = v
+			}
 		}
+	}
+	if row != nil {
+		problems = append(problems, uc.m.apply(u.Profile, row, uc.names, uc.from)...)
 	}
 	var empty []string
 	for _, r := range directory.RequiredAttributes {
-		s, ok := u.Profile[r].(string)
-		if _, present := u.Profile[r]; present && !ok {
+		v, present := u.Profile[r]
+		s, ok := v.(string)
+		if present && v != nil && !ok {
 			problems = append(problems, fmt.Sprintf("%s must be text", r))
 			continue
 		}

@@ -17,15 +17,16 @@ type Reader interface {
 	Read(ctx context.Context) (*directory.Directory, error)
 }
 
-// New returns the Reader for the source cfg configures.
+// New returns the Reader for the source cfg configures, with its mapping
+// section.
 func New(cfg *config.Config) (Reader, error) {
 	switch s := cfg.Source; {
 	case s.CSV != nil && s.Postgres != nil:
 		return nil, errors.New("new source: both source.csv and source.postgres are set; choose one")
 	case s.CSV != nil:
-		return NewCSV(*s.CSV), nil
+		return NewCSV(*s.CSV, WithMapping(cfg.Mapping)), nil
 	case s.Postgres != nil:
-		return NewPostgres(*s.Postgres), nil
+		return NewPostgres(*s.Postgres, WithMapping(cfg.Mapping)), nil
 	default:
 		return nil, errors.New("new source: no source configured: set source.csv or source.postgres")
 	}
