@@ -69,6 +69,20 @@ func TestValidatorCatchesMismatches(t *testing.T) {
 			wantErr: "response",
 		},
 		{
+			name:    "misspelt response key",
+			e:       exchange{method: "GET", path: "/api/v1/users/00u1", reqHeader: ssws, status: 200, respHeader: json, respBody: []byte(strings.Replace(user, `"created"`, `"craeted"`, 1))},
+			wantErr: "/craeted",
+		},
+		{
+			name:    "misspelt key inside a nested object",
+			e:       exchange{method: "GET", path: "/api/v1/groups/00g1", reqHeader: ssws, status: 200, respHeader: json, respBody: []byte(`{"id":"00g1","type":"OKTA_GROUP","profile":{"name":"A"},"_links":{"slef":{"href":"https://x"}}}`)},
+			wantErr: "/_links/slef",
+		},
+		{
+			name: "custom profile attributes are not unknown keys",
+			e:    exchange{method: "GET", path: "/api/v1/users/00u1", reqHeader: ssws, status: 200, respHeader: json, respBody: []byte(strings.Replace(user, `"firstName":"A"`, `"firstName":"A","costCentre":"42","shoeSize":9`, 1))},
+		},
+		{
 			name:    "query parameter the operation does not declare",
 			e:       exchange{method: "GET", path: "/api/v1/users", query: url.Values{"sortorder": {"asc"}}, reqHeader: ssws, status: 200, respHeader: json, respBody: []byte(`[]`)},
 			wantErr: "sortorder",
