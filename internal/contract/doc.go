@@ -8,10 +8,19 @@
 // tests skip and say so. Every request the client sends and every answer the
 // simulator gives is captured by a recording http.RoundTripper and validated
 // with kin-openapi's openapi3filter against the operation it routes to.
-// A final test lists the operations (by operationId) that were validated and
-// fails when an operation the client can call was never exercised.
+// Beyond openapi3filter's checks, an exchange also fails when it sends a
+// query parameter its operation does not declare, when a JSON body (request
+// or response) holds a key its schema does not declare where the schema is
+// not open (a misspelling Okta would silently ignore), or when an API answer
+// lacks X-Okta-Request-Id, Date or the X-Rate-Limit-* headers. A final test
+// lists the operations (by operationId) that were validated and fails when
+// an operation the client can call was never exercised.
 //
-// The SDK test drives github.com/okta/okta-sdk-golang/v5 against the
-// simulator: paging, user create, update, deactivate and delete, group
-// create, membership add and remove, and a 404 read as the SDK's error.
+// The SDK tests drive github.com/okta/okta-sdk-golang/v5 against the
+// simulator: paging with the SDK's own Next (users, a search, groups,
+// members), user create, update, activate, deactivate and delete, group
+// create, membership add and remove, a 404 read as the SDK's error, OAuth
+// (PrivateKey) with Bearer and DPoP tokens, and a 429 waited out by its
+// headers. The SDK drops the port from the org URL, so its transport sends
+// connections for port 80 to the simulator's real port.
 package contract

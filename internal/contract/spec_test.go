@@ -270,6 +270,9 @@ func (s *spec) validate(ctx context.Context, e *exchange) (string, error) {
 	if err := undeclaredQuery(route, e); err != nil {
 		errs = append(errs, fmt.Errorf("request: %w", err))
 	}
+	if err := unknownRequestKeys(route, e); err != nil {
+		errs = append(errs, fmt.Errorf("request: %w", err))
+	}
 	out := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: in,
 		Status:                 e.status,
@@ -292,6 +295,32 @@ func (s *spec) validate(ctx context.Context, e *exchange) (string, error) {
 	}
 	s.mu.Unlock()
 	return opID, err
+}
+
+// unknownRequestKeys reports keys of a JSON request body that the request
+// schema does not declare: Okta ignores a misspelt key, so the sender's
+// intent would be silently lost.
+func unknownRequestKeys(route *routers.Route, e *exchange) error {
+	rb := route.Operation.RequestBody
+	if rb == nil || rb.Value == nil || len(e.reqBody) == 0 {
+		return nil
+	}
+	ct := e.reqHeader.Get("Content-Type")
+	if !strings.Contains(ct, "json") {
+		return nil
+	}
+	mt := rb.Value.Content.Get(ct)
+	if mt == nil || mt.Schema == nil {
+		return nil
+	}
+	keys, err := unknownResponseProperties(mt.Schema, e.reqBody)
+	if err != nil {
+		return err
+	}
+	if len(keys) > 0 {
+		return fmt.Errorf("body keys the schema does not declare: %v", keys)
+	}
+	return nil
 }
 
 // toleratedKeys are response keys, by "operationId pointer", that the

@@ -80,8 +80,8 @@ func collectProperties(s *openapi3.Schema, props map[string]*openapi3.SchemaRef,
 	}
 }
 
-// unknownResponseProperties decodes a JSON body and checks it against
-// schema with unknownProperties.
+// unknownResponseProperties decodes a JSON body (a response's or a
+// request's) and checks it against schema with unknownProperties.
 func unknownResponseProperties(schema *openapi3.SchemaRef, body []byte) ([]string, error) {
 	if len(body) == 0 {
 		return nil, nil

@@ -83,6 +83,11 @@ func TestValidatorCatchesMismatches(t *testing.T) {
 			e:    exchange{method: "GET", path: "/api/v1/users/00u1", reqHeader: ssws, status: 200, respHeader: json, respBody: []byte(strings.Replace(user, `"firstName":"A"`, `"firstName":"A","costCentre":"42","shoeSize":9`, 1))},
 		},
 		{
+			name:    "misspelt request key",
+			e:       exchange{method: "POST", path: "/api/v1/users", reqHeader: sswsJSON, reqBody: []byte(`{"profile":{"login":"a@example.com","email":"a@example.com","firstName":"A","lastName":"B"},"groupIDs":["00g1"]}`), status: 200, respHeader: json, respBody: []byte(user)},
+			wantErr: "/groupIDs",
+		},
+		{
 			name:    "query parameter the operation does not declare",
 			e:       exchange{method: "GET", path: "/api/v1/users", query: url.Values{"sortorder": {"asc"}}, reqHeader: ssws, status: 200, respHeader: json, respBody: []byte(`[]`)},
 			wantErr: "sortorder",
