@@ -662,7 +662,9 @@ func clientServiceMethods(c *okta.Client) []string {
 // call was among them.
 func TestContract(t *testing.T) {
 	s := loadSpec(t)
+	ran := false
 	t.Run("scenarios", func(t *testing.T) {
+		ran = true
 		for _, sc := range scenarios() {
 			t.Run(sc.name, func(t *testing.T) {
 				t.Parallel()
@@ -680,6 +682,9 @@ func TestContract(t *testing.T) {
 		})
 	})
 	t.Run("operations", func(t *testing.T) {
+		if !ran {
+			t.Skip("the scenarios were filtered out by -run; the operation list needs them")
+		}
 		ok, failed := s.validatedOperations()
 		t.Logf("validated operations (%d of %d in %s): %v", len(ok), len(s.operationIDs()), specFile, ok)
 		if len(failed) > 0 {
