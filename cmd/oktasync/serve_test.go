@@ -212,9 +212,9 @@ next:
 func serveFixture(t *testing.T, dir, simURL string, users int, extra string) string {
 	t.Helper()
 	var b strings.Builder
-	b.WriteString("login,email,firstName,lastName,employeeType,groups\n")
+	b.WriteString("login,email,firstName,lastName,department,groups\n")
 	for i := range users {
-		fmt.Fprintf(&b, "serve%03d@example.com,serve%03d@example.com,First%d,Last%d,hr,Serve Team %d\n", i, i, i, i, i%3)
+		fmt.Fprintf(&b, "serve%03d@example.com,serve%03d@example.com,First%d,Last%d,Synced,Serve Team %d\n", i, i, i, i, i%3)
 	}
 	writeFile(t, filepath.Join(dir, "users.csv"), b.String())
 	cfg := filepath.Join(dir, "oktasync.yaml")
@@ -227,7 +227,7 @@ source:
   csv:
     users: users.csv
 scope:
-  users: profile.employeeType eq "hr"
+  users: profile.department eq "Synced"
 state:
   url: sqlite://state.db
 %s`, simURL, extra))
@@ -671,5 +671,75 @@ func TestServeReplicasRunEachTickOnce(t *testing.T) {
 		if n > 1 {
 			t.Errorf("tick %d after %s ran %d syncs, want 1", tick, firstTick.Format(time.RFC3339), n)
 		}
+	}
+}
+
+// TestServeNotReadyWithBadCredentials starts serve with a token Okta
+// rejects: it stays alive but not ready, counts the failed sync, and still
+// exits 0 on SIGTERM.
+func TestServeNotReadyWithBadCredentials(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test; skipped with -short")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	sim := startSim(t, "the-right-token")
+	cfg := serveFixture(t, dir, sim.URL, 2, "schedule:\n  every: 1s\n")
+	p := startServe(t, []string{"OKTA_CLIENT_TOKEN=a-wrong-token"}, cfg)
+
+	p.waitFor(t, "the failed first contact", func(e logEvent) bool {
+		return strings.HasPrefix(e.msg(), "first contact with Okta failed")
+	})
+	e := p.waitFor(t, "a finished sync", func(e logEvent) bool { return e.msg() == "sync finished" })
+	if e.str("status") != "failed" || !strings.Contains(e.str("err"), "E0000011") {
+		t.Errorf("sync finished %v, want status failed with E0000011", e)
+	}
+	if strings.Contains(fmt.Sprint(e), "a-wrong-token") {
+		t.Errorf("the token appears in the log: %v", e)
+	}
+	if code, _ := p.get(t, "/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz: %d, want 200", code)
+	}
+	if code, body := p.get(t, "/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "not ready") {
+		t.Errorf("/readyz: %d %q, want 503 not ready", code, body)
+	}
+	fams := p.scrape(t)
+	if v, _ := sample(fams, "oktasync_runs_total", map[string]string{"status": "failed"}); v < 1 {
+		t.Errorf("oktasync_runs_total{status=failed} = %v, want at least 1", v)
+	}
+	if v, _ := sample(fams, "oktasync_api_requests_total", map[string]string{"status": "401"}); v < 1 {
+		t.Errorf("oktasync_api_requests_total{status=401} = %v, want at least 1", v)
+	}
+	if v, ok := sample(fams, "oktasync_last_success_timestamp_seconds", nil); !ok || v != 0 {
+		t.Errorf("oktasync_last_success_timestamp_seconds = %v, want 0", v)
+	}
+	if _, code := p.stop(t); code != 0 {
+		t.Errorf("exit code after SIGTERM = %d, want 0", code)
+	}
+}
+
+// TestServeShutdownGraceExceeded stops serve while its sync applies, with
+// calls in flight that take longer than serve.shutdownGrace: serve gives up
+// waiting and exits 1 with a message saying so.
+func TestServeShutdownGraceExceeded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test; skipped with -short")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	const token = "serve-token-3f90"
+	sim := startSim(t, token, "--latency", "1500ms")
+	cfg := serveFixture(t, dir, sim.URL, 20, "concurrency: 2\nschedule:\n  every: 1s\nserve:\n  shutdownGrace: 100ms\n")
+	p := startServe(t, []string{"OKTA_CLIENT_TOKEN=" + token}, cfg)
+
+	// An operation finished: the sync is applying, with calls of 1.5 s in
+	// flight that it lets finish, longer than the grace period.
+	p.waitFor(t, "an applied operation", func(e logEvent) bool { return e.msg() == "operation" })
+	_, code := p.stop(t)
+	if code != 1 {
+		t.Fatalf("exit code = %d, want 1", code)
+	}
+	if out := drainLines(p.lines); !strings.Contains(out, "did not stop within serve.shutdownGrace (100ms)") {
+		t.Errorf("no message about the grace period; stderr: %s", out)
 	}
 }

@@ -45,9 +45,9 @@ func TestValidate(t *testing.T) {
 	const token = "validate-token-91c4"
 	sim := startSim(t, token)
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "users.csv"), "login,email,firstName,lastName,employeeType,groups\n"+
-		"ada@example.com,ada@example.com,Ada,Lovelace,hr,Engineering;Staff\n"+
-		"alan@example.com,alan@example.com,Alan,Turing,hr,Engineering\n")
+	writeFile(t, filepath.Join(dir, "users.csv"), "login,email,firstName,lastName,department,groups\n"+
+		"ada@example.com,ada@example.com,Ada,Lovelace,Synced,Engineering;Staff\n"+
+		"alan@example.com,alan@example.com,Alan,Turing,Synced,Engineering\n")
 	writeFile(t, filepath.Join(dir, "dupes.csv"), "login,email,firstName,lastName\n"+
 		"ada@example.com,ada@example.com,Ada,Lovelace\n"+
 		"ADA@example.com,ada@example.com,Ada,Lovelace\n")
@@ -57,7 +57,7 @@ func TestValidate(t *testing.T) {
 		token:    token,
 		users:    "users.csv",
 		stateURL: "sqlite://state.db",
-		scope:    `profile.employeeType eq "hr"`,
+		scope:    `profile.department eq "Synced"`,
 	}
 
 	tests := []struct {
@@ -71,7 +71,7 @@ func TestValidate(t *testing.T) {
 		{
 			name:     "good",
 			edit:     func(*validateConfig) {},
-			wantOut:  []string{"ok  config", "ok  source", "2 users, 2 groups, 3 memberships", "ok  okta", "ok  state", "not created yet", "A sync would manage", `scope.users "profile.employeeType eq \"hr\""`},
+			wantOut:  []string{"ok  config", "ok  source", "2 users, 2 groups, 3 memberships", "ok  okta", "ok  state", "not created yet", "A sync would manage", `scope.users "profile.department eq \"Synced\""`},
 			wantCode: 0,
 		},
 		{
@@ -109,7 +109,7 @@ func TestValidate(t *testing.T) {
 		},
 		{
 			name:     "bad scope expression",
-			edit:     func(c *validateConfig) { c.scope = `profile.employeeType eqq "hr"` },
+			edit:     func(c *validateConfig) { c.scope = `profile.department eqq "Synced"` },
 			wantCode: 1,
 			wantErr:  []string{"Okta check failed: ", "rejected scope.users", "E0000031"},
 		},

@@ -40,8 +40,11 @@ func Job(s config.Schedule, now time.Time) (def gocron.JobDefinition, opts []goc
 	case s.Every < 0:
 		return nil, nil, 0, fmt.Errorf("schedule.every %s: must be positive", s.Every)
 	case s.Every > 0:
-		start := now.Truncate(s.Every).Add(s.Every)
-		return gocron.DurationJob(s.Every), []gocron.JobOption{gocron.WithStartAt(gocron.WithStartDateTime(start))}, s.Every, nil
+		// A start in the past, at a multiple of the interval: the
+		// scheduler moves it forward by whole intervals to the first tick
+		// after it starts, however long the caller took to start it.
+		start := now.Truncate(s.Every)
+		return gocron.DurationJob(s.Every), []gocron.JobOption{gocron.WithStartAt(gocron.WithStartDateTimePast(start))}, s.Every, nil
 	}
 	return nil, nil, 0, ErrNoSchedule
 }

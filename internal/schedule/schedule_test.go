@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-co-op/gocron/v2"
+	"github.com/jonboulle/clockwork"
+
 	"github.com/oktasync/oktasync/internal/config"
 )
 
@@ -62,5 +65,35 @@ func TestJitter(t *testing.T) {
 	cancel()
 	if err := Jitter(ctx, time.Hour); !errors.Is(err, context.Canceled) {
 		t.Errorf("Jitter with a cancelled context = %v, want context.Canceled", err)
+	}
+}
+
+// TestJobTicksAligned schedules an interval job on a fake clock some time
+// after the definition was made: its first tick is the next multiple of
+// the interval after the scheduler started.
+func TestJobTicksAligned(t *testing.T) {
+	t.Parallel()
+	made := time.Date(2026, 11, 29, 9, 7, 30, 500_000_000, time.UTC)
+	clock := clockwork.NewFakeClockAt(made.Add(5 * time.Second)) // started 5 s later
+	def, opts, _, err := Job(config.Schedule{Every: 2 * time.Second}, made)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := gocron.NewScheduler(gocron.WithClock(clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown()
+	j, err := s.NewJob(def, gocron.NewTask(func() {}), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	next, err := j.NextRun()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 11, 29, 9, 7, 36, 0, time.UTC); !next.Equal(want) {
+		t.Errorf("first tick %s, want %s", next.Format(time.RFC3339Nano), want.Format(time.RFC3339Nano))
 	}
 }
