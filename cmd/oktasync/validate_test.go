@@ -216,3 +216,71 @@ func TestRootDryRun(t *testing.T) {
 		t.Errorf("validate after a sync: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestValidatePostgresSource runs validate with a PostgreSQL source: the
+// queries run, and a failing query or an unreachable database is reported
+// as a source problem without the URL's password.
+func TestValidatePostgresSource(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the simulator; skipped with -short")
+	}
+	t.Parallel()
+	conn := pgConnect(t)
+	schema := pgTestSchema(t, conn, "oktasync_validate")
+	ctx := context.Background()
+	if _, err := conn.Exec(ctx, `CREATE TABLE `+schema+`.people (login text, email text, first text, last text);
+		INSERT INTO `+schema+`.people VALUES
+		  ('ada@example.com', 'ada@example.com', 'Ada', 'Lovelace'),
+		  ('alan@example.com', 'alan@example.com', 'Alan', 'Turing'),
+		  ('grace@example.com', 'grace@example.com', 'Grace', 'Hopper')`); err != nil {
+		t.Fatal(err)
+	}
+	const token = "validate-pg-token-27d0"
+	sim := startSim(t, token)
+	tests := []struct {
+		name, url, query string
+		wantCode         int
+		want             []string
+	}{
+		{"good", withSearchPath(t, schema), `SELECT login, email, first AS "firstName", last AS "lastName" FROM people`, 0,
+			[]string{"ok  source  PostgreSQL", ": 3 users, 0 groups, 0 memberships"}},
+		{"bad query", withSearchPath(t, schema), `SELECT login FROM staff`, 1,
+			[]string{"source unreadable or invalid: ", `relation "staff" does not exist`}},
+		{"unreachable", "postgres://reader:pg-s3cret@127.0.0.1:1/hr?sslmode=disable", `SELECT 1`, 1,
+			[]string{"source unreadable or invalid: ", "127.0.0.1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			cfg := filepath.Join(dir, "oktasync.yaml")
+			writeFile(t, cfg, fmt.Sprintf(`
+okta:
+  orgUrl: %s
+  token: %s
+  testing:
+    disableHttpsCheck: true
+source:
+  postgres:
+    url: %s
+    users: %s
+state:
+  url: sqlite://state.db
+`, sim.URL, token, tt.url, tt.query))
+			var stdout, stderr bytes.Buffer
+			code := Main(ctx, []string{"validate", "--config", cfg}, strings.NewReader(""), &stdout, &stderr)
+			out := stdout.String() + stderr.String()
+			if code != tt.wantCode {
+				t.Errorf("exit code %d, want %d\n%s", code, tt.wantCode, out)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			if strings.Contains(out, "pg-s3cret") {
+				t.Errorf("output shows the database password:\n%s", out)
+			}
+		})
+	}
+}
