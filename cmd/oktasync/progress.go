@@ -15,10 +15,11 @@ const progressRedraw = 100 * time.Millisecond
 // progressWidth is the width of the bar itself, in cells.
 const progressWidth = 28
 
-// progressBar draws one line on a terminal, rewritten in place: during a
-// fetch, what is being read and how many so far; during apply, a bar with
-// done/total, the percentage, the rate and the time left. It is safe for
-// concurrent use.
+// progressBar draws one line on a terminal, rewritten in place: while the
+// source and Okta are read, a spinner and the time elapsed (or, given fetch
+// reports, what is being read and how many so far); during apply, a bar
+// with done/total, the percentage, the rate and the time left. It is safe
+// for concurrent use.
 type progressBar struct {
 	w   io.Writer
 	now func() time.Time
@@ -28,6 +29,12 @@ type progressBar struct {
 	phase    string    // "apply" or what a fetch reads, e.g. "Okta users"
 	lastDraw time.Time
 	drawn    bool // a line is on screen and must be ended by finish
+	waiting  bool // the line on screen is the waiting line
+
+	// The waiting line's redraw loop: stopWait ends it, waitDone is
+	// closed when it has.
+	stopWait func()
+	waitDone chan struct{}
 }
 
 // newProgressBar returns a progress bar drawing on w.
@@ -47,12 +54,63 @@ func (a *app) progress() (update func(done, total int), finish func()) {
 		return nil, func() {}
 	}
 	p := newProgressBar(a.stderr, nil)
+	tick := time.NewTicker(progressRedraw)
+	p.wait("reading the source and Okta", tick.C, tick.Stop)
 	return p.apply, p.finish
+}
+
+// waitFrames are the spinner's frames.
+var waitFrames = []string{"|", "/", "-", `\`}
+
+// wait draws label with a spinner and the time elapsed, redrawn at each
+// tick, until the first fetch or apply report or finish. stopTicker is
+// called when the redraws end.
+func (p *progressBar) wait(label string, tick <-chan time.Time, stopTicker func()) {
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	p.mu.Lock()
+	start := p.now()
+	p.stopWait = sync.OnceFunc(func() { close(stop); <-done })
+	p.waitDone = done
+	p.drawWaiting(label, 0, 0)
+	p.mu.Unlock()
+	go func() {
+		defer close(done)
+		defer stopTicker()
+		for n := 1; ; n++ {
+			select {
+			case <-stop:
+				return
+			case <-tick:
+				p.mu.Lock()
+				p.drawWaiting(label, n, p.now().Sub(start))
+				p.mu.Unlock()
+			}
+		}
+	}()
+}
+
+// drawWaiting draws frame n of the waiting line; p.mu must be held.
+func (p *progressBar) drawWaiting(label string, n int, elapsed time.Duration) {
+	p.draw(fmt.Sprintf("%s %s %s", label, waitFrames[n%len(waitFrames)], formatETA(elapsed)), p.now())
+	p.waiting = true
+}
+
+// endWait stops the waiting line's redraws, if they run. p.mu must not be
+// held: the redraw loop takes it.
+func (p *progressBar) endWait() {
+	p.mu.Lock()
+	stop := p.stopWait
+	p.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
 }
 
 // fetch reports that n objects of what (e.g. "Okta users") were read so
 // far, for a fetch whose total is unknown.
 func (p *progressBar) fetch(what string, n int) {
+	p.endWait()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
@@ -72,6 +130,7 @@ func (p *progressBar) fetch(what string, n int) {
 // apply reports that done of total operations are finished; its signature
 // is reconcile.Options.Progress's.
 func (p *progressBar) apply(done, total int) {
+	p.endWait()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
@@ -85,14 +144,19 @@ func (p *progressBar) apply(done, total int) {
 }
 
 // finish ends the progress line, if one was drawn, so that what follows
-// starts on a fresh line.
+// starts on a fresh line; a waiting line, which says nothing worth keeping,
+// is erased instead.
 func (p *progressBar) finish() {
+	p.endWait()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.drawn {
+	switch {
+	case p.drawn && p.waiting:
+		fmt.Fprint(p.w, "\r\x1b[K")
+	case p.drawn:
 		fmt.Fprint(p.w, "\n")
-		p.drawn = false
 	}
+	p.drawn, p.waiting = false, false
 }
 
 // due reports whether a redraw is due: the first of a phase, the last
@@ -106,6 +170,7 @@ func (p *progressBar) draw(line string, now time.Time) {
 	fmt.Fprintf(p.w, "\r%s\x1b[K", line)
 	p.lastDraw = now
 	p.drawn = true
+	p.waiting = false
 }
 
 // renderApply renders the apply line for done of total operations after

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -35,10 +36,22 @@ func TestRenderApply(t *testing.T) {
 }
 
 // fakeClock is a clock the test moves by hand.
-type fakeClock struct{ t time.Time }
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
 
-func (c *fakeClock) now() time.Time          { return c.t }
-func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
 
 func TestProgressBarThrottlesAndFinishes(t *testing.T) {
 	t.Parallel()
@@ -93,5 +106,72 @@ func TestProgressOffWhenNotATerminal(t *testing.T) {
 	finish()
 	if stderr.Len() != 0 {
 		t.Errorf("progress wrote %q to a stderr that is not a terminal", stderr.String())
+	}
+}
+
+// TestProgressWaitingLine checks the line shown while the source and Okta
+// are read: a spinner with the time elapsed at each tick, replaced by the
+// apply bar at the first report, or erased when the run ends without one.
+func TestProgressWaitingLine(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		apply      bool
+		wantFrames []string
+		wantEnd    string
+	}{
+		{
+			name:  "then apply",
+			apply: true,
+			wantFrames: []string{
+				"reading | 0s\x1b[K",
+				"reading / 1s\x1b[K",
+				"reading - 2s\x1b[K",
+				"applying [----------------------------]  0/2    0%  ETA --\x1b[K",
+				"applying [############################]  2/2  100%  2.0/s  done in 1s\x1b[K",
+			},
+			wantEnd: "\x1b[K\n",
+		},
+		{
+			name: "dry run",
+			wantFrames: []string{
+				"reading | 0s\x1b[K",
+				"reading / 1s\x1b[K",
+				"reading - 2s\x1b[K",
+				"\x1b[K",
+			},
+			wantEnd: "- 2s\x1b[K\r\x1b[K",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			clock := &fakeClock{t: time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)}
+			p := newProgressBar(&buf, clock.now)
+			tick := make(chan time.Time)
+			tickerStopped := false
+			p.wait("reading", tick, func() { tickerStopped = true })
+			for range 2 {
+				clock.advance(time.Second)
+				tick <- clock.now()
+			}
+			if tt.apply {
+				p.apply(0, 2)
+				clock.advance(time.Second)
+				p.apply(2, 2)
+			}
+			p.finish()
+			if !tickerStopped {
+				t.Error("the ticker was not stopped")
+			}
+			frames := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\r")[1:]
+			if strings.Join(frames, "|") != strings.Join(tt.wantFrames, "|") {
+				t.Errorf("frames\n got %q\nwant %q", frames, tt.wantFrames)
+			}
+			if !strings.HasSuffix(buf.String(), tt.wantEnd) {
+				t.Errorf("output %q does not end with %q", buf.String(), tt.wantEnd)
+			}
+		})
 	}
 }
