@@ -24,6 +24,13 @@ var baseUserAttrs = [][2]string{
 	{"managerId", "ManagerId"}, {"manager", "Manager"},
 }
 
+// defaultCustomAttrs are the custom attributes of the default user schema
+// when Options.CustomAttributes is nil: the simulated org has had
+// employeeType and hireDate added in its Profile Editor, as orgs fed from
+// an HR system commonly have. A non-nil CustomAttributes, even an empty
+// one, replaces them.
+var defaultCustomAttrs = []string{"employeeType", "hireDate"}
+
 var baseAttrSet = func() map[string]bool {
 	m := make(map[string]bool, len(baseUserAttrs))
 	for _, a := range baseUserAttrs {
@@ -84,6 +91,11 @@ func (s *Server) handleUserSchema(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	for a := range s.customAttr {
 		custom[a] = "string"
+	}
+	if s.opts.CustomAttributes == nil {
+		for _, a := range defaultCustomAttrs {
+			custom[a] = "string"
+		}
 	}
 	for _, u := range s.users {
 		for k, v := range u.profile {

@@ -37,7 +37,8 @@ type Options struct {
 	// access tokens from /oauth2/v1/token.
 	Clients []OAuthClient
 	// CustomAttributes are extra string attributes of the default user
-	// schema, beside those the seed's profiles use.
+	// schema, beside those the seed's profiles use; nil means
+	// employeeType and hireDate.
 	CustomAttributes []string
 	// SearchLag makes the `search` parameter of the users list eventually
 	// consistent, as Okta's is: for this long after a user is created or

@@ -173,6 +173,9 @@ func openSession(ctx context.Context, cfg *config.Config, dryRun bool, opts Opti
 	if s.client, err = NewClient(cfg, log); err != nil {
 		return nil, err
 	}
+	if err := checkSchema(ctx, s.client, s.desired, cfg.Mapping); err != nil {
+		return nil, err
+	}
 	ownedLogins := make([]string, 0, len(s.owned))
 	for _, o := range s.owned {
 		ownedLogins = append(ownedLogins, o.Login)

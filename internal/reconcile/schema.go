@@ -1,0 +1,169 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/oktasync/oktasync/internal/config"
+	"github.com/oktasync/oktasync/internal/directory"
+	"github.com/oktasync/oktasync/internal/okta"
+)
+
+// ErrUnknownAttribute is wrapped by the error of a run whose source
+// produces a profile attribute the org's user schema does not have. Such a
+// run stops before any write.
+var ErrUnknownAttribute = errors.New("profile attribute not in the org's user schema")
+
+// unknownAttribute is one attribute the schema lacks.
+type unknownAttribute struct {
+	name string
+	// from says what produces it: "column jobTitle" or
+	// "mapping.attributes.badge (oktasync.yaml line 40)".
+	from string
+	// first is the first source record that has it; rows counts them.
+	first string
+	rows  int
+	// suggest is the schema attribute the name most likely means, or "".
+	suggest string
+}
+
+// schemaError lists the attributes the schema lacks.
+type schemaError struct{ attrs []unknownAttribute }
+
+func (e *schemaError) Error() string {
+	var b strings.Builder
+	line := func(a unknownAttribute) {
+		fmt.Fprintf(&b, "attribute %q (%s, first at %s", a.name, a.from, a.first)
+		if a.rows > 1 {
+			fmt.Fprintf(&b, ", %d rows", a.rows)
+		}
+		b.WriteString(")")
+		if a.suggest != "" {
+			fmt.Fprintf(&b, ": did you mean %q?", a.suggest)
+		}
+	}
+	if len(e.attrs) == 1 {
+		b.WriteString("the org's user schema has no ")
+		line(e.attrs[0])
+	} else {
+		fmt.Fprintf(&b, "the org's user schema lacks %d attributes the source sets:", len(e.attrs))
+		for _, a := range e.attrs {
+			b.WriteString("\n  ")
+			line(a)
+		}
+	}
+	b.WriteString("\nNothing was changed. Add the attribute to the user profile in Okta (Profile Editor), " +
+		"or rename it with mapping.attributes, or leave the column out (mapping.passthrough: false)")
+	return b.String()
+}
+
+func (e *schemaError) Unwrap() error { return ErrUnknownAttribute }
+
+// checkSchema checks every profile attribute the desired users have
+// against the org's default user schema (base and custom attributes), with
+// one API call; m says which attributes come from mapping rules, for the
+// message. An unknown attribute is an error (wrapping ErrUnknownAttribute)
+// naming it, where it comes from, and the schema attribute it most likely
+// means.
+func checkSchema(ctx context.Context, c *okta.Client, desired *directory.Directory, m config.Mapping) error {
+	type seen struct {
+		first string
+		rows  int
+	}
+	attrs := make(map[string]*seen)
+	for _, k := range desired.UserKeys() {
+		u := desired.Users[k]
+		for a := range u.Profile {
+			s, ok := attrs[a]
+			if !ok {
+				s = &seen{first: u.Origin}
+				attrs[a] = s
+			}
+			s.rows++
+		}
+	}
+	if len(attrs) == 0 {
+		return nil
+	}
+	schema, _, err := c.Schemas.GetDefaultUserSchema(ctx)
+	if err != nil {
+		if okta.IsAccessDenied(err) {
+			return fmt.Errorf("read the org's user schema to check the source's attributes (the API token's admin or the OAuth service app needs okta.schemas.read): %w", err)
+		}
+		return fmt.Errorf("read the org's user schema to check the source's attributes: %w", err)
+	}
+	names := schema.AttributeNames()
+	var unknown []unknownAttribute
+	for _, a := range slices.Sorted(maps.Keys(attrs)) {
+		if schema.HasAttribute(a) {
+			continue
+		}
+		ua := unknownAttribute{name: a, from: "column " + a, first: attrs[a].first, rows: attrs[a].rows, suggest: nearest(a, names)}
+		if i := slices.IndexFunc(m.Attributes, func(r config.AttributeMapping) bool { return r.Attribute == a }); i >= 0 {
+			ua.from = "mapping.attributes." + a
+			if w := m.Attributes[i].Where; w != "" {
+				ua.from += " at " + w
+			}
+		}
+		unknown = append(unknown, ua)
+	}
+	if len(unknown) > 0 {
+		return &schemaError{attrs: unknown}
+	}
+	return nil
+}
+
+// nearest returns the name in names that name most likely means: one
+// differing only in case, else the closest by edit distance when that is
+// small for the name's length, else the longest one name contains; "" when
+// none is close.
+func nearest(name string, names []string) string {
+	lname := strings.ToLower(name)
+	best, bestDist := "", -1
+	for _, n := range names {
+		ln := strings.ToLower(n)
+		if ln == lname {
+			return n
+		}
+		if d := editDistance(lname, ln); bestDist < 0 || d < bestDist {
+			best, bestDist = n, d
+		}
+	}
+	if bestDist >= 0 && bestDist <= max(2, len(name)/3) {
+		return best
+	}
+	// A name that holds a schema name ("jobTitle", "workCity") most likely
+	// means that one; the longest wins.
+	best = ""
+	for _, n := range names {
+		if len(n) >= 4 && len(n) > len(best) && strings.Contains(lname, strings.ToLower(n)) {
+			best = n
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, over bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
