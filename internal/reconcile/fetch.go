@@ -67,44 +67,9 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 		return nil
 	}
 
+	// Groups first: they are few pages, and the member reads below need
+	// their ids.
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(fetchParallelism)
-	if userScope != "" {
-		// The users in scope, whatever their status (search returns
-		// DEPROVISIONED users too). Users outside the scope matter only
-		// when the source or the state store names them; those are looked
-		// up below, so the org's other users cost nothing to skip.
-		g.Go(func() error {
-			for u, err := range c.Users.List(gctx, &okta.UserListOptions{Limit: pageSize, Search: userScope}) {
-				if err != nil {
-					return fmt.Errorf("list Okta users in scope (search %q): %w", userScope, err)
-				}
-				if err := addUser(u); err != nil {
-					return err
-				}
-				mu.Lock()
-				cur.InScope[directory.LoginKey(loginOf(u))] = true
-				mu.Unlock()
-			}
-			return nil
-		})
-	} else {
-		// Without a scope, every user: a plain list leaves out
-		// DEPROVISIONED users, and a filtered list returns only them.
-		for _, filter := range []string{"", `status eq "DEPROVISIONED"`} {
-			g.Go(func() error {
-				for u, err := range c.Users.List(gctx, &okta.UserListOptions{Limit: pageSize, Filter: filter}) {
-					if err != nil {
-						return fmt.Errorf("list Okta users: %w", err)
-					}
-					if err := addUser(u); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-		}
-	}
 	var groups []*okta.Group
 	g.Go(func() error {
 		for gr, err := range c.Groups.List(gctx, &okta.GroupListOptions{Limit: pageSize}) {
@@ -132,31 +97,6 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 		return nil, err
 	}
 
-	// Search is eventually consistent and covers only the scope: look up,
-	// with the strongly consistent filter, every login the source or the
-	// state store names that the search did not return, so that an
-	// existing user is never created twice and an owned user never looks
-	// gone.
-	if userScope != "" {
-		var missing []string
-		for k, u := range desired.Users {
-			if _, ok := cur.Dir.Users[k]; !ok {
-				missing = append(missing, u.Login())
-			}
-		}
-		for _, login := range extraLogins {
-			if _, ok := cur.Dir.Users[directory.LoginKey(login)]; !ok {
-				if _, inSource := desired.Users[directory.LoginKey(login)]; !inSource {
-					missing = append(missing, login)
-				}
-			}
-		}
-		sort.Strings(missing)
-		if err := lookupLogins(ctx, c, missing, addUser); err != nil {
-			return nil, err
-		}
-	}
-
 	// Groups: keep OKTA_GROUPs, any group whose name the source uses (so
 	// that diff can refuse to manage an APP_GROUP of that name), and the
 	// protected groups.
@@ -178,11 +118,75 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 		}
 	}
 
+	// Users and group members are read at the same time: they fall in
+	// different rate-limit buckets, so neither waits for the other.
 	g, gctx = errgroup.WithContext(ctx)
 	g.SetLimit(fetchParallelism)
+	if userScope != "" {
+		// The users in scope, whatever their status (search returns
+		// DEPROVISIONED users too). Users outside the scope matter only
+		// when the source or the state store names them; those are looked
+		// up next, so the org's other users cost nothing to skip.
+		g.Go(func() error {
+			for u, err := range c.Users.List(gctx, &okta.UserListOptions{Limit: pageSize, Search: userScope}) {
+				if err != nil {
+					return fmt.Errorf("list Okta users in scope (search %q): %w", userScope, err)
+				}
+				if err := addUser(u); err != nil {
+					return err
+				}
+				mu.Lock()
+				cur.InScope[directory.LoginKey(loginOf(u))] = true
+				mu.Unlock()
+			}
+			// Search is eventually consistent and covers only the
+			// scope: look up, with the strongly consistent filter,
+			// every login the source or the state store names that the
+			// search did not return, so that an existing user is never
+			// created twice and an owned user never looks gone.
+			var missing []string
+			mu.Lock()
+			for k, u := range desired.Users {
+				if _, ok := cur.Dir.Users[k]; !ok {
+					missing = append(missing, u.Login())
+				}
+			}
+			for _, login := range extraLogins {
+				if _, ok := cur.Dir.Users[directory.LoginKey(login)]; !ok {
+					if _, inSource := desired.Users[directory.LoginKey(login)]; !inSource {
+						missing = append(missing, login)
+					}
+				}
+			}
+			mu.Unlock()
+			sort.Strings(missing)
+			return lookupLogins(gctx, c, missing, addUser)
+		})
+	} else {
+		// Without a scope, every user: a plain list leaves out
+		// DEPROVISIONED users, and a filtered list returns only them.
+		for _, filter := range []string{"", `status eq "DEPROVISIONED"`} {
+			g.Go(func() error {
+				for u, err := range c.Users.List(gctx, &okta.UserListOptions{Limit: pageSize, Filter: filter}) {
+					if err != nil {
+						return fmt.Errorf("list Okta users: %w", err)
+					}
+					if err := addUser(u); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+	}
+
 	// Members of the managed groups that exist, and of the protected
 	// groups of any type (their members must never be touched), read
-	// concurrently.
+	// concurrently. Members the user reads have not returned (yet) are
+	// kept apart until those reads are done, so they never stand in for a
+	// lookup; they keep only what a membership removal needs (id, status,
+	// login), as the full users are held by the user reads anyway.
+	memberUsers := make(map[string]*directory.User)
 	readKeys := desired.GroupKeys()
 	for key := range protected {
 		if _, named := desired.Groups[key]; !named {
@@ -207,10 +211,14 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 			for _, u := range members {
 				login := loginOf(u)
 				cur.Dir.AddMember(gr.Name, login)
-				// A member outside the scope was not listed above; keep
-				// it so that a membership removal knows its id.
-				if _, ok := cur.Dir.Users[directory.LoginKey(login)]; !ok {
-					cur.Dir.Users[directory.LoginKey(login)] = toDirectoryUser(u)
+				k := directory.LoginKey(login)
+				if _, listed := cur.Dir.Users[k]; !listed {
+					memberUsers[k] = &directory.User{
+						ID:      u.ID,
+						Status:  u.Status,
+						Profile: directory.Profile{directory.AttrLogin: login},
+						Origin:  "Okta user " + u.ID + ", member of group " + gr.ID,
+					}
 				}
 			}
 			cur.MembersRead[key] = true
@@ -219,6 +227,13 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	// A member outside the scope was not listed above; keep it so that a
+	// membership removal knows its id.
+	for k, u := range memberUsers {
+		if _, ok := cur.Dir.Users[k]; !ok {
+			cur.Dir.Users[k] = u
+		}
 	}
 	log.Debug("read Okta state", "users", len(cur.Dir.Users), "groups", len(cur.Dir.Groups), "inScope", len(cur.InScope))
 	return cur, nil
