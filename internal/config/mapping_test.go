@@ -3,7 +3,9 @@ package config
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -139,5 +141,37 @@ func TestTemplateFuncs(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("%s%v = %#v, want %#v", tt.fn, tt.args, got, tt.want)
 		}
+	}
+}
+
+// The rules config.example.yaml shows, uncommented, are valid.
+func TestExampleMappingValidates(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(examplePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if m := commentedKey.FindStringSubmatch(line); m != nil {
+			line = m[1] + m[2]
+		}
+		lines = append(lines, line)
+	}
+	root, err := parseYAML([]byte(strings.Join(lines, "\n")), "uncommented example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Default()
+	dec := newDecoder("uncommented example", true, func(string) (string, bool) { return "x", true })
+	dec.decodeStruct(root, reflect.ValueOf(&cfg).Elem(), "")
+	for _, e := range dec.errs {
+		t.Error(e)
+	}
+	if len(cfg.Mapping.Attributes) < 5 {
+		t.Fatalf("the example shows %d rules", len(cfg.Mapping.Attributes))
+	}
+	for _, err := range cfg.validateMapping() {
+		t.Error(err)
 	}
 }
