@@ -1,0 +1,387 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/oktasync/oktasync/internal/oktasim"
+	"github.com/oktasync/oktasync/internal/state"
+)
+
+// orgHarness is a simulated org served in-process behind a handler that sees
+// every request before the simulator does: it counts requests and writes, and
+// can act on the Nth write (kill the client, say).
+type orgHarness struct {
+	sim *oktasim.Server
+	srv *httptest.Server
+	// URL is the org URL to put in a config.
+	URL string
+
+	requests atomic.Int64 // API and OAuth requests
+	writes   atomic.Int64 // API requests that are not GET
+	onWrite  atomic.Pointer[writeHook]
+}
+
+// writeHook sees the nth write request; it returns true when it answered the
+// request itself (the simulator then never sees it).
+type writeHook func(n int64, w http.ResponseWriter, r *http.Request) bool
+
+// newOrgHarness starts an in-process simulator with opts, seeded with seed,
+// on a plain HTTP test server. Unless opts says otherwise, the org's user
+// schema has employeeType, which the tests' sources use.
+func newOrgHarness(t *testing.T, opts oktasim.Options, seed oktasim.Seed) *orgHarness {
+	t.Helper()
+	if len(opts.CustomAttributes) == 0 {
+		opts.CustomAttributes = []string{"employeeType"}
+	}
+	sim, err := oktasim.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Seed(seed); err != nil {
+		t.Fatal(err)
+	}
+	sim.ResetStats()
+	h := &orgHarness{sim: sim}
+	h.srv = httptest.NewServer(h)
+	t.Cleanup(h.srv.Close)
+	h.URL = h.srv.URL
+	return h
+}
+
+// ServeHTTP counts the request and passes it to the hook or the simulator.
+func (h *orgHarness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.URL.Path, "/sim/") {
+		h.requests.Add(1)
+	}
+	if r.Method != http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/") {
+		n := h.writes.Add(1)
+		if hook := h.onWrite.Load(); hook != nil && (*hook)(n, w, r) {
+			return
+		}
+	}
+	h.sim.ServeHTTP(w, r)
+}
+
+// setHook installs the write hook (nil removes it).
+func (h *orgHarness) setHook(f writeHook) {
+	if f == nil {
+		h.onWrite.Store(nil)
+		return
+	}
+	h.onWrite.Store(&f)
+}
+
+// startOktasync starts the binary without waiting for it. The returned wait
+// function waits for it to exit and returns its outcome; exited is closed
+// once it has.
+func startOktasync(t *testing.T, env []string, args ...string) (cmd *exec.Cmd, wait func() result, exited <-chan struct{}) {
+	t.Helper()
+	cmd = exec.Command(binPath, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start oktasync %v: %v", args, err)
+	}
+	done := make(chan struct{})
+	var (
+		once sync.Once
+		res  result
+	)
+	wait = func() result {
+		once.Do(func() {
+			err := cmd.Wait()
+			res = result{stdout: stdout.String(), stderr: stderr.String()}
+			var ee *exec.ExitError
+			switch {
+			case err == nil:
+			case errors.As(err, &ee):
+				res.code = ee.ExitCode()
+				if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+					res.code = -int(ws.Signal())
+				}
+			default:
+				res.code = -1000
+				res.stderr += "\nwait: " + err.Error()
+			}
+			close(done)
+		})
+		return res
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		wait()
+	})
+	return cmd, wait, done
+}
+
+// simConfig is a config for a run against orgURL over plain HTTP with the
+// CSV at users.csv and a SQLite state store in the config's directory;
+// extra is appended verbatim (YAML).
+func simConfig(orgURL, extra string) string {
+	return fmt.Sprintf(`okta:
+  orgUrl: %s
+  testing:
+    disableHttpsCheck: true
+source:
+  csv:
+    users: users.csv
+scope:
+  users: profile.employeeType eq "Employee"
+state:
+  url: sqlite://state.db
+  autoMigrate: true
+concurrency: 8
+%s`, orgURL, extra)
+}
+
+// crashSource is n source users in nGroups groups (one to three each), none
+// of which exist in Okta yet: every user, group and membership is a create.
+func crashSource(n, nGroups int) e2eData {
+	r := rand.New(rand.NewPCG(2026, 11))
+	var d e2eData
+	for i := range n {
+		u := csvUser{
+			login: fmt.Sprintf("crash%05d@example.com", i),
+			first: fmt.Sprintf("First%d", i),
+			last:  fmt.Sprintf("Last%d", i),
+			dept:  departments[r.IntN(len(departments))],
+			title: fmt.Sprintf("Title %d", r.IntN(40)),
+		}
+		for _, g := range r.Perm(nGroups)[:1+r.IntN(3)] {
+			u.groups = append(u.groups, teamName(g))
+		}
+		sort.Strings(u.groups)
+		d.csvUsers = append(d.csvUsers, u)
+	}
+	return d
+}
+
+// writes is the number of write requests a sync of d into an empty org
+// sends when nothing fails: one per user, group and membership.
+func (d e2eData) writes() int {
+	groups := map[string]bool{}
+	n := 0
+	for _, u := range d.csvUsers {
+		n += 1 + len(u.groups)
+		for _, g := range u.groups {
+			groups[g] = true
+		}
+	}
+	return n + len(groups)
+}
+
+// checkOrgExactly asserts the org holds the source's users (activated, with
+// their attributes and groups) and groups and nothing else, and that no login
+// was created twice.
+func checkOrgExactly(t *testing.T, h *orgHarness, data e2eData) {
+	t.Helper()
+	snap := h.sim.Snapshot()
+	users := make(map[string]oktasim.SnapshotUser, len(snap.Users))
+	for _, u := range snap.Users {
+		l := strings.ToLower(fmt.Sprint(u.Profile["login"]))
+		if _, dup := users[l]; dup {
+			t.Errorf("login %s appears twice in the org", l)
+		}
+		users[l] = u
+	}
+	wantMembers := map[string][]string{}
+	for _, cu := range data.csvUsers {
+		u, ok := users[cu.login]
+		if !ok {
+			t.Errorf("%s missing from Okta", cu.login)
+			continue
+		}
+		// Created active without a password, a user is PROVISIONED.
+		if u.Status != "ACTIVE" && u.Status != "PROVISIONED" {
+			t.Errorf("%s is %s, want ACTIVE or PROVISIONED", cu.login, u.Status)
+		}
+		for attr, want := range map[string]string{"department": cu.dept, "title": cu.title, "firstName": cu.first, "lastName": cu.last, "email": cu.login, "employeeType": "Employee"} {
+			if got := fmt.Sprint(u.Profile[attr]); got != want {
+				t.Errorf("%s %s = %q, want %q", cu.login, attr, got, want)
+			}
+		}
+		groups := slices.DeleteFunc(slices.Clone(u.Groups), func(g string) bool { return g == "Everyone" })
+		if !slices.Equal(groups, cu.groups) {
+			t.Errorf("%s groups = %v, want %v", cu.login, groups, cu.groups)
+		}
+		for _, g := range cu.groups {
+			wantMembers[g] = append(wantMembers[g], cu.login)
+		}
+	}
+	if len(snap.Users) != len(data.csvUsers) {
+		t.Errorf("org has %d users, want exactly the %d source users", len(snap.Users), len(data.csvUsers))
+	}
+	for _, g := range snap.Groups {
+		if g.Name == "Everyone" {
+			continue
+		}
+		want, ok := wantMembers[g.Name]
+		if !ok {
+			t.Errorf("group %q is not in the source", g.Name)
+			continue
+		}
+		sort.Strings(want)
+		if !slices.Equal(g.Members, want) {
+			t.Errorf("group %q has %d members, want %d", g.Name, len(g.Members), len(want))
+		}
+		delete(wantMembers, g.Name)
+	}
+	for g := range wantMembers {
+		t.Errorf("group %q missing from Okta", g)
+	}
+	st := h.sim.Stats()
+	if st.UsersCreated != len(data.csvUsers) {
+		t.Errorf("simulator created %d users, want exactly %d (one per distinct source login)", st.UsersCreated, len(data.csvUsers))
+	}
+	if st.DuplicateCreateAttempts != 0 {
+		t.Errorf("%d creates of a login that already existed", st.DuplicateCreateAttempts)
+	}
+}
+
+// runsJSON lists the runs recorded for the config's org.
+func runsJSON(t *testing.T, env []string, cfg string) []runJSON {
+	t.Helper()
+	r := runOktasync(t, env, "runs", "--config", cfg, "--output", "json", "--limit", "100")
+	if r.code != 0 {
+		t.Fatalf("runs: exit %d\n%s", r.code, r.stderr)
+	}
+	var runs []runJSON
+	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil {
+		t.Fatalf("runs JSON: %v\n%s", err, r.stdout)
+	}
+	return runs
+}
+
+// crashChains choose the kill points of TestCrashAndResume. Each chain is
+// one org synced from empty by a sequence of runs; each seed kills one run of
+// its chain, and the run after it resumes. A seed picks the write request
+// (counted from the start of its run) on which the run is killed, and whether
+// the simulator carries that request out first (so its answer is lost) or
+// never sees it.
+var crashChains = [][]uint64{{3, 17, 29, 41, 53}, {67, 79, 97, 101, 113}}
+
+// TestCrashAndResume kills `oktasync run` with SIGKILL at the points the
+// seeds choose, resuming after each kill with a new run, and finally runs to
+// completion. After every kill the resumed run must not create a login twice
+// and must find the killed run marked interrupted; at the end the org matches
+// the source exactly, the simulator created each source login once, and
+// history shows every killed run as interrupted and the last as succeeded.
+//
+// A chain costs about one full sync of the 3,000-user plan plus one read of
+// the org per kill, which keeps ten kills within the suite's time budget.
+func TestCrashAndResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash trials; skipped with -short")
+	}
+	const token = "crash-test-token-5d2e"
+	data := crashSource(3000, 12)
+	total := data.writes()
+	env := []string{"OKTA_CLIENT_TOKEN=" + token}
+
+	var passed, ran atomic.Int64
+	for i, seeds := range crashChains {
+		t.Run(fmt.Sprintf("chain=%d", i), func(t *testing.T) {
+			crashChain(t, token, env, data, total, seeds, &passed, &ran)
+		})
+	}
+	t.Logf("crash trials (kill, then resume) passed: %d / %d; plan of %d writes (%d user creates, %d groups, memberships)",
+		passed.Load(), ran.Load(), total, len(data.csvUsers), 12)
+}
+
+func crashChain(t *testing.T, token string, env []string, data e2eData, total int, seeds []uint64, passed, ran *atomic.Int64) {
+	h := newOrgHarness(t, oktasim.Options{Tokens: []string{token}, RateLimit: oktasim.RateLimitOptions{Window: time.Second, Scale: 20}}, oktasim.Seed{})
+	dir := t.TempDir()
+	data.writeCSV(t, filepath.Join(dir, "users.csv"))
+	cfg := filepath.Join(dir, "oktasync.yaml")
+	writeFile(t, cfg, simConfig(h.URL, ""))
+
+	for k, seed := range seeds {
+		r := rand.New(rand.NewPCG(seed, 1))
+		base := h.writes.Load()
+		remaining := max(total-int(base), 10)
+		killAt := base + int64(1+r.IntN(remaining*6/10))
+		afterApply := r.IntN(2) == 0
+		ran.Add(1)
+		ok := t.Run(fmt.Sprintf("seed=%d/kill-at-write=%d/after-apply=%v", seed, killAt-base, afterApply), func(t *testing.T) {
+			killRun(t, h, env, cfg, killAt, afterApply)
+			// The next run resumes; it is killed in turn unless it is the
+			// last. Either way it must find the killed run interrupted and
+			// never create a login twice.
+			if k == len(seeds)-1 {
+				res := runOktasync(t, env, "run", "--config", cfg, "--output", "json")
+				if res.code != 0 {
+					t.Fatalf("final run: exit %d\nstdout: %s\nstderr: %s", res.code, lastLines(res.stdout, 20), lastLines(res.stderr, 20))
+				}
+			}
+			if st := h.sim.Stats(); st.DuplicateCreateAttempts != 0 {
+				t.Errorf("%d creates of a login that already existed", st.DuplicateCreateAttempts)
+			}
+		})
+		if ok {
+			passed.Add(1)
+		}
+	}
+	checkOrgExactly(t, h, data)
+	runs := runsJSON(t, env, cfg)
+	if len(runs) != len(seeds)+1 {
+		t.Fatalf("history holds %d runs, want the %d killed runs and the last", len(runs), len(seeds))
+	}
+	for i, run := range runs {
+		want := state.RunInterrupted
+		if i == 0 {
+			want = state.RunSucceeded
+		}
+		if run.Status != want {
+			t.Errorf("run %d (%d newest) is %s, want %s (error %q)", run.ID, i, run.Status, want, run.Error)
+		}
+	}
+}
+
+// killRun starts `oktasync run` and kills it with SIGKILL on write request
+// killAt (counted by the harness); with afterApply the simulator carries that
+// request out first and its answer is lost.
+func killRun(t *testing.T, h *orgHarness, env []string, cfg string, killAt int64, afterApply bool) {
+	t.Helper()
+	cmd, wait, exited := startOktasync(t, env, "run", "--config", cfg, "--output", "json")
+	var killed atomic.Bool
+	h.setHook(func(n int64, w http.ResponseWriter, r *http.Request) bool {
+		if n != killAt {
+			return false
+		}
+		if afterApply {
+			h.sim.ServeHTTP(httptest.NewRecorder(), r)
+		}
+		if err := cmd.Process.Signal(syscall.SIGKILL); err == nil {
+			killed.Store(true)
+		}
+		// Answer nothing, and only once the client is gone.
+		<-exited
+		panic(http.ErrAbortHandler)
+	})
+	defer h.setHook(nil)
+	res := wait()
+	if !killed.Load() {
+		t.Fatalf("the run ended (exit %d) before write %d; the org saw %d writes\n%s", res.code, killAt, h.writes.Load(), lastLines(res.stderr, 20))
+	}
+	if res.code != -int(syscall.SIGKILL) {
+		t.Fatalf("killed run: exit %d, want death by SIGKILL", res.code)
+	}
+}
