@@ -82,7 +82,7 @@ func readFile(ctx context.Context, path string, d *directory.Directory, coll *co
 
 // ReadUsersCSV reads a users file from r into a new Directory; name names
 // the file in messages. It is Read without the groups and memberships
-// files.
+// files; opts are NewCSV's.
 func ReadUsersCSV(ctx context.Context, r io.Reader, name string, opts ...Option) (*directory.Directory, error) {
 	m, err := compileMapping(newOptions(opts).mapping)
 	if err != nil {

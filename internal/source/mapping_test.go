@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -351,5 +352,31 @@ func TestPostgresMapping(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("profiles (-want +got):\n%s", diff)
+	}
+}
+
+// BenchmarkReadUsersCSVMapped reads the users file of BenchmarkReadUsersCSV
+// through a mapping with a transform, a type, a constant and a template.
+func BenchmarkReadUsersCSVMapped(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("email,firstName,lastName,dept,title,number:integer,groups\n")
+	for i := range 10000 {
+		fmt.Fprintf(&sb, "U%d@Example.com,First%d,Last%d,Dept %d,\"Engineer, level %d\",%d,Group %d;Group %d\n", i, i, i, i%7, i%5, i, i%20, (i+3)%20)
+	}
+	data := sb.String()
+	m := mapping(
+		from("login", "email", "lower"),
+		config.AttributeMapping{Attribute: "department", From: "dept", Transform: []string{"upper"}},
+		config.AttributeMapping{Attribute: "employeeNumber", From: "number", Type: config.TypeString},
+		config.AttributeMapping{Attribute: "employeeType", Value: "hr", HasValue: true},
+		config.AttributeMapping{Attribute: "displayName", Template: "{{.firstName}} {{.lastName}}"},
+	)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		d, err := ReadUsersCSV(context.Background(), strings.NewReader(data), "users.csv", WithMapping(m))
+		if err != nil || len(d.Users) != 10000 {
+			b.Fatalf("read: %v", err)
+		}
 	}
 }
