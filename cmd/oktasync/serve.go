@@ -74,6 +74,7 @@ type server struct {
 	// client is the Okta client of the first contact; apiSeen is the part
 	// of its Stats already in the metrics.
 	client  *okta.Client
+	apiMu   sync.Mutex
 	apiSeen okta.Stats
 
 	mu       sync.Mutex
@@ -113,6 +114,13 @@ func (a *app) serve(ctx context.Context, f *serveFlags) error {
 	}
 
 	s := &server{cfg: cfg, log: log, metrics: metrics.New(version)}
+	if s.client, err = reconcile.NewClient(cfg, log); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	// Syncs and the first contact stop when runCtx ends: at a signal, or
+	// when the HTTP listener fails.
+	runCtx, stopRuns := context.WithCancel(ctx)
+	defer stopRuns()
 
 	// The listener first, so that a taken port fails at once.
 	ln, err := net.Listen("tcp", addr)
@@ -142,7 +150,13 @@ func (a *app) serve(ctx context.Context, f *serveFlags) error {
 	}
 
 	// First contact: one cheap authenticated call makes the process ready.
-	s.firstContact(ctx)
+	// It runs beside the scheduler, so a slow Okta delays no tick.
+	var probe sync.WaitGroup
+	probe.Go(func() { s.firstContact(runCtx) })
+	defer func() {
+		stopRuns()
+		probe.Wait()
+	}()
 
 	sched, err := gocron.NewScheduler(gocron.WithStopTimeout(grace), gocron.WithLogger(log.With("component", "scheduler")))
 	if err != nil {
@@ -159,7 +173,7 @@ func (a *app) serve(ctx context.Context, f *serveFlags) error {
 	if locker != nil {
 		opts = append(opts, gocron.WithDistributedJobLocker(locker))
 	}
-	job, err := sched.NewJob(def, gocron.NewTask(func() { s.syncOnce(ctx) }), opts...)
+	job, err := sched.NewJob(def, gocron.NewTask(func() { s.syncOnce(runCtx) }), opts...)
 	if err != nil {
 		_ = sched.Shutdown()
 		_ = httpSrv.Close()
@@ -180,8 +194,9 @@ func (a *app) serve(ctx context.Context, f *serveFlags) error {
 	}
 	s.setDraining()
 
-	// The running sync sees ctx cancelled: it starts nothing new, lets its
-	// calls in flight finish and records where it stopped.
+	// The running sync sees runCtx cancelled: it starts nothing new, lets
+	// its calls in flight finish and records where it stopped.
+	stopRuns()
 	stopErr := sched.Shutdown()
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), httpShutdownTimeout)
 	defer cancel()
@@ -253,14 +268,11 @@ func (s *server) setDraining() {
 // of the org) and marks the server ready when it succeeds. A failure is
 // logged; the next successful sync makes the server ready instead.
 func (s *server) firstContact(ctx context.Context) {
-	c, err := reconcile.NewClient(s.cfg, s.log)
-	if err != nil {
-		s.log.Error("first contact with Okta", "err", err)
+	_, _, err := s.client.Users.ListPage(ctx, &okta.UserListOptions{Limit: 1})
+	s.observeAPI()
+	if ctx.Err() != nil {
 		return
 	}
-	s.client = c
-	_, _, err = c.Users.ListPage(ctx, &okta.UserListOptions{Limit: 1})
-	s.observeAPI()
 	if err != nil {
 		s.log.Warn("first contact with Okta failed; not ready until a sync succeeds", "err", err)
 		return
@@ -270,11 +282,9 @@ func (s *server) firstContact(ctx context.Context) {
 }
 
 // observeAPI adds to the metrics what the client did since the last call.
-// Only the serve goroutine and the sync job call it, never at once.
 func (s *server) observeAPI() {
-	if s.client == nil {
-		return
-	}
+	s.apiMu.Lock()
+	defer s.apiMu.Unlock()
 	now := s.client.Stats()
 	s.metrics.ObserveAPI(metrics.Delta(s.apiSeen, now))
 	s.apiSeen = now
