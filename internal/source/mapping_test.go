@@ -380,3 +380,17 @@ func BenchmarkReadUsersCSVMapped(b *testing.B) {
 		}
 	}
 }
+
+// A Postgres row is named by the column its login is built from.
+func TestPostgresMappingRowNames(t *testing.T) {
+	t.Parallel()
+	pgURL := pgSchema(t, peopleSQL)
+	m := mapping(from("login", "email", "lower"), from("firstName", "first"), from("lastName", "last"),
+		config.AttributeMapping{Attribute: "floor", From: "kind", Type: config.TypeInteger})
+	src := NewPostgres(config.PostgresSource{URL: pgURL, Users: `SELECT email, first, last, kind::text FROM people ORDER BY email`}, WithMapping(m))
+	_, err := src.Read(context.Background())
+	want := `postgres users row 1 (login=ada@example.com): mapping floor: want a whole number, got "hr"`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want %q", err, want)
+	}
+}

@@ -226,8 +226,16 @@ func readUsersPG(ctx context.Context, tx pgx.Tx, query string, m *mapper, d *dir
 		cols, ok = newUserColumns(names, m, func(format string, args ...any) {
 			coll.addf("postgres users query", format, args...)
 		})
+		// Rows are named by their login column, or by the column a
+		// mapping rule builds the login from.
+		loginCol := directory.AttrLogin
+		for _, r := range m.rules {
+			if r.Attribute == directory.AttrLogin {
+				loginCol = r.From
+			}
+		}
 		for i, n := range names {
-			if n == directory.AttrLogin {
+			if loginCol != "" && n == loginCol {
 				loginIdx = i
 			}
 		}
