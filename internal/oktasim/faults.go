@@ -112,7 +112,8 @@ func (s *Server) serveWithFaults(w *statusWriter, r *http.Request) int {
 		if kind == faultDropAfter {
 			s.dispatch(&discardWriter{header: make(http.Header)}, r)
 		}
-		drop(w)
+		// ServeHTTP closes the connection once the request is counted, so
+		// a caller that sees the drop also sees it in the stats.
 		return statusDropped
 	}
 	s.dispatch(w, r)

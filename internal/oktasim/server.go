@@ -223,6 +223,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.stats.status(route, status)
 	s.log.Debug("oktasim request", "method", r.Method, "route", route, "status", status,
 		"bucket", bucket, "requestId", reqID, "duration", time.Since(start))
+	if status == statusDropped {
+		drop(w)
+	}
 }
 
 // serveAPI runs the checks every API request passes through, then the
