@@ -3,7 +3,6 @@ package apply_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -18,78 +17,6 @@ import (
 	"github.com/oktasync/oktasync/internal/oktasim"
 	"github.com/oktasync/oktasync/internal/state"
 )
-
-// simOkta adapts the okta client to apply.Okta for this test; a duplicate
-// login becomes apply.ErrConflict.
-type simOkta struct{ c *okta.Client }
-
-func (a simOkta) CreateUser(ctx context.Context, profile directory.Profile, password string, activate bool) (string, error) {
-	u, _, err := a.c.Users.Create(ctx, okta.CreateUserRequest{Profile: profile, Password: password}, activate)
-	if okta.IsAlreadyExists(err) {
-		return "", fmt.Errorf("%w: %w", apply.ErrConflict, err)
-	}
-	if err != nil {
-		return "", err
-	}
-	return u.ID, nil
-}
-
-func (a simOkta) UpdateUser(ctx context.Context, id string, profile directory.Profile) error {
-	_, _, err := a.c.Users.Update(ctx, id, profile)
-	return err
-}
-
-func (a simOkta) Lifecycle(ctx context.Context, id, op string, sendEmail bool) error {
-	var err error
-	switch op {
-	case "activate":
-		_, err = a.c.Users.Activate(ctx, id, sendEmail)
-	case "deactivate":
-		_, err = a.c.Users.Deactivate(ctx, id)
-	case "reactivate":
-		_, err = a.c.Users.Reactivate(ctx, id)
-	case "suspend":
-		_, err = a.c.Users.Suspend(ctx, id)
-	case "unsuspend":
-		_, err = a.c.Users.Unsuspend(ctx, id)
-	default:
-		err = fmt.Errorf("unknown lifecycle operation %q", op)
-	}
-	return err
-}
-
-func (a simOkta) DeleteUser(ctx context.Context, id string) error {
-	_, err := a.c.Users.Delete(ctx, id)
-	return err
-}
-
-func (a simOkta) CreateGroup(ctx context.Context, name, description string) (string, error) {
-	g, _, err := a.c.Groups.Create(ctx, okta.GroupProfile{Name: name, Description: description})
-	if err != nil {
-		return "", err
-	}
-	return g.ID, nil
-}
-
-func (a simOkta) UpdateGroup(ctx context.Context, id, name, description string) error {
-	_, _, err := a.c.Groups.Update(ctx, id, okta.GroupProfile{Name: name, Description: description})
-	return err
-}
-
-func (a simOkta) DeleteGroup(ctx context.Context, id string) error {
-	_, err := a.c.Groups.Delete(ctx, id)
-	return err
-}
-
-func (a simOkta) AddMember(ctx context.Context, groupID, userID string) error {
-	_, err := a.c.Groups.AddMember(ctx, groupID, userID)
-	return err
-}
-
-func (a simOkta) RemoveMember(ctx context.Context, groupID, userID string) error {
-	_, err := a.c.Groups.RemoveMember(ctx, groupID, userID)
-	return err
-}
 
 func person(login string) map[string]any {
 	name, _, _ := strings.Cut(login, "@")
@@ -172,7 +99,7 @@ func TestExecuteAgainstSimulator(t *testing.T) {
 	for i := range ops {
 		ops[i].Seq = i + 1
 	}
-	res, err := apply.Execute(ctx, &diff.Plan{Operations: ops}, simOkta{client}, store,
+	res, err := apply.Execute(ctx, &diff.Plan{Operations: ops}, apply.Client(client), store,
 		apply.Options{Org: org, RunID: runID, Concurrency: 3})
 	if err != nil {
 		t.Fatalf("Execute: %v", err)

@@ -336,7 +336,7 @@ func (s *session) apply(ctx context.Context, plan *diff.Plan, rep *Report, opts 
 		}
 		return ErrBlocked
 	}
-	res, applyErr := apply.Execute(ctx, plan, oktaAPI{s.client}, store, apply.Options{
+	res, applyErr := apply.Execute(ctx, plan, apply.Client(s.client), store, apply.Options{
 		Org:         s.org,
 		RunID:       runID,
 		Concurrency: s.cfg.Concurrency,

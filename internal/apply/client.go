@@ -1,23 +1,26 @@
-package reconcile
+package apply
 
 import (
 	"context"
 	"fmt"
 
-	"github.com/oktasync/oktasync/internal/apply"
 	"github.com/oktasync/oktasync/internal/directory"
 	"github.com/oktasync/oktasync/internal/okta"
 )
 
-// oktaAPI adapts *okta.Client to the calls apply makes.
+// Client adapts an *okta.Client to Okta, the calls apply makes. A create of
+// an existing login is reported as ErrConflict.
+func Client(c *okta.Client) Okta { return oktaAPI{c} }
+
+// oktaAPI is the adapter Client returns.
 type oktaAPI struct{ c *okta.Client }
 
-var _ apply.Okta = oktaAPI{}
+var _ Okta = oktaAPI{}
 
 func (a oktaAPI) CreateUser(ctx context.Context, profile directory.Profile, password string, activate bool) (string, error) {
 	u, _, err := a.c.Users.Create(ctx, okta.CreateUserRequest{Profile: profile, Password: password}, activate)
 	if okta.IsAlreadyExists(err) {
-		return "", fmt.Errorf("%w: %w", apply.ErrConflict, err)
+		return "", fmt.Errorf("%w: %w", ErrConflict, err)
 	}
 	if err != nil {
 		return "", err
