@@ -103,7 +103,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		if !ok {
 			if d.strict {
 				msg := "unknown key"
-				if s := suggest(name, fieldNames(t)); s != "" {
+				if s := Suggest(name, fieldNames(t)); s != "" {
 					msg += fmt.Sprintf(" (did you mean %s?)", joinPath(path, s))
 				}
 				d.fail(k, key, "%s", msg)

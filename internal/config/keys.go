@@ -91,9 +91,11 @@ func fieldNames(t reflect.Type) []string {
 	return names
 }
 
-// suggest returns the known name nearest to name, or "" when none is close
-// enough to be a likely typo.
-func suggest(name string, known []string) string {
+// Suggest returns the known name nearest to name (one differing only in
+// case, else the closest by edit distance), or "" when none is close enough
+// to be a likely typo. It is the did-you-mean of config keys, and of other
+// names people type, such as profile attributes.
+func Suggest(name string, known []string) string {
 	best, bestDist := "", -1
 	lname := strings.ToLower(name)
 	for _, k := range known {

@@ -147,7 +147,7 @@ func (c *Config) validateMapping() []error {
 		for _, t := range r.Transform {
 			if !slices.Contains(mappingTransforms, t) {
 				msg := fmt.Sprintf("unknown transform %q (want %s)", t, strings.Join(mappingTransforms, ", "))
-				if s := suggest(t, mappingTransforms); s != "" && s != t {
+				if s := Suggest(t, mappingTransforms); s != "" && s != t {
 					msg += fmt.Sprintf("; did you mean %s?", s)
 				}
 				bad(r, f+".transform", "%s", msg)
@@ -155,7 +155,7 @@ func (c *Config) validateMapping() []error {
 		}
 		if r.Type != "" && !slices.Contains(mappingTypes, r.Type) {
 			msg := fmt.Sprintf("unknown type %q (want %s)", r.Type, strings.Join(mappingTypes, ", "))
-			if s := suggest(r.Type, mappingTypes); s != "" {
+			if s := Suggest(r.Type, mappingTypes); s != "" {
 				msg += fmt.Sprintf("; did you mean %s?", s)
 			}
 			bad(r, f+".type", "%s", msg)

@@ -117,53 +117,21 @@ func checkSchema(ctx context.Context, c *okta.Client, desired *directory.Directo
 	return nil
 }
 
-// nearest returns the name in names that name most likely means: one
-// differing only in case, else the closest by edit distance when that is
-// small for the name's length, else the longest one name contains; "" when
-// none is close.
+// nearest returns the name in names that name most likely means: config's
+// did-you-mean, else the longest name that name contains; "" when none is
+// close.
 func nearest(name string, names []string) string {
-	lname := strings.ToLower(name)
-	best, bestDist := "", -1
-	for _, n := range names {
-		ln := strings.ToLower(n)
-		if ln == lname {
-			return n
-		}
-		if d := editDistance(lname, ln); bestDist < 0 || d < bestDist {
-			best, bestDist = n, d
-		}
-	}
-	if bestDist >= 0 && bestDist <= max(2, len(name)/3) {
-		return best
+	if s := config.Suggest(name, names); s != "" {
+		return s
 	}
 	// A name that holds a schema name ("jobTitle", "workCity") most likely
 	// means that one; the longest wins.
-	best = ""
+	lname := strings.ToLower(name)
+	best := ""
 	for _, n := range names {
 		if len(n) >= 4 && len(n) > len(best) && strings.Contains(lname, strings.ToLower(n)) {
 			best = n
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, over bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
