@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -741,5 +743,43 @@ func TestServeShutdownGraceExceeded(t *testing.T) {
 	}
 	if out := drainLines(p.lines); !strings.Contains(out, "did not stop within serve.shutdownGrace (100ms)") {
 		t.Errorf("no message about the grace period; stderr: %s", out)
+	}
+}
+
+// TestServeStartErrors checks that serve refuses to start, with exit code
+// 1 and a message naming the problem, when it cannot schedule or listen.
+func TestServeStartErrors(t *testing.T) {
+	t.Parallel()
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { taken.Close() }) // after the parallel subtests
+	tests := []struct {
+		name  string
+		extra string
+		args  []string
+		want  string
+	}{
+		{"no schedule", "", nil, "serve: no schedule: set schedule.cron"},
+		{"bad cron", "schedule:\n  cron: \"0 25 * * *\"\n", nil, `serve: schedule.cron "0 25 * * *"`},
+		{"negative grace", "schedule:\n  every: 1m\nserve:\n  shutdownGrace: -1s\n", nil, "serve.shutdownGrace -1s: must not be negative"},
+		{"port taken", "schedule:\n  every: 1m\n", []string{"--addr", taken.Addr().String()}, "serve: listen on " + taken.Addr().String()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			writeFile(t, filepath.Join(dir, "users.csv"), "login,email,firstName,lastName\n")
+			cfg := filepath.Join(dir, "oktasync.yaml")
+			writeFile(t, cfg, "okta:\n  orgUrl: http://127.0.0.1:1\n  token: t\n  testing:\n    disableHttpsCheck: true\n"+
+				"source:\n  csv:\n    users: users.csv\nstate:\n  url: sqlite://state.db\n"+tt.extra)
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"serve", "--config", cfg}, tt.args...)
+			code := Main(context.Background(), args, strings.NewReader(""), &stdout, &stderr)
+			if code != 1 || !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("exit code %d, stderr %q; want 1 and %q", code, stderr.String(), tt.want)
+			}
+		})
 	}
 }
