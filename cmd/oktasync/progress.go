@@ -49,14 +49,14 @@ func newProgressBar(w io.Writer, now func() time.Time) *progressBar {
 // a one-off run, for reconcile.Options.Progress, and a finish function to
 // call once the run returns. When stderr is not a terminal, update is nil
 // and finish does nothing, so nothing is drawn.
-func (a *app) progress() (update func(done, total int), finish func()) {
+func (a *app) progress() (fetch func(what string, n int), update func(done, total int), finish func()) {
 	if !isTerminal(a.stderr) {
-		return nil, func() {}
+		return nil, nil, func() {}
 	}
 	p := newProgressBar(a.stderr, nil)
 	tick := time.NewTicker(progressRedraw)
 	p.wait("reading the source and Okta", tick.C, tick.Stop)
-	return p.apply, p.finish
+	return p.fetch, p.apply, p.finish
 }
 
 // waitFrames are the spinner's frames.

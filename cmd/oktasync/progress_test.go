@@ -99,8 +99,8 @@ func TestProgressOffWhenNotATerminal(t *testing.T) {
 	t.Parallel()
 	var stderr bytes.Buffer
 	a := &app{stderr: &stderr}
-	update, finish := a.progress()
-	if update != nil {
+	fetch, update, finish := a.progress()
+	if update != nil || fetch != nil {
 		t.Error("progress returned a callback for a stderr that is not a terminal")
 	}
 	finish()

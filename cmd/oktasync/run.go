@@ -138,7 +138,7 @@ func (a *app) runSync(ctx context.Context, f *runFlags) error {
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
-	update, finish := a.progress()
+	fetch, update, finish := a.progress()
 	ropts := reconcile.Options{
 		DryRun:             f.dryRun,
 		AllowDeactivations: f.allowDeactivations,
@@ -146,6 +146,7 @@ func (a *app) runSync(ctx context.Context, f *runFlags) error {
 		WaitLock:           f.waitLock,
 		Logger:             log,
 		Progress:           update,
+		FetchProgress:      fetch,
 	}
 	var rep *reconcile.Report
 	var runErr error

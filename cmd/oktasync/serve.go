@@ -300,7 +300,7 @@ func (s *server) syncOnce(ctx context.Context) {
 	}
 	s.metrics.RunStarted()
 	started := time.Now()
-	rep, err := reconcile.Run(ctx, s.cfg, reconcile.Options{Logger: s.log})
+	rep, err := reconcile.Run(ctx, s.cfg, reconcile.Options{Logger: s.log, Client: s.client, Grace: s.cfg.Serve.ShutdownGrace})
 	finished := time.Now()
 	s.observeAPI()
 	status := runStatus(ctx, err)

@@ -108,7 +108,7 @@ func (a *app) validate(ctx context.Context) error {
 	check("source", "%s: %d users, %d groups, %d memberships", describeSource(cfg.Source), len(desired.Users), len(desired.Groups), memberships)
 
 	// 3. Okta: one authenticated call.
-	if err := checkOkta(ctx, cfg, log); err != nil {
+	if err := checkOkta(ctx, cfg, desired, log); err != nil {
 		return validationError(problemOkta, err)
 	}
 	check("okta", "%s: credentials accepted (%s)", cfg.Okta.OrgURL, authMode(cfg))
@@ -133,8 +133,9 @@ func authMode(cfg *config.Config) string {
 
 // checkOkta makes one cheap authenticated call: the first user matching
 // scope.users (which also checks the search expression), or the first
-// user of the org when no scope is set.
-func checkOkta(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+// user of the org when no scope is set; then it checks the source's
+// attributes against the org's user schema, as a run would.
+func checkOkta(ctx context.Context, cfg *config.Config, desired *directory.Directory, log *slog.Logger) error {
 	c, err := reconcile.NewClient(cfg, log)
 	if err != nil {
 		return err
@@ -142,7 +143,7 @@ func checkOkta(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 	opts := &okta.UserListOptions{Limit: 1, Search: cfg.Scope.Users}
 	_, _, err = c.Users.ListPage(ctx, opts)
 	if err == nil {
-		return nil
+		return reconcile.CheckSchema(ctx, c, desired, cfg.Mapping)
 	}
 	var apiErr *okta.APIError
 	switch {

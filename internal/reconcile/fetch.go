@@ -39,10 +39,14 @@ type Current struct {
 // fetchCurrent reads users (live and deprovisioned), the users in scope,
 // groups, and the members of the groups the source names. Any failed read
 // fails the whole fetch: a partial read must never look like "user is gone".
-func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Directory, extraLogins []string, userScope, groupSearch string, protectGroups []string, log *slog.Logger) (*Current, error) {
+func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Directory, extraLogins []string, userScope, groupSearch string, protectGroups []string, progress func(what string, n int), log *slog.Logger) (*Current, error) {
 	protected := make(map[string]bool, len(protectGroups))
 	for _, name := range protectGroups {
 		protected[directory.GroupKey(name)] = true
+	}
+	var usersRead, membersRead int
+	if progress == nil {
+		progress = func(string, int) {}
 	}
 	cur := &Current{
 		Dir:          directory.New(),
@@ -55,6 +59,8 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 		du := toDirectoryUser(u)
 		mu.Lock()
 		defer mu.Unlock()
+		usersRead++
+		progress("Okta users", usersRead)
 		if err := cur.Dir.AddUser(du); err != nil {
 			// The same user can appear in two listings if its status
 			// changes between them; keep the later, more current read.
@@ -208,6 +214,8 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 			}
 			mu.Lock()
 			defer mu.Unlock()
+			membersRead += len(members)
+			progress("group members", membersRead)
 			for _, u := range members {
 				login := loginOf(u)
 				cur.Dir.AddMember(gr.Name, login)

@@ -36,6 +36,15 @@ type Options struct {
 	Logger *slog.Logger
 	// Progress, when set, is told how many operations are done.
 	Progress func(done, total int)
+	// FetchProgress, when set, is told how many objects of each kind
+	// ("Okta users", "group members") have been read so far.
+	FetchProgress func(what string, n int)
+	// Client, when set, is the Okta client to use instead of one built
+	// from the config (serve shares one, to count its calls).
+	Client *okta.Client
+	// Grace is how long in-flight calls may still run once ctx is
+	// cancelled (default: apply's).
+	Grace time.Duration
 	// SavePlan, when set, receives the plan as a diff.SavedPlan (JSON) for
 	// `oktasync apply` to carry out later.
 	SavePlan io.Writer
@@ -170,17 +179,19 @@ func openSession(ctx context.Context, cfg *config.Config, dryRun bool, opts Opti
 		return nil, fmt.Errorf("read owned users from state store: %w", err)
 	}
 
-	if s.client, err = NewClient(cfg, log); err != nil {
-		return nil, err
+	if s.client = opts.Client; s.client == nil {
+		if s.client, err = NewClient(cfg, log); err != nil {
+			return nil, err
+		}
 	}
-	if err := checkSchema(ctx, s.client, s.desired, cfg.Mapping); err != nil {
+	if err := CheckSchema(ctx, s.client, s.desired, cfg.Mapping); err != nil {
 		return nil, err
 	}
 	ownedLogins := make([]string, 0, len(s.owned))
 	for _, o := range s.owned {
 		ownedLogins = append(ownedLogins, o.Login)
 	}
-	if s.cur, err = fetchCurrent(ctx, s.client, s.desired, ownedLogins, cfg.Scope.Users, cfg.Scope.Groups.Search, cfg.Protect.Groups, log); err != nil {
+	if s.cur, err = fetchCurrent(ctx, s.client, s.desired, ownedLogins, cfg.Scope.Users, cfg.Scope.Groups.Search, cfg.Protect.Groups, opts.FetchProgress, log); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -342,6 +353,7 @@ func (s *session) apply(ctx context.Context, plan *diff.Plan, rep *Report, opts 
 		Concurrency: s.cfg.Concurrency,
 		Logger:      log,
 		Progress:    opts.Progress,
+		Grace:       opts.Grace,
 	})
 	rep.FinishedAt = time.Now().UTC()
 	if res != nil {

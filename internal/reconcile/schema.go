@@ -63,13 +63,13 @@ func (e *schemaError) Error() string {
 
 func (e *schemaError) Unwrap() error { return ErrUnknownAttribute }
 
-// checkSchema checks every profile attribute the desired users have
+// CheckSchema checks every profile attribute the desired users have
 // against the org's default user schema (base and custom attributes), with
 // one API call; m says which attributes come from mapping rules, for the
 // message. An unknown attribute is an error (wrapping ErrUnknownAttribute)
 // naming it, where it comes from, and the schema attribute it most likely
 // means.
-func checkSchema(ctx context.Context, c *okta.Client, desired *directory.Directory, m config.Mapping) error {
+func CheckSchema(ctx context.Context, c *okta.Client, desired *directory.Directory, m config.Mapping) error {
 	type seen struct {
 		first string
 		rows  int
