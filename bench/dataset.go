@@ -207,7 +207,7 @@ func (s Spec) Seed() oktasim.Seed {
 	}
 	seed.Groups = make([]oktasim.SeedGroup, s.Groups)
 	for g := range s.Groups {
-		seed.Groups[g] = oktasim.SeedGroup{Name: groupName(g), Description: "benchmark"}
+		seed.Groups[g] = oktasim.SeedGroup{ID: fmt.Sprintf("00gb%016d", g), Name: groupName(g), Description: "benchmark"}
 	}
 	seed.Users = make([]oktasim.SeedUser, s.Users)
 	for i := range s.Users {
@@ -221,6 +221,10 @@ func (s Spec) Seed() oktasim.Seed {
 			names[j] = groupName(g)
 		}
 		seed.Users[i] = oktasim.SeedUser{
+			// Ascending ids: the simulator keeps its users sorted by id,
+			// and appending is much cheaper than inserting at random
+			// places when seeding a million.
+			ID: fmt.Sprintf("00ub%016d", i),
 			Profile: map[string]any{
 				"login": u.login, "email": u.login, "firstName": u.first, "lastName": u.last,
 				"department": u.dept, "title": u.title, "employeeType": "Employee",

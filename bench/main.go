@@ -62,6 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		maxShare = fs.Float64("max-share", 0, "okta.rateLimit.maxShare for oktasync (0: its default)")
 		maxConc  = fs.Int("max-concurrency", 0, "okta.rateLimit.maxConcurrency for oktasync (0: its default)")
 		workers  = fs.Int("workers", 0, "concurrency (apply workers) for oktasync (0: its default)")
+		memLimit = fs.String("gomemlimit", "", "GOMEMLIMIT for the oktasync process only, such as 800MiB")
 		bin      = fs.String("bin", "", "a built oktasync binary (default: build ./cmd/oktasync)")
 		verify   = fs.Bool("verify", true, "after each run, check that a second plan is empty")
 		keep     = fs.Bool("keep", false, "keep each scenario's files")
@@ -90,7 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	h := &Harness{
 		Bin:    *bin,
 		Pace:   Pace{Speedup: *speedup, Window: *window, TokenShare: *share, Concurrency: *conc},
-		Client: Client{MaxShare: *maxShare, MaxConcurrency: *maxConc, Workers: *workers},
+		Client: Client{MaxShare: *maxShare, MaxConcurrency: *maxConc, Workers: *workers, GoMemLimit: *memLimit},
 		Verify: *verify,
 		Keep:   *keep,
 		Log: func(format string, args ...any) {

@@ -81,8 +81,12 @@ func (c Client) String() string {
 		}
 		return "default"
 	}
-	return fmt.Sprintf("maxShare %s, maxConcurrency %s, workers %s",
+	s := fmt.Sprintf("maxShare %s, maxConcurrency %s, workers %s",
 		show(fmt.Sprint(c.MaxShare), c.MaxShare > 0), show(fmt.Sprint(c.MaxConcurrency), c.MaxConcurrency > 0), show(fmt.Sprint(c.Workers), c.Workers > 0))
+	if c.GoMemLimit != "" {
+		s += ", GOMEMLIMIT " + c.GoMemLimit
+	}
+	return s
 }
 
 func contains(s []string, v string) bool {

@@ -32,6 +32,9 @@ type Client struct {
 	MaxConcurrency int
 	// Workers is concurrency, the apply workers.
 	Workers int
+	// GoMemLimit, when set, is the GOMEMLIMIT of the oktasync process
+	// (such as 800MiB), a soft limit on its heap.
+	GoMemLimit string
 }
 
 // Result is what one scenario measured.
@@ -263,6 +266,9 @@ func (h *Harness) oktasync(ctx context.Context, dir string, args ...string) (inv
 	cmd := exec.CommandContext(ctx, h.Bin, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "OKTA_CLIENT_TOKEN="+benchToken)
+	if h.Client.GoMemLimit != "" {
+		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+h.Client.GoMemLimit)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
