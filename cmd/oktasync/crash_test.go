@@ -292,6 +292,7 @@ func TestCrashAndResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash trials; skipped with -short")
 	}
+	t.Parallel() // beside the fault tests, which mostly wait
 	const token = "crash-test-token-5d2e"
 	data := crashSource(3000, 12)
 	total := data.writes()

@@ -110,6 +110,7 @@ func TestFaultsConverge(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fault runs; skipped with -short")
 	}
+	t.Parallel() // mostly waiting on rate limits and backoff
 	const (
 		token       = "faults-test-token-81c4"
 		maxAttempts = 10
@@ -267,6 +268,7 @@ func TestFailedReadStopsBeforeAnyWrite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test; skipped with -short")
 	}
+	t.Parallel() // mostly waiting on retries
 	const token = "failed-read-token-0a9b"
 	data := generateFaultData()
 	isUsersList := func(r *http.Request) bool { return r.Method == http.MethodGet && r.URL.Path == "/api/v1/users" }
