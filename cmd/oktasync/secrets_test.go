@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -16,11 +17,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	_ "modernc.org/sqlite" // the "sqlite" driver, to read the state store's rows
 
 	"github.com/oktasync/oktasync/internal/oktasim"
@@ -421,4 +424,140 @@ func TestReadableSecretConfigWarns(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pgURLWithPassword is the test server's URL with password set and the
+// given query parameters added.
+func pgURLWithPassword(t *testing.T, password string, params map[string]string) string {
+	t.Helper()
+	u, err := url.Parse(postgresURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := "postgres"
+	if u.User != nil && u.User.Username() != "" {
+		user = u.User.Username()
+	}
+	u.User = url.UserPassword(user, password)
+	q := u.Query()
+	for k, v := range params {
+		q.Set(k, v)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// pgSchemaRows renders every row of every table in schema.
+func pgSchemaRows(t *testing.T, conn *pgx.Conn, schema string) string {
+	t.Helper()
+	ctx := context.Background()
+	rows, err := conn.Query(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = $1`, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, table := range tables {
+		rows, err := conn.Query(ctx, `SELECT * FROM `+pgx.Identifier{schema, table}.Sanitize())
+		if err != nil {
+			t.Fatalf("read %s.%s: %v", schema, table, err)
+		}
+		for rows.Next() {
+			vals, err := rows.Values()
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%s: %v\n", table, vals)
+		}
+		rows.Close()
+	}
+	return b.String()
+}
+
+// TestPostgresPasswordsNeverLeak reads the source from Postgres and keeps
+// state in Postgres, both through URLs that carry a password, with debug
+// logging; then points each URL at a port where nothing listens. The
+// password never appears in output, reports or the state tables. It skips
+// without a reachable Postgres unless CI=true.
+func TestPostgresPasswordsNeverLeak(t *testing.T) {
+	conn := pgConnect(t)
+	ctx := context.Background()
+	srcSchema := pgTestSchema(t, conn, "oktasync_secret_src")
+	stateSchema := pgTestSchema(t, conn, "oktasync_secret_state")
+	if _, err := conn.Exec(ctx, `CREATE TABLE `+srcSchema+`.people (login text, email text, first_name text, last_name text);
+		INSERT INTO `+srcSchema+`.people VALUES ('pgs1@example.com', 'pgs1@example.com', 'A', 'One'), ('pgs2@example.com', 'pgs2@example.com', 'B', 'Two')`); err != nil {
+		t.Fatal(err)
+	}
+	const (
+		token    = "pg-secrets-token-5e11"
+		password = "Pg-S3cret-Passw0rd-4f8a9c"
+	)
+	h := newOrgHarness(t, oktasim.Options{Tokens: []string{token}, RateLimit: oktasim.RateLimitOptions{Window: time.Second, Scale: 20}}, oktasim.Seed{})
+	srcURL := pgURLWithPassword(t, password, map[string]string{"search_path": srcSchema})
+	stateURL := pgURLWithPassword(t, password, nil)
+	secrets := &secretSet{}
+	secrets.add("Postgres password", password)
+	secrets.add("Postgres password (URL-encoded)", url.QueryEscape(password))
+
+	config := func(src, state string) string {
+		return fmt.Sprintf(`okta:
+  orgUrl: %s
+  testing:
+    disableHttpsCheck: true
+source:
+  postgres:
+    url: '%s'
+    users: SELECT login, email, first_name AS "firstName", last_name AS "lastName" FROM people
+state:
+  url: '%s'
+  schema: %s
+  autoMigrate: true
+`, h.URL, src, state, stateSchema)
+	}
+	env := []string{"OKTA_CLIENT_TOKEN=" + token}
+	out := leftBehind{}
+	deadURL := func(params map[string]string) string {
+		u, _ := url.Parse(pgURLWithPassword(t, password, params))
+		u.Host = "127.0.0.1:1"
+		return u.String()
+	}
+	for _, tc := range []struct {
+		name, src, state string
+		args             []string
+		code             int
+	}{
+		{"plan", srcURL, stateURL, []string{"plan", "--output", "json"}, exitOK},
+		{"run", srcURL, stateURL, []string{"run", "--output", "json", "--report", "report.json"}, exitOK},
+		{"runs", srcURL, stateURL, []string{"runs", "--output", "json"}, exitOK},
+		{"source unreachable", deadURL(map[string]string{"search_path": srcSchema}), stateURL, []string{"run"}, exitError},
+		{"state unreachable", srcURL, deadURL(nil), []string{"run"}, exitError},
+	} {
+		dir := t.TempDir()
+		cfg := filepath.Join(dir, "oktasync.yaml")
+		writeFile(t, cfg, config(tc.src, tc.state))
+		args := append(slices.Clone(tc.args), "--config", cfg, "--log-level", "debug")
+		for i, a := range args {
+			if a == "report.json" {
+				args[i] = filepath.Join(dir, a)
+			}
+		}
+		r := runOktasync(t, env, args...)
+		if r.code != tc.code {
+			t.Errorf("%s: exit %d, want %d\n%s", tc.name, r.code, tc.code, lastLines(r.stderr, 5))
+		}
+		out["stdout, "+tc.name] = r.stdout
+		out["stderr, "+tc.name] = r.stderr
+		out.addFile(t, filepath.Join(dir, "report.json"))
+	}
+	if h.writes.Load() == 0 {
+		t.Fatal("nothing was written to the org; the test checked too little")
+	}
+	out["state tables"] = pgSchemaRows(t, conn, stateSchema)
+	if !strings.Contains(out["state tables"], "pgs1@example.com") {
+		t.Fatalf("the state tables hold no trace of the run:\n%s", out["state tables"])
+	}
+	out.check(t, secrets)
 }
