@@ -279,6 +279,10 @@ func runsJSON(t *testing.T, env []string, cfg string) []runJSON {
 // never sees it.
 var crashChains = [][]uint64{{3, 17, 29, 41, 53}, {67, 79, 97, 101, 113}}
 
+// crashPostgresSeeds are the kills of the chain whose state store is
+// Postgres.
+var crashPostgresSeeds = []uint64{131, 137, 139}
+
 // TestCrashAndResume kills `oktasync run` with SIGKILL at the points the
 // seeds choose, resuming after each kill with a new run, and finally runs to
 // completion. After every kill the resumed run must not create a login twice
@@ -303,20 +307,37 @@ func TestCrashAndResume(t *testing.T) {
 		for i, seeds := range crashChains {
 			t.Run(fmt.Sprintf("chain=%d", i), func(t *testing.T) {
 				t.Parallel()
-				crashChain(t, token, env, data, total, seeds, &passed, &ran)
+				crashChain(t, token, env, data, total, seeds, &passed, &ran, "")
 			})
 		}
+		// The same on a Postgres state store (smaller, to keep the suite
+		// quick): a killed run's session, and with it its advisory lock,
+		// must end with the process.
+		t.Run("chain=postgres", func(t *testing.T) {
+			t.Parallel()
+			conn := pgConnect(t)
+			schema := pgTestSchema(t, conn, "oktasync_crash")
+			small := crashSource(1000, 6)
+			stateConf := fmt.Sprintf("  url: '%s'\n  schema: %s\n", postgresURL(), schema)
+			crashChain(t, token, env, small, small.writes(), crashPostgresSeeds, &passed, &ran, stateConf)
+		})
 	})
-	t.Logf("crash trials (kill, then resume) passed: %d / %d; plan of %d writes (%d user creates, %d groups, memberships)",
+	t.Logf("crash trials (kill, then resume) passed: %d / %d; SQLite chains on a plan of %d writes (%d user creates, %d groups, memberships), a Postgres chain on 1,000 users",
 		passed.Load(), ran.Load(), total, len(data.csvUsers), 12)
 }
 
-func crashChain(t *testing.T, token string, env []string, data e2eData, total int, seeds []uint64, passed, ran *atomic.Int64) {
+// crashChain runs one chain of kills and resumes; stateConf, when set,
+// replaces the config's state.url line (to put the store in Postgres).
+func crashChain(t *testing.T, token string, env []string, data e2eData, total int, seeds []uint64, passed, ran *atomic.Int64, stateConf string) {
 	h := newOrgHarness(t, oktasim.Options{Tokens: []string{token}, RateLimit: oktasim.RateLimitOptions{Window: time.Second, Scale: 20}}, oktasim.Seed{})
 	dir := t.TempDir()
 	data.writeCSV(t, filepath.Join(dir, "users.csv"))
 	cfg := filepath.Join(dir, "oktasync.yaml")
-	writeFile(t, cfg, simConfig(h.URL, "", ""))
+	text := simConfig(h.URL, "", "")
+	if stateConf != "" {
+		text = strings.Replace(text, "  url: sqlite://state.db\n", stateConf, 1)
+	}
+	writeFile(t, cfg, text)
 
 	for k, seed := range seeds {
 		r := rand.New(rand.NewPCG(seed, 1))
@@ -374,9 +395,10 @@ func killRun(t *testing.T, h *orgHarness, env []string, cfg string, killAt int64
 		if afterApply {
 			h.sim.ServeHTTP(httptest.NewRecorder(), r)
 		}
-		if err := cmd.Process.Signal(syscall.SIGKILL); err == nil {
-			killed.Store(true)
-		}
+		// Mark first: the test goroutine may see the process die before
+		// Signal returns here.
+		killed.Store(true)
+		_ = cmd.Process.Signal(syscall.SIGKILL)
 		// Answer nothing, and only once the client is gone.
 		<-exited
 		panic(http.ErrAbortHandler)
