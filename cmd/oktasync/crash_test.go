@@ -299,7 +299,6 @@ func TestCrashAndResume(t *testing.T) {
 	t.Parallel() // beside the fault tests, which mostly wait
 	const token = "crash-test-token-5d2e"
 	data := crashSource(3000, 12)
-	total := data.writes()
 	env := []string{"OKTA_CLIENT_TOKEN=" + token}
 
 	var passed, ran atomic.Int64
@@ -307,29 +306,49 @@ func TestCrashAndResume(t *testing.T) {
 		for i, seeds := range crashChains {
 			t.Run(fmt.Sprintf("chain=%d", i), func(t *testing.T) {
 				t.Parallel()
-				crashChain(t, token, env, data, total, seeds, &passed, &ran, "")
+				crashChain(t, chainSpec{token: token, env: env, data: data, seeds: seeds}, &passed, &ran)
 			})
 		}
-		// The same on a Postgres state store (smaller, to keep the suite
+		// The same on a Postgres state store, and with Okta's user search
+		// lagging behind writes as it does (smaller, to keep the suite
 		// quick): a killed run's session, and with it its advisory lock,
-		// must end with the process.
-		t.Run("chain=postgres", func(t *testing.T) {
+		// must end with the process, and a resumed run must find the users
+		// the killed one created although search does not show them yet.
+		t.Run("chain=postgres,search-lag", func(t *testing.T) {
 			t.Parallel()
 			conn := pgConnect(t)
 			schema := pgTestSchema(t, conn, "oktasync_crash")
-			small := crashSource(1000, 6)
-			stateConf := fmt.Sprintf("  url: '%s'\n  schema: %s\n", postgresURL(), schema)
-			crashChain(t, token, env, small, small.writes(), crashPostgresSeeds, &passed, &ran, stateConf)
+			crashChain(t, chainSpec{
+				token: token, env: env, data: crashSource(1000, 6), seeds: crashPostgresSeeds,
+				stateConf: fmt.Sprintf("  url: '%s'\n  schema: %s\n", postgresURL(), schema),
+				searchLag: time.Hour,
+			}, &passed, &ran)
 		})
 	})
 	t.Logf("crash trials (kill, then resume) passed: %d / %d; SQLite chains on a plan of %d writes (%d user creates, %d groups, memberships), a Postgres chain on 1,000 users",
-		passed.Load(), ran.Load(), total, len(data.csvUsers), 12)
+		passed.Load(), ran.Load(), data.writes(), len(data.csvUsers), 12)
 }
 
-// crashChain runs one chain of kills and resumes; stateConf, when set,
-// replaces the config's state.url line (to put the store in Postgres).
-func crashChain(t *testing.T, token string, env []string, data e2eData, total int, seeds []uint64, passed, ran *atomic.Int64, stateConf string) {
-	h := newOrgHarness(t, oktasim.Options{Tokens: []string{token}, RateLimit: oktasim.RateLimitOptions{Window: time.Second, Scale: 20}}, oktasim.Seed{})
+// chainSpec is one chain of kills and resumes.
+type chainSpec struct {
+	token string
+	env   []string
+	data  e2eData
+	seeds []uint64
+	// stateConf, when set, replaces the config's state.url line (to put
+	// the store in Postgres).
+	stateConf string
+	// searchLag is the simulator's SearchLag.
+	searchLag time.Duration
+}
+
+// crashChain syncs spec.data into an empty org, killing one run per seed
+// and resuming, then checks the outcome; passed and ran count the kills.
+func crashChain(t *testing.T, spec chainSpec, passed, ran *atomic.Int64) {
+	token, env, data, seeds, stateConf := spec.token, spec.env, spec.data, spec.seeds, spec.stateConf
+	total := data.writes()
+	h := newOrgHarness(t, oktasim.Options{Tokens: []string{token}, SearchLag: spec.searchLag,
+		RateLimit: oktasim.RateLimitOptions{Window: time.Second, Scale: 20}}, oktasim.Seed{})
 	dir := t.TempDir()
 	data.writeCSV(t, filepath.Join(dir, "users.csv"))
 	cfg := filepath.Join(dir, "oktasync.yaml")
