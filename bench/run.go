@@ -149,6 +149,14 @@ func (h *Harness) Run(ctx context.Context, sc Scenario) (*Result, error) {
 	}
 	res := &Result{Scenario: sc, Pace: h.Pace, Client: h.Client, SecondPlanExit: -1}
 	res.Changes, res.Minimum = sc.Spec.Analyse()
+	if sc.PlanOnly {
+		// A plan reads and changes nothing: its minimum is the reads.
+		c := res.Changes
+		res.Minimum["users"] -= c.UserCreates
+		res.Minimum["groups"] -= c.GroupCreates
+		res.Minimum["group"] -= c.MemberAdds + c.MemberRemoves
+		res.Minimum["user-write"] -= c.UserUpdates + c.Deactivations
+	}
 
 	h.Log("%s: writing the source (%d users)", sc.Name, sc.Spec.Users)
 	if err := sc.Spec.WriteCSV(filepath.Join(dir, "users.csv")); err != nil {
