@@ -431,3 +431,75 @@ func killRun(t *testing.T, h *orgHarness, env []string, cfg string, killAt int64
 		t.Fatalf("killed run: exit %d, want death by SIGKILL", res.code)
 	}
 }
+
+// TestTerminateAndResume sends SIGTERM to `oktasync run` on a write request
+// chosen by each seed: the run must stop with operations left undone,
+// record itself as interrupted at once, account for every operation in its
+// report (the undone ones skipped with a reason), and a rerun must then
+// converge with no login created twice. How many writes still arrive after
+// the signal depends on how fast the process sees it, so it is logged, not
+// asserted.
+func TestTerminateAndResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test; skipped with -short")
+	}
+	t.Parallel()
+	const token = "terminate-test-token-3a7c"
+	data := crashSource(1000, 6)
+	total := int64(data.writes())
+	env := []string{"OKTA_CLIENT_TOKEN=" + token}
+	for _, seed := range []uint64{5, 23, 61} {
+		signalAt := int64(1 + rand.New(rand.NewPCG(seed, 2)).IntN(int(total*8/10)))
+		t.Run(fmt.Sprintf("seed=%d/term-at-write=%d", seed, signalAt), func(t *testing.T) {
+			h := newOrgHarness(t, oktasim.Options{Tokens: []string{token}, RateLimit: oktasim.RateLimitOptions{Window: time.Second, Scale: 20}}, oktasim.Seed{})
+			dir := t.TempDir()
+			data.writeCSV(t, filepath.Join(dir, "users.csv"))
+			cfg := filepath.Join(dir, "oktasync.yaml")
+			writeFile(t, cfg, simConfig(h.URL, "", ""))
+
+			cmd, wait, _ := startOktasync(t, env, "run", "--config", cfg, "--output", "json")
+			var signalled atomic.Bool
+			var writesAtSignal atomic.Int64
+			h.setHook(func(w http.ResponseWriter, r *http.Request, n int64) bool {
+				if n == signalAt {
+					writesAtSignal.Store(n)
+					signalled.Store(true)
+					_ = cmd.Process.Signal(syscall.SIGTERM)
+				}
+				return false
+			})
+			res := wait()
+			h.setHook(nil)
+			if !signalled.Load() {
+				t.Fatalf("the run ended (exit %d) before write %d", res.code, signalAt)
+			}
+			after := h.writes.Load() - writesAtSignal.Load()
+			t.Logf("exit %d; %d write requests arrived after SIGTERM (8 workers)", res.code, after)
+			if res.code == exitOK || res.code < 0 {
+				t.Errorf("terminated run: exit %d, want a failure exit code\n%s", res.code, lastLines(res.stderr, 5))
+			}
+			var rep reportJSON
+			if err := json.Unmarshal([]byte(res.stdout), &rep); err != nil {
+				t.Fatalf("report of the terminated run: %v\n%s", err, lastLines(res.stdout, 10))
+			}
+			checkAccounted(t, 0, rep)
+			if len(rep.Operations) == 0 || rep.Applied == len(rep.Operations) {
+				t.Errorf("report: %d applied of %d operations, want some left undone", rep.Applied, len(rep.Operations))
+			}
+
+			// Interrupted already, before any other run starts.
+			runs := runsJSON(t, env, cfg)
+			if len(runs) != 1 || runs[0].Status != state.RunInterrupted {
+				t.Fatalf("runs after SIGTERM = %+v, want one interrupted run", runs)
+			}
+
+			if r := runOktasync(t, env, "run", "--config", cfg); r.code != exitOK {
+				t.Fatalf("rerun: exit %d\n%s", r.code, lastLines(r.stderr, 10))
+			}
+			checkOrgExactly(t, h, data)
+			if st := h.sim.Stats(); st.UsersCreated != len(data.csvUsers) {
+				t.Errorf("simulator created %d users, want exactly %d", st.UsersCreated, len(data.csvUsers))
+			}
+		})
+	}
+}
