@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -321,6 +322,7 @@ func TestCrashAndResume(t *testing.T) {
 			crashChain(t, chainSpec{
 				token: token, env: env, data: crashSource(1000, 6), seeds: crashPostgresSeeds,
 				stateConf: fmt.Sprintf("  url: '%s'\n  schema: %s\n", postgresURL(), schema),
+				stateURL:  postgresURL(), stateSchema: schema,
 				searchLag: time.Hour,
 			}, &passed, &ran)
 		})
@@ -336,8 +338,9 @@ type chainSpec struct {
 	data  e2eData
 	seeds []uint64
 	// stateConf, when set, replaces the config's state.url line (to put
-	// the store in Postgres).
-	stateConf string
+	// the store in Postgres); stateURL and stateSchema then say where the
+	// test reads it.
+	stateConf, stateURL, stateSchema string
 	// searchLag is the simulator's SearchLag.
 	searchLag time.Duration
 }
@@ -347,9 +350,13 @@ type chainSpec struct {
 func crashChain(t *testing.T, spec chainSpec, passed, ran *atomic.Int64) {
 	token, env, data, seeds, stateConf := spec.token, spec.env, spec.data, spec.seeds, spec.stateConf
 	total := data.writes()
+	dir := t.TempDir()
+	stateURL := spec.stateURL
+	if stateURL == "" {
+		stateURL = "sqlite://" + filepath.Join(dir, "state.db")
+	}
 	h := newOrgHarness(t, oktasim.Options{Tokens: []string{token}, SearchLag: spec.searchLag,
 		RateLimit: oktasim.RateLimitOptions{Window: time.Second, Scale: 20}}, oktasim.Seed{})
-	dir := t.TempDir()
 	data.writeCSV(t, filepath.Join(dir, "users.csv"))
 	cfg := filepath.Join(dir, "oktasync.yaml")
 	text := simConfig(h.URL, "", "")
@@ -367,6 +374,7 @@ func crashChain(t *testing.T, spec chainSpec, passed, ran *atomic.Int64) {
 		t.Run(fmt.Sprintf("seed=%d/kill-at-write=%d/after-apply=%v", seed, killAt-base, afterApply), func(t *testing.T) {
 			countOutcome(t, passed, ran)
 			killRun(t, h, env, cfg, killAt, afterApply)
+			checkCheckpointsTrue(t, h, stateURL, spec.stateSchema)
 			// The next run resumes; it is killed in turn unless it is the
 			// last. Either way it must find the killed run interrupted and
 			// never create a login twice.
@@ -398,6 +406,61 @@ func crashChain(t *testing.T, spec chainSpec, passed, ran *atomic.Int64) {
 			t.Errorf("run %d (%d newest) is %s, want %s (error %q)", run.ID, i, run.Status, want, run.Error)
 		}
 	}
+}
+
+// checkCheckpointsTrue reads the newest run's checkpoints from the state
+// store and checks that every operation recorded as applied holds in the org:
+// a checkpoint never claims what did not happen.
+func checkCheckpointsTrue(t *testing.T, h *orgHarness, stateURL, schema string) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := state.Open(ctx, stateURL, state.Options{Schema: schema})
+	if err != nil {
+		t.Fatalf("open state store: %v", err)
+	}
+	defer store.Close()
+	runs, err := store.Runs(ctx, "", 1)
+	if err != nil || len(runs) == 0 {
+		t.Fatalf("list runs: %v (%d runs)", err, len(runs))
+	}
+	recs, err := store.Operations(ctx, runs[0].ID)
+	if err != nil {
+		t.Fatalf("read checkpoints of run %d: %v", runs[0].ID, err)
+	}
+	snap := h.sim.Snapshot()
+	users, groups, members := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, u := range snap.Users {
+		users[strings.ToLower(fmt.Sprint(u.Profile["login"]))] = true
+	}
+	for _, g := range snap.Groups {
+		groups[g.Name] = true
+		for _, m := range g.Members {
+			members[g.Name+"/"+strings.ToLower(m)] = true
+		}
+	}
+	applied := 0
+	for _, r := range recs {
+		if r.Outcome != state.OpApplied {
+			continue
+		}
+		applied++
+		var holds bool
+		switch r.Action {
+		case "create-user":
+			holds = users[strings.ToLower(r.Target)]
+		case "create-group":
+			holds = groups[r.Target]
+		case "add-member":
+			cut := strings.LastIndex(r.Target, "/")
+			holds = cut > 0 && members[r.Target[:cut]+"/"+strings.ToLower(r.Target[cut+1:])]
+		default:
+			continue
+		}
+		if !holds {
+			t.Errorf("run %d recorded %s %s as applied, but the org does not show it", runs[0].ID, r.Action, r.Target)
+		}
+	}
+	t.Logf("run %d (%s): %d checkpoints, %d applied, all true in the org", runs[0].ID, runs[0].Status, len(recs), applied)
 }
 
 // killRun starts `oktasync run` and kills it with SIGKILL on write request
