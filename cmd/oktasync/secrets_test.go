@@ -275,11 +275,13 @@ func randomSecret(t *testing.T, prefix string) string {
 	return prefix + base64.RawURLEncoding.EncodeToString(b)
 }
 
-// TestSecretsNeverLeak runs plan, run (with faults, so that errors are
-// logged too) and runs with debug logging, first with an SSWS token, then
+// TestSecretsNeverLeak runs validate, plan (saving the plan), apply of the
+// saved plan, run (with faults, so that errors are logged too) and runs
+// with debug logging, first with an SSWS token, then
 // with an OAuth private key (in the config, and in a key file, with DPoP),
 // and searches stdout, stderr, the --report file, the plan and the state
-// store (the file's bytes and every row of every table) for the token, the
+// store (the file's bytes and every row of every table) and the saved plan
+// for the token, the
 // key (PEM lines, base64 body or any 16-character part of it), the access
 // tokens and the client assertions the simulator saw.
 func TestSecretsNeverLeak(t *testing.T) {
@@ -352,8 +354,12 @@ func TestSecretsNeverLeak(t *testing.T) {
 			report := filepath.Join(dir, "report.json")
 			out := leftBehind{}
 			debug := []string{"--config", cfg, "--log-level", "debug"}
+			planFile := filepath.Join(dir, "saved.plan")
+			applyReport := filepath.Join(dir, "apply-report.json")
 			for i, args := range [][]string{
-				append([]string{"plan", "--output", "json"}, debug...),
+				append([]string{"validate"}, debug...),
+				append([]string{"plan", "--output", "json", "--out", planFile}, debug...),
+				append([]string{"apply", planFile, "--output", "json", "--report", applyReport}, debug...),
 				append([]string{"run", "--output", "json", "--report", report}, debug...),
 				append([]string{"run", "--output", "text", "--log-format", "text"}, debug...),
 				append([]string{"runs", "--output", "json"}, debug...),
@@ -373,6 +379,11 @@ func TestSecretsNeverLeak(t *testing.T) {
 				t.Fatal("no run wrote to the org; the test checked too little")
 			}
 			out.addFile(t, report)
+			out.addFile(t, applyReport)
+			out.addFile(t, planFile)
+			if _, ok := out["saved.plan"]; !ok {
+				t.Error("plan --out saved no plan; the test checked too little")
+			}
 			for _, f := range []string{"state.db", "state.db-wal", "state.db-shm", "state.db.lock"} {
 				out.addFile(t, filepath.Join(dir, f))
 			}
