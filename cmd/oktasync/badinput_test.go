@@ -23,6 +23,8 @@ type badInput struct {
 	emptyUsers bool
 	// files are further files written beside the config, by name.
 	files map[string]string
+	// env is added to the run's environment.
+	env []string
 	// config replaces the default config when set; %[1]s in it is the org
 	// URL.
 	config string
@@ -93,12 +95,17 @@ func TestBadInputNeverWrites(t *testing.T) {
 			files: map[string]string{"groups.csv": "name,description\nTeam A,first\nteam a,second\n"},
 			code:  exitError, where: []string{"groups.csv line 3", "groups.csv line 2"}},
 
+		{name: "attribute unknown to the org", users: "login,email,firstName,lastName,favoriteColour\nbad001@example.com,bad001@example.com,F,L,blue\n",
+			code: exitError, where: []string{"favoriteColour", "users.csv line 2"}},
+
 		{name: "config: unknown key", config: "okta:\n  orgUrl: %[1]s\n  tokn: x\n  testing:\n    disableHttpsCheck: true\nsource:\n  csv:\n    users: users.csv\nstate:\n  url: sqlite://state.db\n",
 			code: exitError, where: []string{"tokn"}},
 		{name: "config: unknown top-level key", config: simConfig("%[1]s", "", "dryrun: true\n"), code: exitError, where: []string{"dryrun"}},
 		{name: "config: wrong type", config: strings.Replace(simConfig("%[1]s", "", ""), "concurrency: 8", "concurrency: lots", 1),
 			code: exitError, where: []string{"concurrency"}},
 		{name: "config: bad duration", config: simConfig("%[1]s", "  requestTimeout: soon\n", ""), code: exitError, where: []string{"requestTimeout"}},
+		{name: "config: wrong type from the environment", env: []string{"OKTASYNC_CONCURRENCY=lots"},
+			code: exitError, where: []string{"OKTASYNC_CONCURRENCY"}},
 		{name: "config: missing orgUrl", config: "okta:\n  testing:\n    disableHttpsCheck: true\nsource:\n  csv:\n    users: users.csv\nstate:\n  url: sqlite://state.db\n",
 			code: exitError, where: []string{"orgUrl"}},
 		{name: "config: http without the testing flag", config: "okta:\n  orgUrl: %[1]s\nsource:\n  csv:\n    users: users.csv\nstate:\n  url: sqlite://state.db\n",
@@ -141,7 +148,7 @@ func tryBadInput(t *testing.T, tc badInput) {
 	writeFile(t, cfg, cfgText)
 
 	badInputTotals.tried.Add(1)
-	r := runOktasync(t, []string{"OKTA_CLIENT_TOKEN=" + token}, "run", "--config", cfg)
+	r := runOktasync(t, append([]string{"OKTA_CLIENT_TOKEN=" + token}, tc.env...), "run", "--config", cfg)
 	writes, requests := h.writes.Load(), h.requests.Load()
 	if writes == 0 {
 		badInputTotals.zeroWrites.Add(1)
@@ -235,6 +242,9 @@ func TestBadPostgresSourceNeverWrites(t *testing.T) {
 		{name: "login not text", setup: func(t *testing.T) string {
 			return pgSourceConfig(people(t, good), `SELECT id AS login, email, first_name AS "firstName", last_name AS "lastName" FROM people`, "")
 		}, code: exitError, where: []string{"row 1", "login"}},
+		{name: "10 MB value", setup: func(t *testing.T) string {
+			return pgSourceConfig(people(t, good), `SELECT login, email, first_name AS "firstName", repeat('x', 10485760) AS "lastName" FROM people`, "")
+		}, code: exitError, where: []string{"row 1", "lastName", "bytes"}},
 		{name: "statement timeout", setup: func(t *testing.T) string {
 			return pgSourceConfig(people(t, good), "SELECT login, email, pg_sleep(5)::text AS \"firstName\", last_name AS \"lastName\" FROM people", "    statementTimeout: 200ms\n")
 		}, code: exitError, where: []string{"users query", "statement timeout"}},
