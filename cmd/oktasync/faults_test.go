@@ -319,6 +319,14 @@ func TestFailedReadStopsBeforeAnyWrite(t *testing.T) {
 			_, _ = w.Write([]byte(`[{"id":"00u`))
 			panic(http.ErrAbortHandler)
 		}},
+		{"users page answers 200 with HTML", func(w http.ResponseWriter, r *http.Request) bool {
+			if !isUsersList(r) || r.URL.Query().Get("after") == "" {
+				return false
+			}
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = w.Write([]byte("<html><body>Service temporarily unavailable</body></html>"))
+			return true
+		}},
 		{"groups list answers 403", func(w http.ResponseWriter, r *http.Request) bool {
 			if r.Method != http.MethodGet || r.URL.Path != "/api/v1/groups" {
 				return false
