@@ -246,7 +246,7 @@ func (l *loader) applyEnv(cfg *Config, base map[string]string) error {
 		cfg.Source.Postgres.StatementTimeout = DefaultStatementTimeout
 	}
 	if err != nil {
-		return fmt.Errorf("load config: environment: %w", envError(err, vars))
+		return fmt.Errorf("load config: %w", envError(err, vars))
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package okta
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -636,6 +638,11 @@ func (c *Client) do(ctx context.Context, r *request) (*Response, error) {
 				return nil, c.unknownIf(!r.idempotent, fmt.Errorf("okta: %s: %w", what, ctx.Err()))
 			}
 			terr := c.secrets.scrub(fmt.Errorf("okta: %s: %w", what, unwrapURLError(err)))
+			if isTLSSetupError(err) {
+				// The handshake failed: nothing was sent, and trying
+				// again cannot help.
+				return nil, terr
+			}
 			if r.idempotent && retries < c.maxRetries {
 				retries++
 				afterUnknown = true
@@ -823,6 +830,22 @@ func unwrapURLError(err error) error {
 		return ue.Err
 	}
 	return err
+}
+
+// isTLSSetupError reports whether err is a TLS handshake failure (an
+// untrusted or invalid certificate, a refused protocol version): the
+// request never left, and a retry meets the same refusal.
+func isTLSSetupError(err error) bool {
+	var (
+		verr  *tls.CertificateVerificationError
+		alert tls.AlertError
+		rerr  tls.RecordHeaderError
+		uerr  x509.UnknownAuthorityError
+		herr  x509.HostnameError
+		cerr  x509.CertificateInvalidError
+	)
+	return errors.As(err, &verr) || errors.As(err, &alert) || errors.As(err, &rerr) ||
+		errors.As(err, &uerr) || errors.As(err, &herr) || errors.As(err, &cerr)
 }
 
 func transportErrorText(err error) string {

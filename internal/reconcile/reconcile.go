@@ -287,7 +287,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Report, error)
 	if opts.DryRun {
 		rep.FinishedAt = time.Now().UTC()
 		if plan.Blocked {
-			return rep, ErrBlocked
+			return rep, fmt.Errorf("%s: %w", blockMessage(plan), ErrBlocked)
 		}
 		return rep, nil
 	}
@@ -345,7 +345,7 @@ func (s *session) apply(ctx context.Context, plan *diff.Plan, rep *Report, opts 
 		if err := store.FinishRun(context.WithoutCancel(ctx), runID, state.RunBlocked, counts, blockMessage(plan)); err != nil {
 			log.Warn("record blocked run", "err", err)
 		}
-		return ErrBlocked
+		return fmt.Errorf("%s: %w", blockMessage(plan), ErrBlocked)
 	}
 	res, applyErr := apply.Execute(ctx, plan, apply.Client(s.client), store, apply.Options{
 		Org:         s.org,
