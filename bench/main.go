@@ -55,8 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var (
 		which    = fs.String("scenario", "all", "comma-separated scenarios: initial, steady, drift, plan1m, or all")
 		scale    = fs.Float64("scale", 1, "multiply every scenario's users and groups by this")
-		speedup  = fs.Float64("speedup", 60, "run the rate limits this many times faster than real time")
-		window   = fs.Duration("window", time.Second, "the simulator's rate-limit window (Okta's is 1m)")
+		speedup  = fs.Float64("speedup", 10, "run the rate limits this many times faster than real time")
+		window   = fs.Duration("window", 6*time.Second, "the simulator's rate-limit window (Okta's is 1m)")
 		share    = fs.Float64("token-share", 0.5, "share of each bucket the API token may use")
 		conc     = fs.Int("concurrency-limit", 75, "the org's limit on requests in flight")
 		maxShare = fs.Float64("max-share", 0, "okta.rateLimit.maxShare for oktasync (0: its default)")
