@@ -19,7 +19,7 @@ const (
 	DefaultConcurrency       = 4
 	DefaultLogLevel          = "warn"
 	DefaultMaxRetries        = 4
-	DefaultMaxShare          = 0.5
+	DefaultMaxShare          = 1.0
 	DefaultMaxConcurrency    = 10
 	DefaultConnectionTimeout = 30 * time.Second
 	DefaultRequestTimeout    = 5 * time.Minute

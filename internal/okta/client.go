@@ -31,9 +31,12 @@ const (
 	// 429s rare, so few retries are needed.
 	DefaultMaxRetries = 2
 	// DefaultMaxShare is the share of each rate-limit bucket the client
-	// spends at most within one window. Okta's own default per API token or
-	// OAuth app is 50 %.
-	DefaultMaxShare = 0.5
+	// spends at most within one window, of the limit Okta's
+	// X-Rate-Limit-Limit header reports: "the ceiling applicable to the
+	// current request", which for an API token or OAuth app is already its
+	// own share of the org's bucket (50 % by Okta's default), so the org's
+	// other integrations keep the rest. Lower it to leave more.
+	DefaultMaxShare = 1.0
 	// DefaultMaxConcurrency is the number of requests in flight at most.
 	// Okta orgs allow 15 to 75 concurrent requests depending on the plan;
 	// 10 leaves room for the org's other integrations.
