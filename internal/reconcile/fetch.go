@@ -44,6 +44,7 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 	for _, name := range protectGroups {
 		protected[directory.GroupKey(name)] = true
 	}
+	keep := sourceAttributes(desired)
 	var usersRead, membersRead int
 	if progress == nil {
 		progress = func(string, int) {}
@@ -56,7 +57,7 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 	}
 	var mu sync.Mutex
 	addUser := func(u *okta.User) error {
-		du := toDirectoryUser(u)
+		du := toDirectoryUser(u, keep)
 		mu.Lock()
 		defer mu.Unlock()
 		usersRead++
@@ -308,10 +309,30 @@ func loginOf(u *okta.User) string {
 	return s
 }
 
-func toDirectoryUser(u *okta.User) *directory.User {
-	p := make(directory.Profile, len(u.Profile))
+// sourceAttributes returns the profile attributes the desired users have,
+// and Okta's required ones: the only attributes a plan compares. Okta
+// profiles often carry dozens more, which need not be held in memory.
+func sourceAttributes(desired *directory.Directory) map[string]bool {
+	keep := make(map[string]bool)
+	for _, a := range directory.RequiredAttributes {
+		keep[a] = true
+	}
+	for _, u := range desired.Users {
+		for a := range u.Profile {
+			keep[a] = true
+		}
+	}
+	return keep
+}
+
+// toDirectoryUser converts an Okta user, keeping only the profile
+// attributes in keep.
+func toDirectoryUser(u *okta.User, keep map[string]bool) *directory.User {
+	p := make(directory.Profile, min(len(u.Profile), len(keep)))
 	for k, v := range u.Profile {
-		p[k] = v
+		if keep[k] {
+			p[k] = v
+		}
 	}
 	return &directory.User{
 		ID:      u.ID,

@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/oktasync/oktasync/internal/config"
 	"github.com/oktasync/oktasync/internal/diff"
 	"github.com/oktasync/oktasync/internal/oktasim"
+	"github.com/oktasync/oktasync/internal/source"
 )
 
 const testToken = "reconcile-test-token-7d1"
@@ -246,5 +248,45 @@ func TestDeleteUnlistedScopedGroups(t *testing.T) {
 	}
 	if names["Old"] || !names["Other"] || !names["Team"] {
 		t.Fatalf("groups after run: %v", names)
+	}
+}
+
+// Okta profiles hold only the attributes the source has (and the required
+// ones) once read: others are never compared, so they are not kept.
+func TestFetchKeepsSourceAttributesOnly(t *testing.T) {
+	u := hrUser("a@example.com")
+	u.Profile["costCenter"] = "CC-9"
+	u.Profile["title"] = "Old"
+	h := newHarness(t, oktasim.Options{}, oktasim.Seed{Users: []oktasim.SeedUser{u}},
+		"login,email,firstName,lastName,title\na@example.com,a@example.com,F,L,New\n")
+	client, err := NewClient(h.cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := source.New(h.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desired, err := src.Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := fetchCurrent(context.Background(), client, desired, nil, h.cfg.Scope.Users, "", nil, nil, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := cur.Dir.Users["a@example.com"].Profile
+	if _, ok := got["costCenter"]; ok {
+		t.Errorf("kept an attribute the source does not have: %v", got)
+	}
+	if got["title"] != "Old" || got["login"] != "a@example.com" || got["email"] == nil {
+		t.Errorf("profile read = %v", got)
+	}
+	// The attribute left out stays in Okta after a sync.
+	if _, err := h.run(t, false); err != nil {
+		t.Fatal(err)
+	}
+	if p := h.user(t, "a@example.com").Profile; p["costCenter"] != "CC-9" || p["title"] != "New" {
+		t.Errorf("after sync: %v", p)
 	}
 }
