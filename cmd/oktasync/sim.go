@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,6 +26,7 @@ type simFlags struct {
 	tokenShare  float64
 	concurrency int
 	noLimits    bool
+	limits      map[string]int
 	faultSeed   int64
 	errorRate   float64
 	dropRate    float64
@@ -56,6 +58,7 @@ Counters are at GET /sim/stats and the whole org at GET /sim/state.`,
 	fs.Float64Var(&f.tokenShare, "token-share", 0, "fraction of a bucket one token may use (0: all of it)")
 	fs.IntVar(&f.concurrency, "concurrency-limit", 0, "simultaneous requests allowed (0: unlimited)")
 	fs.BoolVar(&f.noLimits, "no-rate-limits", false, "serve without rate limits")
+	fs.StringToIntVar(&f.limits, "limit", nil, "per-window limit of a bucket, e.g. --limit users=600,group=600 (buckets: "+strings.Join(oktasim.BucketNames(), ", ")+")")
 	fs.Int64Var(&f.faultSeed, "fault-seed", 1, "seed for injected faults")
 	fs.Float64Var(&f.errorRate, "error-rate", 0, "fraction of requests answered 500 E0000009")
 	fs.Float64Var(&f.dropRate, "drop-rate", 0, "fraction of connections dropped without an answer")
@@ -89,6 +92,7 @@ func (a *app) runSim(ctx context.Context, f *simFlags) error {
 		Clients: clients,
 		RateLimit: oktasim.RateLimitOptions{
 			Disabled:    f.noLimits,
+			Limits:      f.limits,
 			Window:      f.window,
 			Scale:       f.scale,
 			TokenShare:  f.tokenShare,

@@ -352,12 +352,7 @@ func (s *Server) handleDeleteGroup(w http.ResponseWriter, r *http.Request) {
 }
 
 // memberPageMax is the default and cap of a member page.
-func (s *Server) memberPageMax() int {
-	if s.opts.MaxPageSize < 1000 {
-		return s.opts.MaxPageSize
-	}
-	return 1000
-}
+func (s *Server) memberPageMax() int { return s.memberMax }
 
 func (s *Server) handleListMembers(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")

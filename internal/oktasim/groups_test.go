@@ -216,7 +216,7 @@ func TestMembers(t *testing.T) {
 
 func TestMemberPageSize(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, Options{MaxPageSize: 2000})
+	e := newEnv(t, Options{}) // the default: 200 users a page, 1000 members
 	gid := e.createGroup("big")
 	seed := Seed{}
 	for i := range 1500 {

@@ -26,7 +26,7 @@ type Options struct {
 	Faults FaultOptions
 	// MaxPageSize caps `limit` (and is the default) for the users and groups
 	// lists; 0 means 200. When it is set below 1000 it also caps group
-	// member pages, whose default and cap are otherwise 1000.
+	// member pages, whose default and cap are otherwise 1000, as Okta's.
 	MaxPageSize int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -58,11 +58,13 @@ type Options struct {
 // Server is a simulated Okta org. It is an http.Handler; all methods are
 // safe for concurrent use.
 type Server struct {
-	opts   Options
-	log    *slog.Logger
-	now    func() time.Time
-	mux    *http.ServeMux
-	tokens map[string]struct{}
+	// memberMax is the default and cap of a group member page.
+	memberMax int
+	opts      Options
+	log       *slog.Logger
+	now       func() time.Time
+	mux       *http.ServeMux
+	tokens    map[string]struct{}
 
 	mu         sync.Mutex // guards the org state below
 	users      map[string]*user
@@ -99,6 +101,10 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxPageSize < 0 {
 		return nil, fmt.Errorf("oktasim: MaxPageSize %d is negative", opts.MaxPageSize)
 	}
+	memberMax := 1000
+	if opts.MaxPageSize > 0 && opts.MaxPageSize < memberMax {
+		memberMax = opts.MaxPageSize
+	}
 	if opts.MaxPageSize == 0 {
 		opts.MaxPageSize = 200
 	}
@@ -125,6 +131,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		opts:       opts,
+		memberMax:  memberMax,
 		log:        opts.Logger,
 		now:        func() time.Time { return opts.Now().UTC() },
 		tokens:     make(map[string]struct{}, len(opts.Tokens)),

@@ -121,7 +121,7 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 			Origin:      "Okta group " + gr.ID,
 		}
 		if err := cur.Dir.AddGroup(dg); err != nil {
-			return nil, fmt.Errorf("Okta has two groups named %q (%s and %s): rename one before syncing", gr.Profile.Name, cur.Dir.Groups[key].ID, gr.ID)
+			return nil, fmt.Errorf("two Okta groups are named %q (%s and %s): rename one before syncing", gr.Profile.Name, cur.Dir.Groups[key].ID, gr.ID)
 		}
 	}
 
