@@ -247,6 +247,19 @@ func (l *limiter) release(bucket string, resp *Response) {
 	case rate.Reset.Equal(b.windowReset):
 		b.remaining = min(remaining, b.remainingOr(remaining))
 		b.remainingKnown = true
+		// The window may have been closed here already and a provisional
+		// one opened; Okta's word on when its window ends wins when it is
+		// sooner, so a late answer of the old window (a 429, say) does not
+		// hold the bucket for a whole provisional window. Every estimate
+		// errs late (Date is truncated to the second), so the soonest is
+		// still never early.
+		date := rate.Date
+		if date.IsZero() {
+			date = l.now()
+		}
+		if end := l.now().Add(rate.Reset.Sub(date) + b.margin()); end.Before(b.resetAt) {
+			b.resetAt = end
+		}
 	}
 	// An answer from an earlier window tells nothing about this one.
 }

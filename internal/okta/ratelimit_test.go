@@ -282,3 +282,39 @@ func TestLimiterResetMarginFollowsWindowLength(t *testing.T) {
 		})
 	}
 }
+
+// A late 429 from a window the client already closed (it opened a
+// provisional one) must not hold the bucket for the whole provisional
+// window: Okta's own reset time, when sooner, wins.
+func TestLimiterLateAnswerOfClosedWindow(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	l := newLimiter(1, 4, clock.now, clock.sleep, newStatsRecorder())
+	ctx := context.Background()
+	reset := clock.now().Add(2 * time.Second)
+	rel, _ := l.acquire(ctx, BucketUsers)
+	rel(limiterResponse(200, 100, 99, clock.now(), reset))
+	// The client's view of the window ends and a request opens a
+	// provisional one; its answer is a 429 that Okta counted in the old
+	// window (same Reset, Okta's Date a second before it).
+	clock.mu.Lock()
+	clock.t = reset.Add(2 * time.Second)
+	clock.mu.Unlock()
+	rel, err := l.acquire(ctx, BucketUsers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel(limiterResponse(429, 100, 0, reset.Add(-time.Second), reset))
+	rel, err = l.acquire(ctx, BucketUsers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel(nil)
+	var waited time.Duration
+	for _, d := range clock.sleeps {
+		waited += d
+	}
+	if waited == 0 || waited >= provisionalWindow/2 {
+		t.Errorf("waited %v after a late 429 of a closed window, want Okta's remaining second plus the margin", waited)
+	}
+}
