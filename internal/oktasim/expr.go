@@ -2,6 +2,7 @@ package oktasim
 
 import (
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -577,4 +578,25 @@ func profileValues(v any, ok bool) ([]any, bool) {
 		return out, true
 	}
 	return []any{v}, true
+}
+
+// compileQuery compiles a list request's filter and search parameters with
+// the given rules. On an invalid expression it answers 400 E0000031 and
+// returns ok false.
+func compileQuery(w http.ResponseWriter, r *http.Request, filterRules, searchRules exprRules) (filter, search expr, ok bool) {
+	q := r.URL.Query()
+	var err error
+	if v := q.Get("filter"); v != "" {
+		if filter, err = compile(v, filterRules); err != nil {
+			invalidSearch(w, r, "filter: "+err.Error())
+			return nil, nil, false
+		}
+	}
+	if v := q.Get("search"); v != "" {
+		if search, err = compile(v, searchRules); err != nil {
+			invalidSearch(w, r, "search: "+err.Error())
+			return nil, nil, false
+		}
+	}
+	return filter, search, true
 }

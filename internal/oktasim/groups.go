@@ -144,21 +144,9 @@ func (s *Server) removeMember(r *http.Request, g *group, u *user, now time.Time)
 
 func (s *Server) handleListGroups(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	var (
-		filter, search expr
-		err            error
-	)
-	if v := q.Get("filter"); v != "" {
-		if filter, err = compile(v, groupFilterRules); err != nil {
-			invalidSearch(w, r, "filter: "+err.Error())
-			return
-		}
-	}
-	if v := q.Get("search"); v != "" {
-		if search, err = compile(v, groupSearchRules); err != nil {
-			invalidSearch(w, r, "search: "+err.Error())
-			return
-		}
+	filter, search, ok := compileQuery(w, r, groupFilterRules, groupSearchRules)
+	if !ok {
+		return
 	}
 	stats := strings.Contains(q.Get("expand"), "stats")
 	base := baseURL(r)

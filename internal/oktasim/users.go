@@ -263,21 +263,9 @@ func (s *Server) newUserID() string {
 
 func (s *Server) handleListUsers(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	var (
-		filter, search expr
-		err            error
-	)
-	if v := q.Get("filter"); v != "" {
-		if filter, err = compile(v, userFilterRules); err != nil {
-			invalidSearch(w, r, "filter: "+err.Error())
-			return
-		}
-	}
-	if v := q.Get("search"); v != "" {
-		if search, err = compile(v, userSearchRules); err != nil {
-			invalidSearch(w, r, "search: "+err.Error())
-			return
-		}
+	filter, search, ok := compileQuery(w, r, userFilterRules, userSearchRules)
+	if !ok {
+		return
 	}
 	limit, ok := pageLimit(w, r, 200, s.opts.MaxPageSize)
 	if !ok {
