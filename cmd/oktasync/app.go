@@ -152,6 +152,24 @@ func (a *app) loadConfig() (*config.Config, error) {
 	return cfg, nil
 }
 
+// setup loads the config and builds the logger from it, logging the
+// config's warnings (such as a secret in a file others can read). Every
+// command that reads the config starts here.
+func (a *app) setup() (*config.Config, *slog.Logger, error) {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	log, err := a.logger(cfg.Log.Level)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
+	}
+	return cfg, log, nil
+}
+
 // logger builds the process logger from flags and config. Logs go to stderr.
 func (a *app) logger(cfgLevel string) (*slog.Logger, error) {
 	levelName := a.logLevel

@@ -127,16 +127,9 @@ func (a *app) runSync(ctx context.Context, f *runFlags) error {
 	if f.output != "text" && f.output != "json" {
 		return &exitCodeError{code: exitError, err: fmt.Errorf("--output %q: want text or json", f.output)}
 	}
-	cfg, err := a.loadConfig()
+	cfg, log, err := a.setup()
 	if err != nil {
 		return err
-	}
-	log, err := a.logger(cfg.Log.Level)
-	if err != nil {
-		return err
-	}
-	for _, w := range cfg.Warnings {
-		log.Warn(w)
 	}
 	fetch, update, finish := a.progress()
 	ropts := reconcile.Options{

@@ -28,11 +28,7 @@ func (a *app) runsCommand() *cobra.Command {
 			if output != "text" && output != "json" {
 				return fmt.Errorf("--output %q: want text or json", output)
 			}
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			log, err := a.logger(cfg.Log.Level)
+			cfg, log, err := a.setup()
 			if err != nil {
 				return err
 			}
@@ -140,11 +136,7 @@ unless state.autoMigrate is false; use migrate where a deploy step, not the
 job, owns schema changes.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			log, err := a.logger(cfg.Log.Level)
+			cfg, log, err := a.setup()
 			if err != nil {
 				return err
 			}

@@ -83,16 +83,9 @@ type server struct {
 }
 
 func (a *app) serve(ctx context.Context, f *serveFlags) error {
-	cfg, err := a.loadConfig()
+	cfg, log, err := a.setup()
 	if err != nil {
 		return err
-	}
-	log, err := a.logger(cfg.Log.Level)
-	if err != nil {
-		return err
-	}
-	for _, w := range cfg.Warnings {
-		log.Warn(w)
 	}
 	def, jobOpts, interval, err := schedule.Job(cfg.Schedule, time.Now())
 	if err != nil {
