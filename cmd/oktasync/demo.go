@@ -157,10 +157,7 @@ func demoSeed(desired *directory.Directory) oktasim.Seed {
 			continue // missing: the sync creates it
 		}
 		u := desired.Users[lk]
-		p := make(map[string]any, len(u.Profile))
-		for k, v := range u.Profile {
-			p[k] = v
-		}
+		p := u.Profile.Map()
 		if i%4 == 1 {
 			p["title"] = "Former " + fmt.Sprint(p["title"])
 		}

@@ -404,6 +404,10 @@ func scenarios() []scenario {
 				if len(members) != 5 {
 					t.Errorf("members paged: want 5, got %v", logins(members))
 				}
+				refs := collect(t, h.client.Groups.ListMemberRefs(ctx, sales[0].ID, &okta.ListOptions{Limit: 2}))
+				if len(refs) != len(members) || refs[0].ID != members[0].ID || refs[0].Profile.Login != members[0].Profile["login"] {
+					t.Errorf("member refs: want the members' ids and logins, got %+v", refs)
+				}
 				newbie, _, err := h.client.Users.Get(ctx, "newbie@example.com")
 				if err != nil {
 					t.Fatalf("get newbie: %v", err)
@@ -631,6 +635,7 @@ var clientOperations = map[string]string{
 	"Groups.Get":                   "getGroup",
 	"Groups.List":                  "listGroups",
 	"Groups.ListMembers":           "listGroupUsers",
+	"Groups.ListMemberRefs":        "listGroupUsers",
 	"Groups.ListPage":              "listGroups",
 	"Groups.RemoveMember":          "unassignUserFromGroup",
 	"Groups.Update":                "replaceGroup",

@@ -54,12 +54,12 @@ func benchInput(n int) Input {
 			if i%100 == 1 { // 1% drifted
 				cp["department"] = "Elsewhere"
 			}
-			current.Users[directory.LoginKey(login)] = &directory.User{ID: fmt.Sprintf("00u%07d", i), Status: "ACTIVE", Profile: cp}
+			current.Users[directory.LoginKey(login)] = &directory.User{ID: fmt.Sprintf("00u%07d", i), Status: "ACTIVE", Profile: cp.Pack()}
 			in.Managed[directory.LoginKey(login)] = true
 			current.AddMember(group, login)
 		}
 		if i%200 != 3 { // 0.5% are gone
-			desired.Users[directory.LoginKey(login)] = &directory.User{Profile: p}
+			desired.Users[directory.LoginKey(login)] = &directory.User{Profile: p.Pack()}
 			desired.AddMember(group, login)
 		}
 	}

@@ -269,12 +269,12 @@ func (c *computer) createUser(lk string, du *directory.User, want string) {
 	if want == statusDeprovisioned {
 		return
 	}
-	p := make(directory.Profile, len(du.Profile))
-	for k, v := range du.Profile {
+	p := make(directory.Profile, du.Profile.Len())
+	for k, v := range du.Profile.All() {
 		if directory.IsEmptyValue(v) {
 			continue
 		}
-		p[k] = directory.CloneValue(v)
+		p[k] = v
 	}
 	activate := c.pol.CreateActive || want == statusActive || want == statusSuspended
 	c.add(lk, Operation{
@@ -294,27 +294,29 @@ func (c *computer) createUser(lk string, du *directory.User, want string) {
 // profileUpdate returns the UpdateUser operation for the attributes of du
 // that differ from cu, or nil.
 func (c *computer) profileUpdate(du, cu *directory.User) *Operation {
-	var attrs []string
-	for a, dv := range du.Profile {
-		if !directory.EqualValues(a, dv, cu.Profile[a]) {
-			attrs = append(attrs, a)
-		}
-	}
-	if len(attrs) == 0 {
+	if du.Profile.Equal(cu.Profile) {
+		// The common case: the same values packed the same way.
 		return nil
 	}
-	sort.Strings(attrs)
+	var changes []Change
+	for a, dv := range du.Profile.All() {
+		if cv := cu.Profile.Value(a); !directory.EqualValues(a, dv, cv) {
+			changes = append(changes, Change{Attr: a, Before: cv, After: dv})
+		}
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	// All yields attributes in name order, so the changes are sorted.
 	op := &Operation{
 		Action:  UpdateUser,
 		Login:   cu.Login(),
 		UserID:  cu.ID,
-		Profile: make(directory.Profile, len(attrs)),
-		Changes: make([]Change, len(attrs)),
+		Profile: make(directory.Profile, len(changes)),
+		Changes: changes,
 	}
-	for i, a := range attrs {
-		after := directory.CloneValue(du.Profile[a])
-		op.Profile[a] = after
-		op.Changes[i] = Change{Attr: a, Before: directory.CloneValue(cu.Profile[a]), After: after}
+	for _, ch := range changes {
+		op.Profile[ch.Attr] = ch.After
 	}
 	return op
 }

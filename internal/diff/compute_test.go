@@ -50,7 +50,7 @@ func profile(login string, kv ...any) directory.Profile {
 
 // want adds a source user; kv are extra profile attributes.
 func (f *fixture) want(login, status string, kv ...any) *fixture {
-	if err := f.desired.AddUser(&directory.User{Status: status, Profile: profile(login, kv...), Origin: "test"}); err != nil {
+	if err := f.desired.AddUser(&directory.User{Status: status, Profile: profile(login, kv...).Pack(), Origin: "test"}); err != nil {
 		panic(err)
 	}
 	return f
@@ -58,7 +58,7 @@ func (f *fixture) want(login, status string, kv ...any) *fixture {
 
 // have adds an Okta user, managed when managed is true.
 func (f *fixture) have(login, status string, managed bool, kv ...any) *fixture {
-	u := &directory.User{ID: "00u" + login, Status: status, Profile: profile(login, kv...)}
+	u := &directory.User{ID: "00u" + login, Status: status, Profile: profile(login, kv...).Pack()}
 	if err := f.current.AddUser(u); err != nil {
 		panic(err)
 	}
@@ -376,10 +376,10 @@ func TestComputeOperationDetails(t *testing.T) {
 		},
 		{
 			Seq: 2, Action: UpdateUser, Login: "A@x.com", UserID: "00uA@x.com",
-			Profile: directory.Profile{"dept": "Sales", "n": 3, "title": nil},
+			Profile: directory.Profile{"dept": "Sales", "n": int64(3), "title": nil},
 			Changes: []Change{
 				{Attr: "dept", Before: "HR", After: "Sales"},
-				{Attr: "n", Before: 2.0, After: 3},
+				{Attr: "n", Before: 2.0, After: int64(3)},
 				{Attr: "title", Before: "Boss", After: nil},
 			},
 		},

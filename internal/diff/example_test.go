@@ -14,17 +14,17 @@ func ExampleCompute() {
 	_ = desired.AddUser(&directory.User{Profile: directory.Profile{
 		"login": "jdoe@example.com", "email": "jdoe@example.com",
 		"firstName": "Jane", "lastName": "Doe", "department": "Marketing",
-	}})
+	}.Pack()})
 	desired.EnsureGroup("Engineering", "users.csv line 2")
 	desired.AddMember("Engineering", "jdoe@example.com")
 
 	_ = current.AddUser(&directory.User{ID: "00u1", Status: "ACTIVE", Profile: directory.Profile{
 		"login": "jdoe@example.com", "email": "jdoe@example.com",
 		"firstName": "Jane", "lastName": "Doe", "department": "Sales",
-	}})
+	}.Pack()})
 	_ = current.AddUser(&directory.User{ID: "00u2", Status: "ACTIVE", Profile: directory.Profile{
 		"login": "left@example.com",
-	}})
+	}.Pack()})
 
 	plan, err := diff.Compute(diff.Input{
 		Desired: desired,

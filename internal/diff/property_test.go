@@ -93,7 +93,7 @@ func randomCase(r *rand.Rand) world {
 				login = strings.ToUpper(key[:1]) + key[1:]
 			}
 			status := allStatuses[r.IntN(len(allStatuses))]
-			if err := current.AddUser(&directory.User{ID: "00u" + key, Status: status, Profile: randomProfile(login)}); err != nil {
+			if err := current.AddUser(&directory.User{ID: "00u" + key, Status: status, Profile: randomProfile(login).Pack()}); err != nil {
 				panic(err)
 			}
 			if r.IntN(4) > 0 {
@@ -110,7 +110,7 @@ func randomCase(r *rand.Rand) world {
 				// createUser); leave that case to the unit tests.
 				statuses = []string{"", "", "ACTIVE", "DEPROVISIONED"}
 			}
-			u := &directory.User{Status: statuses[r.IntN(len(statuses))], Profile: randomProfile(key)}
+			u := &directory.User{Status: statuses[r.IntN(len(statuses))], Profile: randomProfile(key).Pack()}
 			if r.IntN(3) == 0 {
 				u.Password = "pw-" + key
 			}
@@ -211,21 +211,19 @@ func interpret(t *testing.T, in Input, p *Plan) Input {
 			if op.Activate {
 				status = "ACTIVE"
 			}
-			prof := make(directory.Profile, len(op.Profile))
-			for k, v := range op.Profile {
-				prof[k] = directory.CloneValue(v)
-			}
-			cur.Users[lk] = &directory.User{ID: "new-" + lk, Status: status, Profile: prof}
+			cur.Users[lk] = &directory.User{ID: "new-" + lk, Status: status, Profile: op.Profile.Pack()}
 			next.Managed[lk] = true
 		case UpdateUser:
 			u := user(op)
+			prof := u.Profile.Map()
 			for k, v := range op.Profile {
 				if v == nil {
-					delete(u.Profile, k)
+					delete(prof, k)
 				} else {
-					u.Profile[k] = directory.CloneValue(v)
+					prof[k] = directory.CloneValue(v)
 				}
 			}
+			u.Profile = prof.Pack()
 		case ActivateUser, ReactivateUser:
 			transition(op, []string{"STAGED", "DEPROVISIONED"}, "ACTIVE")
 			delete(next.DeactivatedAt, lk)
@@ -271,11 +269,7 @@ func interpret(t *testing.T, in Input, p *Plan) Input {
 func cloneDirectory(d *directory.Directory) *directory.Directory {
 	c := directory.New()
 	for k, u := range d.Users {
-		cu := *u
-		cu.Profile = make(directory.Profile, len(u.Profile))
-		for a, v := range u.Profile {
-			cu.Profile[a] = directory.CloneValue(v)
-		}
+		cu := *u // the packed profile is immutable
 		c.Users[k] = &cu
 	}
 	for k, g := range d.Groups {
@@ -352,9 +346,9 @@ func checkConverged(t *testing.T, in Input, after *directory.Directory) {
 				t.Errorf("user %s: in the source but not created", lk)
 				continue
 			}
-			for a, v := range du.Profile {
-				if !directory.EqualValues(a, v, au.Profile[a]) {
-					t.Errorf("created user %s: %s = %#v, want %#v", lk, a, au.Profile[a], v)
+			for a, v := range du.Profile.All() {
+				if got := au.Profile.Value(a); !directory.EqualValues(a, v, got) {
+					t.Errorf("created user %s: %s = %#v, want %#v", lk, a, got, v)
 				}
 			}
 			continue
@@ -369,14 +363,14 @@ func checkConverged(t *testing.T, in Input, after *directory.Directory) {
 			}
 			continue
 		}
-		for a, v := range au.Profile {
-			if _, ok := du.Profile[a]; !ok && !directory.EqualValues(a, v, bu.Profile[a]) {
-				t.Errorf("user %s: attribute %s, not in the source, changed from %#v to %#v", lk, a, bu.Profile[a], v)
+		for a, v := range au.Profile.All() {
+			if !du.Profile.Has(a) && !directory.EqualValues(a, v, bu.Profile.Value(a)) {
+				t.Errorf("user %s: attribute %s, not in the source, changed from %#v to %#v", lk, a, bu.Profile.Value(a), v)
 			}
 		}
-		for a, v := range du.Profile {
-			if !directory.EqualValues(a, v, au.Profile[a]) {
-				t.Errorf("user %s: %s = %#v, want %#v", lk, a, au.Profile[a], v)
+		for a, v := range du.Profile.All() {
+			if got := au.Profile.Value(a); !directory.EqualValues(a, v, got) {
+				t.Errorf("user %s: %s = %#v, want %#v", lk, a, got, v)
 			}
 		}
 		if !statusOK(du.Status, bu.Status, au.Status, in.Policy) {
@@ -397,7 +391,7 @@ func checkConverged(t *testing.T, in Input, after *directory.Directory) {
 		if exists && au.Status != "DEPROVISIONED" {
 			t.Errorf("managed user %s is absent from the source but %s", lk, au.Status)
 		}
-		if exists && !cmp.Equal(bu.Profile, au.Profile) {
+		if exists && !bu.Profile.Equal(au.Profile) {
 			t.Errorf("managed user %s absent from the source had its profile changed", lk)
 		}
 	}

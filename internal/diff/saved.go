@@ -148,7 +148,7 @@ func expectationOf(op *Operation, current *directory.Directory) Expectation {
 		if cu, ok := current.Users[directory.LoginKey(op.Login)]; ok {
 			e.User.Attrs = make(map[string]any, len(op.Profile))
 			for a := range op.Profile {
-				e.User.Attrs[a] = directory.CloneValue(cu.Profile[a])
+				e.User.Attrs[a] = cu.Profile.Value(a)
 			}
 		}
 	case ActivateUser, ReactivateUser, UnsuspendUser, SuspendUser, DeactivateUser, DeleteUser:
@@ -281,8 +281,8 @@ func checkUser(e *UserExpectation, login string, current *directory.Directory) [
 	}
 	slices.Sort(attrs)
 	for _, a := range attrs {
-		if !directory.EqualValues(a, e.Attrs[a], cu.Profile[a]) {
-			reasons = append(reasons, fmt.Sprintf("%s is %s; the plan saw %s", a, FormatValue(cu.Profile[a]), FormatValue(e.Attrs[a])))
+		if cv := cu.Profile.Value(a); !directory.EqualValues(a, e.Attrs[a], cv) {
+			reasons = append(reasons, fmt.Sprintf("%s is %s; the plan saw %s", a, FormatValue(cv), FormatValue(e.Attrs[a])))
 		}
 	}
 	return reasons
@@ -365,14 +365,10 @@ func SourceDigest(d *directory.Directory) string {
 	write("oktasync-source-v1")
 	for _, lk := range d.UserKeys() {
 		u := d.Users[lk]
-		attrs := make([]string, 0, len(u.Profile))
-		for a := range u.Profile {
-			attrs = append(attrs, a)
-		}
-		slices.Sort(attrs)
-		vals := make([]any, 0, 2*len(attrs))
-		for _, a := range attrs {
-			vals = append(vals, a, directory.NormalizeValue(a, u.Profile[a]))
+		// All yields attributes in name order.
+		vals := []any{}
+		for a, v := range u.Profile.All() {
+			vals = append(vals, a, directory.NormalizeValue(a, v))
 		}
 		write([]any{"user", lk, strings.ToUpper(strings.TrimSpace(u.Status)), vals})
 	}

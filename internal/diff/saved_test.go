@@ -93,15 +93,15 @@ func TestCheckConflicts(t *testing.T) {
 		{
 			name: "unrelated attributes changed",
 			change: func(cur *directory.Directory, _ map[string]bool) {
-				cur.Users["upd@x.com"].Profile["title"] = "Chief"
-				cur.Users["sus@x.com"].Profile["dept"] = "Ops"
+				cur.Users["upd@x.com"].Profile = cur.Users["upd@x.com"].Profile.With("title", "Chief")
+				cur.Users["sus@x.com"].Profile = cur.Users["sus@x.com"].Profile.With("dept", "Ops")
 			},
 		},
 		{
 			name: "a planned group and user appeared",
 			change: func(cur *directory.Directory, _ map[string]bool) {
 				cur.Groups["new"] = &directory.Group{ID: "00gNew2", Name: "New", Type: "OKTA_GROUP"}
-				cur.Users["new@x.com"] = &directory.User{ID: "00uNew2", Status: "ACTIVE", Profile: directory.Profile{"login": "new@x.com"}}
+				cur.Users["new@x.com"] = &directory.User{ID: "00uNew2", Status: "ACTIVE", Profile: directory.Profile{"login": "new@x.com"}.Pack()}
 			},
 			want: []string{
 				`operation 1 (create-group New): group "New" now exists in Okta (id 00gNew2)`,
@@ -112,7 +112,7 @@ func TestCheckConflicts(t *testing.T) {
 			name: "description and attribute changed",
 			change: func(cur *directory.Directory, _ map[string]bool) {
 				cur.Groups["sales"].Description = "Sells more"
-				cur.Users["upd@x.com"].Profile["dept"] = "Legal"
+				cur.Users["upd@x.com"].Profile = cur.Users["upd@x.com"].Profile.With("dept", "Legal")
 			},
 			want: []string{
 				`operation 2 (update-group Sales): description is "Sells more"; the plan saw ""`,
@@ -251,11 +251,11 @@ func TestSourceDigest(t *testing.T) {
 		change func(d *directory.Directory)
 		same   bool
 	}{
-		{"equal number of another type", func(d *directory.Directory) { d.Users["a@x.com"].Profile["n"] = 1.0 }, true},
-		{"array of another type", func(d *directory.Directory) { d.Users["a@x.com"].Profile["tags"] = []any{"x"} }, true},
+		{"equal number of another type", func(d *directory.Directory) { u := d.Users["a@x.com"]; u.Profile = u.Profile.With("n", 1.0) }, true},
+		{"array of another type", func(d *directory.Directory) { u := d.Users["a@x.com"]; u.Profile = u.Profile.With("tags", []any{"x"}) }, true},
 		{"password", func(d *directory.Directory) { d.Users["a@x.com"].Password = "p" }, true},
 		{"origin", func(d *directory.Directory) { d.Users["a@x.com"].Origin = "elsewhere" }, true},
-		{"a value", func(d *directory.Directory) { d.Users["a@x.com"].Profile["n"] = 2 }, false},
+		{"a value", func(d *directory.Directory) { u := d.Users["a@x.com"]; u.Profile = u.Profile.With("n", 2) }, false},
 		{"a status", func(d *directory.Directory) { d.Users["b@x.com"].Status = "SUSPENDED" }, false},
 		{"a membership", func(d *directory.Directory) { delete(d.Members["eng"], "b@x.com") }, false},
 		{"a description", func(d *directory.Directory) {

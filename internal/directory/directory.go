@@ -36,19 +36,27 @@ type User struct {
 	// live status".
 	Status string
 	// Profile always holds "login".
-	Profile Profile
+	Profile Attrs
 	// Password is an initial password from the source (desired only). It is
 	// never logged, rendered in a plan or stored.
 	Password string `json:"-"`
 	// Origin says where the record came from, for messages:
 	// "users.csv line 12" or "postgres users row login=jdoe@example.com".
+	// Users read from Okta leave it empty (Where names them by id).
 	Origin string
+}
+
+// Where returns where the user came from, for messages.
+func (u *User) Where() string {
+	if u.Origin == "" && u.ID != "" {
+		return "Okta user " + u.ID
+	}
+	return u.Origin
 }
 
 // Login returns the user's login as written.
 func (u *User) Login() string {
-	s, _ := u.Profile[AttrLogin].(string)
-	return s
+	return u.Profile.Str(AttrLogin)
 }
 
 // Group is one group, desired or current.
@@ -110,10 +118,10 @@ func (e *DuplicateError) Error() string {
 func (d *Directory) AddUser(u *User) error {
 	k := LoginKey(u.Login())
 	if k == "" {
-		return fmt.Errorf("%s: empty login", u.Origin)
+		return fmt.Errorf("%s: empty login", u.Where())
 	}
 	if prev, ok := d.Users[k]; ok {
-		return &DuplicateError{Kind: "login", Name: u.Login(), First: prev.Origin, Second: u.Origin}
+		return &DuplicateError{Kind: "login", Name: u.Login(), First: prev.Where(), Second: u.Where()}
 	}
 	d.Users[k] = u
 	return nil
@@ -155,6 +163,17 @@ func (d *Directory) AddMember(group, login string) {
 		d.Members[gk] = set
 	}
 	set[LoginKey(login)] = struct{}{}
+}
+
+// AddMemberKey is AddMember for a group key and login key already
+// normalised (GroupKey, LoginKey).
+func (d *Directory) AddMemberKey(groupKey, loginKey string) {
+	set, ok := d.Members[groupKey]
+	if !ok {
+		set = make(map[string]struct{})
+		d.Members[groupKey] = set
+	}
+	set[loginKey] = struct{}{}
 }
 
 // IsMember reports whether login is a member of group.

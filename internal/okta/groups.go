@@ -178,6 +178,31 @@ func (s *GroupsService) ListMembers(ctx context.Context, groupID string, opts *L
 	return listAll[*User](ctx, s.client, q.path(groupPath(groupID)+"/users"), false)
 }
 
+// Member is the part of a group member's user object that a membership
+// sync needs. Decoding only these fields keeps a large group's member pages
+// cheap to read.
+type Member struct {
+	ID      string `json:"id"`
+	Status  string `json:"status"`
+	Profile struct {
+		Login string `json:"login"`
+	} `json:"profile"`
+}
+
+// ListMemberRefs is ListMembers, decoding each member as a Member.
+func (s *GroupsService) ListMemberRefs(ctx context.Context, groupID string, opts *ListOptions) iter.Seq2[*Member, error] {
+	if groupID == "" {
+		return func(yield func(*Member, error) bool) {
+			yield(nil, errors.New("okta: list group members: empty group id"))
+		}
+	}
+	q := query{}
+	if opts != nil {
+		q.int("limit", opts.Limit).str("after", opts.After)
+	}
+	return listAll[*Member](ctx, s.client, q.path(groupPath(groupID)+"/users"), false)
+}
+
 func memberPath(groupID, userID string) (string, error) {
 	if groupID == "" || userID == "" {
 		return "", errors.New("okta: membership: empty group or user id")

@@ -142,6 +142,38 @@ func TestGroupsListMembersPages(t *testing.T) {
 	}
 }
 
+func TestGroupsListMemberRefsDecodesIDStatusLogin(t *testing.T) {
+	t.Parallel()
+	o := setup(t)
+	pagedUsers(o, "/api/v1/groups/00g1/users", 3, false)
+	var got []Member
+	for m, err := range o.client.Groups.ListMemberRefs(context.Background(), "00g1", &ListOptions{Limit: 2}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, *m)
+	}
+	if len(got) != 3 {
+		t.Fatalf("want 3 members over two pages, got %d", len(got))
+	}
+	for i, m := range got {
+		if want := fmt.Sprintf("u%03d", i+1); m.ID != want {
+			t.Errorf("member %d: id %q, want %q", i, m.ID, want)
+		}
+		if want := fmt.Sprintf("user%d@example.com", i+1); m.Profile.Login != want {
+			t.Errorf("member %d: login %q, want %q", i, m.Profile.Login, want)
+		}
+		if m.Status == "" {
+			t.Errorf("member %d: no status", i)
+		}
+	}
+	for _, err := range o.client.Groups.ListMemberRefs(context.Background(), "", nil) {
+		if err == nil {
+			t.Error("empty group id: want an error")
+		}
+	}
+}
+
 func TestLogsListPolls(t *testing.T) {
 	t.Parallel()
 	o := setup(t)

@@ -57,7 +57,7 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 	}
 	var mu sync.Mutex
 	addUser := func(u *okta.User) error {
-		du := toDirectoryUser(u, keep)
+		du := toDirectoryUser(u, keep, desired)
 		mu.Lock()
 		defer mu.Unlock()
 		usersRead++
@@ -143,7 +143,7 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 					return err
 				}
 				mu.Lock()
-				cur.InScope[directory.LoginKey(loginOf(u))] = true
+				cur.InScope[canonicalKey(desired, loginOf(u))] = true
 				mu.Unlock()
 			}
 			// Search is eventually consistent and covers only the
@@ -189,10 +189,11 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 
 	// Members of the managed groups that exist, and of the protected
 	// groups of any type (their members must never be touched), read
-	// concurrently. Members the user reads have not returned (yet) are
-	// kept apart until those reads are done, so they never stand in for a
-	// lookup; they keep only what a membership removal needs (id, status,
-	// login), as the full users are held by the user reads anyway.
+	// concurrently, a page at a time. Members the user reads have not
+	// returned (yet) are kept apart until those reads are done, so they
+	// never stand in for a lookup; they keep only what a membership removal
+	// needs (id, status, login), as the full users are held by the user
+	// reads anyway.
 	memberUsers := make(map[string]*directory.User)
 	readKeys := desired.GroupKeys()
 	for key := range protected {
@@ -206,31 +207,43 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 			continue
 		}
 		g.Go(func() error {
-			var members []*okta.User
-			for u, err := range c.Groups.ListMembers(gctx, gr.ID, &okta.ListOptions{Limit: memberPageSize}) {
+			const batch = memberPageSize
+			page := make([]*okta.Member, 0, batch)
+			flush := func() {
+				mu.Lock()
+				defer mu.Unlock()
+				membersRead += len(page)
+				progress("group members", membersRead)
+				for _, m := range page {
+					k := canonicalKey(desired, m.Profile.Login)
+					cur.Dir.AddMemberKey(key, k)
+					if _, listed := cur.Dir.Users[k]; listed {
+						continue
+					}
+					if _, stashed := memberUsers[k]; !stashed {
+						memberUsers[k] = &directory.User{
+							ID:      m.ID,
+							Status:  internStatus(m.Status),
+							Profile: directory.Profile{directory.AttrLogin: m.Profile.Login}.Pack(),
+						}
+					}
+				}
+				clear(page)
+				page = page[:0]
+			}
+			for m, err := range c.Groups.ListMemberRefs(gctx, gr.ID, &okta.ListOptions{Limit: memberPageSize}) {
 				if err != nil {
 					return fmt.Errorf("list members of Okta group %q: %w", gr.Name, err)
 				}
-				members = append(members, u)
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			membersRead += len(members)
-			progress("group members", membersRead)
-			for _, u := range members {
-				login := loginOf(u)
-				cur.Dir.AddMember(gr.Name, login)
-				k := directory.LoginKey(login)
-				if _, listed := cur.Dir.Users[k]; !listed {
-					memberUsers[k] = &directory.User{
-						ID:      u.ID,
-						Status:  u.Status,
-						Profile: directory.Profile{directory.AttrLogin: login},
-						Origin:  "Okta user " + u.ID + ", member of group " + gr.ID,
-					}
+				page = append(page, m)
+				if len(page) == batch {
+					flush()
 				}
 			}
+			flush()
+			mu.Lock()
 			cur.MembersRead[key] = true
+			mu.Unlock()
 			return nil
 		})
 	}
@@ -318,7 +331,7 @@ func sourceAttributes(desired *directory.Directory) map[string]bool {
 		keep[a] = true
 	}
 	for _, u := range desired.Users {
-		for a := range u.Profile {
+		for a := range u.Profile.Names() {
 			keep[a] = true
 		}
 	}
@@ -326,18 +339,50 @@ func sourceAttributes(desired *directory.Directory) map[string]bool {
 }
 
 // toDirectoryUser converts an Okta user, keeping only the profile
-// attributes in keep.
-func toDirectoryUser(u *okta.User, keep map[string]bool) *directory.User {
+// attributes in keep. When the result holds exactly the desired user's
+// values, it shares the desired user's profile: after the first sync that is
+// almost every user, and the current state then costs little more memory
+// than the users' ids.
+func toDirectoryUser(u *okta.User, keep map[string]bool, desired *directory.Directory) *directory.User {
 	p := make(directory.Profile, min(len(u.Profile), len(keep)))
 	for k, v := range u.Profile {
 		if keep[k] {
 			p[k] = v
 		}
 	}
+	attrs := p.Pack()
+	if want, ok := desired.Users[directory.LoginKey(loginOf(u))]; ok && want.Profile.Equal(attrs) {
+		attrs = want.Profile
+	}
 	return &directory.User{
 		ID:      u.ID,
-		Status:  u.Status,
-		Profile: p,
-		Origin:  "Okta user " + u.ID,
+		Status:  internStatus(u.Status),
+		Profile: attrs,
 	}
+}
+
+// canonicalKey returns login's LoginKey, sharing the desired user's storage
+// when the source has the user, so that the many places a large directory
+// holds a login key (users, memberships, scope) hold one string.
+func canonicalKey(desired *directory.Directory, login string) string {
+	k := directory.LoginKey(login)
+	if want, ok := desired.Users[k]; ok {
+		if wk := directory.LoginKey(want.Login()); wk == k {
+			return wk
+		}
+	}
+	return k
+}
+
+// statuses are Okta's user statuses, so that a million users read from
+// Okta share a handful of status strings.
+var statuses = []string{"ACTIVE", "STAGED", "PROVISIONED", "RECOVERY", "PASSWORD_EXPIRED", "LOCKED_OUT", "SUSPENDED", "DEPROVISIONED"}
+
+func internStatus(s string) string {
+	for _, st := range statuses {
+		if s == st {
+			return st
+		}
+	}
+	return s
 }

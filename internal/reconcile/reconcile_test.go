@@ -275,7 +275,7 @@ func TestFetchKeepsSourceAttributesOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := cur.Dir.Users["a@example.com"].Profile
+	got := cur.Dir.Users["a@example.com"].Profile.Map()
 	if _, ok := got["costCenter"]; ok {
 		t.Errorf("kept an attribute the source does not have: %v", got)
 	}

@@ -77,7 +77,7 @@ func CheckSchema(ctx context.Context, c *okta.Client, desired *directory.Directo
 	attrs := make(map[string]*seen)
 	for _, k := range desired.UserKeys() {
 		u := desired.Users[k]
-		for a := range u.Profile {
+		for a := range u.Profile.Names() {
 			s, ok := attrs[a]
 			if !ok {
 				s = &seen{first: u.Origin}

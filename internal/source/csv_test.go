@@ -102,7 +102,7 @@ func TestReadUsersCSV(t *testing.T) {
 			}
 			got := map[string]directory.Profile{}
 			for k, u := range d.Users {
-				got[k] = u.Profile
+				got[k] = u.Profile.Map()
 			}
 			if diff := cmp.Diff(tt.users, got); diff != "" {
 				t.Errorf("users (-want +got):\n%s", diff)
@@ -133,10 +133,10 @@ func TestReadUsersCSVStatusPasswordOrigin(t *testing.T) {
 	if u1.Status != "STAGED" || u1.Password != pw || u1.Origin != "users.csv line 2" {
 		t.Errorf("u1 status, origin = %q, %q; password set = %v", u1.Status, u1.Origin, u1.Password == pw)
 	}
-	if _, ok := u1.Profile["password"]; ok {
+	if _, ok := u1.Profile.Get("password"); ok {
 		t.Error("password is in the profile")
 	}
-	if _, ok := u1.Profile["status"]; ok {
+	if _, ok := u1.Profile.Get("status"); ok {
 		t.Error("status is in the profile")
 	}
 	if g := d.Groups["eng"]; g == nil || g.Name != "Eng" || g.Origin != "users.csv line 2" || g.HasDescription {

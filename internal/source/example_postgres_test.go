@@ -59,7 +59,7 @@ func TestExamplePostgres(t *testing.T) {
 				len(d.Users), len(d.Groups), len(d.MemberKeys("Managers")), tt.users, tt.groups, tt.managers)
 		}
 		for _, u := range d.Users {
-			p := u.Profile
+			p := u.Profile.Map()
 			if p["employeeType"] != "hr" || p["department"] == nil || len(p["hireDate"].(string)) != 10 {
 				t.Errorf("user %s: profile %v", u.Login(), p)
 				break

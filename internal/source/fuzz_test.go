@@ -40,11 +40,11 @@ func FuzzReadCSV(f *testing.F) {
 				t.Fatalf("user keyed %q has login %q", k, u.Login())
 			}
 			for _, a := range directory.RequiredAttributes {
-				if s, _ := u.Profile[a].(string); s == "" {
+				if s, _ := u.Profile.Value(a).(string); s == "" {
 					t.Fatalf("user %q lacks %s", k, a)
 				}
 			}
-			for a, v := range u.Profile {
+			for a, v := range u.Profile.All() {
 				if !wellFormedValue(v) {
 					t.Fatalf("user %q attribute %s = %#v", k, a, v)
 				}

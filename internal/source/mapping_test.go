@@ -147,7 +147,7 @@ func TestMapping(t *testing.T) {
 			got := make(map[string]directory.Profile)
 			pw := make(map[string]string)
 			for k, u := range d.Users {
-				got[k] = u.Profile
+				got[k] = u.Profile.Map()
 				if u.Password != "" {
 					pw[k] = u.Password
 				}
@@ -304,7 +304,7 @@ func TestMappingKeepsPasswordOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, u := range d.Users {
-		for k, v := range u.Profile {
+		for k, v := range u.Profile.All() {
 			if strings.Contains(k, "password") || strings.Contains(strings.ToLower(toString(v)), strings.ToLower(pw)) {
 				t.Errorf("profile holds the password: %s=%v", k, v)
 			}
@@ -342,7 +342,7 @@ func TestPostgresMapping(t *testing.T) {
 	}
 	got := map[string]directory.Profile{}
 	for k, u := range d.Users {
-		got[k] = u.Profile
+		got[k] = u.Profile.Map()
 	}
 	want := map[string]directory.Profile{
 		"ada@example.com": {"login": "ADA@EXAMPLE.COM", "email": "ada@example.com", "firstName": "Ada", "lastName": "Lovelace",

@@ -101,7 +101,7 @@ func TestPostgresTypedValues(t *testing.T) {
 	}
 	got := map[string]directory.Profile{}
 	for k, u := range d.Users {
-		got[k] = u.Profile
+		got[k] = u.Profile.Map()
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("profiles (-want +got):\n%s", diff)
@@ -167,7 +167,7 @@ func TestPostgresTransaction(t *testing.T) {
 	if err != nil {
 		t.Fatalf("read: %v", err)
 	}
-	p := d.Users["a@example.com"].Profile
+	p := d.Users["a@example.com"].Profile.Map()
 	got := []any{p["iso"], p["ro"], p["timeout"], p["app"]}
 	want := []any{"repeatable read", "on", "42s", "oktasync"}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -168,7 +168,9 @@ func foldMatch(n string, names []string) string {
 // values. It returns the user and the group names it lists, or the row's
 // problems.
 func (uc *userColumns) buildUser(vals []any, origin string) (*directory.User, []string, []string) {
-	u := &directory.User{Profile: directory.Profile{}, Origin: origin}
+	u := &directory.User{Origin: origin}
+	// The profile is built as a map and packed at the end.
+	prof := directory.Profile{}
 	var groups, problems []string
 	// row is each column's value for the mapping's rules (never the
 	// password).
@@ -192,7 +194,7 @@ func (uc *userColumns) buildUser(vals []any, origin string) (*directory.User, []
 		}
 		if v == nil {
 			if uc.pass[i] && uc.m.clear {
-				u.Profile[name] = nil
+				prof[name] = nil
 			}
 			continue
 		}
@@ -233,7 +235,7 @@ func (uc *userColumns) buildUser(vals []any, origin string) (*directory.User, []
 				}
 				if tv == nil {
 					if uc.pass[i] && uc.m.clear {
-						u.Profile[name] = nil
+						prof[name] = nil
 					}
 					continue
 				}
@@ -250,16 +252,16 @@ func (uc *userColumns) buildUser(vals []any, origin string) (*directory.User, []
 				row[i] = v
 			}
 			if uc.pass[i] {
-				u.Profile[name] = v
+				prof[name] = v
 			}
 		}
 	}
 	if row != nil {
-		problems = append(problems, uc.m.apply(u.Profile, row, uc.names, uc.from)...)
+		problems = append(problems, uc.m.apply(prof, row, uc.names, uc.from)...)
 	}
 	var empty []string
 	for _, r := range directory.RequiredAttributes {
-		v, present := u.Profile[r]
+		v, present := prof[r]
 		s, ok := v.(string)
 		if present && v != nil && !ok {
 			problems = append(problems, fmt.Sprintf("%s must be text", r))
@@ -272,12 +274,13 @@ func (uc *userColumns) buildUser(vals []any, origin string) (*directory.User, []
 	if len(empty) > 0 {
 		problems = append(problems, "empty required attribute(s) "+strings.Join(empty, ", "))
 	}
-	if login, _ := u.Profile[directory.AttrLogin].(string); login != "" && hasSpaceOrControl(login) {
+	if login, _ := prof[directory.AttrLogin].(string); login != "" && hasSpaceOrControl(login) {
 		problems = append(problems, "login contains white space or control characters")
 	}
-	if email, _ := u.Profile[directory.AttrEmail].(string); email != "" && !plausibleEmail(email) {
+	if email, _ := prof[directory.AttrEmail].(string); email != "" && !plausibleEmail(email) {
 		problems = append(problems, fmt.Sprintf("email %q is not an email address", truncate(email, 80)))
 	}
+	u.Profile = prof.Pack()
 	return u, groups, problems
 }
 
