@@ -103,7 +103,7 @@ func (a *app) validate(ctx context.Context) error {
 	}
 	memberships := 0
 	for _, m := range desired.Members {
-		memberships += len(m)
+		memberships += m.Len()
 	}
 	check("source", "%s: %d users, %d groups, %d memberships", describeSource(cfg.Source), len(desired.Users), len(desired.Groups), memberships)
 

@@ -128,7 +128,7 @@ func newComputer(in Input) *computer {
 		case !in.MembersRead[gk]:
 			c.fail("protect.groups: the members of group %q were not read from Okta, so they cannot be recognised as protected", g.Name)
 		}
-		for lk := range in.Current.Members[gk] {
+		for lk := range in.Current.Members[gk].All() {
 			c.protected[lk] = true
 		}
 	}
@@ -187,7 +187,7 @@ func (c *computer) groupName(gk string) string {
 func (c *computer) checkMemberships() {
 	for _, gk := range c.managedGroups {
 		var unknown []string
-		for lk := range c.in.Desired.Members[gk] {
+		for lk := range c.in.Desired.Members[gk].All() {
 			if _, ok := c.in.Desired.Users[lk]; !ok {
 				unknown = append(unknown, lk)
 			}
@@ -429,8 +429,8 @@ func (c *computer) memberships() {
 		if cg == nil {
 			have = nil
 		}
-		for lk := range want {
-			if _, ok := have[lk]; ok {
+		for lk := range want.All() {
+			if have.Has(lk) {
 				continue
 			}
 			du := c.in.Desired.Users[lk]
@@ -448,8 +448,8 @@ func (c *computer) memberships() {
 			}
 			c.add(key, op)
 		}
-		for lk := range have {
-			if _, ok := want[lk]; ok {
+		for lk := range have.All() {
+			if want.Has(lk) {
 				continue
 			}
 			if c.protected[lk] {

@@ -244,7 +244,7 @@ func interpret(t *testing.T, in Input, p *Plan) Input {
 			}
 			delete(cur.Users, lk)
 			for _, set := range cur.Members {
-				delete(set, lk)
+				set.Remove(lk)
 			}
 			delete(next.Managed, lk)
 			delete(next.DeactivatedAt, lk)
@@ -257,7 +257,7 @@ func interpret(t *testing.T, in Input, p *Plan) Input {
 			if op.Action == AddMember {
 				cur.AddMember(op.Group, op.Login)
 			} else {
-				delete(cur.Members[gk], lk)
+				cur.Members[gk].Remove(lk)
 			}
 		default:
 			t.Fatalf("op %d: unknown action %v", op.Seq, op.Action)
@@ -277,7 +277,7 @@ func cloneDirectory(d *directory.Directory) *directory.Directory {
 		c.Groups[k] = &cg
 	}
 	for k, set := range d.Members {
-		c.Members[k] = maps.Clone(set)
+		c.Members[k] = set.Clone()
 	}
 	return c
 }
@@ -289,7 +289,7 @@ func protectedKeys(in Input) map[string]bool {
 		out[directory.LoginKey(l)] = true
 	}
 	for _, g := range in.Policy.ProtectGroups {
-		for lk := range in.Current.Members[directory.GroupKey(g)] {
+		for lk := range in.Current.Members[directory.GroupKey(g)].All() {
 			out[lk] = true
 		}
 	}
@@ -416,12 +416,12 @@ func checkConverged(t *testing.T, in Input, after *directory.Directory) {
 		if diff := cmp.Diff(bg, ag); diff != "" {
 			t.Errorf("group %s is not named by the source but changed:\n%s", gk, diff)
 		}
-		for lk := range before.Members[gk] {
+		for lk := range before.Members[gk].All() {
 			if _, still := after.Users[lk]; still && !after.IsMember(gk, lk) {
 				t.Errorf("group %s is not named by the source but lost member %s", gk, lk)
 			}
 		}
-		for lk := range after.Members[gk] {
+		for lk := range after.Members[gk].All() {
 			if !before.IsMember(gk, lk) {
 				t.Errorf("group %s is not named by the source but gained member %s", gk, lk)
 			}
@@ -437,17 +437,17 @@ func checkConverged(t *testing.T, in Input, after *directory.Directory) {
 			t.Errorf("group %s: description %q, want %q", gk, ag.Description, dg.Description)
 		}
 		want := map[string]struct{}{}
-		for lk := range in.Desired.Members[gk] {
+		for lk := range in.Desired.Members[gk].All() {
 			if _, ok := after.Users[lk]; ok {
 				want[lk] = struct{}{}
 			}
 		}
-		for lk := range before.Members[gk] {
+		for lk := range before.Members[gk].All() {
 			if protected[lk] {
 				want[lk] = struct{}{}
 			}
 		}
-		if diff := cmp.Diff(sortedSet(want), sortedSet(after.Members[gk]), cmpEmpty); diff != "" {
+		if diff := cmp.Diff(sortedSet(want), after.Members[gk].Keys(), cmpEmpty); diff != "" {
 			t.Errorf("group %s members (-want +got):\n%s", gk, diff)
 		}
 	}
@@ -530,7 +530,7 @@ func expectedBlocks(in Input, p *Plan) []string {
 	}
 	memberships := 0
 	for gk := range in.Desired.Groups {
-		memberships += len(in.Current.Members[gk])
+		memberships += in.Current.Members[gk].Len()
 	}
 	s := in.Policy.Safety
 	var rules []string

@@ -50,7 +50,7 @@ func (c *computer) safety(p *Plan) {
 	memberships := 0
 	for _, gk := range c.managedGroups {
 		if cg, ok := c.in.Current.Groups[gk]; ok && c.in.MembersRead[gk] && (cg.Type == "" || cg.Type == groupTypeOkta) {
-			memberships += len(c.in.Current.Members[gk])
+			memberships += c.in.Current.Members[gk].Len()
 		}
 	}
 	if b, ok := limitBlock(RuleMaxMembershipRemovals, s.MaxMembershipRemovals, p.Summary.Memberships.Remove, memberships,

@@ -135,7 +135,7 @@ func TestCheckConflicts(t *testing.T) {
 			name: "memberships changed",
 			change: func(cur *directory.Directory, _ map[string]bool) {
 				cur.AddMember("Sales", "upd@x.com")
-				delete(cur.Members["sales"], "old@x.com")
+				cur.Members["sales"].Remove("old@x.com")
 			},
 			want: []string{
 				`operation 6 (add-member Sales/upd@x.com): the membership was made since the plan`,
@@ -257,7 +257,7 @@ func TestSourceDigest(t *testing.T) {
 		{"origin", func(d *directory.Directory) { d.Users["a@x.com"].Origin = "elsewhere" }, true},
 		{"a value", func(d *directory.Directory) { u := d.Users["a@x.com"]; u.Profile = u.Profile.With("n", 2) }, false},
 		{"a status", func(d *directory.Directory) { d.Users["b@x.com"].Status = "SUSPENDED" }, false},
-		{"a membership", func(d *directory.Directory) { delete(d.Members["eng"], "b@x.com") }, false},
+		{"a membership", func(d *directory.Directory) { d.Members["eng"].Remove("b@x.com") }, false},
 		{"a description", func(d *directory.Directory) {
 			d.Groups["eng"].Description, d.Groups["eng"].HasDescription = "E", true
 		}, false},

@@ -82,7 +82,7 @@ type Group struct {
 type Directory struct {
 	Users   map[string]*User
 	Groups  map[string]*Group
-	Members map[string]map[string]struct{} // GroupKey -> set of LoginKey
+	Members map[string]*MemberSet // by GroupKey
 }
 
 // New returns an empty Directory.
@@ -90,7 +90,7 @@ func New() *Directory {
 	return &Directory{
 		Users:   make(map[string]*User),
 		Groups:  make(map[string]*Group),
-		Members: make(map[string]map[string]struct{}),
+		Members: make(map[string]*MemberSet),
 	}
 }
 
@@ -156,13 +156,7 @@ func (d *Directory) EnsureGroup(name, origin string) *Group {
 // AddMember records login as a member of the group named group. It does not
 // require either to be in d yet.
 func (d *Directory) AddMember(group, login string) {
-	gk := GroupKey(group)
-	set, ok := d.Members[gk]
-	if !ok {
-		set = make(map[string]struct{})
-		d.Members[gk] = set
-	}
-	set[LoginKey(login)] = struct{}{}
+	d.AddMemberKey(GroupKey(group), LoginKey(login))
 }
 
 // AddMemberKey is AddMember for a group key and login key already
@@ -170,16 +164,15 @@ func (d *Directory) AddMember(group, login string) {
 func (d *Directory) AddMemberKey(groupKey, loginKey string) {
 	set, ok := d.Members[groupKey]
 	if !ok {
-		set = make(map[string]struct{})
+		set = new(MemberSet)
 		d.Members[groupKey] = set
 	}
-	set[loginKey] = struct{}{}
+	set.Add(loginKey)
 }
 
 // IsMember reports whether login is a member of group.
 func (d *Directory) IsMember(group, login string) bool {
-	_, ok := d.Members[GroupKey(group)][LoginKey(login)]
-	return ok
+	return d.Members[GroupKey(group)].Has(LoginKey(login))
 }
 
 // UserKeys returns the users' keys in sorted order.
@@ -190,7 +183,7 @@ func (d *Directory) GroupKeys() []string { return sortedKeys(d.Groups) }
 
 // MemberKeys returns the login keys of group's members in sorted order.
 func (d *Directory) MemberKeys(group string) []string {
-	return sortedKeys(d.Members[GroupKey(group)])
+	return d.Members[GroupKey(group)].Keys()
 }
 
 func sortedKeys[V any](m map[string]V) []string {

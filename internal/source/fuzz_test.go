@@ -57,7 +57,7 @@ func FuzzReadCSV(f *testing.F) {
 			if _, ok := d.Groups[gk]; !ok {
 				t.Fatalf("members of unknown group %q", gk)
 			}
-			for lk := range members {
+			for lk := range members.All() {
 				if _, ok := d.Users[lk]; !ok {
 					t.Fatalf("group %q has unknown member %q", gk, lk)
 				}

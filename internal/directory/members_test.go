@@ -1,0 +1,62 @@
+package directory
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestMemberSet(t *testing.T) {
+	var s MemberSet
+	for _, k := range []string{"c", "a", "b", "a", "c", "d", "d"} {
+		s.Add(k)
+	}
+	if got := s.Keys(); !slices.Equal(got, []string{"a", "b", "c", "d"}) {
+		t.Fatalf("Keys = %v", got)
+	}
+	s.Add("d") // a repeat of the last member of a sorted set
+	s.Add("e") // after the last: stays sorted
+	s.Add("0") // before the first
+	if got := slices.Collect(s.All()); !slices.Equal(got, []string{"0", "a", "b", "c", "d", "e"}) {
+		t.Fatalf("All = %v", got)
+	}
+	s.Remove("b")
+	s.Remove("zz")
+	if s.Has("b") || !s.Has("c") || s.Len() != 5 {
+		t.Errorf("after Remove(b): %v", s.Keys())
+	}
+	c := s.Clone()
+	c.Add("f")
+	if s.Has("f") || !c.Has("f") {
+		t.Error("a clone shares its members")
+	}
+	var none *MemberSet
+	if none.Has("a") || none.Len() != 0 || none.Keys() != nil {
+		t.Error("a nil set is not empty")
+	}
+	none.Remove("a")
+	for range none.All() {
+		t.Error("a nil set yields members")
+	}
+}
+
+func TestMemberSetConcurrentAdds(t *testing.T) {
+	var s MemberSet
+	done := make(chan bool)
+	for w := range 4 {
+		go func() {
+			for i := range 500 {
+				s.Add(string(rune('a'+w)) + string(rune('a'+i%26)))
+				if i%50 == 0 {
+					s.Has("aa")
+				}
+			}
+			done <- true
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+	if s.Len() != 4*26 {
+		t.Errorf("Len = %d, want %d", s.Len(), 4*26)
+	}
+}
