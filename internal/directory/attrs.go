@@ -277,9 +277,13 @@ func (c *cursor) next(decode bool) (id uint64, v any) {
 	case tagJSON:
 		j := c.str()
 		if decode {
-			if err := json.Unmarshal([]byte(j), &v); err != nil {
+			// A variable of its own: taking v's address would move v to
+			// the heap on every call.
+			var x any
+			if err := json.Unmarshal([]byte(j), &x); err != nil {
 				panic("directory: corrupt packed profile: " + err.Error())
 			}
+			v = x
 		}
 	default:
 		panic(fmt.Sprintf("directory: corrupt packed profile: tag %d", tag))

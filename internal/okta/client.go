@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -462,7 +463,16 @@ type request struct {
 	// noAuth marks the token request: no Authorization header, and no
 	// pacing (a caller holding a slot may be waiting for the token).
 	noAuth bool
+	// scratchBody marks a call whose caller never reads the returned
+	// Response's Body (list pages): a successful answer is read into a
+	// reused buffer and decoded, and the Response's Body is empty. A full
+	// read of a large org fetches gigabytes of pages; reusing buffers keeps
+	// that from driving the garbage collector and the peak memory.
+	scratchBody bool
 }
+
+// bodyBuffers holds the buffers of scratchBody reads.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Do sends an API request and decodes a JSON answer into out (unless out is
 // nil). path is relative to the org URL ("/api/v1/users?limit=10") or an
@@ -616,21 +626,37 @@ func (c *Client) do(ctx context.Context, r *request) (*Response, error) {
 		start := time.Now()
 		hr, err := c.httpClient.Do(req)
 		var body []byte
+		var scratch *bytes.Buffer // holds body when it is a reused buffer
 		if err == nil {
 			limit := int64(maxResponseBody)
 			if hr.StatusCode >= 300 {
 				limit = maxErrorBody
 			}
-			body, err = io.ReadAll(io.LimitReader(hr.Body, limit))
+			if r.scratchBody && hr.StatusCode < 300 {
+				scratch = bodyBuffers.Get().(*bytes.Buffer)
+				scratch.Reset()
+				_, err = scratch.ReadFrom(io.LimitReader(hr.Body, limit))
+				body = scratch.Bytes()
+			} else {
+				body, err = io.ReadAll(io.LimitReader(hr.Body, limit))
+			}
 			hr.Body.Close()
 			if err != nil {
 				err = fmt.Errorf("read response body: %w", err)
+			}
+		}
+		putScratch := func() {
+			if scratch != nil {
+				body = nil
+				bodyBuffers.Put(scratch)
+				scratch = nil
 			}
 		}
 		elapsed := time.Since(start)
 
 		if err != nil {
 			// A transport failure or a body cut short: the outcome is unknown.
+			putScratch()
 			release(nil)
 			c.stats.recordError(bucket)
 			c.logger.LogAttrs(ctx, slog.LevelDebug, "okta request failed",
@@ -660,7 +686,11 @@ func (c *Client) do(ctx context.Context, r *request) (*Response, error) {
 			return nil, c.unknownIf(!r.idempotent, terr)
 		}
 
-		resp := newResponse(hr, body, bucket)
+		respBody := body
+		if scratch != nil {
+			respBody = nil // the buffer goes back to the pool below
+		}
+		resp := newResponse(hr, respBody, bucket)
 		resp.afterUnknown = afterUnknown
 		release(resp)
 		c.stats.record(bucket, resp)
@@ -674,10 +704,13 @@ func (c *Client) do(ctx context.Context, r *request) (*Response, error) {
 				c.auth.acceptNonce(resp) // a rotated DPoP nonce
 			}
 			if r.out != nil && len(bytes.TrimSpace(body)) > 0 {
-				if err := json.Unmarshal(body, r.out); err != nil {
+				err := json.Unmarshal(body, r.out)
+				putScratch()
+				if err != nil {
 					return resp, fmt.Errorf("okta: %s: decode response (request id %s): %w", what, resp.RequestID, err)
 				}
 			}
+			putScratch()
 			return resp, nil
 		}
 

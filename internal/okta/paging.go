@@ -42,7 +42,7 @@ func listAll[T any](ctx context.Context, c *Client, first string, stopOnEmpty bo
 		next := first
 		for {
 			var page []T
-			resp, err := c.do(ctx, &request{method: http.MethodGet, path: next, out: &page, idempotent: true})
+			resp, err := c.do(ctx, &request{method: http.MethodGet, path: next, out: &page, idempotent: true, scratchBody: true})
 			if err != nil {
 				yield(zero, err)
 				return
