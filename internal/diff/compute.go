@@ -283,7 +283,7 @@ func (c *computer) createUser(lk string, du *directory.User, want string) {
 		Profile:   p,
 		Activate:  activate,
 		SendEmail: activate && c.pol.SendActivationEmail,
-		Password:  du.Password,
+		Password:  c.in.Desired.Password(lk),
 		Reason:    "missing in Okta",
 	})
 	if want == statusSuspended {

@@ -362,7 +362,7 @@ func TestComputeOperationDetails(t *testing.T) {
 	t.Parallel()
 	f := newFixture()
 	f.want("New@x.com", "", "dept", "Eng", "cleared", nil)
-	f.desired.Users["new@x.com"].Password = "s3cret-Passw0rd"
+	f.desired.SetPassword("new@x.com", "s3cret-Passw0rd")
 	f.want("a@x.com", "", "dept", "Sales", "title", nil, "gone", nil, "n", 3).
 		have("A@x.com", "ACTIVE", true, "dept", "HR", "title", "Boss", "n", 2.0)
 	f.wantGroup("Eng", "new@x.com", "a@x.com").haveGroup("Eng", "OKTA_GROUP")

@@ -112,7 +112,7 @@ func randomCase(r *rand.Rand) world {
 			}
 			u := &directory.User{Status: statuses[r.IntN(len(statuses))], Profile: randomProfile(key).Pack()}
 			if r.IntN(3) == 0 {
-				u.Password = "pw-" + key
+				desired.SetPassword(key, "pw-"+key)
 			}
 			if err := desired.AddUser(u); err != nil {
 				panic(err)

@@ -27,7 +27,7 @@ func samplePlan(t *testing.T) *Plan {
 	f.policy.Safety.MaxDeactivations = Limit{Count: -1}
 	f.policy.Safety.MaxMembershipRemovals = Limit{Count: -1}
 	f.want("jdoe@example.com", "", "department", "Engineering", "employeeNumber", int64(1042), "tags", []string{"oncall", "go"})
-	f.desired.Users["jdoe@example.com"].Password = testPassword
+	f.desired.SetPassword("jdoe@example.com", testPassword)
 	f.want("staged@example.com", "").have("staged@example.com", "STAGED", true)
 	f.want("back@example.com", "").have("back@example.com", "DEPROVISIONED", true)
 	f.want("ann@example.com", "", "department", "Marketing", "title", nil, "costCenter", 12).

@@ -318,9 +318,7 @@ func (s *SavedPlan) RestorePasswords(desired *directory.Directory) {
 		if op.Action != CreateUser {
 			continue
 		}
-		if du, ok := desired.Users[directory.LoginKey(op.Login)]; ok {
-			op.Password = du.Password
-		}
+		op.Password = desired.Password(directory.LoginKey(op.Login))
 	}
 }
 

@@ -23,7 +23,7 @@ import (
 func savedFixture() *fixture {
 	f := newFixture()
 	f.want("new@x.com", "")
-	f.desired.Users["new@x.com"].Password = testPassword
+	f.desired.SetPassword("new@x.com", testPassword)
 	f.want("upd@x.com", "", "dept", "Sales", "big", int64(1<<60+1)).have("upd@x.com", "ACTIVE", true, "dept", "HR", "big", int64(1<<60+3), "title", "Boss")
 	f.want("sus@x.com", "SUSPENDED").have("sus@x.com", "ACTIVE", true)
 	f.have("old@x.com", "ACTIVE", true)
@@ -253,7 +253,7 @@ func TestSourceDigest(t *testing.T) {
 	}{
 		{"equal number of another type", func(d *directory.Directory) { u := d.Users["a@x.com"]; u.Profile = u.Profile.With("n", 1.0) }, true},
 		{"array of another type", func(d *directory.Directory) { u := d.Users["a@x.com"]; u.Profile = u.Profile.With("tags", []any{"x"}) }, true},
-		{"password", func(d *directory.Directory) { d.Users["a@x.com"].Password = "p" }, true},
+		{"password", func(d *directory.Directory) { d.SetPassword("a@x.com", "p") }, true},
 		{"origin", func(d *directory.Directory) { d.Users["a@x.com"].Origin = "elsewhere" }, true},
 		{"a value", func(d *directory.Directory) { u := d.Users["a@x.com"]; u.Profile = u.Profile.With("n", 2) }, false},
 		{"a status", func(d *directory.Directory) { d.Users["b@x.com"].Status = "SUSPENDED" }, false},

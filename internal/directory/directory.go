@@ -3,6 +3,12 @@
 // (read from a source) and the current state (read from Okta) are held in a
 // Directory, so that diff can compare the two without knowing where either
 // came from.
+//
+// A Directory may hold millions of users, so its shapes are chosen for
+// memory: a user's profile is packed into one string (Attrs), a group's
+// members are a sorted slice of login keys (MemberSet), and login keys share
+// the packed login's storage. Profile, a plain map, is the form for building
+// and changing a profile; Pack turns it into Attrs.
 package directory
 
 import (
@@ -24,7 +30,8 @@ var RequiredAttributes = []string{AttrLogin, AttrEmail, AttrFirstName, AttrLastN
 
 // Profile holds a user's profile attributes with Okta JSON types: string,
 // float64 or int64 for numbers, bool, []string for string arrays, and nil for
-// an attribute that is to be cleared.
+// an attribute that is to be cleared. Users hold it packed (Attrs);
+// operations and API requests use it as it is.
 type Profile map[string]any
 
 // User is one person, desired or current.
@@ -37,9 +44,6 @@ type User struct {
 	Status string
 	// Profile always holds "login".
 	Profile Attrs
-	// Password is an initial password from the source (desired only). It is
-	// never logged, rendered in a plan or stored.
-	Password string `json:"-"`
 	// Origin says where the record came from, for messages:
 	// "users.csv line 12" or "postgres users row login=jdoe@example.com".
 	// Users read from Okta leave it empty (Where names them by id).
@@ -83,12 +87,31 @@ type Directory struct {
 	Users   map[string]*User
 	Groups  map[string]*Group
 	Members map[string]*MemberSet // by GroupKey
+	// Passwords holds initial passwords from the source, by LoginKey
+	// (desired only; few sources have them). They are never logged,
+	// rendered in a plan or stored.
+	Passwords map[string]string
 }
 
+// SetPassword records the initial password of the user with login key lk.
+func (d *Directory) SetPassword(lk, password string) {
+	if d.Passwords == nil {
+		d.Passwords = make(map[string]string)
+	}
+	d.Passwords[lk] = password
+}
+
+// Password returns the initial password of the user with login key lk, or
+// "".
+func (d *Directory) Password(lk string) string { return d.Passwords[lk] }
+
 // New returns an empty Directory.
-func New() *Directory {
+func New() *Directory { return NewSized(0) }
+
+// NewSized returns an empty Directory with room for about users users.
+func NewSized(users int) *Directory {
 	return &Directory{
-		Users:   make(map[string]*User),
+		Users:   make(map[string]*User, users),
 		Groups:  make(map[string]*Group),
 		Members: make(map[string]*MemberSet),
 	}

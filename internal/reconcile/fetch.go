@@ -29,7 +29,8 @@ type Current struct {
 	Dir *directory.Directory
 	// MembersRead holds the GroupKeys whose member lists were read.
 	MembersRead map[string]bool
-	// InScope holds the LoginKeys of users matching scope.users.
+	// InScope holds the LoginKeys of users matching scope.users. A session
+	// adds the users it owns to it, making it diff's Input.Managed.
 	InScope map[string]bool
 	// ScopedGroups holds the GroupKeys of groups matching
 	// scope.groups.search.
@@ -50,9 +51,10 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 		progress = func(string, int) {}
 	}
 	cur := &Current{
-		Dir:          directory.New(),
+		// Okta holds about as many users as the source, usually.
+		Dir:          directory.NewSized(len(desired.Users)),
 		MembersRead:  make(map[string]bool),
-		InScope:      make(map[string]bool),
+		InScope:      make(map[string]bool, len(desired.Users)),
 		ScopedGroups: make(map[string]bool),
 	}
 	var mu sync.Mutex

@@ -217,14 +217,13 @@ func (s *session) input(policy diff.Policy) diff.Input {
 		Current:       s.cur.Dir,
 		MembersRead:   s.cur.MembersRead,
 		ScopedGroups:  s.cur.ScopedGroups,
-		Managed:       make(map[string]bool, len(s.cur.InScope)+len(s.owned)),
+		Managed:       s.cur.InScope,
 		DeactivatedAt: make(map[string]time.Time),
 		Now:           time.Now().UTC(),
 		Policy:        policy,
 	}
-	for k := range s.cur.InScope {
-		in.Managed[k] = true
-	}
+	// The users in scope and those oktasync owns; the scope's set is
+	// extended in place rather than copied, as it can hold millions.
 	for k, o := range s.owned {
 		in.Managed[k] = true
 		if !o.DeactivatedAt.IsZero() {

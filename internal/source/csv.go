@@ -225,7 +225,7 @@ func readUsersCSV(ctx context.Context, r io.Reader, name string, m *mapper, d *d
 
 // addUser builds a user from a row and adds it and its memberships to d.
 func addUser(d *directory.Directory, coll *collector, cols *userColumns, vals []any, origin string) {
-	u, groups, problems := cols.buildUser(vals, origin)
+	u, password, groups, problems := cols.buildUser(vals, origin)
 	if len(problems) > 0 {
 		coll.add(origin, errors.New(strings.Join(problems, "; ")))
 		return
@@ -233,6 +233,9 @@ func addUser(d *directory.Directory, coll *collector, cols *userColumns, vals []
 	if err := d.AddUser(u); err != nil {
 		coll.add("", err)
 		return
+	}
+	if password != "" {
+		d.SetPassword(directory.LoginKey(u.Login()), password)
 	}
 	for _, g := range groups {
 		d.EnsureGroup(g, origin)

@@ -148,8 +148,8 @@ func TestMapping(t *testing.T) {
 			pw := make(map[string]string)
 			for k, u := range d.Users {
 				got[k] = u.Profile.Map()
-				if u.Password != "" {
-					pw[k] = u.Password
+				if p := d.Password(k); p != "" {
+					pw[k] = p
 				}
 			}
 			if diff := cmp.Diff(tt.users, got); diff != "" {

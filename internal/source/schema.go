@@ -167,11 +167,10 @@ func foldMatch(n string, names []string) string {
 // nil when empty or NULL. Strings are trimmed; empty strings are empty
 // values. It returns the user and the group names it lists, or the row's
 // problems.
-func (uc *userColumns) buildUser(vals []any, origin string) (*directory.User, []string, []string) {
-	u := &directory.User{Origin: origin}
+func (uc *userColumns) buildUser(vals []any, origin string) (u *directory.User, password string, groups, problems []string) {
+	u = &directory.User{Origin: origin}
 	// The profile is built as a map and packed at the end.
 	prof := directory.Profile{}
-	var groups, problems []string
 	// row is each column's value for the mapping's rules (never the
 	// password).
 	var row []any
@@ -214,7 +213,7 @@ func (uc *userColumns) buildUser(vals []any, origin string) (*directory.User, []
 				problems = append(problems, "column password: want text")
 				continue
 			}
-			u.Password = s
+			password = s
 		case colStat:
 			s, ok := v.(string)
 			st := strings.ToUpper(s)
@@ -281,7 +280,7 @@ func (uc *userColumns) buildUser(vals []any, origin string) (*directory.User, []
 		problems = append(problems, fmt.Sprintf("email %q is not an email address", truncate(email, 80)))
 	}
 	u.Profile = prof.Pack()
-	return u, groups, problems
+	return u, password, groups, problems
 }
 
 // typedValue converts a text value to the column's declared type; nil for
