@@ -58,10 +58,21 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 		ScopedGroups: make(map[string]bool),
 	}
 	var mu sync.Mutex
+	// Members the user reads have not returned (yet), by login key: the
+	// member reads below run alongside the user reads and mostly finish
+	// first, so this can hold most of the org for a while; it keeps only an
+	// id and a status each.
+	memberRefs := make(map[string]memberRef)
 	addUser := func(u *okta.User) error {
 		du := toDirectoryUser(u, keep, desired)
 		mu.Lock()
 		defer mu.Unlock()
+		if ref, ok := memberRefs[directory.LoginKey(du.Login())]; ok {
+			if ref.id == du.ID {
+				du.ID = ref.id // one copy of the id string
+			}
+			delete(memberRefs, directory.LoginKey(du.Login()))
+		}
 		usersRead++
 		progress("Okta users", usersRead)
 		if err := cur.Dir.AddUser(du); err != nil {
@@ -196,7 +207,6 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 	// never stand in for a lookup; they keep only what a membership removal
 	// needs (id, status, login), as the full users are held by the user
 	// reads anyway.
-	memberUsers := make(map[string]*directory.User)
 	readKeys := desired.GroupKeys()
 	for key := range protected {
 		if _, named := desired.Groups[key]; !named {
@@ -222,12 +232,12 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 					if _, listed := cur.Dir.Users[k]; listed {
 						continue
 					}
-					if _, stashed := memberUsers[k]; !stashed {
-						memberUsers[k] = &directory.User{
-							ID:      m.ID,
-							Status:  internStatus(m.Status),
-							Profile: directory.Profile{directory.AttrLogin: m.Profile.Login}.Pack(),
+					if _, stashed := memberRefs[k]; !stashed {
+						ref := memberRef{id: m.ID, status: internStatus(m.Status)}
+						if m.Profile.Login != k {
+							ref.login = m.Profile.Login
 						}
+						memberRefs[k] = ref
 					}
 				}
 				clear(page)
@@ -254,13 +264,30 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 	}
 	// A member outside the scope was not listed above; keep it so that a
 	// membership removal knows its id.
-	for k, u := range memberUsers {
+	for k, ref := range memberRefs {
 		if _, ok := cur.Dir.Users[k]; !ok {
-			cur.Dir.Users[k] = u
+			login := ref.login
+			if login == "" {
+				login = k
+			}
+			cur.Dir.Users[k] = &directory.User{
+				ID:      ref.id,
+				Status:  ref.status,
+				Profile: directory.Profile{directory.AttrLogin: login}.Pack(),
+			}
 		}
 	}
 	log.Debug("read Okta state", "users", len(cur.Dir.Users), "groups", len(cur.Dir.Groups), "inScope", len(cur.InScope))
 	return cur, nil
+}
+
+// memberRef is what a member read keeps of a user the user reads have not
+// returned: enough for a membership removal.
+type memberRef struct {
+	id, status string // status is one of the interned statuses
+	// login is the member's login as Okta spells it, or "" when that is
+	// the login key itself.
+	login string
 }
 
 // lookupBatch is how many logins one filtered lookup asks for; it keeps the

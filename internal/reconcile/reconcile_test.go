@@ -89,7 +89,7 @@ const header = "login,email,firstName,lastName,employeeType,groups\n"
 // source loses that membership but nothing else.
 func TestOutsideScope(t *testing.T) {
 	contractor := oktasim.SeedUser{Profile: map[string]any{"login": "con@example.com", "email": "con@example.com", "firstName": "C", "lastName": "On", "employeeType": "contractor"}}
-	visitor := oktasim.SeedUser{Profile: map[string]any{"login": "vis@example.com", "email": "vis@example.com", "firstName": "V", "lastName": "Is", "employeeType": "contractor"}, Groups: []string{"Team"}}
+	visitor := oktasim.SeedUser{Profile: map[string]any{"login": "Vis@Example.com", "email": "vis@example.com", "firstName": "V", "lastName": "Is", "employeeType": "contractor"}, Groups: []string{"Team"}}
 	h := newHarness(t, oktasim.Options{}, oktasim.Seed{
 		Groups: []oktasim.SeedGroup{{Name: "Team"}},
 		Users:  []oktasim.SeedUser{hrUser("a@example.com", "Team"), contractor, visitor},
@@ -105,6 +105,13 @@ func TestOutsideScope(t *testing.T) {
 		if op.Login == "con@example.com" && op.Action != diff.AddMember {
 			t.Errorf("unmanaged source user got %s", op.Action)
 		}
+	}
+	// The member outside the scope is known only from the group's member
+	// list: its removal carries the id and the login as Okta spells it.
+	if !slices.ContainsFunc(rep.Operations, func(op OperationReport) bool {
+		return op.Action == diff.RemoveMember && op.Login == "Vis@Example.com" && op.UserID != ""
+	}) {
+		t.Errorf("no removal of Vis@Example.com from Team with its id: %+v", rep.Operations)
 	}
 	if !slices.ContainsFunc(rep.Warnings, func(w string) bool { return strings.Contains(w, "con@example.com") }) {
 		t.Errorf("no warning about the user outside the scope: %q", rep.Warnings)
