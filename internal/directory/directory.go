@@ -106,12 +106,9 @@ func (d *Directory) SetPassword(lk, password string) {
 func (d *Directory) Password(lk string) string { return d.Passwords[lk] }
 
 // New returns an empty Directory.
-func New() *Directory { return NewSized(0) }
-
-// NewSized returns an empty Directory with room for about users users.
-func NewSized(users int) *Directory {
+func New() *Directory {
 	return &Directory{
-		Users:   make(map[string]*User, users),
+		Users:   make(map[string]*User),
 		Groups:  make(map[string]*Group),
 		Members: make(map[string]*MemberSet),
 	}
@@ -196,6 +193,14 @@ func (d *Directory) AddMemberKey(groupKey, loginKey string) {
 // IsMember reports whether login is a member of group.
 func (d *Directory) IsMember(group, login string) bool {
 	return d.Members[GroupKey(group)].Has(LoginKey(login))
+}
+
+// Compact settles every group's member set (see MemberSet.Compact). A
+// reader calls it when it has added everything.
+func (d *Directory) Compact() {
+	for _, s := range d.Members {
+		s.Compact()
+	}
 }
 
 // UserKeys returns the users' keys in sorted order.

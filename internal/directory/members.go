@@ -60,7 +60,20 @@ func (s *MemberSet) settle() {
 	s.sorted = true
 }
 
-// view returns the sorted keys. The slice must not be changed.
+// Compact sorts the set and gives back the room appends reserved; reads do
+// it anyway, but a reader that is done adding may do it at once, so that
+// the slack of many sets is never held together.
+func (s *MemberSet) Compact() {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	s.settle()
+	s.mu.Unlock()
+}
+
+// view returns the sorted keys, for a caller that does not change the set
+// while it reads them. The slice must not be changed.
 func (s *MemberSet) view() []string {
 	if s == nil {
 		return nil
@@ -73,19 +86,41 @@ func (s *MemberSet) view() []string {
 
 // Has reports whether lk is in the set.
 func (s *MemberSet) Has(lk string) bool {
-	_, ok := slices.BinarySearch(s.view(), lk)
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settle()
+	_, ok := slices.BinarySearch(s.keys, lk)
 	return ok
 }
 
 // Len returns the number of members.
-func (s *MemberSet) Len() int { return len(s.view()) }
+func (s *MemberSet) Len() int {
+	if s == nil {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settle()
+	return len(s.keys)
+}
 
 // All yields the members' login keys in sorted order. The set must not be
 // changed during the loop.
 func (s *MemberSet) All() iter.Seq[string] { return slices.Values(s.view()) }
 
 // Keys returns a sorted copy of the members' login keys.
-func (s *MemberSet) Keys() []string { return slices.Clone(s.view()) }
+func (s *MemberSet) Keys() []string {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settle()
+	return slices.Clone(s.keys)
+}
 
 // Clone returns a copy of the set.
 func (s *MemberSet) Clone() *MemberSet {

@@ -51,17 +51,18 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 		progress = func(string, int) {}
 	}
 	cur := &Current{
-		// Okta holds about as many users as the source, usually.
-		Dir:          directory.NewSized(len(desired.Users)),
+		// Not sized from the source: a map sized for n entries takes the
+		// next power of two of tables, up to twice what growing takes.
+		Dir:          directory.New(),
 		MembersRead:  make(map[string]bool),
-		InScope:      make(map[string]bool, len(desired.Users)),
+		InScope:      make(map[string]bool),
 		ScopedGroups: make(map[string]bool),
 	}
 	var mu sync.Mutex
-	// Members the user reads have not returned (yet), by login key: the
-	// member reads below run alongside the user reads and mostly finish
-	// first, so this can hold most of the org for a while; it keeps only an
-	// id and a status each.
+	// Members the user reads have not returned (yet) and the source does
+	// not have, by login key: a membership removal needs their id. (The
+	// source's users are all read by the user reads or looked up by
+	// login, so a member who is one needs nothing kept.)
 	memberRefs := make(map[string]memberRef)
 	addUser := func(u *okta.User) error {
 		du := toDirectoryUser(u, keep, desired)
@@ -232,6 +233,9 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 					if _, listed := cur.Dir.Users[k]; listed {
 						continue
 					}
+					if _, inSource := desired.Users[k]; inSource {
+						continue
+					}
 					if _, stashed := memberRefs[k]; !stashed {
 						ref := memberRef{id: m.ID, status: internStatus(m.Status)}
 						if m.Profile.Login != k {
@@ -255,7 +259,9 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 			flush()
 			mu.Lock()
 			cur.MembersRead[key] = true
+			set := cur.Dir.Members[key]
 			mu.Unlock()
+			set.Compact()
 			return nil
 		})
 	}

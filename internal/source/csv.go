@@ -67,6 +67,7 @@ func (c *CSV) Read(ctx context.Context) (*directory.Directory, error) {
 	if err := coll.err(); err != nil {
 		return nil, err
 	}
+	d.Compact()
 	return d, nil
 }
 
@@ -96,6 +97,7 @@ func ReadUsersCSV(ctx context.Context, r io.Reader, name string, opts ...Option)
 	if err := coll.err(); err != nil {
 		return nil, err
 	}
+	d.Compact()
 	return d, nil
 }
 

@@ -37,6 +37,7 @@ func (p *Postgres) Read(ctx context.Context) (*directory.Directory, error) {
 	if err != nil {
 		return nil, redactError(err, p.cfg.URL)
 	}
+	d.Compact()
 	return d, nil
 }
 
