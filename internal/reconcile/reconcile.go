@@ -197,6 +197,13 @@ func openSession(ctx context.Context, cfg *config.Config, dryRun bool, opts Opti
 	return s, nil
 }
 
+// release lets go of the two directories once the plan is made: for a
+// large org they are most of the run's memory, and nothing after the plan
+// (applying it, reporting) needs them.
+func (s *session) release() {
+	s.desired, s.cur, s.owned = nil, nil, nil
+}
+
 func (s *session) close() {
 	if s.unlock != nil {
 		if err := s.unlock(); err != nil {
@@ -283,6 +290,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Report, error)
 			return rep, err
 		}
 	}
+	s.release()
 	if opts.DryRun {
 		rep.FinishedAt = time.Now().UTC()
 		if plan.Blocked {
@@ -326,6 +334,7 @@ func ApplySaved(ctx context.Context, cfg *config.Config, saved *diff.SavedPlan, 
 			len(conflicts), len(plan.Operations), ErrPlanConflict)
 	}
 	saved.RestorePasswords(s.desired)
+	s.release()
 	return rep, s.apply(ctx, plan, rep, opts)
 }
 
