@@ -50,7 +50,7 @@ func profile(login string, kv ...any) directory.Profile {
 
 // want adds a source user; kv are extra profile attributes.
 func (f *fixture) want(login, status string, kv ...any) *fixture {
-	if err := f.desired.AddUser(&directory.User{Status: status, Profile: profile(login, kv...).Pack(), Origin: "test"}); err != nil {
+	if err := f.desired.AddUser(&directory.User{Status: status, Profile: profile(login, kv...).Pack()}); err != nil {
 		panic(err)
 	}
 	return f

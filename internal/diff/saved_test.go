@@ -254,7 +254,7 @@ func TestSourceDigest(t *testing.T) {
 		{"equal number of another type", func(d *directory.Directory) { u := d.Users["a@x.com"]; u.Profile = u.Profile.With("n", 1.0) }, true},
 		{"array of another type", func(d *directory.Directory) { u := d.Users["a@x.com"]; u.Profile = u.Profile.With("tags", []any{"x"}) }, true},
 		{"password", func(d *directory.Directory) { d.SetPassword("a@x.com", "p") }, true},
-		{"origin", func(d *directory.Directory) { d.Users["a@x.com"].Origin = "elsewhere" }, true},
+		{"origin", func(d *directory.Directory) { d.AttrOrigins = map[string]string{"login": "elsewhere"} }, true},
 		{"a value", func(d *directory.Directory) { u := d.Users["a@x.com"]; u.Profile = u.Profile.With("n", 2) }, false},
 		{"a status", func(d *directory.Directory) { d.Users["b@x.com"].Status = "SUSPENDED" }, false},
 		{"a membership", func(d *directory.Directory) { d.Members["eng"].Remove("b@x.com") }, false},

@@ -44,18 +44,19 @@ type User struct {
 	Status string
 	// Profile always holds "login".
 	Profile Attrs
-	// Origin says where the record came from, for messages:
-	// "users.csv line 12" or "postgres users row login=jdoe@example.com".
-	// Users read from Okta leave it empty (Where names them by id).
-	Origin string
 }
 
-// Where returns where the user came from, for messages.
-func (u *User) Where() string {
-	if u.Origin == "" && u.ID != "" {
+// A User holds no record of where it came from: a million users' origins
+// would cost more than their ids. A source reader names rows in its own
+// messages while it reads, and records in Directory.AttrOrigins where each
+// attribute first appears.
+
+// where names the user for messages.
+func (u *User) where() string {
+	if u.ID != "" {
 		return "Okta user " + u.ID
 	}
-	return u.Origin
+	return fmt.Sprintf("user %q", u.Login())
 }
 
 // Login returns the user's login as written.
@@ -87,6 +88,10 @@ type Directory struct {
 	Users   map[string]*User
 	Groups  map[string]*Group
 	Members map[string]*MemberSet // by GroupKey
+	// AttrOrigins names, for each profile attribute of a desired
+	// directory, the source row where it first appears ("users.csv line
+	// 2"), for messages about the attribute.
+	AttrOrigins map[string]string
 	// Passwords holds initial passwords from the source, by LoginKey
 	// (desired only; few sources have them). They are never logged,
 	// rendered in a plan or stored.
@@ -134,14 +139,15 @@ func (e *DuplicateError) Error() string {
 }
 
 // AddUser adds u, keyed by its login. A second user with the same login
-// (case-insensitively) is a *DuplicateError.
+// (case-insensitively) is a *DuplicateError, which a reader may fill with
+// the rows' origins.
 func (d *Directory) AddUser(u *User) error {
 	k := LoginKey(u.Login())
 	if k == "" {
-		return fmt.Errorf("%s: empty login", u.Where())
+		return fmt.Errorf("%s: empty login", u.where())
 	}
 	if prev, ok := d.Users[k]; ok {
-		return &DuplicateError{Kind: "login", Name: u.Login(), First: prev.Where(), Second: u.Where()}
+		return &DuplicateError{Kind: "login", Name: u.Login(), First: prev.where(), Second: u.where()}
 	}
 	d.Users[k] = u
 	return nil

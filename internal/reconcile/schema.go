@@ -37,7 +37,10 @@ type schemaError struct{ attrs []unknownAttribute }
 func (e *schemaError) Error() string {
 	var b strings.Builder
 	line := func(a unknownAttribute) {
-		fmt.Fprintf(&b, "attribute %q (%s, first at %s", a.name, a.from, a.first)
+		fmt.Fprintf(&b, "attribute %q (%s", a.name, a.from)
+		if a.first != "" {
+			fmt.Fprintf(&b, ", first at %s", a.first)
+		}
 		if a.rows > 1 {
 			fmt.Fprintf(&b, ", %d rows", a.rows)
 		}
@@ -75,12 +78,11 @@ func CheckSchema(ctx context.Context, c *okta.Client, desired *directory.Directo
 		rows  int
 	}
 	attrs := make(map[string]*seen)
-	for _, k := range desired.UserKeys() {
-		u := desired.Users[k]
+	for _, u := range desired.Users {
 		for a := range u.Profile.Names() {
 			s, ok := attrs[a]
 			if !ok {
-				s = &seen{first: u.Origin}
+				s = &seen{first: desired.AttrOrigins[a]}
 				attrs[a] = s
 			}
 			s.rows++

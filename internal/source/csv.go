@@ -207,6 +207,7 @@ func allEmpty(rec []string) bool {
 
 func readUsersCSV(ctx context.Context, r io.Reader, name string, m *mapper, d *directory.Directory, coll *collector) error {
 	var cols *userColumns
+	rows := make(userRows)
 	onHeader := func(header []string) bool {
 		var ok bool
 		cols, ok = newUserColumns(header, m, func(format string, args ...any) {
@@ -220,21 +221,40 @@ func readUsersCSV(ctx context.Context, r io.Reader, name string, m *mapper, d *d
 		for i, f := range rec {
 			vals[i] = f
 		}
-		addUser(d, coll, cols, vals, origin)
+		addUser(d, coll, cols, vals, origin, rows)
 	}
 	return table(ctx, r, name, coll, onHeader, onRow)
 }
 
+// userRows names the rows a reader has added users from, by login key,
+// while it reads: a duplicate's message names the first row. Users do not
+// keep their origins (see directory.User), so this is dropped with the
+// reader.
+type userRows map[string]string
+
 // addUser builds a user from a row and adds it and its memberships to d.
-func addUser(d *directory.Directory, coll *collector, cols *userColumns, vals []any, origin string) {
-	u, password, groups, problems := cols.buildUser(vals, origin)
+func addUser(d *directory.Directory, coll *collector, cols *userColumns, vals []any, origin string, rows userRows) {
+	u, password, groups, problems := cols.buildUser(vals)
 	if len(problems) > 0 {
 		coll.add(origin, errors.New(strings.Join(problems, "; ")))
 		return
 	}
 	if err := d.AddUser(u); err != nil {
+		var dup *directory.DuplicateError
+		if errors.As(err, &dup) {
+			dup.First, dup.Second = rows[directory.LoginKey(u.Login())], origin
+		}
 		coll.add("", err)
 		return
+	}
+	rows[directory.LoginKey(u.Login())] = origin
+	for a := range u.Profile.Names() {
+		if _, seen := d.AttrOrigins[a]; !seen {
+			if d.AttrOrigins == nil {
+				d.AttrOrigins = make(map[string]string)
+			}
+			d.AttrOrigins[a] = origin
+		}
 	}
 	if password != "" {
 		d.SetPassword(directory.LoginKey(u.Login()), password)

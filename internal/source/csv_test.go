@@ -130,8 +130,8 @@ func TestReadUsersCSVStatusPasswordOrigin(t *testing.T) {
 		t.Fatalf("read: %v", err)
 	}
 	u1 := d.Users["u1@example.com"]
-	if u1.Status != "STAGED" || d.Password("u1@example.com") != pw || u1.Origin != "users.csv line 2" {
-		t.Errorf("u1 status, origin = %q, %q; password set = %v", u1.Status, u1.Origin, d.Password("u1@example.com") == pw)
+	if u1.Status != "STAGED" || d.Password("u1@example.com") != pw || d.AttrOrigins["login"] != "users.csv line 2" {
+		t.Errorf("u1 status, login first at = %q, %q; password set = %v", u1.Status, d.AttrOrigins["login"], d.Password("u1@example.com") == pw)
 	}
 	if _, ok := u1.Profile.Get("password"); ok {
 		t.Error("password is in the profile")
@@ -142,7 +142,7 @@ func TestReadUsersCSVStatusPasswordOrigin(t *testing.T) {
 	if g := d.Groups["eng"]; g == nil || g.Name != "Eng" || g.Origin != "users.csv line 2" || g.HasDescription {
 		t.Errorf("group eng = %+v", g)
 	}
-	if u2 := d.Users["u2@example.com"]; u2.Status != "" || d.Password("u2@example.com") != "" || u2.Origin != "users.csv line 3" {
+	if u2 := d.Users["u2@example.com"]; u2.Status != "" || d.Password("u2@example.com") != "" {
 		t.Errorf("u2 = %+v", u2)
 	}
 }

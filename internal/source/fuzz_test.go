@@ -49,8 +49,10 @@ func FuzzReadCSV(f *testing.F) {
 					t.Fatalf("user %q attribute %s = %#v", k, a, v)
 				}
 			}
-			if !strings.HasPrefix(u.Origin, "users.csv line ") {
-				t.Fatalf("user %q origin %q", k, u.Origin)
+			for a := range u.Profile.Names() {
+				if o := d.AttrOrigins[a]; !strings.HasPrefix(o, "users.csv line ") {
+					t.Fatalf("attribute %s of user %q: first at %q", a, k, o)
+				}
 			}
 		}
 		for gk, members := range d.Members {

@@ -221,6 +221,7 @@ func finite(f float64) (any, string) {
 
 func readUsersPG(ctx context.Context, tx pgx.Tx, query string, m *mapper, d *directory.Directory, coll *collector) error {
 	var cols *userColumns
+	rows := make(userRows)
 	loginIdx := -1
 	onColumns := func(names []string) bool {
 		var ok bool
@@ -253,7 +254,7 @@ func readUsersPG(ctx context.Context, tx pgx.Tx, query string, m *mapper, d *dir
 			coll.add(origin, errors.New(strings.Join(problems, "; ")))
 			return
 		}
-		addUser(d, coll, cols, vals, origin)
+		addUser(d, coll, cols, vals, origin, rows)
 	}
 	return queryRows(ctx, tx, query, coll, onColumns, onRow)
 }

@@ -106,8 +106,8 @@ func TestPostgresTypedValues(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("profiles (-want +got):\n%s", diff)
 	}
-	if o := d.Users["ada@example.com"].Origin; o != "postgres users row 1 (login=ada@example.com)" {
-		t.Errorf("origin = %q", o)
+	if o := d.AttrOrigins["login"]; o != "postgres users row 1 (login=ada@example.com)" {
+		t.Errorf("login first at %q", o)
 	}
 	if diff := cmp.Diff([]string{"eng", "ops"}, d.GroupKeys()); diff != "" {
 		t.Errorf("groups (-want +got):\n%s", diff)

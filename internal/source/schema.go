@@ -167,8 +167,8 @@ func foldMatch(n string, names []string) string {
 // nil when empty or NULL. Strings are trimmed; empty strings are empty
 // values. It returns the user and the group names it lists, or the row's
 // problems.
-func (uc *userColumns) buildUser(vals []any, origin string) (u *directory.User, password string, groups, problems []string) {
-	u = &directory.User{Origin: origin}
+func (uc *userColumns) buildUser(vals []any) (u *directory.User, password string, groups, problems []string) {
+	u = &directory.User{}
 	// The profile is built as a map and packed at the end.
 	prof := directory.Profile{}
 	// row is each column's value for the mapping's rules (never the
