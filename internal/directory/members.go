@@ -54,7 +54,7 @@ func (s *MemberSet) settle() {
 	}
 	slices.Sort(s.keys)
 	s.keys = slices.Compact(s.keys)
-	if cap(s.keys)-len(s.keys) > len(s.keys)/4 {
+	if cap(s.keys) > len(s.keys) {
 		s.keys = slices.Clone(s.keys) // give back what appending reserved
 	}
 	s.sorted = true

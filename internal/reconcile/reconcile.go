@@ -280,17 +280,17 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Report, error)
 	if err != nil {
 		return nil, fmt.Errorf("compute plan: %w", err)
 	}
+	if opts.SavePlan != nil {
+		saved := diff.NewSavedPlan(plan, s.cur.Dir, ConfigDigest(cfg), diff.SourceDigest(s.desired), started)
+		if err := saved.Write(opts.SavePlan); err != nil {
+			return newReport(opts.DryRun, started, plan), err
+		}
+	}
+	s.release()
 	rep := newReport(opts.DryRun, started, plan)
 	for _, w := range plan.Warnings {
 		log.Warn(w)
 	}
-	if opts.SavePlan != nil {
-		saved := diff.NewSavedPlan(plan, s.cur.Dir, ConfigDigest(cfg), diff.SourceDigest(s.desired), started)
-		if err := saved.Write(opts.SavePlan); err != nil {
-			return rep, err
-		}
-	}
-	s.release()
 	if opts.DryRun {
 		rep.FinishedAt = time.Now().UTC()
 		if plan.Blocked {
