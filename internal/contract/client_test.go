@@ -72,6 +72,10 @@ func scenarios() []scenario {
 				if len(users) != 8 {
 					t.Errorf("plain list: want 8 users (DEPROVISIONED left out), got %d: %v", len(users), logins(users))
 				}
+				basic := collect(t, h.client.Users.ListBasic(ctx, &okta.UserListOptions{Limit: 3}))
+				if len(basic) != len(users) || basic[0].ID != users[0].ID || basic[0].Status != users[0].Status || basic[0].Profile["login"] != users[0].Login() {
+					t.Errorf("basic list: want the same users' ids, statuses and profiles, got %+v", basic)
+				}
 				ex := h.expectOperations("listUsers")
 				if len(ex) < 3 {
 					t.Errorf("want at least 3 pages of 3, got %d requests", len(ex))
@@ -622,6 +626,7 @@ var clientOperations = map[string]string{
 	"Users.Delete":                 "deleteUser",
 	"Users.Get":                    "getUser",
 	"Users.List":                   "listUsers",
+	"Users.ListBasic":              "listUsers",
 	"Users.ListGroups":             "listUserGroups",
 	"Users.ListPage":               "listUsers",
 	"Users.Reactivate":             "reactivateUser",

@@ -93,6 +93,21 @@ func (s *UsersService) List(ctx context.Context, opts *UserListOptions) iter.Seq
 	return listAll[*User](ctx, s.client, opts.path(), false)
 }
 
+// BasicUser is the part of a user object a sync reads: its id, status
+// and profile. Decoding only these (no timestamps, type, credentials or
+// links) makes reading a large org's users several times cheaper in memory
+// churn and CPU.
+type BasicUser struct {
+	ID      string         `json:"id"`
+	Status  string         `json:"status"`
+	Profile map[string]any `json:"profile"`
+}
+
+// ListBasic is List, decoding each user as a BasicUser.
+func (s *UsersService) ListBasic(ctx context.Context, opts *UserListOptions) iter.Seq2[*BasicUser, error] {
+	return listAll[*BasicUser](ctx, s.client, opts.path(), false)
+}
+
 // ListPage returns one page of users; Response.NextURL (or NextCursor) leads
 // to the next.
 func (s *UsersService) ListPage(ctx context.Context, opts *UserListOptions) ([]*User, *Response, error) {

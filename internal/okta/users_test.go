@@ -73,6 +73,16 @@ func TestUsersListFollowsLinks(t *testing.T) {
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("ids (-want +got):\n%s", diff)
 			}
+			basic := ids(t, o.client.Users.ListBasic(context.Background(), &UserListOptions{Limit: tt.limit}), func(u *BasicUser) string {
+				return u.ID + " " + u.Status + " " + fmt.Sprint(u.Profile["login"])
+			})
+			var wantBasic []string
+			for i := 1; i <= tt.n; i++ {
+				wantBasic = append(wantBasic, fmt.Sprintf("u%03d ACTIVE user%d@example.com", i, i))
+			}
+			if diff := cmp.Diff(wantBasic, basic); diff != "" {
+				t.Errorf("ListBasic (-want +got):\n%s", diff)
+			}
 		})
 	}
 }

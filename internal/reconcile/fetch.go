@@ -64,7 +64,7 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 	// source's users are all read by the user reads or looked up by
 	// login, so a member who is one needs nothing kept.)
 	memberRefs := make(map[string]memberRef)
-	addUser := func(u *okta.User) error {
+	addUser := func(u *okta.BasicUser) error {
 		du := toDirectoryUser(u, keep, desired)
 		mu.Lock()
 		defer mu.Unlock()
@@ -149,7 +149,7 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 		// when the source or the state store names them; those are looked
 		// up next, so the org's other users cost nothing to skip.
 		g.Go(func() error {
-			for u, err := range c.Users.List(gctx, &okta.UserListOptions{Limit: pageSize, Search: userScope}) {
+			for u, err := range c.Users.ListBasic(gctx, &okta.UserListOptions{Limit: pageSize, Search: userScope}) {
 				if err != nil {
 					return fmt.Errorf("list Okta users in scope (search %q): %w", userScope, err)
 				}
@@ -188,7 +188,7 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 		// DEPROVISIONED users, and a filtered list returns only them.
 		for _, filter := range []string{"", `status eq "DEPROVISIONED"`} {
 			g.Go(func() error {
-				for u, err := range c.Users.List(gctx, &okta.UserListOptions{Limit: pageSize, Filter: filter}) {
+				for u, err := range c.Users.ListBasic(gctx, &okta.UserListOptions{Limit: pageSize, Filter: filter}) {
 					if err != nil {
 						return fmt.Errorf("list Okta users: %w", err)
 					}
@@ -304,7 +304,7 @@ const lookupBatch = 40
 // (profile.login eq "a" or profile.login eq "b" …), a batch per call, and
 // passes each user found to add. Logins that cannot be written inside a
 // filter string are fetched one by one.
-func lookupLogins(ctx context.Context, c *okta.Client, logins []string, add func(*okta.User) error) error {
+func lookupLogins(ctx context.Context, c *okta.Client, logins []string, add func(*okta.BasicUser) error) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(fetchParallelism)
 	var batch []string
@@ -315,7 +315,7 @@ func lookupLogins(ctx context.Context, c *okta.Client, logins []string, add func
 				terms[i] = `profile.login eq "` + l + `"`
 			}
 			filter := strings.Join(terms, " or ")
-			for u, err := range c.Users.List(gctx, &okta.UserListOptions{Limit: pageSize, Filter: filter}) {
+			for u, err := range c.Users.ListBasic(gctx, &okta.UserListOptions{Limit: pageSize, Filter: filter}) {
 				if err != nil {
 					return fmt.Errorf("look up %d Okta users by login: %w", len(b), err)
 				}
@@ -336,7 +336,7 @@ func lookupLogins(ctx context.Context, c *okta.Client, logins []string, add func
 				if err != nil {
 					return fmt.Errorf("look up Okta user %q: %w", l, err)
 				}
-				return add(u)
+				return add(&okta.BasicUser{ID: u.ID, Status: u.Status, Profile: u.Profile})
 			})
 			continue
 		}
@@ -352,7 +352,7 @@ func lookupLogins(ctx context.Context, c *okta.Client, logins []string, add func
 	return g.Wait()
 }
 
-func loginOf(u *okta.User) string {
+func loginOf(u *okta.BasicUser) string {
 	s, _ := u.Profile[directory.AttrLogin].(string)
 	return s
 }
@@ -378,7 +378,7 @@ func sourceAttributes(desired *directory.Directory) map[string]bool {
 // values, it shares the desired user's profile: after the first sync that is
 // almost every user, and the current state then costs little more memory
 // than the users' ids.
-func toDirectoryUser(u *okta.User, keep map[string]bool, desired *directory.Directory) *directory.User {
+func toDirectoryUser(u *okta.BasicUser, keep map[string]bool, desired *directory.Directory) *directory.User {
 	p := make(directory.Profile, min(len(u.Profile), len(keep)))
 	for k, v := range u.Profile {
 		if keep[k] {
