@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 
@@ -199,9 +200,14 @@ func openSession(ctx context.Context, cfg *config.Config, dryRun bool, opts Opti
 
 // release lets go of the two directories once the plan is made: for a
 // large org they are most of the run's memory, and nothing after the plan
-// (applying it, reporting) needs them.
+// (applying it, reporting) needs them. It then collects at once: otherwise
+// the collector would wait until the heap reached its goal, set while the
+// directories were live, and what comes next (the report, the JSON output
+// of a large plan) would grow the process by that much again instead of
+// reusing their memory. With the directories gone, marking is quick.
 func (s *session) release() {
 	s.desired, s.cur, s.owned = nil, nil, nil
+	runtime.GC()
 }
 
 func (s *session) close() {
