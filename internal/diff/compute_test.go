@@ -379,7 +379,7 @@ func TestComputeOperationDetails(t *testing.T) {
 			Profile: directory.Profile{"dept": "Sales", "n": int64(3), "title": nil},
 			Changes: []Change{
 				{Attr: "dept", Before: "HR", After: "Sales"},
-				{Attr: "n", Before: 2.0, After: int64(3)},
+				{Attr: "n", Before: int64(2), After: int64(3)},
 				{Attr: "title", Before: "Boss", After: nil},
 			},
 		},

@@ -24,8 +24,8 @@ import (
 //
 // Values keep their Go types as Profile documents them: string, int64,
 // float64, bool, []string, and nil (an attribute to be cleared). Any other
-// integer type comes back as int64; an []any of strings comes back as
-// []string; any other value (an []any of numbers, a map) is kept as its JSON
+// integer type, and a whole float64, comes back as int64; an []any of
+// strings comes back as []string; any other value (an []any of numbers, a map) is kept as its JSON
 // and comes back as encoding/json decodes it. All of these are EqualValues
 // to what was packed.
 //
@@ -142,7 +142,10 @@ func appendAttr(b []byte, name string, v any) []byte {
 	case int32:
 		return binary.AppendVarint(append(b, tagInt), int64(x))
 	case float64:
-		return binary.LittleEndian.AppendUint64(append(b, tagFloat), math.Float64bits(x))
+		// A whole number packs as an integer, whatever its Go type:
+		// Okta's JSON gives float64 where a source gives int64, and the
+		// two must pack alike to be Equal.
+		return appendAttrValue(b, x)
 	case []string:
 		b = binary.AppendUvarint(append(b, tagStrings), uint64(len(x)))
 		for _, s := range x {
@@ -162,13 +165,34 @@ func appendAttr(b []byte, name string, v any) []byte {
 		if n.isInt {
 			return binary.AppendVarint(append(b, tagInt), n.i)
 		}
-		return binary.LittleEndian.AppendUint64(append(b, tagFloat), math.Float64bits(n.f))
+		return appendAttrValue(b, n.f)
 	}
 	j, err := json.Marshal(v)
 	if err != nil {
 		panic(fmt.Sprintf("directory: profile attribute %s holds a %T, which has no JSON form: %v", name, v, err))
 	}
 	return appendString(append(b, tagJSON), string(j))
+}
+
+// appendAttrValue appends a float64 value (tag and payload).
+func appendAttrValue(b []byte, f float64) []byte {
+	if i, ok := exactInt(f); ok {
+		return binary.AppendVarint(append(b, tagInt), i)
+	}
+	return binary.LittleEndian.AppendUint64(append(b, tagFloat), math.Float64bits(f))
+}
+
+// exactInt returns f as an int64 when it is a whole number that float64
+// holds exactly (|f| ≤ 2^53), so that the conversion loses nothing.
+func exactInt(f float64) (int64, bool) {
+	const limit = 1 << 53
+	if f != math.Trunc(f) || f < -limit || f > limit {
+		return 0, false
+	}
+	if f == 0 && math.Signbit(f) {
+		return 0, false // keep -0 as it is
+	}
+	return int64(f), true
 }
 
 func allStrings(a []any) bool {
@@ -404,9 +428,12 @@ func (a Attrs) Without(name string) Attrs {
 	return p.Pack()
 }
 
-// Equal reports whether two profiles hold the same attributes with the same
-// values of the same types. Profiles that are EqualValues attribute by
-// attribute but differ in type or case are not Equal.
+// Equal reports whether two profiles pack to the same bytes: the same
+// attributes with the same values, numbers compared by value (int64(2) and
+// 2.0 are one value) and arrays of strings whatever their Go type. Profiles
+// that are EqualValues attribute by attribute but differ otherwise (the
+// case of an email, an empty string against an absent attribute) are not
+// Equal; diff compares those value by value.
 func (a Attrs) Equal(b Attrs) bool { return a.b == b.b }
 
 // Size returns the packed profile's size in bytes.

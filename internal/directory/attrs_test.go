@@ -30,7 +30,7 @@ func TestAttrsRoundTrip(t *testing.T) {
 	want := Profile{
 		"login": "Jo@Example.com", "empty": "", "cleared": nil,
 		"floor": int64(-3), "small": int64(7), "big": int64(math.MaxInt64),
-		"ratio": 0.25, "whole": 2.0, "on": true, "off": false,
+		"ratio": 0.25, "whole": int64(2), "on": true, "off": false,
 		"tags": []string{"a", "", "ünï"}, "noTags": []string{},
 		"anyTags": []string{"x", "y"},
 		"mixed":   []any{"x", 1.5, nil},
@@ -72,6 +72,11 @@ func TestAttrsCanonical(t *testing.T) {
 	a := Profile{"login": "a@x", "title": "T", "n": int64(1), "tags": []string{"p"}}.Pack()
 	// Built in another order, from other Go types of the same values.
 	b := Profile{"tags": []any{"p"}, "n": int32(1), "title": "T", "login": "a@x"}.Pack()
+	// As Okta's JSON decodes it: a float64 number.
+	c := Profile{"tags": []any{"p"}, "n": 1.0, "title": "T", "login": "a@x"}.Pack()
+	if !a.Equal(c) {
+		t.Errorf("a whole float64 packed unlike the same int64: %q vs %q", a.b, c.b)
+	}
 	if !a.Equal(b) {
 		t.Errorf("equal profiles packed differently: %q vs %q", a.b, b.b)
 	}

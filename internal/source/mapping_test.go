@@ -93,7 +93,7 @@ func TestMapping(t *testing.T) {
 			users: map[string]directory.Profile{
 				"u1@example.com": {"login": "u1@example.com", "email": "u1@example.com", "firstName": "First1", "lastName": "Last1",
 					"floor": int64(-3), "score": 2.5, "remote": true, "skills": []string{"go", "sql"}, "employeeNumber": "42",
-					"level": float64(7), "tags": []string{"a", "b"}},
+					"level": int64(7), "tags": []string{"a", "b"}},
 			},
 		},
 		{
