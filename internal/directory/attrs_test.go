@@ -92,6 +92,9 @@ func TestAttrsCanonical(t *testing.T) {
 			t.Errorf("%s: Equal", name)
 		}
 	}
+	if a.Shares(b) || !a.Shares(a) || (Attrs{}).Shares(Attrs{}) {
+		t.Error("Shares: want true only for one stored profile")
+	}
 	if !(Attrs{}).Equal(Profile{}.Pack()) || (Attrs{}).Len() != 0 {
 		t.Error("the zero Attrs is not the empty profile")
 	}

@@ -260,6 +260,47 @@ func TestDeleteUnlistedScopedGroups(t *testing.T) {
 
 // Okta profiles hold only the attributes the source has (and the required
 // ones) once read: others are never compared, so they are not kept.
+// A user whose Okta profile holds the source's values shares the source's
+// stored profile (this is most of a large org's memory), whatever the JSON
+// types Okta's answer decodes to; a user whose values differ keeps its own.
+func TestFetchSharesEqualProfiles(t *testing.T) {
+	same := hrUser("same@example.com")
+	same.Profile["employeeNumber"] = 42 // read back from JSON as 42.0
+	same.Profile["tags"] = []string{"a", "b"}
+	other := hrUser("other@example.com")
+	other.Profile["employeeNumber"] = 43
+	h := newHarness(t, oktasim.Options{}, oktasim.Seed{Users: []oktasim.SeedUser{same, other}},
+		"login,email,firstName,lastName,employeeType,employeeNumber,tags\n"+
+			"same@example.com,same@example.com,F,L,hr,42,a;b\n"+
+			"other@example.com,other@example.com,F,L,hr,42,a;b\n")
+	h.cfg.Mapping.Attributes = []config.AttributeMapping{
+		{Attribute: "employeeNumber", From: "employeeNumber", Type: "integer"},
+		{Attribute: "tags", From: "tags", Type: "stringArray"},
+	}
+	client, err := NewClient(h.cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := source.New(h.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desired, err := src.Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := fetchCurrent(context.Background(), client, desired, nil, h.cfg.Scope.Users, "", nil, nil, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, c := desired.Users["same@example.com"].Profile, cur.Dir.Users["same@example.com"].Profile; !c.Shares(d) {
+		t.Errorf("equal profiles are stored twice:\nsource %v\nOkta   %v", d, c)
+	}
+	if d, c := desired.Users["other@example.com"].Profile, cur.Dir.Users["other@example.com"].Profile; c.Shares(d) || c.Value("employeeNumber") != int64(43) {
+		t.Errorf("a differing profile: shared %v, employeeNumber %v", c.Shares(d), c.Value("employeeNumber"))
+	}
+}
+
 func TestFetchKeepsSourceAttributesOnly(t *testing.T) {
 	u := hrUser("a@example.com")
 	u.Profile["costCenter"] = "CC-9"
