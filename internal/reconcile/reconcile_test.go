@@ -13,6 +13,7 @@ import (
 
 	"github.com/oktasync/oktasync/internal/config"
 	"github.com/oktasync/oktasync/internal/diff"
+	"github.com/oktasync/oktasync/internal/directory"
 	"github.com/oktasync/oktasync/internal/oktasim"
 	"github.com/oktasync/oktasync/internal/source"
 )
@@ -62,6 +63,28 @@ func (h *harness) writeCSV(t *testing.T, csv string) {
 func (h *harness) run(t *testing.T, dryRun bool) (*Report, error) {
 	t.Helper()
 	return Run(context.Background(), h.cfg, Options{DryRun: dryRun})
+}
+
+// fetch reads the source and Okta's state as a run would, without planning.
+func (h *harness) fetch(t *testing.T) (*directory.Directory, *Current) {
+	t.Helper()
+	client, err := NewClient(h.cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := source.New(h.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desired, err := src.Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := fetchCurrent(context.Background(), client, desired, nil, h.cfg.Scope.Users, "", nil, nil, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return desired, cur
 }
 
 func (h *harness) user(t *testing.T, login string) oktasim.SnapshotUser {
@@ -258,8 +281,6 @@ func TestDeleteUnlistedScopedGroups(t *testing.T) {
 	}
 }
 
-// Okta profiles hold only the attributes the source has (and the required
-// ones) once read: others are never compared, so they are not kept.
 // A user whose Okta profile holds the source's values shares the source's
 // stored profile (this is most of a large org's memory), whatever the JSON
 // types Okta's answer decodes to; a user whose values differ keeps its own.
@@ -277,22 +298,7 @@ func TestFetchSharesEqualProfiles(t *testing.T) {
 		{Attribute: "employeeNumber", From: "employeeNumber", Type: "integer"},
 		{Attribute: "tags", From: "tags", Type: "stringArray"},
 	}
-	client, err := NewClient(h.cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := source.New(h.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	desired, err := src.Read(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cur, err := fetchCurrent(context.Background(), client, desired, nil, h.cfg.Scope.Users, "", nil, nil, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	desired, cur := h.fetch(t)
 	if d, c := desired.Users["same@example.com"].Profile, cur.Dir.Users["same@example.com"].Profile; !c.Shares(d) {
 		t.Errorf("equal profiles are stored twice:\nsource %v\nOkta   %v", d, c)
 	}
@@ -301,28 +307,15 @@ func TestFetchSharesEqualProfiles(t *testing.T) {
 	}
 }
 
+// Okta profiles hold only the attributes the source has (and the required
+// ones) once read: others are never compared, so they are not kept.
 func TestFetchKeepsSourceAttributesOnly(t *testing.T) {
 	u := hrUser("a@example.com")
 	u.Profile["costCenter"] = "CC-9"
 	u.Profile["title"] = "Old"
 	h := newHarness(t, oktasim.Options{}, oktasim.Seed{Users: []oktasim.SeedUser{u}},
 		"login,email,firstName,lastName,title\na@example.com,a@example.com,F,L,New\n")
-	client, err := NewClient(h.cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := source.New(h.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	desired, err := src.Read(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cur, err := fetchCurrent(context.Background(), client, desired, nil, h.cfg.Scope.Users, "", nil, nil, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, cur := h.fetch(t)
 	got := cur.Dir.Users["a@example.com"].Profile.Map()
 	if _, ok := got["costCenter"]; ok {
 		t.Errorf("kept an attribute the source does not have: %v", got)
