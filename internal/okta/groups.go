@@ -166,16 +166,22 @@ func (s *GroupsService) Delete(ctx context.Context, id string) (*Response, error
 
 // ListMembers returns the users in a group, page by page.
 func (s *GroupsService) ListMembers(ctx context.Context, groupID string, opts *ListOptions) iter.Seq2[*User, error] {
+	return listMembers[*User](ctx, s.client, groupID, opts)
+}
+
+// listMembers pages through a group's members, decoding each as a T.
+func listMembers[T any](ctx context.Context, c *Client, groupID string, opts *ListOptions) iter.Seq2[T, error] {
 	if groupID == "" {
-		return func(yield func(*User, error) bool) {
-			yield(nil, errors.New("okta: list group members: empty group id"))
+		return func(yield func(T, error) bool) {
+			var zero T
+			yield(zero, errors.New("okta: list group members: empty group id"))
 		}
 	}
 	q := query{}
 	if opts != nil {
 		q.int("limit", opts.Limit).str("after", opts.After)
 	}
-	return listAll[*User](ctx, s.client, q.path(groupPath(groupID)+"/users"), false)
+	return listAll[T](ctx, c, q.path(groupPath(groupID)+"/users"), false)
 }
 
 // Member is the part of a group member's user object that a membership
@@ -191,16 +197,7 @@ type Member struct {
 
 // ListMemberRefs is ListMembers, decoding each member as a Member.
 func (s *GroupsService) ListMemberRefs(ctx context.Context, groupID string, opts *ListOptions) iter.Seq2[*Member, error] {
-	if groupID == "" {
-		return func(yield func(*Member, error) bool) {
-			yield(nil, errors.New("okta: list group members: empty group id"))
-		}
-	}
-	q := query{}
-	if opts != nil {
-		q.int("limit", opts.Limit).str("after", opts.After)
-	}
-	return listAll[*Member](ctx, s.client, q.path(groupPath(groupID)+"/users"), false)
+	return listMembers[*Member](ctx, s.client, groupID, opts)
 }
 
 func memberPath(groupID, userID string) (string, error) {
