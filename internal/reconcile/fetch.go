@@ -203,11 +203,9 @@ func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Direct
 
 	// Members of the managed groups that exist, and of the protected
 	// groups of any type (their members must never be touched), read
-	// concurrently, a page at a time. Members the user reads have not
-	// returned (yet) are kept apart until those reads are done, so they
-	// never stand in for a lookup; they keep only what a membership removal
-	// needs (id, status, login), as the full users are held by the user
-	// reads anyway.
+	// concurrently, a page at a time. A member the user reads have not
+	// listed never stands in for a user read or look-up; if the source
+	// does not have it, memberRefs keeps what a removal needs.
 	readKeys := desired.GroupKeys()
 	for key := range protected {
 		if _, named := desired.Groups[key]; !named {
