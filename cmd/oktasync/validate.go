@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/oktasync/oktasync/internal/directory"
 	"github.com/oktasync/oktasync/internal/okta"
 	"github.com/oktasync/oktasync/internal/reconcile"
+	"github.com/oktasync/oktasync/internal/redact"
 	"github.com/oktasync/oktasync/internal/schedule"
 	"github.com/oktasync/oktasync/internal/source"
 	"github.com/oktasync/oktasync/internal/state"
@@ -174,7 +174,7 @@ func checkState(ctx context.Context, cfg *config.Config) (owned int, note string
 			return 0, "", fmt.Errorf("SQLite file %s: %w", path, statErr)
 		}
 	}
-	shown := redactStateURL(cfg.State.URL)
+	shown := redact.URL(cfg.State.URL)
 	opts := reconcile.StateOptions(cfg, nil)
 	opts.AutoMigrate = false
 	store, err := state.Open(ctx, cfg.State.URL, opts)
@@ -232,18 +232,6 @@ func checkWritableDir(dir string) error {
 	}
 }
 
-// redactStateURL shows a state URL without its password.
-func redactStateURL(raw string) string {
-	if strings.HasPrefix(raw, "sqlite:") {
-		return raw
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable state URL)"
-	}
-	return u.Redacted()
-}
-
 // describeSource names the configured source without secrets.
 func describeSource(s config.Source) string {
 	switch {
@@ -257,7 +245,7 @@ func describeSource(s config.Source) string {
 		}
 		return "CSV " + strings.Join(files, ", ")
 	case s.Postgres != nil:
-		return "PostgreSQL " + redactStateURL(s.Postgres.URL)
+		return "PostgreSQL " + redact.URL(s.Postgres.URL)
 	}
 	return "(none)"
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/oktasync/oktasync/internal/diff"
 	"github.com/oktasync/oktasync/internal/directory"
+	"github.com/oktasync/oktasync/internal/redact"
 	"github.com/oktasync/oktasync/internal/state"
 )
 
@@ -497,7 +498,7 @@ func TestExecuteNeverShowsPasswords(t *testing.T) {
 	if o.Status != state.OpFailed || strings.Contains(o.Err.Error(), secret) {
 		t.Errorf("outcome %s: %v", o.Status, o.Err)
 	}
-	if !strings.Contains(o.Err.Error(), "[redacted]") || !IsConflict(o.Err) {
+	if !strings.Contains(o.Err.Error(), redact.Mask) || !IsConflict(o.Err) {
 		t.Errorf("redacted error %q lost its meaning", o.Err)
 	}
 	if cp.hasSecret(secret) || strings.Contains(logs.String(), secret) {

@@ -49,23 +49,3 @@ func IsConflict(err error) bool {
 	var c interface{ Conflict() bool }
 	return errors.As(err, &c) && c.Conflict()
 }
-
-// redactedError hides a secret that an underlying error's text carried. It
-// keeps errors.Is and IsConflict working but does not unwrap, so the
-// original text cannot be reached through errors.As either.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string        { return e.msg }
-func (e *redactedError) Is(target error) bool { return errors.Is(e.err, target) }
-func (e *redactedError) Conflict() bool       { return IsConflict(e.err) }
-
-// redact returns err with every occurrence of secret replaced in its text.
-func redact(err error, secret string) error {
-	if err == nil || secret == "" || !strings.Contains(err.Error(), secret) {
-		return err
-	}
-	return &redactedError{msg: strings.ReplaceAll(err.Error(), secret, "[redacted]"), err: err}
-}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/oktasync/oktasync/internal/diff"
+	"github.com/oktasync/oktasync/internal/redact"
 	"github.com/oktasync/oktasync/internal/state"
 )
 
@@ -34,10 +35,10 @@ func (e *executor) perform(callCtx, cpCtx context.Context, t task) result {
 	r := e.call(callCtx, cpCtx, t)
 	r.idx = t.idx
 	if r.err != nil {
-		r.err = redact(fmt.Errorf("%s %s: %w", t.op.Action, target(t.op), r.err), t.op.Password)
+		r.err = redact.Error(fmt.Errorf("%s %s: %w", t.op.Action, target(t.op), r.err), t.op.Password)
 	}
 	if r.cpErr != nil {
-		r.cpErr = redact(r.cpErr, t.op.Password)
+		r.cpErr = redact.Error(r.cpErr, t.op.Password)
 	}
 	return r
 }

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"net/url"
 	"os"
 	"reflect"
 	"regexp"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/oktasync/oktasync/internal/redact"
 )
 
 // secretKeys are the keys whose values are secrets in themselves.
@@ -191,7 +192,7 @@ func (d *decoder) decodeLeaf(n *yaml.Node, fv reflect.Value, key string) {
 	ck := d.canonKey(key)
 	d.set[ck] = true
 	if s != "" && !strings.Contains(n.Value, "${") {
-		if secretKeys[ck] || (urlKeys[ck] && urlHasPassword(s)) {
+		if secretKeys[ck] || (urlKeys[ck] && redact.HasPassword(s)) {
 			d.secrets = append(d.secrets, key)
 		}
 	}
@@ -308,26 +309,6 @@ func describeNode(n *yaml.Node) string {
 	default:
 		return "a single value"
 	}
-}
-
-// urlHasPassword reports whether a URL carries a password in its user
-// info.
-func urlHasPassword(s string) bool {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return false
-	}
-	_, ok := u.User.Password()
-	return ok
-}
-
-// redactURL returns s with any password replaced by "xxxxx", for messages.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
 }
 
 // parseYAML parses a whole file into a node tree; a syntax error names the

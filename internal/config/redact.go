@@ -1,24 +1,22 @@
 package config
 
-import "log/slog"
+import (
+	"log/slog"
+
+	"github.com/oktasync/oktasync/internal/redact"
+)
 
 // Redacted is the text that stands in for a secret.
-const Redacted = "REDACTED"
+const Redacted = redact.Mask
 
 // Redacted returns a copy of c with every secret replaced by "REDACTED"
 // (the token, the private key, the proxy password) and passwords taken out
 // of URLs, fit to print or log.
 func (c *Config) Redacted() Config {
 	r := *c
-	hide := func(s string) string {
-		if s == "" {
-			return ""
-		}
-		return Redacted
-	}
-	r.Okta.Token = hide(r.Okta.Token)
-	r.Okta.PrivateKey = hide(r.Okta.PrivateKey)
-	r.Okta.Proxy.Password = hide(r.Okta.Proxy.Password)
+	r.Okta.Token = redact.Value(r.Okta.Token)
+	r.Okta.PrivateKey = redact.Value(r.Okta.PrivateKey)
+	r.Okta.Proxy.Password = redact.Value(r.Okta.Proxy.Password)
 	r.Okta.Scopes = append([]string(nil), c.Okta.Scopes...)
 	if c.Source.CSV != nil {
 		csv := *c.Source.CSV
@@ -26,13 +24,13 @@ func (c *Config) Redacted() Config {
 	}
 	if c.Source.Postgres != nil {
 		pg := *c.Source.Postgres
-		if urlHasPassword(pg.URL) {
-			pg.URL = redactURL(pg.URL)
+		if redact.HasPassword(pg.URL) {
+			pg.URL = redact.URL(pg.URL)
 		}
 		r.Source.Postgres = &pg
 	}
-	if urlHasPassword(r.State.URL) {
-		r.State.URL = redactURL(r.State.URL)
+	if redact.HasPassword(r.State.URL) {
+		r.State.URL = redact.URL(r.State.URL)
 	}
 	r.Protect.Logins = append([]string(nil), c.Protect.Logins...)
 	r.Protect.Groups = append([]string(nil), c.Protect.Groups...)

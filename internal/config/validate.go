@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/oktasync/oktasync/internal/redact"
 )
 
 // ErrInvalid is wrapped by every error that says the configuration is
@@ -150,7 +152,7 @@ func (c *Config) validateOrgURL(bad func(field, format string, args ...any), dis
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		bad(f, "want the org's URL, such as https://example.okta.com, got %q", redactURL(raw))
+		bad(f, "want the org's URL, such as https://example.okta.com, got %q", redact.URL(raw))
 		return
 	}
 	switch {
@@ -161,7 +163,7 @@ func (c *Config) validateOrgURL(bad func(field, format string, args ...any), dis
 	case strings.Contains(u.Hostname(), "-admin."):
 		bad(f, "is the admin console's URL: remove -admin from %q", u.Host)
 	case (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "":
-		bad(f, "want only the scheme and host, such as https://example.okta.com, got %q", redactURL(raw))
+		bad(f, "want only the scheme and host, such as https://example.okta.com, got %q", redact.URL(raw))
 	}
 }
 
@@ -230,7 +232,7 @@ func (c *Config) validateSource(bad func(field, format string, args ...any)) {
 		if pg.URL == "" {
 			bad("source.postgres.url", "required: a connection URL such as postgres://user@host/db (env OKTASYNC_SOURCE_POSTGRES_URL)")
 		} else if u, err := url.Parse(pg.URL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-			bad("source.postgres.url", "want a postgres:// URL, got %q", redactURL(pg.URL))
+			bad("source.postgres.url", "want a postgres:// URL, got %q", redact.URL(pg.URL))
 		}
 		if strings.TrimSpace(pg.Users) == "" {
 			bad("source.postgres.users", "required: a query returning one row per user")
@@ -256,6 +258,6 @@ func (c *Config) validateState(bad func(field, format string, args ...any)) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		bad(f, "want sqlite:///path/to/state.db or postgres://…, got %q", redactURL(raw))
+		bad(f, "want sqlite:///path/to/state.db or postgres://…, got %q", redact.URL(raw))
 	}
 }

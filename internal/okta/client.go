@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/oktasync/oktasync/internal/redact"
 )
 
 // Version is the oktasync version sent in the User-Agent header. The main
@@ -322,25 +324,25 @@ func parseOrgURL(orgURL string, insecure bool) (*url.URL, error) {
 	}
 	u, err := url.Parse(orgURL)
 	if err != nil {
-		return nil, fmt.Errorf("okta: parse org URL: %w", errors.New(strings.ReplaceAll(err.Error(), orgURL, redactURL(orgURL))))
+		return nil, fmt.Errorf("okta: parse org URL: %w", errors.New(strings.ReplaceAll(err.Error(), orgURL, redact.URL(orgURL))))
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !insecure {
-			return nil, fmt.Errorf("okta: org URL %s is plain http; https is required (http is allowed only for tests, with the testing flag)", redactURL(orgURL))
+			return nil, fmt.Errorf("okta: org URL %s is plain http; https is required (http is allowed only for tests, with the testing flag)", redact.URL(orgURL))
 		}
 	default:
-		return nil, fmt.Errorf("okta: org URL %s must start with https://", redactURL(orgURL))
+		return nil, fmt.Errorf("okta: org URL %s must start with https://", redact.URL(orgURL))
 	}
 	if u.Host == "" || u.Hostname() == "" {
-		return nil, fmt.Errorf("okta: org URL %s has no host", redactURL(orgURL))
+		return nil, fmt.Errorf("okta: org URL %s has no host", redact.URL(orgURL))
 	}
 	if u.User != nil {
 		return nil, errors.New("okta: org URL must not hold credentials")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("okta: org URL %s must not have a query or fragment", redactURL(orgURL))
+		return nil, fmt.Errorf("okta: org URL %s must not have a query or fragment", redact.URL(orgURL))
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
@@ -349,20 +351,6 @@ func parseOrgURL(orgURL string, insecure bool) (*url.URL, error) {
 		}
 	}
 	return u, nil
-}
-
-// redactURL removes credentials from a URL-like string.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		if i := strings.Index(s, "@"); i >= 0 {
-			if j := strings.Index(s, "://"); j >= 0 && j < i {
-				return s[:j+3] + "REDACTED@" + s[i+1:]
-			}
-		}
-		return s
-	}
-	return u.Redacted()
 }
 
 // Response is an Okta API response. The body has been read already; Body

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/oktasync/oktasync/internal/config"
 	"github.com/oktasync/oktasync/internal/directory"
+	"github.com/oktasync/oktasync/internal/redact"
 )
 
 // Postgres reads the desired state from PostgreSQL queries, all in one
@@ -35,7 +35,7 @@ func NewPostgres(cfg config.PostgresSource, opts ...Option) *Postgres {
 func (p *Postgres) Read(ctx context.Context) (*directory.Directory, error) {
 	d, err := p.read(ctx)
 	if err != nil {
-		return nil, redactError(err, p.cfg.URL)
+		return nil, redact.Error(err, redact.URLPassword(p.cfg.URL))
 	}
 	d.Compact()
 	return d, nil
@@ -316,26 +316,4 @@ func readMembershipsPG(ctx context.Context, tx pgx.Tx, query string, d *director
 		addMembership(d, coll, group, login, origin)
 	}
 	return queryRows(ctx, tx, query, coll, onColumns, onRow)
-}
-
-// redactedError is an error whose message had a password taken out.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
-// redactError keeps the password of connURL out of err's message.
-func redactError(err error, connURL string) error {
-	u, perr := url.Parse(connURL)
-	if perr != nil || u.User == nil {
-		return err
-	}
-	pw, ok := u.User.Password()
-	if !ok || pw == "" || !strings.Contains(err.Error(), pw) {
-		return err
-	}
-	return &redactedError{msg: strings.ReplaceAll(err.Error(), pw, "xxxxx"), err: err}
 }
