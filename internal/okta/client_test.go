@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -39,6 +40,10 @@ func TestNewClientValidates(t *testing.T) {
 		{"share above one", "https://example.okta.com", []Option{WithToken("t0k3n"), WithRateLimit(1.5, 0)}, "outside"},
 		{"header with newline", "https://example.okta.com", []Option{WithToken("t0k3n"), WithHeaders(http.Header{"X-A": {"a\r\nb"}})}, "line break"},
 		{"nil http client", "https://example.okta.com", []Option{WithToken("t0k3n"), WithHTTPClient(nil)}, "nil http.Client"},
+		{"empty product", "https://example.okta.com", []Option{WithToken("t0k3n"), WithProduct(" ", "1.0")}, "not a single token"},
+		{"product with a space", "https://example.okta.com", []Option{WithToken("t0k3n"), WithProduct("okta sync", "1.0")}, "not a single token"},
+		{"product with a slash", "https://example.okta.com", []Option{WithToken("t0k3n"), WithProduct("okta/sync", "1.0")}, "not a single token"},
+		{"version with a line break", "https://example.okta.com", []Option{WithToken("t0k3n"), WithProduct("oktasync", "1.0\r\nX-Evil: 1")}, "control character"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,7 +74,7 @@ func TestNewClientValidates(t *testing.T) {
 
 func TestRequestHeaders(t *testing.T) {
 	t.Parallel()
-	o := setup(t, WithUserAgent("extra/1"), WithHeaders(http.Header{
+	o := setup(t, WithProduct("oktasync", "1.2.3"), WithUserAgent("extra/1"), WithHeaders(http.Header{
 		"X-Custom":      {"yes"},
 		"Authorization": {"Bearer override"},
 		"User-Agent":    {"evil"},
@@ -85,15 +90,42 @@ func TestRequestHeaders(t *testing.T) {
 	if got.Get("Authorization") != "SSWS "+testToken {
 		t.Errorf("Authorization = %q", got.Get("Authorization"))
 	}
-	ua := got.Get("User-Agent")
-	if !strings.HasPrefix(ua, "oktasync/"+Version+" ") || !strings.HasSuffix(ua, " extra/1") {
-		t.Errorf("User-Agent = %q", ua)
+	if want := "oktasync/1.2.3 go/" + strings.TrimPrefix(runtime.Version(), "go") + " " + runtime.GOOS + "/" + runtime.GOARCH + " extra/1"; got.Get("User-Agent") != want {
+		t.Errorf("User-Agent = %q, want %q", got.Get("User-Agent"), want)
 	}
 	if got.Get("X-Custom") != "yes" || got.Get("Accept") != "application/json" || got.Get("Content-Type") != "application/json" {
 		t.Errorf("headers = %v", got)
 	}
 	if got.Get("X-Okta-Retry-Count") != "" {
 		t.Errorf("first attempt carries a retry count")
+	}
+}
+
+func TestUserAgent(t *testing.T) {
+	t.Parallel()
+	platform := " go/" + strings.TrimPrefix(runtime.Version(), "go") + " " + runtime.GOOS + "/" + runtime.GOARCH
+	tests := []struct {
+		name string
+		opts []Option
+		want string
+	}{
+		{"default product", nil, "okta-go-client" + platform},
+		{"product and version", []Option{WithProduct("oktasync", "1.2.3")}, "oktasync/1.2.3" + platform},
+		{"product without version", []Option{WithProduct("oktasync", "")}, "oktasync" + platform},
+		{"extra text", []Option{WithProduct("oktasync", "dev"), WithUserAgent(" ci-run ")}, "oktasync/dev" + platform + " ci-run"},
+		{"extra text, default product", []Option{WithUserAgent("x/1")}, "okta-go-client" + platform + " x/1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := NewClient("https://example.okta.com", append([]Option{WithToken("t0k3n")}, tt.opts...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.userAgent != tt.want {
+				t.Errorf("User-Agent = %q, want %q", c.userAgent, tt.want)
+			}
+		})
 	}
 }
 
