@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func TestNewClientValidates(t *testing.T) {
@@ -196,11 +197,13 @@ func TestRateLimitRetry(t *testing.T) {
 					t.Errorf("retry %d headers: count %q for %q", i, h.Get("X-Okta-Retry-Count"), h.Get("X-Okta-Retry-For"))
 				}
 			}
-			for _, w := range o.recordedWaits() {
-				// Reset − Date + 1 s, with zero jitter.
-				if w != 31*time.Second {
-					t.Errorf("wait = %s, want 31s", w)
-				}
+			// One wait per retry: Reset − Date + 1 s, with zero jitter.
+			want := make([]time.Duration, tt.wantCalls-1)
+			for i := range want {
+				want[i] = 31 * time.Second
+			}
+			if diff := cmp.Diff(want, o.recordedWaits(), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("waits (-want +got):\n%s", diff)
 			}
 			st := o.client.Stats()
 			if st.RateLimited != int64(min(tt.limited, tt.maxRetries+1)) {
@@ -215,21 +218,34 @@ func TestRateLimitWaitHonoursContext(t *testing.T) {
 	o := setup(t)
 	o.realClock()
 	rateLimited(o, 5, 50*time.Second, 100)
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		// Cancel once the first 429 is counted.
-		for o.client.Stats().RateLimited == 0 {
-			select {
-			case <-ctx.Done():
-				return
-			default:
-			}
+	// The first wait the client starts is the one after the first 429 (the
+	// probe of an unknown bucket does not wait): cancel once it starts.
+	waiting := make(chan time.Duration, 1)
+	o.client.sleep = func(ctx context.Context, d time.Duration, wake <-chan struct{}) error {
+		select {
+		case waiting <- d:
+		default:
 		}
-		cancel()
+		return sleepCtx(ctx, d, wake)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-waiting:
+			cancel()
+		case <-ctx.Done():
+		}
 	}()
 	_, _, err := o.client.Groups.Get(ctx, "00g1")
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("err = %v, want context.Canceled", err)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "waiting for the rate limit to reset") {
+		t.Errorf("err = %v, want context.Canceled while waiting for the rate limit", err)
+	}
+	if !IsRateLimited(err) {
+		t.Errorf("err = %v, want it to wrap the 429", err)
+	}
+	if st := o.client.Stats(); st.RateLimited != 1 || st.Retries != 1 {
+		t.Errorf("429s = %d, retries = %d; want 1 and 1 (no retry sent after the cancel)", st.RateLimited, st.Retries)
 	}
 }
 
@@ -275,10 +291,13 @@ func TestServerErrorRetries(t *testing.T) {
 			if !tt.wantErr && out["ok"] != "yes" {
 				t.Errorf("out = %v", out)
 			}
-			for i, w := range o.recordedWaits() {
-				if w <= 0 || w > backoffCap {
-					t.Errorf("backoff %d = %s", i, w)
-				}
+			// One backoff per retry, doubling, with zero jitter.
+			var want []time.Duration
+			for i := 1; i < tt.wantCalls; i++ {
+				want = append(want, backoffBase<<(i-1)/2)
+			}
+			if diff := cmp.Diff(want, o.recordedWaits(), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("backoff waits (-want +got):\n%s", diff)
 			}
 		})
 	}
