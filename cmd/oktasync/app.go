@@ -13,12 +13,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oktasync/oktasync/internal/config"
+	"github.com/oktasync/oktasync/internal/okta"
 	"github.com/oktasync/oktasync/internal/reconcile"
 	"github.com/oktasync/oktasync/internal/state"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=…".
 var version = "dev"
+
+// oktaProduct names oktasync and its version in the Okta client's User-Agent.
+func oktaProduct() okta.Option { return okta.WithProduct("oktasync", version) }
 
 // Exit codes; README.md documents them.
 const (

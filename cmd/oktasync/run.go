@@ -13,6 +13,7 @@ import (
 
 	"github.com/oktasync/oktasync/internal/config"
 	"github.com/oktasync/oktasync/internal/diff"
+	"github.com/oktasync/oktasync/internal/okta"
 	"github.com/oktasync/oktasync/internal/reconcile"
 )
 
@@ -140,6 +141,7 @@ func (a *app) runSync(ctx context.Context, f *runFlags) error {
 		Logger:             log,
 		Progress:           update,
 		FetchProgress:      fetch,
+		ClientOptions:      []okta.Option{oktaProduct()},
 	}
 	var rep *reconcile.Report
 	var runErr error

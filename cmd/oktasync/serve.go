@@ -107,7 +107,7 @@ func (a *app) serve(ctx context.Context, f *serveFlags) error {
 	}
 
 	s := &server{cfg: cfg, log: log, metrics: metrics.New(version)}
-	if s.client, err = reconcile.NewClient(cfg, log); err != nil {
+	if s.client, err = reconcile.NewClient(cfg, log, oktaProduct()); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	// Syncs and the first contact stop when runCtx ends: at a signal, or

@@ -136,7 +136,7 @@ func authMode(cfg *config.Config) string {
 // user of the org when no scope is set; then it checks the source's
 // attributes against the org's user schema, as a run would.
 func checkOkta(ctx context.Context, cfg *config.Config, desired *directory.Directory, log *slog.Logger) error {
-	c, err := reconcile.NewClient(cfg, log)
+	c, err := reconcile.NewClient(cfg, log, oktaProduct())
 	if err != nil {
 		return err
 	}

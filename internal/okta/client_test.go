@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func TestNewClientValidates(t *testing.T) {
@@ -39,6 +41,10 @@ func TestNewClientValidates(t *testing.T) {
 		{"share above one", "https://example.okta.com", []Option{WithToken("t0k3n"), WithRateLimit(1.5, 0)}, "outside"},
 		{"header with newline", "https://example.okta.com", []Option{WithToken("t0k3n"), WithHeaders(http.Header{"X-A": {"a\r\nb"}})}, "line break"},
 		{"nil http client", "https://example.okta.com", []Option{WithToken("t0k3n"), WithHTTPClient(nil)}, "nil http.Client"},
+		{"empty product", "https://example.okta.com", []Option{WithToken("t0k3n"), WithProduct(" ", "1.0")}, "not a single token"},
+		{"product with a space", "https://example.okta.com", []Option{WithToken("t0k3n"), WithProduct("okta sync", "1.0")}, "not a single token"},
+		{"product with a slash", "https://example.okta.com", []Option{WithToken("t0k3n"), WithProduct("okta/sync", "1.0")}, "not a single token"},
+		{"version with a line break", "https://example.okta.com", []Option{WithToken("t0k3n"), WithProduct("oktasync", "1.0\r\nX-Evil: 1")}, "control character"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,7 +75,7 @@ func TestNewClientValidates(t *testing.T) {
 
 func TestRequestHeaders(t *testing.T) {
 	t.Parallel()
-	o := setup(t, WithUserAgent("extra/1"), WithHeaders(http.Header{
+	o := setup(t, WithProduct("oktasync", "1.2.3"), WithUserAgent("extra/1"), WithHeaders(http.Header{
 		"X-Custom":      {"yes"},
 		"Authorization": {"Bearer override"},
 		"User-Agent":    {"evil"},
@@ -85,15 +91,42 @@ func TestRequestHeaders(t *testing.T) {
 	if got.Get("Authorization") != "SSWS "+testToken {
 		t.Errorf("Authorization = %q", got.Get("Authorization"))
 	}
-	ua := got.Get("User-Agent")
-	if !strings.HasPrefix(ua, "oktasync/"+Version+" ") || !strings.HasSuffix(ua, " extra/1") {
-		t.Errorf("User-Agent = %q", ua)
+	if want := "oktasync/1.2.3 go/" + strings.TrimPrefix(runtime.Version(), "go") + " " + runtime.GOOS + "/" + runtime.GOARCH + " extra/1"; got.Get("User-Agent") != want {
+		t.Errorf("User-Agent = %q, want %q", got.Get("User-Agent"), want)
 	}
 	if got.Get("X-Custom") != "yes" || got.Get("Accept") != "application/json" || got.Get("Content-Type") != "application/json" {
 		t.Errorf("headers = %v", got)
 	}
 	if got.Get("X-Okta-Retry-Count") != "" {
 		t.Errorf("first attempt carries a retry count")
+	}
+}
+
+func TestUserAgent(t *testing.T) {
+	t.Parallel()
+	platform := " go/" + strings.TrimPrefix(runtime.Version(), "go") + " " + runtime.GOOS + "/" + runtime.GOARCH
+	tests := []struct {
+		name string
+		opts []Option
+		want string
+	}{
+		{"default product", nil, "okta-go-client" + platform},
+		{"product and version", []Option{WithProduct("oktasync", "1.2.3")}, "oktasync/1.2.3" + platform},
+		{"product without version", []Option{WithProduct("oktasync", "")}, "oktasync" + platform},
+		{"extra text", []Option{WithProduct("oktasync", "dev"), WithUserAgent(" ci-run ")}, "oktasync/dev" + platform + " ci-run"},
+		{"extra text, default product", []Option{WithUserAgent("x/1")}, "okta-go-client" + platform + " x/1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := NewClient("https://example.okta.com", append([]Option{WithToken("t0k3n")}, tt.opts...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.userAgent != tt.want {
+				t.Errorf("User-Agent = %q, want %q", c.userAgent, tt.want)
+			}
+		})
 	}
 }
 
@@ -164,11 +197,13 @@ func TestRateLimitRetry(t *testing.T) {
 					t.Errorf("retry %d headers: count %q for %q", i, h.Get("X-Okta-Retry-Count"), h.Get("X-Okta-Retry-For"))
 				}
 			}
-			for _, w := range o.recordedWaits() {
-				// Reset − Date + 1 s, with zero jitter.
-				if w != 31*time.Second {
-					t.Errorf("wait = %s, want 31s", w)
-				}
+			// One wait per retry: Reset − Date + 1 s, with zero jitter.
+			want := make([]time.Duration, tt.wantCalls-1)
+			for i := range want {
+				want[i] = 31 * time.Second
+			}
+			if diff := cmp.Diff(want, o.recordedWaits(), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("waits (-want +got):\n%s", diff)
 			}
 			st := o.client.Stats()
 			if st.RateLimited != int64(min(tt.limited, tt.maxRetries+1)) {
@@ -183,21 +218,34 @@ func TestRateLimitWaitHonoursContext(t *testing.T) {
 	o := setup(t)
 	o.realClock()
 	rateLimited(o, 5, 50*time.Second, 100)
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		// Cancel once the first 429 is counted.
-		for o.client.Stats().RateLimited == 0 {
-			select {
-			case <-ctx.Done():
-				return
-			default:
-			}
+	// The first wait the client starts is the one after the first 429 (the
+	// probe of an unknown bucket does not wait): cancel once it starts.
+	waiting := make(chan time.Duration, 1)
+	o.client.sleep = func(ctx context.Context, d time.Duration, wake <-chan struct{}) error {
+		select {
+		case waiting <- d:
+		default:
 		}
-		cancel()
+		return sleepCtx(ctx, d, wake)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-waiting:
+			cancel()
+		case <-ctx.Done():
+		}
 	}()
 	_, _, err := o.client.Groups.Get(ctx, "00g1")
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("err = %v, want context.Canceled", err)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "waiting for the rate limit to reset") {
+		t.Errorf("err = %v, want context.Canceled while waiting for the rate limit", err)
+	}
+	if !IsRateLimited(err) {
+		t.Errorf("err = %v, want it to wrap the 429", err)
+	}
+	if st := o.client.Stats(); st.RateLimited != 1 || st.Retries != 1 {
+		t.Errorf("429s = %d, retries = %d; want 1 and 1 (no retry sent after the cancel)", st.RateLimited, st.Retries)
 	}
 }
 
@@ -243,10 +291,13 @@ func TestServerErrorRetries(t *testing.T) {
 			if !tt.wantErr && out["ok"] != "yes" {
 				t.Errorf("out = %v", out)
 			}
-			for i, w := range o.recordedWaits() {
-				if w <= 0 || w > backoffCap {
-					t.Errorf("backoff %d = %s", i, w)
-				}
+			// One backoff per retry, doubling, with zero jitter.
+			var want []time.Duration
+			for i := 1; i < tt.wantCalls; i++ {
+				want = append(want, backoffBase<<(i-1)/2)
+			}
+			if diff := cmp.Diff(want, o.recordedWaits(), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("backoff waits (-want +got):\n%s", diff)
 			}
 		})
 	}

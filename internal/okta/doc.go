@@ -28,8 +28,10 @@
 // (WithInsecureHTTP allows http for tests and simulators), TLS 1.2 at least,
 // an optional proxy (WithProxy; its credentials are never logged), a bound on
 // establishing connections (WithConnectionTimeout) and extra trusted CAs
-// (WithCAFile). The User-Agent is "oktasync/<Version> go/<version> <os>/<arch>"
-// plus WithUserAgent's text; WithHeaders adds headers that cannot replace the
+// (WithCAFile). The User-Agent is "<product>/<version> go/<go version>
+// <os>/<arch>" plus WithUserAgent's text: the calling program names itself
+// and its version with WithProduct, and without it the product is
+// "okta-go-client". WithHeaders adds headers that cannot replace the
 // client's own. Each request is logged at debug level (method, path, status,
 // bucket, limit and remaining, duration, request id) and each retry at info
 // level; request bodies and credentials never are.

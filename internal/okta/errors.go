@@ -183,12 +183,6 @@ func IsAccessDenied(err error) bool {
 	return errors.As(err, &e) && e.StatusCode == http.StatusForbidden
 }
 
-// HasErrorCode reports whether err is an *APIError with the given Okta code.
-func HasErrorCode(err error, code string) bool {
-	var e *APIError
-	return errors.As(err, &e) && e.ErrorCode == code
-}
-
 // outcomeUnknownError marks an error as ErrOutcomeUnknown while keeping the
 // underlying error for errors.As.
 type outcomeUnknownError struct{ err error }

@@ -14,8 +14,9 @@ import (
 func ExampleNewClient() {
 	c, err := okta.NewClient("https://example.okta.com",
 		okta.WithToken(os.Getenv("OKTA_CLIENT_TOKEN")),
-		okta.WithRateLimit(0.5, 8),           // at most half of each bucket, 8 requests in flight
-		okta.WithRequestTimeout(time.Minute), // one call, retries included
+		okta.WithProduct("example-app", "1.0.0"), // User-Agent: example-app/1.0.0 go/… os/arch
+		okta.WithRateLimit(0.5, 8),               // at most half of each bucket, 8 requests in flight
+		okta.WithRequestTimeout(time.Minute),     // one call, retries included
 	)
 	if err != nil {
 		log.Fatal(err)

@@ -95,11 +95,18 @@ func TestPacingKeepsToShare(t *testing.T) {
 	}
 }
 
-// waitFor spins until cond holds; the condition is always reached by other
-// goroutines making progress, so no timing is assumed.
-func waitFor(t *testing.T, cond func() bool) {
+// waitFor spins until cond holds; the condition is reached by other
+// goroutines making progress, so no timing is assumed. A regression that
+// never reaches it fails the test, naming what, once a generous deadline
+// passes, instead of hanging.
+func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
 	for !cond() {
+		if ctx.Err() != nil {
+			t.Fatalf("gave up waiting until %s", what)
+		}
 		runtime.Gosched()
 	}
 }
@@ -114,6 +121,14 @@ func TestProbeAndConcurrencyCap(t *testing.T) {
 		maxIn    int
 	)
 	gate := make(chan struct{})
+	var openGate sync.Once
+	var wg sync.WaitGroup
+	// Should a wait below fail, the held requests still finish before the
+	// test server closes.
+	t.Cleanup(func() {
+		openGate.Do(func() { close(gate) })
+		wg.Wait()
+	})
 	o.mux.HandleFunc("GET /api/v1/groups/{id}", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		inflight++
@@ -130,7 +145,6 @@ func TestProbeAndConcurrencyCap(t *testing.T) {
 		w.Write([]byte(`{"id":"00g1"}`))
 	})
 	const callers = 8
-	var wg sync.WaitGroup
 	for range callers {
 		wg.Go(func() {
 			if _, _, err := o.client.Groups.Get(context.Background(), "00g1"); err != nil {
@@ -139,7 +153,7 @@ func TestProbeAndConcurrencyCap(t *testing.T) {
 		})
 	}
 	// The bucket's limit is unknown: one probe goes out, the others wait.
-	waitFor(t, func() bool {
+	waitFor(t, "one probe is in flight and the other callers wait", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return inflight == 1 && o.client.Stats().Waiting == callers-1
@@ -151,12 +165,12 @@ func TestProbeAndConcurrencyCap(t *testing.T) {
 	mu.Unlock()
 	// Let the probe answer; then at most 3 are in flight.
 	gate <- struct{}{}
-	waitFor(t, func() bool {
+	waitFor(t, "three are in flight and four wait", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return inflight == 3 && o.client.Stats().Waiting == callers-4
 	})
-	close(gate)
+	openGate.Do(func() { close(gate) })
 	wg.Wait()
 	if maxIn != 3 {
 		t.Errorf("most in flight = %d, want 3", maxIn)

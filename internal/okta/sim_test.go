@@ -109,7 +109,10 @@ func TestSimulatorPaging(t *testing.T) {
 	// Manual paging with ListPage and NextCursor.
 	total := 0
 	opts := &UserListOptions{Limit: 150}
-	for {
+	for page := 1; ; page++ {
+		if page > 10 {
+			t.Fatal("ListPage still has a next cursor after 10 pages of 150 for 405 users")
+		}
 		users, resp, err := c.Users.ListPage(ctx, opts)
 		if err != nil {
 			t.Fatal(err)

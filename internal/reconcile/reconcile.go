@@ -43,6 +43,8 @@ type Options struct {
 	// Client, when set, is the Okta client to use instead of one built
 	// from the config (serve shares one, to count its calls).
 	Client *okta.Client
+	// ClientOptions are passed to NewClient when Client is nil.
+	ClientOptions []okta.Option
 	// Grace is how long in-flight calls may still run once ctx is
 	// cancelled (default: apply's).
 	Grace time.Duration
@@ -93,8 +95,9 @@ func OrgKey(orgURL string) string {
 	return u.Host
 }
 
-// NewClient builds the Okta client from the config.
-func NewClient(cfg *config.Config, log *slog.Logger) (*okta.Client, error) {
+// NewClient builds the Okta client from the config; extra options (such as
+// the program's User-Agent product) come after the config's.
+func NewClient(cfg *config.Config, log *slog.Logger, extra ...okta.Option) (*okta.Client, error) {
 	opts := []okta.Option{okta.WithLogger(log)}
 	if strings.EqualFold(cfg.Okta.AuthorizationMode, config.AuthPrivateKey) {
 		opts = append(opts, okta.WithPrivateKey(cfg.Okta.ClientID, cfg.Okta.Scopes, []byte(cfg.Okta.PrivateKey), cfg.Okta.Kid))
@@ -125,7 +128,7 @@ func NewClient(cfg *config.Config, log *slog.Logger) (*okta.Client, error) {
 	if cfg.Okta.RequestTimeout > 0 {
 		opts = append(opts, okta.WithRequestTimeout(cfg.Okta.RequestTimeout))
 	}
-	c, err := okta.NewClient(cfg.Okta.OrgURL, opts...)
+	c, err := okta.NewClient(cfg.Okta.OrgURL, append(opts, extra...)...)
 	if err != nil {
 		return nil, fmt.Errorf("configure Okta client: %w", err)
 	}
@@ -181,7 +184,7 @@ func openSession(ctx context.Context, cfg *config.Config, dryRun bool, opts Opti
 	}
 
 	if s.client = opts.Client; s.client == nil {
-		if s.client, err = NewClient(cfg, log); err != nil {
+		if s.client, err = NewClient(cfg, log, opts.ClientOptions...); err != nil {
 			return nil, err
 		}
 	}
