@@ -2,55 +2,28 @@ package schedule
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/jonboulle/clockwork"
 
+	"github.com/oktasync/oktasync/internal/pgtest"
 	"github.com/oktasync/oktasync/internal/state"
 )
-
-const defaultTestPostgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 
 // pgReplicas opens two PostgreSQL stores on one fresh schema, as two
 // replicas of serve would. It skips when PostgreSQL is unreachable outside
 // CI and fails in CI.
 func pgReplicas(t *testing.T) (state.Store, state.Store) {
 	t.Helper()
-	url := os.Getenv("OKTASYNC_TEST_POSTGRES_URL")
-	if url == "" {
-		url = defaultTestPostgresURL
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("test PostgreSQL unreachable (set OKTASYNC_TEST_POSTGRES_URL): %v", err)
-		}
-		t.Skipf("test PostgreSQL unreachable (set OKTASYNC_TEST_POSTGRES_URL): %v", err)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "oktasync_sched_" + hex.EncodeToString(b)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
+	url := pgtest.URL(t)
+	schema := pgtest.SchemaName(t, "oktasync_sched")
 	open := func() state.Store {
-		s, err := state.Open(ctx, url, state.Options{Schema: schema, AutoMigrate: true})
+		s, err := state.Open(t.Context(), url, state.Options{Schema: schema, AutoMigrate: true})
 		if err != nil {
 			t.Fatalf("open state store: %v", err)
 		}
