@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // lockPollInterval is how often a waiting Lock tries again.
@@ -166,6 +168,77 @@ func (l *memLocker) lock(ctx context.Context, org string, wait time.Duration) (f
 		<-l.sem
 		return nil
 	}), nil
+}
+
+// advisoryLocker is the PostgreSQL run lock: a session advisory lock keyed
+// by the schema and org, held on a connection taken out of the pool for
+// the lock's life. The holder's description is kept in the locks table;
+// if the process dies its connection closes and PostgreSQL releases the
+// lock.
+type advisoryLocker struct {
+	pool   *pgxpool.Pool
+	schema string
+}
+
+func (l *advisoryLocker) lock(ctx context.Context, org string, wait time.Duration) (func() error, error) {
+	key := advisoryKey("oktasync-run", l.schema, org)
+	pc, err := l.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: get a connection: %w", org, err)
+	}
+	conn := pc.Hijack()
+	closeConn := func() {
+		cctx, cancel := context.WithTimeout(context.Background(), pgUnlockTimeout)
+		defer cancel()
+		conn.Close(cctx)
+	}
+	ok, err := pollLock(ctx, wait, func() (bool, error) {
+		var ok bool
+		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil {
+			return false, fmt.Errorf("try advisory lock: %w", err)
+		}
+		return ok, nil
+	})
+	if err != nil {
+		closeConn()
+		return nil, fmt.Errorf("lock %s: %w", org, err)
+	}
+	if !ok {
+		closeConn()
+		return nil, &LockedError{Org: org, Holder: l.holder(ctx, org)}
+	}
+	holder := holderDescription(time.Now())
+	if _, err := conn.Exec(ctx, `INSERT INTO locks (org, holder, acquired_at) VALUES ($1, $2, now())
+		ON CONFLICT (org) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at`, org, holder); err != nil {
+		closeConn()
+		return nil, fmt.Errorf("lock %s: record holder: %w", org, err)
+	}
+	return onceUnlock(func() error {
+		uctx, cancel := context.WithTimeout(context.Background(), pgUnlockTimeout)
+		defer cancel()
+		_, delErr := conn.Exec(uctx, `DELETE FROM locks WHERE org = $1 AND holder = $2`, org, holder)
+		// Closing the session releases the advisory lock even if the
+		// explicit unlock fails.
+		_, unlockErr := conn.Exec(uctx, `SELECT pg_advisory_unlock($1)`, key)
+		closeErr := conn.Close(uctx)
+		if err := errors.Join(delErr, unlockErr, closeErr); err != nil {
+			return fmt.Errorf("unlock %s: %w", org, err)
+		}
+		return nil
+	}), nil
+}
+
+// holder reads who holds org's lock, for a LockedError.
+func (l *advisoryLocker) holder(ctx context.Context, org string) string {
+	var h string
+	err := l.pool.QueryRow(ctx, `SELECT holder FROM locks WHERE org = $1`, org).Scan(&h)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return "unknown holder (it has not yet described itself)"
+	case err != nil:
+		return fmt.Sprintf("unknown holder (%v)", err)
+	}
+	return h
 }
 
 // heldLocks tracks a store's locks not yet released, so that Close can

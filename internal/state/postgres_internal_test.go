@@ -20,7 +20,7 @@ func TestPostgresSessionSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	pool := st.(*pgStore).pool
+	db := st.(*sqlStore).db
 
 	tests := []struct{ setting, want string }{
 		{"search_path", quoteIdent(schema)},
@@ -29,14 +29,14 @@ func TestPostgresSessionSettings(t *testing.T) {
 	}
 	for _, tc := range tests {
 		var got string
-		if err := pool.QueryRow(ctx, "SELECT current_setting($1)", tc.setting).Scan(&got); err != nil {
+		if err := db.QueryRowContext(ctx, "SELECT current_setting($1)", tc.setting).Scan(&got); err != nil {
 			t.Fatalf("current_setting(%s): %v", tc.setting, err)
 		}
 		if got != tc.want {
 			t.Errorf("%s = %q, want %q", tc.setting, got, tc.want)
 		}
 	}
-	if _, err := pool.Exec(ctx, "SELECT pg_sleep(30)"); err == nil {
+	if _, err := db.ExecContext(ctx, "SELECT pg_sleep(30)"); err == nil {
 		t.Errorf("a 30s statement finished under a 250ms statement timeout")
 	}
 }
