@@ -128,7 +128,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (Store, error) 
 	}
 	return &sqlStore{
 		db: db, d: d, log: log,
-		lock:    &advisoryLocker{pool: pool, schema: schema},
+		lock:    &advisoryLocker{pool: pool, schema: schema, clock: opts.clock()},
 		batch:   pgxBatcher{pool},
 		closeFn: pool.Close,
 	}, nil

@@ -27,10 +27,10 @@ func withPoolSize(url string, n string) string {
 }
 
 // postgresOpener opens Stores on one schema per test.
-func postgresOpener() func(t *testing.T) state.Store {
+func postgresOpener() statetest.Opener {
 	var mu sync.Mutex
 	schemas := make(map[*testing.T]string)
-	return func(t *testing.T) state.Store {
+	return func(t *testing.T, opts state.Options) state.Store {
 		t.Helper()
 		url := pgtest.URL(t)
 		mu.Lock()
@@ -40,7 +40,8 @@ func postgresOpener() func(t *testing.T) state.Store {
 			schemas[t] = schema
 		}
 		mu.Unlock()
-		s, err := state.Open(t.Context(), withPoolSize(url, "3"), state.Options{Schema: schema, AutoMigrate: true})
+		opts.Schema, opts.AutoMigrate = schema, true
+		s, err := state.Open(t.Context(), withPoolSize(url, "3"), opts)
 		if err != nil {
 			t.Fatalf("open postgres store in schema %s: %v", schema, err)
 		}
@@ -137,7 +138,7 @@ func TestPostgresSchemaValidation(t *testing.T) {
 func TestPostgresLockScope(t *testing.T) {
 	t.Parallel()
 	open := postgresOpener()
-	s1, s2 := open(t), open(t)
+	s1, s2 := open(t, state.Options{}), open(t, state.Options{})
 	u1, err := s1.Lock(t.Context(), "a.okta.example", 0)
 	if err != nil {
 		t.Fatal(err)

@@ -120,9 +120,9 @@ func openSQLite(ctx context.Context, path string, opts Options) (Store, error) {
 	}
 	s := &sqlStore{db: db, d: sqliteDialect, log: log, batch: txBatcher{db}}
 	if path == memoryTarget {
-		s.lock = newMemLocker()
+		s.lock = newMemLocker(opts.clock())
 	} else {
-		s.lock = newFileLocker(path + ".lock")
+		s.lock = &fileLocker{path: path + ".lock", clock: opts.clock()}
 	}
 	return s, nil
 }

@@ -11,19 +11,22 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/oktasync/oktasync/internal/state"
 )
 
-// Opener opens a Store for a test. The first call for a given t opens a
-// fresh, empty, migrated database private to t; each later call with the
-// same t opens another, independent Store on that same database, as a
-// second process would. The opener closes what it opens when t ends.
-type Opener func(t *testing.T) state.Store
+// Opener opens a Store for a test, with opts (the suite sets Clock) plus
+// whatever the implementation needs (a schema, AutoMigrate). The first
+// call for a given t opens a fresh, empty, migrated database private to t;
+// each later call with the same t opens another, independent Store on that
+// same database, as a second process would. The opener closes what it
+// opens when t ends.
+type Opener func(t *testing.T, opts state.Options) state.Store
 
 // RunStoreSuite runs the shared Store behaviour tests as subtests of t,
 // in parallel, each on its own database.
-func RunStoreSuite(t *testing.T, open func(t *testing.T) state.Store) {
+func RunStoreSuite(t *testing.T, open Opener) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, open Opener)
@@ -40,6 +43,7 @@ func RunStoreSuite(t *testing.T, open func(t *testing.T) state.Store) {
 		{"SharedDatabase", testSharedDatabase},
 		{"LockExclusion", testLockExclusion},
 		{"LockWaitGetsLock", testLockWaitGetsLock},
+		{"LockWaitTimesOut", testLockWaitTimesOut},
 		{"LockCancelledWait", testLockCancelledWait},
 		{"UnlockTwice", testUnlockTwice},
 		{"CloseReleasesLock", testCloseReleasesLock},
@@ -97,7 +101,7 @@ func runByID(t *testing.T, s state.Store, id int64) state.Run {
 }
 
 func testRunsLifecycle(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, state.Options{})
 	ctx := t.Context()
 	before := time.Now().Add(-time.Second)
 	id := mustBegin(t, s, state.Run{
@@ -139,7 +143,7 @@ func testRunsLifecycle(t *testing.T, open Opener) {
 }
 
 func testRunsListing(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, state.Options{})
 	a1 := mustBegin(t, s, state.Run{Org: orgA, StartedAt: ts})
 	b1 := mustBegin(t, s, state.Run{Org: orgB, StartedAt: ts})
 	a2 := mustBegin(t, s, state.Run{Org: orgA, StartedAt: ts})
@@ -173,7 +177,7 @@ func testRunsListing(t *testing.T, open Opener) {
 }
 
 func testInterruptedMarking(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, state.Options{})
 	ctx := t.Context()
 	done := mustBegin(t, s, state.Run{Org: orgA, StartedAt: ts})
 	if err := s.FinishRun(ctx, done, state.RunSucceeded, nil, ""); err != nil {
@@ -222,7 +226,7 @@ func mustOps(t *testing.T, s state.Store, runID int64) []state.OpRecord {
 }
 
 func testOperationsOrder(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, state.Options{})
 	ctx := t.Context()
 	id := mustBegin(t, s, state.Run{Org: orgA, StartedAt: ts})
 	other := mustBegin(t, s, state.Run{Org: orgB, StartedAt: ts})
@@ -252,7 +256,7 @@ func testOperationsOrder(t *testing.T, open Opener) {
 }
 
 func testOperationsRecordedAgain(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, state.Options{})
 	ctx := t.Context()
 	id := mustBegin(t, s, state.Run{Org: orgA, StartedAt: ts})
 	first := ops(id, 1)
@@ -269,7 +273,7 @@ func testOperationsRecordedAgain(t *testing.T, open Opener) {
 }
 
 func testOperationsUnknownRun(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, state.Options{})
 	ctx := t.Context()
 	id := mustBegin(t, s, state.Run{Org: orgA, StartedAt: ts})
 	// One good record and one for a run that does not exist: the batch
@@ -293,7 +297,7 @@ func mustOwned(t *testing.T, s state.Store, org string) map[string]state.OwnedUs
 }
 
 func testOwnedUsers(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, state.Options{})
 	ctx := t.Context()
 	step := func(name string, do func() error, want map[string]state.OwnedUser) {
 		t.Helper()
@@ -369,7 +373,7 @@ func testOwnedUsers(t *testing.T, open Opener) {
 }
 
 func testOwnedUsersPerOrg(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, state.Options{})
 	ctx := t.Context()
 	if err := s.AddOwned(ctx, orgA, []state.OwnedUser{{Login: "x@example.com", OktaID: "00ua", CreatedAt: ts}}); err != nil {
 		t.Fatal(err)
@@ -393,7 +397,7 @@ func testOwnedUsersPerOrg(t *testing.T, open Opener) {
 }
 
 func testConcurrentRecordOperations(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, state.Options{})
 	ctx := t.Context()
 	id := mustBegin(t, s, state.Run{Org: orgA, StartedAt: ts})
 	const workers, batches, size = 8, 20, 5
@@ -430,7 +434,7 @@ func testConcurrentRecordOperations(t *testing.T, open Opener) {
 }
 
 func testSharedDatabase(t *testing.T, open Opener) {
-	s1, s2 := open(t), open(t)
+	s1, s2 := open(t, state.Options{}), open(t, state.Options{})
 	ctx := t.Context()
 	id := mustBegin(t, s1, state.Run{Org: orgA, StartedAt: ts})
 	if err := s1.AddOwned(ctx, orgA, []state.OwnedUser{{Login: "x@example.com", CreatedAt: ts}}); err != nil {
@@ -471,7 +475,7 @@ func checkLocked(t *testing.T, err error, org string) {
 }
 
 func testLockExclusion(t *testing.T, open Opener) {
-	s1, s2 := open(t), open(t)
+	s1, s2 := open(t, state.Options{}), open(t, state.Options{})
 	unlock := mustLock(t, s1, orgA, 0)
 	_, err := s2.Lock(t.Context(), orgA, 0)
 	checkLocked(t, err, orgA)
@@ -486,21 +490,59 @@ func testLockExclusion(t *testing.T, open Opener) {
 	}
 }
 
-func testLockWaitGetsLock(t *testing.T, open Opener) {
-	s1, s2 := open(t), open(t)
-	unlock := mustLock(t, s1, orgA, 0)
-	type result struct {
-		unlock func() error
-		err    error
-	}
-	got := make(chan result, 1)
+// lockResult is what a Lock call returned.
+type lockResult struct {
+	unlock func() error
+	err    error
+}
+
+// startWaiter calls s.Lock(ctx, org, wait) in a goroutine and returns the
+// channel its result arrives on. clock is the fake clock s was opened
+// with: startWaiter returns once that Lock is waiting on it, which it
+// does only after being refused. It fails the test if that Lock returns
+// instead, as it would if the lock were not exclusive.
+func startWaiter(t *testing.T, ctx context.Context, s state.Store, clock *clockwork.FakeClock, org string, wait time.Duration) <-chan lockResult {
+	t.Helper()
+	got := make(chan lockResult, 1)
 	go func() {
-		u, err := s2.Lock(t.Context(), orgA, time.Hour)
-		got <- result{u, err}
+		u, err := s.Lock(ctx, org, wait)
+		got <- lockResult{u, err}
 	}()
+	waiting := make(chan error, 1)
+	go func() { waiting <- clock.BlockUntilContext(t.Context(), 1) }()
+	select {
+	case r := <-got:
+		if r.unlock != nil {
+			r.unlock()
+		}
+		t.Fatalf("Lock(%s, wait %v) while another holds the lock returned (err %v) without waiting", org, wait, r.err)
+	case err := <-waiting:
+		if err != nil {
+			t.Fatalf("wait for Lock to wait: %v", err)
+		}
+	}
+	return got
+}
+
+// A Lock that waits blocks while another holds the lock, and takes it
+// once that one releases it.
+func testLockWaitGetsLock(t *testing.T, open Opener) {
+	clock := clockwork.NewFakeClock()
+	s1, s2 := open(t, state.Options{Clock: clock}), open(t, state.Options{Clock: clock})
+	unlock := mustLock(t, s1, orgA, 0)
+	got := startWaiter(t, t.Context(), s2, clock, orgA, time.Hour)
+
+	// The waiter is refused and waits on the clock, which stands still:
+	// it has not returned, and cannot until the lock is released.
+	select {
+	case r := <-got:
+		t.Fatalf("Lock with wait returned (err %v) while the lock was held", r.err)
+	default:
+	}
 	if err := unlock(); err != nil {
 		t.Fatalf("unlock: %v", err)
 	}
+	clock.Advance(time.Minute) // the next try, well within the wait
 	r := <-got
 	if r.err != nil {
 		t.Fatalf("Lock with wait after the holder unlocked: %v", r.err)
@@ -512,24 +554,35 @@ func testLockWaitGetsLock(t *testing.T, open Opener) {
 	}
 }
 
+// A Lock whose wait passes while another holds the lock is refused with
+// a *LockedError.
+func testLockWaitTimesOut(t *testing.T, open Opener) {
+	clock := clockwork.NewFakeClock()
+	s1, s2 := open(t, state.Options{Clock: clock}), open(t, state.Options{Clock: clock})
+	unlock := mustLock(t, s1, orgA, 0)
+	defer unlock()
+	got := startWaiter(t, t.Context(), s2, clock, orgA, time.Minute)
+	clock.Advance(time.Minute)
+	r := <-got
+	checkLocked(t, r.err, orgA)
+}
+
+// A Lock cancelled while it waits returns the context's error.
 func testLockCancelledWait(t *testing.T, open Opener) {
-	s1, s2 := open(t), open(t)
+	clock := clockwork.NewFakeClock()
+	s1, s2 := open(t, state.Options{Clock: clock}), open(t, state.Options{Clock: clock})
 	unlock := mustLock(t, s1, orgA, 0)
 	defer unlock()
 	ctx, cancel := context.WithCancel(t.Context())
-	got := make(chan error, 1)
-	go func() {
-		_, err := s2.Lock(ctx, orgA, time.Hour)
-		got <- err
-	}()
+	got := startWaiter(t, ctx, s2, clock, orgA, time.Hour)
 	cancel()
-	if err := <-got; !errors.Is(err, context.Canceled) {
-		t.Errorf("Lock whose context is cancelled while waiting = %v, want context.Canceled", err)
+	if r := <-got; !errors.Is(r.err, context.Canceled) {
+		t.Errorf("Lock whose context is cancelled while waiting = %v, want context.Canceled", r.err)
 	}
 }
 
 func testUnlockTwice(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, state.Options{})
 	unlock := mustLock(t, s, orgA, 0)
 	if err := unlock(); err != nil {
 		t.Fatalf("unlock: %v", err)
@@ -541,7 +594,7 @@ func testUnlockTwice(t *testing.T, open Opener) {
 }
 
 func testCloseReleasesLock(t *testing.T, open Opener) {
-	s1, s2 := open(t), open(t)
+	s1, s2 := open(t, state.Options{}), open(t, state.Options{})
 	if s1 == s2 {
 		t.Skip("the opener returns one Store per database")
 	}
