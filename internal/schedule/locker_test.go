@@ -167,7 +167,8 @@ func TestSchedulersRunATickOnce(t *testing.T) {
 }
 
 // TestStoreLockerSQLite checks the locker over the embedded store in one
-// process: a second handle on the same file is refused.
+// process: a second handle on the same file is refused while the first
+// holds the lock, and takes it once the first has released it.
 func TestStoreLockerSQLite(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -192,5 +193,42 @@ func TestStoreLockerSQLite(t *testing.T) {
 	}
 	if err := lock.Unlock(ctx); err != nil {
 		t.Fatal(err)
+	}
+	lock, err = lb.Lock(ctx, "sync")
+	if err != nil {
+		t.Fatalf("second handle after the first released: %v", err)
+	}
+	if err := lock.Unlock(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// recordingLocker is a state.Locker that records what it is asked for
+// and grants every lock.
+type recordingLocker struct {
+	names []string
+	waits []time.Duration
+}
+
+func (r *recordingLocker) Lock(_ context.Context, org string, wait time.Duration) (func() error, error) {
+	r.names, r.waits = append(r.names, org), append(r.waits, wait)
+	return func() error { return nil }, nil
+}
+
+// StoreLocker asks for the job's schedule lock, never the run lock, and
+// never waits: a replica that finds it held skips the tick.
+func TestStoreLockerAsksWithoutWaiting(t *testing.T) {
+	t.Parallel()
+	rec := &recordingLocker{}
+	l := &StoreLocker{Store: rec, Org: "example.okta.com"}
+	lock, err := l.Lock(t.Context(), "sync")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lock.Unlock(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.names) != 1 || rec.names[0] != LockName("example.okta.com", "sync") || rec.waits[0] != 0 {
+		t.Errorf("StoreLocker asked for %v with waits %v; want %q once, without waiting", rec.names, rec.waits, LockName("example.okta.com", "sync"))
 	}
 }
