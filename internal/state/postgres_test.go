@@ -182,36 +182,25 @@ func TestPostgresReadyMadeSchema(t *testing.T) {
 	t.Parallel()
 	admin := pgtest.URL(t)
 	ctx := t.Context()
+	conn := pgtest.Connect(t)
 	schema := pgtest.SchemaName(t, "oktasync_test")
 	role := schema + "_role"
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
+	r, s := pgx.Identifier{role}.Sanitize(), pgx.Identifier{schema}.Sanitize()
+	if _, err := conn.Exec(ctx, `CREATE ROLE `+r+` LOGIN`); err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
-	r, s := pgx.Identifier{role}.Sanitize(), pgx.Identifier{schema}.Sanitize()
-	for _, stmt := range []string{`CREATE ROLE ` + r + ` LOGIN`, `CREATE SCHEMA ` + s + ` AUTHORIZATION ` + r} {
-		if _, err := conn.Exec(ctx, stmt); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
-	}
 	t.Cleanup(func() {
-		// Runs before pgtest's cleanup: drop the role's schema here.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		c, err := pgx.Connect(ctx, admin)
-		if err != nil {
-			t.Errorf("drop role %s: %v", role, err)
-			return
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, `DROP SCHEMA IF EXISTS `+s+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-		if _, err := c.Exec(ctx, `DROP ROLE IF EXISTS `+r); err != nil {
-			t.Errorf("drop role %s: %v", role, err)
+		// Runs before pgtest's cleanups, while conn is open: drop what
+		// the role owns (its schema), then the role.
+		for _, stmt := range []string{`DROP OWNED BY ` + r + ` CASCADE`, `DROP ROLE ` + r} {
+			if _, err := conn.Exec(context.Background(), stmt); err != nil {
+				t.Errorf("%s: %v", stmt, err)
+			}
 		}
 	})
+	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+s+` AUTHORIZATION `+r); err != nil {
+		t.Fatal(err)
+	}
 
 	u, err := neturl.Parse(admin)
 	if err != nil {
