@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/oktasync/oktasync/internal/oktasim"
+	"github.com/oktasync/oktasync/internal/pgtest"
 )
 
 // badInput is one malformed source or config. The run must exit with code
@@ -208,18 +209,18 @@ state:
 // which the safety rules block) naming the query or the row, and writes
 // nothing. It skips without a reachable Postgres unless CI=true.
 func TestBadPostgresSourceNeverWrites(t *testing.T) {
-	conn := pgConnect(t)
+	conn := pgtest.Connect(t)
 	ctx := context.Background()
 	// people creates the table the queries read, in a schema of the test's
 	// own, and returns the URL that reads it.
 	people := func(t *testing.T, rows string) string {
-		schema := pgTestSchema(t, conn, "oktasync_bad")
+		schema := pgtest.Schema(t, "oktasync_bad")
 		_, err := conn.Exec(ctx, "CREATE TABLE "+schema+`.people (id int, login text, email text, first_name text, last_name text, kind text);
 			INSERT INTO `+schema+`.people VALUES `+rows)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return withSearchPath(t, schema)
+		return pgtest.SchemaURL(t, schema)
 	}
 	const cols = `SELECT login, email, first_name AS "firstName", last_name AS "lastName", kind AS "employeeType" FROM people ORDER BY id`
 	good := `(1, 'pg001@example.com', 'pg001@example.com', 'Ann', 'One', 'Employee'), (2, 'pg002@example.com', 'pg002@example.com', 'Bob', 'Two', 'Employee')`

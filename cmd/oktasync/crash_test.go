@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/oktasync/oktasync/internal/oktasim"
+	"github.com/oktasync/oktasync/internal/pgtest"
 	"github.com/oktasync/oktasync/internal/state"
 )
 
@@ -317,12 +318,11 @@ func TestCrashAndResume(t *testing.T) {
 		// the killed one created although search does not show them yet.
 		t.Run("chain=postgres,search-lag", func(t *testing.T) {
 			t.Parallel()
-			conn := pgConnect(t)
-			schema := pgTestSchema(t, conn, "oktasync_crash")
+			schema := pgtest.Schema(t, "oktasync_crash")
 			crashChain(t, chainSpec{
 				token: token, env: env, data: crashSource(1000, 6), seeds: crashPostgresSeeds,
-				stateConf: fmt.Sprintf("  url: '%s'\n  schema: %s\n", postgresURL(), schema),
-				stateURL:  postgresURL(), stateSchema: schema,
+				stateConf: fmt.Sprintf("  url: '%s'\n  schema: %s\n", pgtest.URL(t), schema),
+				stateURL:  pgtest.URL(t), stateSchema: schema,
 				searchLag: time.Hour,
 			}, &passed, &ran)
 		})

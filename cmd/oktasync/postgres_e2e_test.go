@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,62 +11,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/oktasync/oktasync/internal/pgtest"
 )
-
-// postgresURL is the test server: OKTASYNC_TEST_POSTGRES_URL or the local
-// default.
-func postgresURL() string {
-	if u := os.Getenv("OKTASYNC_TEST_POSTGRES_URL"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
-
-// pgConnect connects to the test server; without one it skips, except under
-// CI=true, where it fails.
-func pgConnect(t *testing.T) *pgx.Conn {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, postgresURL())
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL at %s is required in CI: %v", postgresURL(), err)
-		}
-		t.Skipf("no PostgreSQL at %s (set OKTASYNC_TEST_POSTGRES_URL; see scripts/test): %v", postgresURL(), err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	return conn
-}
-
-// pgTestSchema creates a schema of its own for this test, dropped afterwards.
-func pgTestSchema(t *testing.T, conn *pgx.Conn, prefix string) string {
-	t.Helper()
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	schema := prefix + "_" + hex.EncodeToString(b)
-	ctx := context.Background()
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-	})
-	return schema
-}
-
-// withSearchPath returns the test server's URL with search_path set.
-func withSearchPath(t *testing.T, schema string) string {
-	t.Helper()
-	u, err := url.Parse(postgresURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 // TestEndToEndPostgres syncs 5,000 HR employees from Postgres (the example
 // schema) into the simulator with the state store in Postgres, starting two
@@ -80,10 +23,10 @@ func TestEndToEndPostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test; skipped with -short")
 	}
-	conn := pgConnect(t)
+	conn := pgtest.Connect(t)
 	ctx := context.Background()
-	hr := pgTestSchema(t, conn, "oktasync_e2e_hr")
-	stateSchema := pgTestSchema(t, conn, "oktasync_e2e_state")
+	hr := pgtest.Schema(t, "oktasync_e2e_hr")
+	stateSchema := pgtest.Schema(t, "oktasync_e2e_state")
 	for _, f := range []string{"schema.sql", "seed.sql"} {
 		sql, err := os.ReadFile(filepath.Join("..", "..", "examples", "postgres", f))
 		if err != nil {
@@ -112,8 +55,8 @@ func TestEndToEndPostgres(t *testing.T) {
 		"OKTA_CLIENT_ORGURL=" + sim.URL,
 		"OKTA_CLIENT_TOKEN=" + token,
 		"OKTA_TESTING_TESTINGDISABLEHTTPSCHECK=true",
-		"OKTASYNC_SOURCE_POSTGRES_URL=" + withSearchPath(t, hr),
-		"OKTASYNC_STATE_URL=" + postgresURL(),
+		"OKTASYNC_SOURCE_POSTGRES_URL=" + pgtest.SchemaURL(t, hr),
+		"OKTASYNC_STATE_URL=" + pgtest.URL(t),
 		"OKTASYNC_STATE_SCHEMA=" + stateSchema,
 		"OKTASYNC_CONCURRENCY=16",
 	}

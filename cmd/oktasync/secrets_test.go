@@ -27,6 +27,7 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" driver, to read the state store's rows
 
 	"github.com/oktasync/oktasync/internal/oktasim"
+	"github.com/oktasync/oktasync/internal/pgtest"
 )
 
 // secretSet gathers the secrets a test must never find in what oktasync
@@ -441,7 +442,7 @@ func TestReadableSecretConfigWarns(t *testing.T) {
 // given query parameters added.
 func pgURLWithPassword(t *testing.T, password string, params map[string]string) string {
 	t.Helper()
-	u, err := url.Parse(postgresURL())
+	u, err := url.Parse(pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -494,10 +495,10 @@ func pgSchemaRows(t *testing.T, conn *pgx.Conn, schema string) string {
 // password never appears in output, reports or the state tables. It skips
 // without a reachable Postgres unless CI=true.
 func TestPostgresPasswordsNeverLeak(t *testing.T) {
-	conn := pgConnect(t)
+	conn := pgtest.Connect(t)
 	ctx := context.Background()
-	srcSchema := pgTestSchema(t, conn, "oktasync_secret_src")
-	stateSchema := pgTestSchema(t, conn, "oktasync_secret_state")
+	srcSchema := pgtest.Schema(t, "oktasync_secret_src")
+	stateSchema := pgtest.Schema(t, "oktasync_secret_state")
 	if _, err := conn.Exec(ctx, `CREATE TABLE `+srcSchema+`.people (login text, email text, first_name text, last_name text);
 		INSERT INTO `+srcSchema+`.people VALUES ('pgs1@example.com', 'pgs1@example.com', 'A', 'One'), ('pgs2@example.com', 'pgs2@example.com', 'B', 'Two')`); err != nil {
 		t.Fatal(err)

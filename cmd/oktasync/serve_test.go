@@ -25,6 +25,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/oktasync/oktasync/internal/config"
+	"github.com/oktasync/oktasync/internal/pgtest"
 	"github.com/oktasync/oktasync/internal/schedule"
 	"github.com/oktasync/oktasync/internal/state"
 )
@@ -568,13 +569,12 @@ func TestServeReplicasRunEachTickOnce(t *testing.T) {
 		t.Skip("end-to-end test; skipped with -short")
 	}
 	t.Parallel()
-	conn := pgConnect(t)
-	schema := pgTestSchema(t, conn, "oktasync_serve")
+	schema := pgtest.Schema(t, "oktasync_serve")
 	dir := t.TempDir()
 	const token = "serve-token-a11c"
 	sim := startSim(t, token)
 	cfg := serveFixture(t, dir, sim.URL, 6, "schedule:\n  every: 2s\n")
-	stateURL := postgresURL()
+	stateURL := pgtest.URL(t)
 	env := []string{"OKTA_CLIENT_TOKEN=" + token, "OKTASYNC_STATE_URL=" + stateURL, "OKTASYNC_STATE_SCHEMA=" + schema}
 
 	type tagged struct {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/oktasync/oktasync/internal/pgtest"
 )
 
 // validateConfig is a config for validate tests; each case edits it.
@@ -225,8 +227,8 @@ func TestValidatePostgresSource(t *testing.T) {
 		t.Skip("starts the simulator; skipped with -short")
 	}
 	t.Parallel()
-	conn := pgConnect(t)
-	schema := pgTestSchema(t, conn, "oktasync_validate")
+	conn := pgtest.Connect(t)
+	schema := pgtest.Schema(t, "oktasync_validate")
 	ctx := context.Background()
 	if _, err := conn.Exec(ctx, `CREATE TABLE `+schema+`.people (login text, email text, first text, last text);
 		INSERT INTO `+schema+`.people VALUES
@@ -242,9 +244,9 @@ func TestValidatePostgresSource(t *testing.T) {
 		wantCode         int
 		want             []string
 	}{
-		{"good", withSearchPath(t, schema), `SELECT login, email, first AS "firstName", last AS "lastName" FROM people`, 0,
+		{"good", pgtest.SchemaURL(t, schema), `SELECT login, email, first AS "firstName", last AS "lastName" FROM people`, 0,
 			[]string{"ok  source  PostgreSQL", ": 3 users, 0 groups, 0 memberships"}},
-		{"bad query", withSearchPath(t, schema), `SELECT login FROM staff`, 1,
+		{"bad query", pgtest.SchemaURL(t, schema), `SELECT login FROM staff`, 1,
 			[]string{"source unreadable or invalid: ", `relation "staff" does not exist`}},
 		{"unreachable", "postgres://reader:pg-s3cret@127.0.0.1:1/hr?sslmode=disable", `SELECT 1`, 1,
 			[]string{"source unreadable or invalid: ", "127.0.0.1"}},

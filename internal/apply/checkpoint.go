@@ -11,18 +11,23 @@ import (
 // maxBatch is the most outcomes written in one RecordOperations call.
 const maxBatch = 100
 
+// outcomeWriter is the part of Checkpoints the recorder uses.
+type outcomeWriter interface {
+	RecordOperations(ctx context.Context, recs []state.OpRecord) error
+}
+
 // recorder is the single writer of outcome checkpoints. It takes records
 // from a queue and writes them in batches: whatever has queued up by the time
 // it is free, up to maxBatch at a time.
 type recorder struct {
-	cp     Checkpoints
+	cp     outcomeWriter
 	queue  chan state.OpRecord
 	failed chan struct{} // closed when a write fails
 	done   chan struct{} // closed when every queued record is handled
 	err    error         // the first write error; read after done
 }
 
-func newRecorder(cp Checkpoints) *recorder {
+func newRecorder(cp outcomeWriter) *recorder {
 	return &recorder{
 		cp:     cp,
 		queue:  make(chan state.OpRecord, 4*maxBatch),

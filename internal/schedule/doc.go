@@ -6,7 +6,7 @@
 //
 // # The distributed lock
 //
-// StoreLocker takes the state store's lock (state.Store.Lock with wait 0)
+// StoreLocker takes the state store's lock (state.Locker.Lock with wait 0)
 // under a name of its own, LockName(org, job), distinct from the org's run
 // lock that every sync takes. A replica that finds the schedule lock held
 // skips that tick; the replica holding it runs the sync, which still takes

@@ -20,8 +20,9 @@ func LockName(org, job string) string { return org + "#schedule:" + job }
 // package documentation for how it keeps replicas from running a tick
 // twice.
 type StoreLocker struct {
-	// Store holds the lock; it must stay open while the locker is used.
-	Store state.Store
+	// Store holds the lock (a state.Store, or any state.Locker); it must
+	// stay open while the locker is used.
+	Store state.Locker
 	// Org is the org key (reconcile.OrgKey) the lock belongs to.
 	Org string
 	// MinHold is the least time a taken lock is kept.

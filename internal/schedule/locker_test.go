@@ -2,55 +2,28 @@ package schedule
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/jonboulle/clockwork"
 
+	"github.com/oktasync/oktasync/internal/pgtest"
 	"github.com/oktasync/oktasync/internal/state"
 )
-
-const defaultTestPostgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 
 // pgReplicas opens two PostgreSQL stores on one fresh schema, as two
 // replicas of serve would. It skips when PostgreSQL is unreachable outside
 // CI and fails in CI.
 func pgReplicas(t *testing.T) (state.Store, state.Store) {
 	t.Helper()
-	url := os.Getenv("OKTASYNC_TEST_POSTGRES_URL")
-	if url == "" {
-		url = defaultTestPostgresURL
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("test PostgreSQL unreachable (set OKTASYNC_TEST_POSTGRES_URL): %v", err)
-		}
-		t.Skipf("test PostgreSQL unreachable (set OKTASYNC_TEST_POSTGRES_URL): %v", err)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "oktasync_sched_" + hex.EncodeToString(b)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
+	url := pgtest.URL(t)
+	schema := pgtest.SchemaName(t, "oktasync_sched")
 	open := func() state.Store {
-		s, err := state.Open(ctx, url, state.Options{Schema: schema, AutoMigrate: true})
+		s, err := state.Open(t.Context(), url, state.Options{Schema: schema, AutoMigrate: true})
 		if err != nil {
 			t.Fatalf("open state store: %v", err)
 		}
@@ -194,7 +167,8 @@ func TestSchedulersRunATickOnce(t *testing.T) {
 }
 
 // TestStoreLockerSQLite checks the locker over the embedded store in one
-// process: a second handle on the same file is refused.
+// process: a second handle on the same file is refused while the first
+// holds the lock, and takes it once the first has released it.
 func TestStoreLockerSQLite(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -219,5 +193,42 @@ func TestStoreLockerSQLite(t *testing.T) {
 	}
 	if err := lock.Unlock(ctx); err != nil {
 		t.Fatal(err)
+	}
+	lock, err = lb.Lock(ctx, "sync")
+	if err != nil {
+		t.Fatalf("second handle after the first released: %v", err)
+	}
+	if err := lock.Unlock(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// recordingLocker is a state.Locker that records what it is asked for
+// and grants every lock.
+type recordingLocker struct {
+	names []string
+	waits []time.Duration
+}
+
+func (r *recordingLocker) Lock(_ context.Context, org string, wait time.Duration) (func() error, error) {
+	r.names, r.waits = append(r.names, org), append(r.waits, wait)
+	return func() error { return nil }, nil
+}
+
+// StoreLocker asks for the job's schedule lock, never the run lock, and
+// never waits: a replica that finds it held skips the tick.
+func TestStoreLockerAsksWithoutWaiting(t *testing.T) {
+	t.Parallel()
+	rec := &recordingLocker{}
+	l := &StoreLocker{Store: rec, Org: "example.okta.com"}
+	lock, err := l.Lock(t.Context(), "sync")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lock.Unlock(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.names) != 1 || rec.names[0] != LockName("example.okta.com", "sync") || rec.waits[0] != 0 {
+		t.Errorf("StoreLocker asked for %v with waits %v; want %q once, without waiting", rec.names, rec.waits, LockName("example.okta.com", "sync"))
 	}
 }

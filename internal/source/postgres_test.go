@@ -2,22 +2,16 @@ package source
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/jackc/pgx/v5"
 	"github.com/oktasync/oktasync/internal/config"
 	"github.com/oktasync/oktasync/internal/directory"
+	"github.com/oktasync/oktasync/internal/pgtest"
 )
-
-const defaultTestPostgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 
 // pgSchema creates a schema of its own for the test, runs setup SQL in it,
 // and returns a connection URL whose search_path is that schema. The
@@ -25,43 +19,13 @@ const defaultTestPostgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=
 // is unreachable, unless CI is "true".
 func pgSchema(t testing.TB, setup string) string {
 	t.Helper()
-	base := os.Getenv("OKTASYNC_TEST_POSTGRES_URL")
-	if base == "" {
-		base = defaultTestPostgresURL
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("connect to test Postgres: %v", err)
-		}
-		t.Skipf("Postgres unreachable (%v); set OKTASYNC_TEST_POSTGRES_URL", err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "oktasync_source_test_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
+	schema := pgtest.Schema(t, "oktasync_source_test")
 	if setup != "" {
-		if _, err := conn.Exec(ctx, "SET search_path TO "+schema+";\n"+setup); err != nil {
+		if _, err := pgtest.Connect(t).Exec(context.Background(), "SET search_path TO "+schema+";\n"+setup); err != nil {
 			t.Fatalf("set up schema: %v", err)
 		}
 	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.SchemaURL(t, schema)
 }
 
 const peopleSQL = `

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/oktasync/oktasync/internal/pgtest"
 	"github.com/oktasync/oktasync/internal/state"
 )
 
@@ -21,8 +22,8 @@ func benchStores(b *testing.B) map[string]func(b *testing.B) state.Store {
 			return s
 		},
 		"postgres": func(b *testing.B) state.Store {
-			url := testPostgresURL(b)
-			schema := newTestSchema(b, url)
+			url := pgtest.URL(b)
+			schema := pgtest.SchemaName(b, "oktasync_test")
 			s, err := state.Open(b.Context(), url, state.Options{Schema: schema, AutoMigrate: true})
 			if err != nil {
 				b.Fatal(err)

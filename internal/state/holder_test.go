@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oktasync/oktasync/internal/pgtest"
 	"github.com/oktasync/oktasync/internal/state"
 )
 
@@ -60,8 +61,8 @@ func TestLockHeldByAnotherProcess(t *testing.T) {
 			return "sqlite://" + filepath.Join(t.TempDir(), "state.db"), ""
 		}},
 		{"postgres", func(t *testing.T) (string, string) {
-			url := testPostgresURL(t)
-			return url, newTestSchema(t, url)
+			url := pgtest.URL(t)
+			return url, pgtest.SchemaName(t, "oktasync_test")
 		}},
 	}
 	const org = "a.okta.example"

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jonboulle/clockwork"
 )
 
 // lockPollInterval is how often a waiting Lock tries again.
@@ -20,9 +23,12 @@ type locker interface {
 	lock(ctx context.Context, org string, wait time.Duration) (unlock func() error, err error)
 }
 
-// pollLock calls try until it succeeds, wait has passed, or ctx ends. It
-// reports whether try succeeded; a done ctx is an error wrapping ctx.Err().
-func pollLock(ctx context.Context, wait time.Duration, try func() (bool, error)) (bool, error) {
+// pollLock calls try until it succeeds, wait has passed on clock, or ctx
+// ends. It reports whether try succeeded; a done ctx is an error wrapping
+// ctx.Err(). Between tries it waits on one timer of clock at a time,
+// started only once try has failed; the last try comes when wait has
+// passed.
+func pollLock(ctx context.Context, clock clockwork.Clock, wait time.Duration, try func() (bool, error)) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("wait for state lock: %w", err)
 	}
@@ -30,20 +36,18 @@ func pollLock(ctx context.Context, wait time.Duration, try func() (bool, error))
 	if err != nil || ok || wait <= 0 {
 		return ok, err
 	}
-	deadline := time.NewTimer(wait)
-	defer deadline.Stop()
-	tick := time.NewTicker(lockPollInterval)
-	defer tick.Stop()
+	deadline := clock.Now().Add(wait)
 	for {
+		timer := clock.NewTimer(min(lockPollInterval, clock.Until(deadline)))
 		select {
 		case <-ctx.Done():
+			timer.Stop()
 			return false, fmt.Errorf("wait for state lock: %w", ctx.Err())
-		case <-deadline.C:
-			return try()
-		case <-tick.C:
-			if ok, err := try(); err != nil || ok {
-				return ok, err
-			}
+		case <-timer.Chan():
+		}
+		ok, err := try()
+		if err != nil || ok || !clock.Now().Before(deadline) {
+			return ok, err
 		}
 	}
 }
@@ -63,14 +67,13 @@ func onceUnlock(f func() error) func() error {
 // the database, holding a description of its holder. The lock is released
 // by the kernel if the process dies.
 type fileLocker struct {
-	path string
+	path  string
+	clock clockwork.Clock // paces waiting
 }
-
-func newFileLocker(path string) *fileLocker { return &fileLocker{path: path} }
 
 func (l *fileLocker) lock(ctx context.Context, org string, wait time.Duration) (func() error, error) {
 	f := flock.New(l.path, flock.SetPermissions(0o600))
-	ok, err := pollLock(ctx, wait, f.TryLock)
+	ok, err := pollLock(ctx, l.clock, wait, f.TryLock)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("lock %s for %s: %w", l.path, org, err)
@@ -123,11 +126,14 @@ func (l *fileLocker) holder(org string) string {
 // other process can open.
 type memLocker struct {
 	sem    chan struct{}
+	clock  clockwork.Clock // times the wait
 	mu     sync.Mutex
 	holder string
 }
 
-func newMemLocker() *memLocker { return &memLocker{sem: make(chan struct{}, 1)} }
+func newMemLocker(clock clockwork.Clock) *memLocker {
+	return &memLocker{sem: make(chan struct{}, 1), clock: clock}
+}
 
 func (l *memLocker) lock(ctx context.Context, org string, wait time.Duration) (func() error, error) {
 	if err := ctx.Err(); err != nil {
@@ -140,14 +146,14 @@ func (l *memLocker) lock(ctx context.Context, org string, wait time.Duration) (f
 	default:
 	}
 	if !acquired && wait > 0 {
-		t := time.NewTimer(wait)
+		t := l.clock.NewTimer(wait)
 		defer t.Stop()
 		select {
 		case l.sem <- struct{}{}:
 			acquired = true
 		case <-ctx.Done():
 			return nil, fmt.Errorf("lock %s: %w", org, ctx.Err())
-		case <-t.C:
+		case <-t.Chan():
 		}
 	}
 	if !acquired {
@@ -166,6 +172,78 @@ func (l *memLocker) lock(ctx context.Context, org string, wait time.Duration) (f
 		<-l.sem
 		return nil
 	}), nil
+}
+
+// advisoryLocker is the PostgreSQL run lock: a session advisory lock keyed
+// by the schema and org, held on a connection taken out of the pool for
+// the lock's life. The holder's description is kept in the locks table;
+// if the process dies its connection closes and PostgreSQL releases the
+// lock.
+type advisoryLocker struct {
+	pool   *pgxpool.Pool
+	schema string
+	clock  clockwork.Clock // paces waiting
+}
+
+func (l *advisoryLocker) lock(ctx context.Context, org string, wait time.Duration) (func() error, error) {
+	key := advisoryKey("oktasync-run", l.schema, org)
+	pc, err := l.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: get a connection: %w", org, err)
+	}
+	conn := pc.Hijack()
+	closeConn := func() {
+		cctx, cancel := context.WithTimeout(context.Background(), pgUnlockTimeout)
+		defer cancel()
+		conn.Close(cctx)
+	}
+	ok, err := pollLock(ctx, l.clock, wait, func() (bool, error) {
+		var ok bool
+		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil {
+			return false, fmt.Errorf("try advisory lock: %w", err)
+		}
+		return ok, nil
+	})
+	if err != nil {
+		closeConn()
+		return nil, fmt.Errorf("lock %s: %w", org, err)
+	}
+	if !ok {
+		closeConn()
+		return nil, &LockedError{Org: org, Holder: l.holder(ctx, org)}
+	}
+	holder := holderDescription(time.Now())
+	if _, err := conn.Exec(ctx, `INSERT INTO locks (org, holder, acquired_at) VALUES ($1, $2, now())
+		ON CONFLICT (org) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at`, org, holder); err != nil {
+		closeConn()
+		return nil, fmt.Errorf("lock %s: record holder: %w", org, err)
+	}
+	return onceUnlock(func() error {
+		uctx, cancel := context.WithTimeout(context.Background(), pgUnlockTimeout)
+		defer cancel()
+		_, delErr := conn.Exec(uctx, `DELETE FROM locks WHERE org = $1 AND holder = $2`, org, holder)
+		// Closing the session releases the advisory lock even if the
+		// explicit unlock fails.
+		_, unlockErr := conn.Exec(uctx, `SELECT pg_advisory_unlock($1)`, key)
+		closeErr := conn.Close(uctx)
+		if err := errors.Join(delErr, unlockErr, closeErr); err != nil {
+			return fmt.Errorf("unlock %s: %w", org, err)
+		}
+		return nil
+	}), nil
+}
+
+// holder reads who holds org's lock, for a LockedError.
+func (l *advisoryLocker) holder(ctx context.Context, org string) string {
+	var h string
+	err := l.pool.QueryRow(ctx, `SELECT holder FROM locks WHERE org = $1`, org).Scan(&h)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return "unknown holder (it has not yet described itself)"
+	case err != nil:
+		return fmt.Sprintf("unknown holder (%v)", err)
+	}
+	return h
 }
 
 // heldLocks tracks a store's locks not yet released, so that Close can

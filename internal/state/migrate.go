@@ -1,14 +1,18 @@
 package state
 
 import (
+	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/oktasync/oktasync/migrations"
 )
@@ -99,4 +103,127 @@ func pending(done applied, known []migration) []string {
 		}
 	}
 	return out
+}
+
+// querier runs a query on a database or in a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// readApplied returns the migrations recorded in d's migrations table,
+// which must exist.
+func readApplied(ctx context.Context, q querier, d *dialect) (applied, error) {
+	rows, err := q.QueryContext(ctx, `SELECT version, checksum FROM `+d.migrationsTable)
+	if err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	done := make(applied)
+	for rows.Next() {
+		var (
+			v   int
+			sum string
+		)
+		if err := rows.Scan(&v, &sum); err != nil {
+			return nil, fmt.Errorf("read schema_migrations: %w", err)
+		}
+		done[v] = sum
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	return done, nil
+}
+
+// pendingMigrations lists the migrations of d that db lacks. It only
+// reads, and fails as checkApplied does.
+func pendingMigrations(ctx context.Context, db *sql.DB, d *dialect) ([]string, error) {
+	ms, err := dialectMigrations(d.name)
+	if err != nil {
+		return nil, err
+	}
+	var exists bool
+	if err := db.QueryRowContext(ctx, d.migrationsTableExists, d.migrationsTableArgs...).Scan(&exists); err != nil {
+		return nil, fmt.Errorf("look for schema_migrations: %w", err)
+	}
+	done := make(applied)
+	if exists {
+		if done, err = readApplied(ctx, db, d); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkApplied(done, ms); err != nil {
+		return nil, err
+	}
+	return pending(done, ms), nil
+}
+
+// runMigrations applies the pending migrations of d to db, oldest first, and
+// returns the names of those it applied.
+func runMigrations(ctx context.Context, db *sql.DB, d *dialect, log *slog.Logger) ([]string, error) {
+	ms, err := dialectMigrations(d.name)
+	if err != nil {
+		return nil, err
+	}
+	var done []string
+	for _, m := range ms {
+		ok, err := applyMigration(ctx, db, d, ms, m)
+		if err != nil {
+			return done, err
+		}
+		if ok {
+			attrs := append([]any{"dialect", d.name}, d.logAttrs...)
+			log.Info("applied state migration", append(attrs, "migration", m.Name)...)
+			done = append(done, m.Name)
+		}
+	}
+	return done, nil
+}
+
+// applyMigration applies m in a transaction of its own unless it is
+// already recorded, and says whether it did. Processes migrating at once
+// take turns: an SQLite write transaction is exclusive from its start, and
+// PostgreSQL's beginMigration takes a lock; the second then finds m
+// recorded.
+func applyMigration(ctx context.Context, db *sql.DB, d *dialect, all []migration, m migration) (bool, error) {
+	var (
+		did     bool
+		refused error // checkApplied's verdict, which needs no context
+	)
+	err := inTx(ctx, db, func(tx *sql.Tx) error {
+		if d.beginMigration != nil {
+			if err := d.beginMigration(ctx, tx); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, d.createMigrationsTable); err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+		done, err := readApplied(ctx, tx, d)
+		if err != nil {
+			return err
+		}
+		if refused = checkApplied(done, all); refused != nil {
+			return refused
+		}
+		if _, ok := done[m.Version]; ok {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO `+d.migrationsTable+` (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)`),
+			m.Version, m.Name, m.Sum, d.timeArg(time.Now())); err != nil {
+			return fmt.Errorf("record: %w", err)
+		}
+		did = true
+		return nil
+	})
+	switch {
+	case refused != nil:
+		return false, refused
+	case err != nil:
+		return false, fmt.Errorf("migration %s: %w", m.Name, err)
+	}
+	return did, nil
 }

@@ -141,7 +141,7 @@ func TestSQLitePragmas(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	db := s.(*sqliteStore).db
+	db := s.(*sqlStore).db
 	tests := []struct{ pragma, want string }{
 		{"journal_mode", "wal"},
 		{"foreign_keys", "1"},

@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 )
 
 // DefaultSchema is the PostgreSQL schema used when Options.Schema is empty.
@@ -33,6 +35,16 @@ type Options struct {
 	StatementTimeout time.Duration
 	// Logger receives migration and lock messages (default: discarded).
 	Logger *slog.Logger
+	// Clock times Lock's waits (default: the real clock). Tests pass a
+	// fake clock to see a Lock wait, and to end the wait when they choose.
+	Clock clockwork.Clock
+}
+
+func (o Options) clock() clockwork.Clock {
+	if o.Clock != nil {
+		return o.Clock
+	}
+	return clockwork.NewRealClock()
 }
 
 func (o Options) logger() *slog.Logger {

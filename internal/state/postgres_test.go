@@ -2,11 +2,8 @@ package state_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	neturl "net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -14,66 +11,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/oktasync/oktasync/internal/pgtest"
 	"github.com/oktasync/oktasync/internal/state"
 	"github.com/oktasync/oktasync/internal/state/statetest"
 )
-
-const defaultTestPostgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
-// testPostgresURL returns the test database's URL, skipping the test when
-// it is unreachable outside CI and failing it in CI.
-func testPostgresURL(t testing.TB) string {
-	t.Helper()
-	url := os.Getenv("OKTASYNC_TEST_POSTGRES_URL")
-	if url == "" {
-		url = defaultTestPostgresURL
-	}
-	pgReachOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, url)
-		if err != nil {
-			pgReachErr = err
-			return
-		}
-		pgReachErr = conn.Ping(ctx)
-		conn.Close(ctx)
-	})
-	if pgReachErr != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("test PostgreSQL unreachable (set OKTASYNC_TEST_POSTGRES_URL): %v", pgReachErr)
-		}
-		t.Skipf("test PostgreSQL unreachable (set OKTASYNC_TEST_POSTGRES_URL): %v", pgReachErr)
-	}
-	return url
-}
-
-var (
-	pgReachOnce sync.Once
-	pgReachErr  error
-)
-
-// newTestSchema returns a random schema name that is dropped when t ends.
-func newTestSchema(t testing.TB, url string) string {
-	t.Helper()
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "oktasync_test_" + hex.EncodeToString(b)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, url)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return schema
-}
 
 // withPoolSize caps the pool so that many parallel tests stay within the
 // server's connection limit.
@@ -86,20 +27,21 @@ func withPoolSize(url string, n string) string {
 }
 
 // postgresOpener opens Stores on one schema per test.
-func postgresOpener() func(t *testing.T) state.Store {
+func postgresOpener() statetest.Opener {
 	var mu sync.Mutex
 	schemas := make(map[*testing.T]string)
-	return func(t *testing.T) state.Store {
+	return func(t *testing.T, opts state.Options) state.Store {
 		t.Helper()
-		url := testPostgresURL(t)
+		url := pgtest.URL(t)
 		mu.Lock()
 		schema, ok := schemas[t]
 		if !ok {
-			schema = newTestSchema(t, url)
+			schema = pgtest.SchemaName(t, "oktasync_test")
 			schemas[t] = schema
 		}
 		mu.Unlock()
-		s, err := state.Open(t.Context(), withPoolSize(url, "3"), state.Options{Schema: schema, AutoMigrate: true})
+		opts.Schema, opts.AutoMigrate = schema, true
+		s, err := state.Open(t.Context(), withPoolSize(url, "3"), opts)
 		if err != nil {
 			t.Fatalf("open postgres store in schema %s: %v", schema, err)
 		}
@@ -115,9 +57,9 @@ func TestPostgresStore(t *testing.T) {
 
 func TestPostgresMigrate(t *testing.T) {
 	t.Parallel()
-	url := testPostgresURL(t)
+	url := pgtest.URL(t)
 	ctx := t.Context()
-	schema := newTestSchema(t, url)
+	schema := pgtest.SchemaName(t, "oktasync_test")
 	opts := state.Options{Schema: schema}
 
 	if _, err := state.Open(ctx, url, opts); !errors.Is(err, state.ErrMigrationsPending) {
@@ -145,8 +87,8 @@ func TestPostgresMigrate(t *testing.T) {
 // one applies each migration.
 func TestPostgresConcurrentMigrate(t *testing.T) {
 	t.Parallel()
-	url := testPostgresURL(t)
-	schema := newTestSchema(t, url)
+	url := pgtest.URL(t)
+	schema := pgtest.SchemaName(t, "oktasync_test")
 	const n = 4
 	results := make(chan []string, n)
 	errs := make(chan error, n)
@@ -196,7 +138,7 @@ func TestPostgresSchemaValidation(t *testing.T) {
 func TestPostgresLockScope(t *testing.T) {
 	t.Parallel()
 	open := postgresOpener()
-	s1, s2 := open(t), open(t)
+	s1, s2 := open(t, state.Options{}), open(t, state.Options{})
 	u1, err := s1.Lock(t.Context(), "a.okta.example", 0)
 	if err != nil {
 		t.Fatal(err)
@@ -208,8 +150,8 @@ func TestPostgresLockScope(t *testing.T) {
 	}
 	defer u2()
 
-	url := testPostgresURL(t)
-	otherSchema := newTestSchema(t, url)
+	url := pgtest.URL(t)
+	otherSchema := pgtest.SchemaName(t, "oktasync_test")
 	s3, err := state.Open(t.Context(), withPoolSize(url, "2"), state.Options{Schema: otherSchema, AutoMigrate: true})
 	if err != nil {
 		t.Fatal(err)
@@ -238,38 +180,27 @@ func TestPostgresConnectErrorHidesPassword(t *testing.T) {
 // A role that may not create schemas can use a schema made for it.
 func TestPostgresReadyMadeSchema(t *testing.T) {
 	t.Parallel()
-	admin := testPostgresURL(t)
+	admin := pgtest.URL(t)
 	ctx := t.Context()
-	schema := newTestSchema(t, admin)
+	conn := pgtest.Connect(t)
+	schema := pgtest.SchemaName(t, "oktasync_test")
 	role := schema + "_role"
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
+	r, s := pgx.Identifier{role}.Sanitize(), pgx.Identifier{schema}.Sanitize()
+	if _, err := conn.Exec(ctx, `CREATE ROLE `+r+` LOGIN`); err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
-	r, s := pgx.Identifier{role}.Sanitize(), pgx.Identifier{schema}.Sanitize()
-	for _, stmt := range []string{`CREATE ROLE ` + r + ` LOGIN`, `CREATE SCHEMA ` + s + ` AUTHORIZATION ` + r} {
-		if _, err := conn.Exec(ctx, stmt); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
-	}
 	t.Cleanup(func() {
-		// Runs before newTestSchema's cleanup: drop the role's schema here.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		c, err := pgx.Connect(ctx, admin)
-		if err != nil {
-			t.Errorf("drop role %s: %v", role, err)
-			return
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, `DROP SCHEMA IF EXISTS `+s+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-		if _, err := c.Exec(ctx, `DROP ROLE IF EXISTS `+r); err != nil {
-			t.Errorf("drop role %s: %v", role, err)
+		// Runs before pgtest's cleanups, while conn is open: drop what
+		// the role owns (its schema), then the role.
+		for _, stmt := range []string{`DROP OWNED BY ` + r + ` CASCADE`, `DROP ROLE ` + r} {
+			if _, err := conn.Exec(context.Background(), stmt); err != nil {
+				t.Errorf("%s: %v", stmt, err)
+			}
 		}
 	})
+	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+s+` AUTHORIZATION `+r); err != nil {
+		t.Fatal(err)
+	}
 
 	u, err := neturl.Parse(admin)
 	if err != nil {

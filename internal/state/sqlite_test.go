@@ -15,10 +15,10 @@ import (
 )
 
 // sqliteOpener opens Stores on one SQLite file per test.
-func sqliteOpener() func(t *testing.T) state.Store {
+func sqliteOpener() statetest.Opener {
 	var mu sync.Mutex
 	paths := make(map[*testing.T]string)
-	return func(t *testing.T) state.Store {
+	return func(t *testing.T, opts state.Options) state.Store {
 		t.Helper()
 		mu.Lock()
 		path, ok := paths[t]
@@ -27,7 +27,8 @@ func sqliteOpener() func(t *testing.T) state.Store {
 			paths[t] = path
 		}
 		mu.Unlock()
-		s, err := state.Open(t.Context(), "sqlite://"+path, state.Options{AutoMigrate: true})
+		opts.AutoMigrate = true
+		s, err := state.Open(t.Context(), "sqlite://"+path, opts)
 		if err != nil {
 			t.Fatalf("open %s: %v", path, err)
 		}
@@ -36,20 +37,21 @@ func sqliteOpener() func(t *testing.T) state.Store {
 	}
 }
 
-// memoryOpener opens one in-memory Store per test and returns that same
-// Store to every call, as no second Store can see a private memory
-// database.
-func memoryOpener() func(t *testing.T) state.Store {
+// memoryOpener opens one in-memory Store per test, with the options of
+// the first call, and returns that same Store to every call, as no second
+// Store can see a private memory database.
+func memoryOpener() statetest.Opener {
 	var mu sync.Mutex
 	stores := make(map[*testing.T]state.Store)
-	return func(t *testing.T) state.Store {
+	return func(t *testing.T, opts state.Options) state.Store {
 		t.Helper()
 		mu.Lock()
 		defer mu.Unlock()
 		if s, ok := stores[t]; ok {
 			return s
 		}
-		s, err := state.Open(t.Context(), "sqlite::memory:", state.Options{AutoMigrate: true})
+		opts.AutoMigrate = true
+		s, err := state.Open(t.Context(), "sqlite::memory:", opts)
 		if err != nil {
 			t.Fatalf("open memory store: %v", err)
 		}

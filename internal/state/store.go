@@ -60,27 +60,39 @@ type OwnedUser struct {
 	DeactivatedAt time.Time // zero unless oktasync deactivated it
 }
 
-// Store keeps oktasync's state: runs, checkpoints, ownership. Every method
-// is safe for concurrent use. Secrets are never stored.
-type Store interface {
+// Locker is the one-writer lock of each org.
+type Locker interface {
 	// Lock takes the one-writer lock for org. When another process holds
 	// it, Lock waits up to wait (0: not at all) and then returns a
-	// *LockedError. The returned function releases the lock.
+	// *LockedError. The returned function releases the lock; calling it
+	// again does nothing.
 	Lock(ctx context.Context, org string, wait time.Duration) (unlock func() error, err error)
+}
 
+// RunHistory records each run: when it began and ended, how it ended, and
+// what it counted.
+type RunHistory interface {
 	// BeginRun records a new running run and returns its id. Runs of org
 	// still marked running (whose process died) are marked interrupted
 	// first; the caller holds the lock, so none of them can be live.
 	BeginRun(ctx context.Context, r Run) (int64, error)
-	// RecordOperations checkpoints operation outcomes.
-	RecordOperations(ctx context.Context, recs []OpRecord) error
 	// FinishRun sets a run's final status, counts and error.
 	FinishRun(ctx context.Context, id int64, status string, counts map[string]int, errMsg string) error
 	// Runs lists the newest runs of org first (all orgs when org is empty).
 	Runs(ctx context.Context, org string, limit int) ([]Run, error)
+}
+
+// Checkpoints records the outcome of each operation of a run as it
+// happens.
+type Checkpoints interface {
+	// RecordOperations checkpoints operation outcomes.
+	RecordOperations(ctx context.Context, recs []OpRecord) error
 	// Operations lists a run's checkpoints in Seq order.
 	Operations(ctx context.Context, runID int64) ([]OpRecord, error)
+}
 
+// Ownership records the users oktasync created, and so manages.
+type Ownership interface {
 	// AddOwned records users oktasync created in org.
 	AddOwned(ctx context.Context, org string, users []OwnedUser) error
 	// MarkDeactivated records when oktasync deactivated an owned user
@@ -91,8 +103,19 @@ type Store interface {
 	// Owned returns the users oktasync created in org, keyed by
 	// directory.LoginKey(login).
 	Owned(ctx context.Context, org string) (map[string]OwnedUser, error)
+}
 
-	// Close releases the store's resources.
+// Store keeps oktasync's state: the lock, runs, checkpoints, ownership.
+// Open returns one; a caller that needs only a part of it takes the small
+// interface for that part. Every method is safe for concurrent use.
+// Secrets are never stored.
+type Store interface {
+	Locker
+	RunHistory
+	Checkpoints
+	Ownership
+
+	// Close releases the store's resources, and the locks still held.
 	Close() error
 }
 

@@ -1,10 +1,7 @@
 package statetest
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,15 +12,17 @@ import (
 	"github.com/oktasync/oktasync/internal/state"
 )
 
-// Opener opens a Store for a test. The first call for a given t opens a
-// fresh, empty, migrated database private to t; each later call with the
-// same t opens another, independent Store on that same database, as a
-// second process would. The opener closes what it opens when t ends.
-type Opener func(t *testing.T) state.Store
+// Opener opens a Store for a test, with opts (the suite sets Clock) plus
+// whatever the implementation needs (a schema, AutoMigrate). The first
+// call for a given t opens a fresh, empty, migrated database private to t;
+// each later call with the same t opens another, independent Store on that
+// same database, as a second process would. The opener closes what it
+// opens when t ends.
+type Opener func(t *testing.T, opts state.Options) state.Store
 
 // RunStoreSuite runs the shared Store behaviour tests as subtests of t,
 // in parallel, each on its own database.
-func RunStoreSuite(t *testing.T, open func(t *testing.T) state.Store) {
+func RunStoreSuite(t *testing.T, open Opener) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, open Opener)
@@ -40,6 +39,7 @@ func RunStoreSuite(t *testing.T, open func(t *testing.T) state.Store) {
 		{"SharedDatabase", testSharedDatabase},
 		{"LockExclusion", testLockExclusion},
 		{"LockWaitGetsLock", testLockWaitGetsLock},
+		{"LockWaitTimesOut", testLockWaitTimesOut},
 		{"LockCancelledWait", testLockCancelledWait},
 		{"UnlockTwice", testUnlockTwice},
 		{"CloseReleasesLock", testCloseReleasesLock},
@@ -97,7 +97,7 @@ func runByID(t *testing.T, s state.Store, id int64) state.Run {
 }
 
 func testRunsLifecycle(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, state.Options{})
 	ctx := t.Context()
 	before := time.Now().Add(-time.Second)
 	id := mustBegin(t, s, state.Run{
@@ -139,7 +139,7 @@ func testRunsLifecycle(t *testing.T, open Opener) {
 }
 
 func testRunsListing(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, state.Options{})
 	a1 := mustBegin(t, s, state.Run{Org: orgA, StartedAt: ts})
 	b1 := mustBegin(t, s, state.Run{Org: orgB, StartedAt: ts})
 	a2 := mustBegin(t, s, state.Run{Org: orgA, StartedAt: ts})
@@ -173,7 +173,7 @@ func testRunsListing(t *testing.T, open Opener) {
 }
 
 func testInterruptedMarking(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, state.Options{})
 	ctx := t.Context()
 	done := mustBegin(t, s, state.Run{Org: orgA, StartedAt: ts})
 	if err := s.FinishRun(ctx, done, state.RunSucceeded, nil, ""); err != nil {
@@ -222,7 +222,7 @@ func mustOps(t *testing.T, s state.Store, runID int64) []state.OpRecord {
 }
 
 func testOperationsOrder(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, state.Options{})
 	ctx := t.Context()
 	id := mustBegin(t, s, state.Run{Org: orgA, StartedAt: ts})
 	other := mustBegin(t, s, state.Run{Org: orgB, StartedAt: ts})
@@ -252,7 +252,7 @@ func testOperationsOrder(t *testing.T, open Opener) {
 }
 
 func testOperationsRecordedAgain(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, state.Options{})
 	ctx := t.Context()
 	id := mustBegin(t, s, state.Run{Org: orgA, StartedAt: ts})
 	first := ops(id, 1)
@@ -269,7 +269,7 @@ func testOperationsRecordedAgain(t *testing.T, open Opener) {
 }
 
 func testOperationsUnknownRun(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, state.Options{})
 	ctx := t.Context()
 	id := mustBegin(t, s, state.Run{Org: orgA, StartedAt: ts})
 	// One good record and one for a run that does not exist: the batch
@@ -293,7 +293,7 @@ func mustOwned(t *testing.T, s state.Store, org string) map[string]state.OwnedUs
 }
 
 func testOwnedUsers(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, state.Options{})
 	ctx := t.Context()
 	step := func(name string, do func() error, want map[string]state.OwnedUser) {
 		t.Helper()
@@ -369,7 +369,7 @@ func testOwnedUsers(t *testing.T, open Opener) {
 }
 
 func testOwnedUsersPerOrg(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, state.Options{})
 	ctx := t.Context()
 	if err := s.AddOwned(ctx, orgA, []state.OwnedUser{{Login: "x@example.com", OktaID: "00ua", CreatedAt: ts}}); err != nil {
 		t.Fatal(err)
@@ -393,7 +393,7 @@ func testOwnedUsersPerOrg(t *testing.T, open Opener) {
 }
 
 func testConcurrentRecordOperations(t *testing.T, open Opener) {
-	s := open(t)
+	s := open(t, state.Options{})
 	ctx := t.Context()
 	id := mustBegin(t, s, state.Run{Org: orgA, StartedAt: ts})
 	const workers, batches, size = 8, 20, 5
@@ -430,7 +430,7 @@ func testConcurrentRecordOperations(t *testing.T, open Opener) {
 }
 
 func testSharedDatabase(t *testing.T, open Opener) {
-	s1, s2 := open(t), open(t)
+	s1, s2 := open(t, state.Options{}), open(t, state.Options{})
 	ctx := t.Context()
 	id := mustBegin(t, s1, state.Run{Org: orgA, StartedAt: ts})
 	if err := s1.AddOwned(ctx, orgA, []state.OwnedUser{{Login: "x@example.com", CreatedAt: ts}}); err != nil {
@@ -442,118 +442,4 @@ func testSharedDatabase(t *testing.T, open Opener) {
 	if got := mustOwned(t, s2, orgA); len(got) != 1 {
 		t.Errorf("second store sees %d owned users, want 1", len(got))
 	}
-}
-
-func mustLock(t *testing.T, s state.Store, org string, wait time.Duration) func() error {
-	t.Helper()
-	unlock, err := s.Lock(t.Context(), org, wait)
-	if err != nil {
-		t.Fatalf("Lock(%s): %v", org, err)
-	}
-	return unlock
-}
-
-func checkLocked(t *testing.T, err error, org string) {
-	t.Helper()
-	var le *state.LockedError
-	if !errors.As(err, &le) {
-		t.Fatalf("Lock of a held lock = %v, want a *state.LockedError", err)
-	}
-	if !errors.Is(err, state.ErrLocked) {
-		t.Errorf("LockedError does not wrap ErrLocked")
-	}
-	if le.Org != org {
-		t.Errorf("LockedError.Org = %q, want %q", le.Org, org)
-	}
-	if !strings.Contains(le.Holder, "pid ") || !strings.Contains(le.Holder, " since ") {
-		t.Errorf("LockedError.Holder = %q, want the holder's pid, host and start time", le.Holder)
-	}
-}
-
-func testLockExclusion(t *testing.T, open Opener) {
-	s1, s2 := open(t), open(t)
-	unlock := mustLock(t, s1, orgA, 0)
-	_, err := s2.Lock(t.Context(), orgA, 0)
-	checkLocked(t, err, orgA)
-	if err := unlock(); err != nil {
-		t.Fatalf("unlock: %v", err)
-	}
-	unlock2 := mustLock(t, s2, orgA, 0)
-	_, err = s1.Lock(t.Context(), orgA, 0)
-	checkLocked(t, err, orgA)
-	if err := unlock2(); err != nil {
-		t.Fatalf("unlock: %v", err)
-	}
-}
-
-func testLockWaitGetsLock(t *testing.T, open Opener) {
-	s1, s2 := open(t), open(t)
-	unlock := mustLock(t, s1, orgA, 0)
-	type result struct {
-		unlock func() error
-		err    error
-	}
-	got := make(chan result, 1)
-	go func() {
-		u, err := s2.Lock(t.Context(), orgA, time.Hour)
-		got <- result{u, err}
-	}()
-	if err := unlock(); err != nil {
-		t.Fatalf("unlock: %v", err)
-	}
-	r := <-got
-	if r.err != nil {
-		t.Fatalf("Lock with wait after the holder unlocked: %v", r.err)
-	}
-	_, err := s1.Lock(t.Context(), orgA, 0)
-	checkLocked(t, err, orgA)
-	if err := r.unlock(); err != nil {
-		t.Fatalf("unlock: %v", err)
-	}
-}
-
-func testLockCancelledWait(t *testing.T, open Opener) {
-	s1, s2 := open(t), open(t)
-	unlock := mustLock(t, s1, orgA, 0)
-	defer unlock()
-	ctx, cancel := context.WithCancel(t.Context())
-	got := make(chan error, 1)
-	go func() {
-		_, err := s2.Lock(ctx, orgA, time.Hour)
-		got <- err
-	}()
-	cancel()
-	if err := <-got; !errors.Is(err, context.Canceled) {
-		t.Errorf("Lock whose context is cancelled while waiting = %v, want context.Canceled", err)
-	}
-}
-
-func testUnlockTwice(t *testing.T, open Opener) {
-	s := open(t)
-	unlock := mustLock(t, s, orgA, 0)
-	if err := unlock(); err != nil {
-		t.Fatalf("unlock: %v", err)
-	}
-	if err := unlock(); err != nil {
-		t.Errorf("second unlock: %v", err)
-	}
-	mustLock(t, s, orgA, 0)()
-}
-
-func testCloseReleasesLock(t *testing.T, open Opener) {
-	s1, s2 := open(t), open(t)
-	if s1 == s2 {
-		t.Skip("the opener returns one Store per database")
-	}
-	unlock := mustLock(t, s1, orgA, 0)
-	if err := s1.Close(); err != nil {
-		t.Fatalf("Close while holding a lock: %v", err)
-	}
-	if err := s1.Close(); err != nil {
-		t.Errorf("second Close: %v", err)
-	}
-	if err := unlock(); err != nil {
-		t.Errorf("unlock after Close: %v", err)
-	}
-	mustLock(t, s2, orgA, 0)()
 }
