@@ -10,7 +10,7 @@ func TestDefaultPolicy(t *testing.T) {
 	if !p.CreateActive || !p.Reactivate || p.DeleteAfter != 0 || p.DeleteUnlistedGroups {
 		t.Errorf("DefaultPolicy() lifecycle = %+v", p)
 	}
-	if p.Safety.MaxDeactivations.String() != "10% or 5" || p.Safety.MaxMembershipRemovals.String() != "10% or 20" {
+	if p.Safety.MaxDeactivations != (Limit{Count: 5, Percent: 10}) || p.Safety.MaxMembershipRemovals != (Limit{Count: 20, Percent: 10}) {
 		t.Errorf("DefaultPolicy() safety = %+v", p.Safety)
 	}
 }

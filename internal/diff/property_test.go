@@ -271,8 +271,8 @@ func interpret(t *testing.T, in Input, p *Plan) Input {
 				t.Fatalf("op %d: delete %s in status %s", op.Seq, op.Login, u.Status)
 			}
 			delete(cur.Users, lk)
-			for _, set := range cur.Members {
-				set.Remove(lk)
+			for gk := range cur.Members {
+				removeMember(cur, gk, lk)
 			}
 			delete(next.Managed, lk)
 			delete(next.DeactivatedAt, lk)
@@ -285,7 +285,7 @@ func interpret(t *testing.T, in Input, p *Plan) Input {
 			if op.Action == AddMember {
 				cur.AddMember(op.Group, op.Login)
 			} else {
-				cur.Members[gk].Remove(lk)
+				removeMember(cur, gk, lk)
 			}
 		default:
 			t.Fatalf("op %d: unknown action %v", op.Seq, op.Action)
@@ -305,7 +305,10 @@ func cloneDirectory(d *directory.Directory) *directory.Directory {
 		c.Groups[k] = &cg
 	}
 	for k, set := range d.Members {
-		c.Members[k] = set.Clone()
+		c.Members[k] = new(directory.MemberSet)
+		for lk := range set.All() {
+			c.Members[k].Add(lk)
+		}
 	}
 	return c
 }
@@ -392,7 +395,7 @@ func checkConverged(t *testing.T, in Input, after *directory.Directory) {
 			continue
 		}
 		for a, v := range au.Profile.All() {
-			if !du.Profile.Has(a) && !directory.EqualValues(a, v, bu.Profile.Value(a)) {
+			if !hasAttr(du.Profile, a) && !directory.EqualValues(a, v, bu.Profile.Value(a)) {
 				t.Errorf("user %s: attribute %s, not in the source, changed from %#v to %#v", lk, a, bu.Profile.Value(a), v)
 			}
 		}
@@ -544,6 +547,12 @@ func TestComputeProperties(t *testing.T) {
 			t.Errorf("no case out of %d came to the verdict %q; the generator needs widening (seen %v)", cases, v, seen)
 		}
 	}
+}
+
+// hasAttr reports whether p has attribute name, even with a nil value.
+func hasAttr(p directory.Attrs, name string) bool {
+	_, ok := p.Get(name)
+	return ok
 }
 
 func sortedSet(m map[string]struct{}) []string {

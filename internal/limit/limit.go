@@ -136,31 +136,5 @@ func (l Limit) Allowed(base int) int {
 	return n
 }
 
-// String renders l in the form Parse reads.
-func (l Limit) String() string {
-	switch {
-	case l.Unlimited():
-		return "off"
-	case l.Percent > 0 && l.Count > 0:
-		return FormatPercent(l.Percent) + " or " + strconv.Itoa(l.Count)
-	case l.Percent > 0:
-		return FormatPercent(l.Percent)
-	}
-	return strconv.Itoa(l.Count)
-}
-
-// FormatPercent renders a percentage as String does: "10%", "2.5%".
+// FormatPercent renders a percentage as the config writes it: "10%", "2.5%".
 func FormatPercent(p float64) string { return strconv.FormatFloat(p, 'f', -1, 64) + "%" }
-
-// MarshalText renders the limit as String does (for YAML and JSON).
-func (l Limit) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
-
-// UnmarshalText parses a limit as Parse does.
-func (l *Limit) UnmarshalText(b []byte) error {
-	v, err := Parse(string(b))
-	if err != nil {
-		return err
-	}
-	*l = v
-	return nil
-}
