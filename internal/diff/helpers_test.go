@@ -22,3 +22,38 @@ func removeMember(d *directory.Directory, gk, lk string) {
 	}
 	d.Members[gk] = set
 }
+
+// summaryField returns the field of s that counts action a, or nil when
+// Summary has none. It is written out action by action, apart from the
+// code that fills the summary, so that tests can check that code.
+func summaryField(s *Summary, a Action) *int {
+	switch a {
+	case CreateGroup:
+		return &s.Groups.Create
+	case UpdateGroup:
+		return &s.Groups.Update
+	case DeleteGroup:
+		return &s.Groups.Delete
+	case CreateUser:
+		return &s.Users.Create
+	case UpdateUser:
+		return &s.Users.Update
+	case ActivateUser:
+		return &s.Users.Activate
+	case ReactivateUser:
+		return &s.Users.Reactivate
+	case UnsuspendUser:
+		return &s.Users.Unsuspend
+	case SuspendUser:
+		return &s.Users.Suspend
+	case DeactivateUser:
+		return &s.Users.Deactivate
+	case DeleteUser:
+		return &s.Users.Delete
+	case AddMember:
+		return &s.Memberships.Add
+	case RemoveMember:
+		return &s.Memberships.Remove
+	}
+	return nil
+}

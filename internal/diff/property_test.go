@@ -515,6 +515,16 @@ func TestComputeProperties(t *testing.T) {
 		if err != nil || !cmp.Equal(p, again) {
 			t.Fatalf("seed %d: Compute is not deterministic: %v\n%s", seed, err, cmp.Diff(p, again))
 		}
+		var counted Summary
+		for _, op := range p.Operations {
+			if f := summaryField(&counted, op.Action); f != nil {
+				*f++
+			}
+		}
+		counted.Users.Unchanged = p.Summary.Users.Unchanged
+		if diff := cmp.Diff(counted, p.Summary); diff != "" {
+			t.Fatalf("seed %d: summary (-counted from the operations +Compute's):\n%s", seed, diff)
+		}
 		for i, op := range p.Operations {
 			if op.Seq != i+1 {
 				t.Fatalf("seed %d: operation %d has Seq %d", seed, i, op.Seq)

@@ -186,6 +186,24 @@ func TestPlanJSONRoundTrips(t *testing.T) {
 	}
 }
 
+// TestSummaryCountsEveryAction checks that every action has a count in
+// Summary, and that SummaryLine shows each count that is not zero.
+func TestSummaryCountsEveryAction(t *testing.T) {
+	t.Parallel()
+	for a := range actionNames {
+		var s Summary
+		f := summaryField(&s, a)
+		if f == nil {
+			t.Errorf("Summary has no count for %v", a)
+			continue
+		}
+		*f = 7
+		if line := SummaryLine(s); !strings.Contains(line, "7 ") {
+			t.Errorf("%v: SummaryLine(%+v) = %q, which does not show the count", a, s, line)
+		}
+	}
+}
+
 func TestSummaryLine(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
