@@ -69,7 +69,7 @@ func parse(s string) (Limit, error) {
 		}
 		return l, nil
 	}
-	return Limit{}, fmt.Errorf("%d words", len(f))
+	return Limit{}, fmt.Errorf("%d words where one, or three joined by \"or\", belong", len(f))
 }
 
 // term reads one count ("25") or percentage ("10%").
