@@ -247,7 +247,7 @@ func TestExecuteConcurrencyBound(t *testing.T) {
 			ev := &events{}
 			api, cp := newFakeOkta(ev), newFakeCheckpoints(ev)
 			// Every call waits until n are in flight, so the pool must
-			// reach its bound (or this test hangs).
+			// reach its bound (or a call fails at the barrier's deadline).
 			api.barrier = n
 			var ops []diff.Operation
 			for i := range 40 {
@@ -258,13 +258,52 @@ func TestExecuteConcurrencyBound(t *testing.T) {
 			opts := testOptions()
 			opts.Concurrency = n
 			res, err := Execute(context.Background(), numbered(ops...), api, cp, opts)
-			if err != nil || res.Applied != 40 {
-				t.Fatalf("Execute: %v; %+v", err, res)
+			if err != nil {
+				t.Fatalf("Execute: %v", err)
+			}
+			if res.Applied != 40 {
+				t.Fatalf("applied %d of 40 operations; first failure: %v", res.Applied, firstFailure(res))
 			}
 			if api.maxTotal != n {
 				t.Errorf("at most %d calls in flight, want exactly %d", api.maxTotal, n)
 			}
 		})
+	}
+}
+
+// firstFailure returns the error of the first operation that failed, or
+// nil.
+func firstFailure(res *Result) error {
+	for _, o := range res.Outcomes {
+		if o.Err != nil {
+			return o.Err
+		}
+	}
+	return nil
+}
+
+// TestBarrierDeadline checks the guard TestExecuteConcurrencyBound relies
+// on: a pool that cannot reach the barrier fails the calls held there with
+// a message, rather than hanging.
+func TestBarrierDeadline(t *testing.T) {
+	t.Parallel()
+	ev := &events{}
+	api, cp := newFakeOkta(ev), newFakeCheckpoints(ev)
+	api.barrier, api.barrierWait = 3, time.Millisecond
+	var ops []diff.Operation
+	for i := range 4 {
+		login := fmt.Sprintf("u%d@example.com", i)
+		ops = append(ops, diff.Operation{Action: diff.UpdateUser, Login: login, UserID: api.seedUser(login, "ACTIVE"),
+			Profile: directory.Profile{"title": "x"}})
+	}
+	opts := testOptions()
+	opts.Concurrency = 2 // never 3 in flight
+	res, err := Execute(context.Background(), numbered(ops...), api, cp, opts)
+	if err != nil {
+		t.Fatalf("Execute: %v", err)
+	}
+	if got := firstFailure(res); got == nil || !strings.Contains(got.Error(), "barrier: 3 calls never came in flight at once") {
+		t.Errorf("first failure %v, want the barrier's message; result %+v", got, res)
 	}
 }
 

@@ -14,9 +14,11 @@ var ErrBlocked = errors.New("plan is blocked by a safety rule")
 // BlockedError is returned by Execute for a plan that a safety rule refuses;
 // nothing is applied.
 type BlockedError struct {
+	// Blocks are the plan's blocks: the rules that refused it.
 	Blocks []diff.Block
 }
 
+// Error names the rules that refused the plan.
 func (e *BlockedError) Error() string {
 	if len(e.Blocks) == 0 {
 		return ErrBlocked.Error()
@@ -36,9 +38,11 @@ func (e *BlockedError) Unwrap() error { return ErrBlocked }
 var ErrConflict = errors.New("object already exists")
 
 // IsConflict reports whether err says that the object to be created already
-// exists: err wraps ErrConflict, or an error in its chain has a method
-// Conflict() bool that returns true (so the okta client's typed errors can
-// answer without importing this package).
+// exists: err wraps ErrConflict (as Client's CreateUser does for Okta's
+// duplicate login), or an error in its chain has a method Conflict() bool
+// that returns true (so an Okta implementation can answer without
+// importing this package). Both answers survive redact.Error, which
+// perform uses to keep passwords out of an operation's error.
 func IsConflict(err error) bool {
 	if err == nil {
 		return false

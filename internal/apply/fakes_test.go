@@ -68,9 +68,13 @@ type fakeOkta struct {
 	gates   map[string]chan struct{}
 	entered chan string
 	// barrier, when above zero, holds every call until that many are in
-	// flight at once; then it lets all calls through for good.
+	// flight at once; then it lets all calls through for good. A call
+	// held longer than barrierWait fails with an error saying so, and
+	// opens the barrier, so that a pool that never reaches the bound fails
+	// its test with a message instead of hanging it.
 	barrier     int
 	barrierOpen chan struct{}
+	barrierWait time.Duration
 
 	inflight    map[string]int // lane -> calls in flight
 	maxInflight map[string]int
@@ -92,6 +96,7 @@ func newFakeOkta(ev *events) *fakeOkta {
 		fail:        map[string]error{},
 		gates:       map[string]chan struct{}{},
 		barrierOpen: make(chan struct{}),
+		barrierWait: time.Minute,
 		inflight:    map[string]int{},
 		maxInflight: map[string]int{},
 		done:        map[string]int{},
@@ -150,7 +155,7 @@ func (f *fakeOkta) enter(ctx context.Context, method, name string) (leave func()
 		f.barrier = 0
 		close(f.barrierOpen)
 	}
-	barrier := f.barrier > 0
+	barrier := f.barrier
 	gate := f.gates[key]
 	if gate == nil {
 		gate = f.gates[method]
@@ -170,11 +175,9 @@ func (f *fakeOkta) enter(ctx context.Context, method, name string) (leave func()
 		f.mu.Unlock()
 		f.ev.add("done %s", key)
 	}
-	if barrier {
-		select {
-		case <-f.barrierOpen:
-		case <-ctx.Done():
-			return leave, ctx.Err()
+	if barrier > 0 {
+		if err := f.awaitBarrier(ctx, barrier); err != nil {
+			return leave, fmt.Errorf("%s: %w", key, err)
 		}
 	}
 	if gate != nil {
@@ -188,6 +191,29 @@ func (f *fakeOkta) enter(ctx context.Context, method, name string) (leave func()
 		}
 	}
 	return leave, injected
+}
+
+// awaitBarrier holds a call until the barrier of want calls in flight
+// opens, ctx is done, or barrierWait passes; then it opens the barrier for
+// good and reports how many calls were in flight at most.
+func (f *fakeOkta) awaitBarrier(ctx context.Context, want int) error {
+	timer := time.NewTimer(f.barrierWait)
+	defer timer.Stop()
+	select {
+	case <-f.barrierOpen:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.barrier == 0 { // opened meanwhile
+		return nil
+	}
+	f.barrier = 0
+	close(f.barrierOpen)
+	return fmt.Errorf("barrier: %d calls never came in flight at once within %s (at most %d did)", want, f.barrierWait, f.maxTotal)
 }
 
 func (f *fakeOkta) loginOf(id string) string {

@@ -8,10 +8,16 @@ import (
 	"github.com/oktasync/oktasync/internal/state"
 )
 
-// Okta is the part of the Okta API that apply needs. reconcile adapts the
-// okta.Client to it. Every method must be safe to call twice: CreateUser
-// resolves a create whose outcome is unknown by looking the login up, and
-// membership calls are idempotent.
+// Okta is the part of the Okta API that apply needs; Client adapts an
+// *okta.Client to it. Apply makes one call per operation and does not
+// retry it (the okta client itself retries only GET, PUT and DELETE): a
+// failed call fails its operation, and the next run, which reads Okta
+// afresh, plans what is still to do. A call repeated so, after
+// its first answer was lost, does no harm: a user whose create went
+// through is found by the next read and not created again (a create of an
+// existing login fails with an error satisfying IsConflict), updates
+// post only the managed attributes, and membership calls are PUT and
+// DELETE.
 type Okta interface {
 	// CreateUser creates a user and returns its id. A login that already
 	// exists is an error satisfying IsConflict.

@@ -43,109 +43,38 @@ func (e *executor) perform(callCtx, cpCtx context.Context, t task) result {
 	return r
 }
 
+// call carries out t's operation: its Okta call and the checkpoints that go
+// with it.
 func (e *executor) call(ctx, cpCtx context.Context, t task) result {
-	op, org := t.op, e.opts.Org
-	needUser := func() error {
-		if t.userID == "" {
-			return errNoUserID
-		}
-		return nil
-	}
-	needGroup := func() error {
-		if t.groupID == "" {
-			return errNoGroupID
-		}
-		return nil
-	}
+	op := t.op
 	switch op.Action {
 	case diff.CreateUser:
-		now := e.opts.Now()
-		intent := []state.OwnedUser{{Login: op.Login, CreatedAt: now}}
-		if err := e.cp.AddOwned(cpCtx, org, intent); err != nil {
-			return result{
-				skip:  "not sent: the ownership of the user could not be recorded",
-				cpErr: fmt.Errorf("record ownership of %s before creating it: %w", op.Login, err),
-			}
-		}
-		id, err := e.api.CreateUser(ctx, op.Profile, op.Password, op.Activate)
-		if err != nil {
-			r := result{err: err}
-			if IsConflict(err) {
-				// The login belongs to a user oktasync did not create.
-				if rerr := e.cp.RemoveOwned(cpCtx, org, op.Login); rerr != nil {
-					r.cpErr = fmt.Errorf("withdraw ownership of %s after its create conflicted: %w", op.Login, rerr)
-				}
-			}
-			return r
-		}
-		r := result{oktaID: id}
-		owned := []state.OwnedUser{{Login: op.Login, OktaID: id, CreatedAt: now}}
-		if err := e.cp.AddOwned(cpCtx, org, owned); err != nil {
-			r.cpErr = fmt.Errorf("record ownership of %s (%s) after creating it: %w", op.Login, id, err)
-		}
-		return r
-
+		return e.createUser(ctx, cpCtx, op)
 	case diff.UpdateUser:
-		if err := needUser(); err != nil {
+		if err := t.needUser(); err != nil {
 			return result{err: err}
 		}
 		return result{oktaID: t.userID, err: e.api.UpdateUser(ctx, t.userID, op.Profile)}
-
 	case diff.ActivateUser, diff.ReactivateUser, diff.SuspendUser, diff.UnsuspendUser, diff.DeactivateUser:
-		if err := needUser(); err != nil {
-			return result{err: err}
-		}
-		lop := lifecycleOps[op.Action]
-		if err := e.api.Lifecycle(ctx, t.userID, lop, lop == "activate" && op.SendEmail); err != nil {
-			return result{oktaID: t.userID, err: err}
-		}
-		r := result{oktaID: t.userID}
-		switch op.Action {
-		case diff.DeactivateUser:
-			if err := e.cp.MarkDeactivated(cpCtx, org, op.Login, e.opts.Now()); err != nil {
-				r.cpErr = fmt.Errorf("record the deactivation of %s: %w", op.Login, err)
-			}
-		case diff.ReactivateUser:
-			if err := e.cp.MarkDeactivated(cpCtx, org, op.Login, time.Time{}); err != nil {
-				r.cpErr = fmt.Errorf("record the reactivation of %s: %w", op.Login, err)
-			}
-		}
-		return r
-
+		return e.lifecycle(ctx, cpCtx, t)
 	case diff.DeleteUser:
-		if err := needUser(); err != nil {
-			return result{err: err}
-		}
-		if err := e.api.DeleteUser(ctx, t.userID); err != nil {
-			return result{oktaID: t.userID, err: err}
-		}
-		r := result{oktaID: t.userID}
-		if err := e.cp.RemoveOwned(cpCtx, org, op.Login); err != nil {
-			r.cpErr = fmt.Errorf("forget the ownership of deleted user %s: %w", op.Login, err)
-		}
-		return r
-
+		return e.deleteUser(ctx, cpCtx, t)
 	case diff.CreateGroup:
 		id, err := e.api.CreateGroup(ctx, op.Group, op.Description)
 		return result{oktaID: id, err: err}
-
-	case diff.UpdateGroup:
-		if err := needGroup(); err != nil {
+	case diff.UpdateGroup, diff.DeleteGroup:
+		if err := t.needGroup(); err != nil {
 			return result{err: err}
 		}
-		return result{oktaID: t.groupID, err: e.api.UpdateGroup(ctx, t.groupID, op.Group, op.Description)}
-
-	case diff.DeleteGroup:
-		if err := needGroup(); err != nil {
-			return result{err: err}
+		if op.Action == diff.UpdateGroup {
+			return result{oktaID: t.groupID, err: e.api.UpdateGroup(ctx, t.groupID, op.Group, op.Description)}
 		}
 		return result{oktaID: t.groupID, err: e.api.DeleteGroup(ctx, t.groupID)}
-
 	case diff.AddMember, diff.RemoveMember:
-		if err := needUser(); err != nil {
+		if err := t.needUser(); err != nil {
 			return result{err: err}
 		}
-		if err := needGroup(); err != nil {
+		if err := t.needGroup(); err != nil {
 			return result{err: err}
 		}
 		if op.Action == diff.AddMember {
@@ -154,4 +83,91 @@ func (e *executor) call(ctx, cpCtx context.Context, t task) result {
 		return result{oktaID: t.groupID, err: e.api.RemoveMember(ctx, t.groupID, t.userID)}
 	}
 	return result{err: fmt.Errorf("unknown action %d", int(op.Action))}
+}
+
+// needUser reports errNoUserID when t has no user id.
+func (t task) needUser() error {
+	if t.userID == "" {
+		return errNoUserID
+	}
+	return nil
+}
+
+// needGroup reports errNoGroupID when t has no group id.
+func (t task) needGroup() error {
+	if t.groupID == "" {
+		return errNoGroupID
+	}
+	return nil
+}
+
+// createUser records the intent to own op's user, creates it, and records
+// its id. A create refused because the login exists withdraws the intent:
+// the user is not oktasync's.
+func (e *executor) createUser(ctx, cpCtx context.Context, op *diff.Operation) result {
+	org, now := e.opts.Org, e.opts.Now()
+	intent := []state.OwnedUser{{Login: op.Login, CreatedAt: now}}
+	if err := e.cp.AddOwned(cpCtx, org, intent); err != nil {
+		return result{
+			skip:  "not sent: the ownership of the user could not be recorded",
+			cpErr: fmt.Errorf("record ownership of %s before creating it: %w", op.Login, err),
+		}
+	}
+	id, err := e.api.CreateUser(ctx, op.Profile, op.Password, op.Activate)
+	if err != nil {
+		r := result{err: err}
+		if IsConflict(err) {
+			// The login belongs to a user oktasync did not create.
+			if rerr := e.cp.RemoveOwned(cpCtx, org, op.Login); rerr != nil {
+				r.cpErr = fmt.Errorf("withdraw ownership of %s after its create conflicted: %w", op.Login, rerr)
+			}
+		}
+		return r
+	}
+	r := result{oktaID: id}
+	owned := []state.OwnedUser{{Login: op.Login, OktaID: id, CreatedAt: now}}
+	if err := e.cp.AddOwned(cpCtx, org, owned); err != nil {
+		r.cpErr = fmt.Errorf("record ownership of %s (%s) after creating it: %w", op.Login, id, err)
+	}
+	return r
+}
+
+// lifecycle runs t's lifecycle operation and records when oktasync
+// deactivated the user (or clears it on reactivation), for deleteAfter.
+func (e *executor) lifecycle(ctx, cpCtx context.Context, t task) result {
+	op := t.op
+	if err := t.needUser(); err != nil {
+		return result{err: err}
+	}
+	lop := lifecycleOps[op.Action]
+	if err := e.api.Lifecycle(ctx, t.userID, lop, lop == "activate" && op.SendEmail); err != nil {
+		return result{oktaID: t.userID, err: err}
+	}
+	r := result{oktaID: t.userID}
+	switch op.Action {
+	case diff.DeactivateUser:
+		if err := e.cp.MarkDeactivated(cpCtx, e.opts.Org, op.Login, e.opts.Now()); err != nil {
+			r.cpErr = fmt.Errorf("record the deactivation of %s: %w", op.Login, err)
+		}
+	case diff.ReactivateUser:
+		if err := e.cp.MarkDeactivated(cpCtx, e.opts.Org, op.Login, time.Time{}); err != nil {
+			r.cpErr = fmt.Errorf("record the reactivation of %s: %w", op.Login, err)
+		}
+	}
+	return r
+}
+
+// deleteUser deletes t's user and forgets that oktasync owned it.
+func (e *executor) deleteUser(ctx, cpCtx context.Context, t task) result {
+	if err := t.needUser(); err != nil {
+		return result{err: err}
+	}
+	if err := e.api.DeleteUser(ctx, t.userID); err != nil {
+		return result{oktaID: t.userID, err: err}
+	}
+	r := result{oktaID: t.userID}
+	if err := e.cp.RemoveOwned(cpCtx, e.opts.Org, t.op.Login); err != nil {
+		r.cpErr = fmt.Errorf("forget the ownership of deleted user %s: %w", t.op.Login, err)
+	}
+	return r
 }

@@ -190,8 +190,9 @@ type Protect struct {
 }
 
 // Safety holds the limits that block a plan doing too much. Limits are a
-// count ("25"), a percentage ("10%"), both ("10% or 5", whichever is
-// larger) or "off".
+// count ("25"), a percentage up to 100 ("10%"), both, each above 0 ("10%
+// or 5", whichever is larger) or "off"; Validate checks them with
+// limit.Parse, the parser the plan's safety rules use.
 type Safety struct {
 	// MaxDeactivations limits deactivations plus deletions of users, out
 	// of the managed users in Okta.

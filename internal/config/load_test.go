@@ -368,6 +368,52 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// TestValidateSafetyLimits checks that validation refuses, field by field,
+// every limit the plan's safety rules would refuse (the grammar lives in
+// internal/limit, whose own test covers it in full).
+func TestValidateSafetyLimits(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in  string
+		msg string // part of the message; "" when valid
+	}{
+		{in: "10% or 5"},
+		{in: " 5 or 12.5% "},
+		{in: "off"},
+		{in: "150%", msg: `limit "150%": percentage 150% is over 100%`},
+		{in: "0% or 5", msg: `"or" joins a count and a percentage, each above 0`},
+		{in: "10% or 0", msg: `"or" joins a count and a percentage, each above 0`},
+		{in: "-3", msg: `"-3" is neither a count`},
+		{in: "lots", msg: `"lots" is neither a count`},
+		{in: "", msg: "empty"},
+		{in: "10 %", msg: "2 words"},
+	}
+	for _, tt := range tests {
+		for _, field := range []string{"safety.maxDeactivations", "safety.maxMembershipRemovals"} {
+			c := Default()
+			c.Okta.OrgURL = "https://example.okta.com"
+			c.Okta.Token = "t"
+			c.Source.CSV = &CSVSource{Users: "u.csv"}
+			if field == "safety.maxDeactivations" {
+				c.Safety.MaxDeactivations = tt.in
+			} else {
+				c.Safety.MaxMembershipRemovals = tt.in
+			}
+			err := c.validate(func(string) (string, bool) { return "", false })
+			if tt.msg == "" {
+				if err != nil {
+					t.Errorf("%s %q: %v, want no error", field, tt.in, err)
+				}
+				continue
+			}
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Field != field || !strings.Contains(fe.Msg, tt.msg) || !errors.Is(err, ErrInvalid) {
+				t.Errorf("%s %q: error %v, want a %s field error holding %q", field, tt.in, err, field, tt.msg)
+			}
+		}
+	}
+}
+
 func TestValidateHTTPSCheckFromEnv(t *testing.T) {
 	t.Parallel()
 	c := Default()

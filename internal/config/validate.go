@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/oktasync/oktasync/internal/limit"
 	"github.com/oktasync/oktasync/internal/redact"
 )
 
@@ -167,8 +168,6 @@ func (c *Config) validateOrgURL(bad func(field, format string, args ...any), dis
 	}
 }
 
-var limitSyntax = regexp.MustCompile(`^(?i)\s*(off|none|unlimited|\d+|\d+(\.\d+)?%|\d+(\.\d+)?%\s+or\s+\d+|\d+\s+or\s+\d+(\.\d+)?%)\s*$`)
-
 func (c *Config) validatePolicy(bad func(field, format string, args ...any)) {
 	switch c.Users.CreateStatus {
 	case "ACTIVE", "STAGED":
@@ -182,8 +181,8 @@ func (c *Config) validatePolicy(bad func(field, format string, args ...any)) {
 		{"safety.maxDeactivations", c.Safety.MaxDeactivations},
 		{"safety.maxMembershipRemovals", c.Safety.MaxMembershipRemovals},
 	} {
-		if !limitSyntax.MatchString(l.v) {
-			bad(l.field, "want a count (25), a percentage (10%%), both (\"10%% or 5\": whichever is larger) or \"off\", got %q", l.v)
+		if _, err := limit.Parse(l.v); err != nil {
+			bad(l.field, "%v", err)
 		}
 	}
 	if c.Safety.MinSourceUsers < 0 {

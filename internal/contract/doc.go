@@ -5,7 +5,8 @@
 //
 // The specification is read from ../shared/okta-openapi/oktasync-subset.yaml
 // relative to the repository root; where that folder is absent the contract
-// tests skip and say so. Every request the client sends and every answer the
+// tests skip and say so, except under CI=true, where they fail
+// (internal/testenv). Every request the client sends and every answer the
 // simulator gives is captured by a recording http.RoundTripper and validated
 // with kin-openapi's openapi3filter against the operation it routes to.
 // Beyond openapi3filter's checks, an exchange also fails when it sends a

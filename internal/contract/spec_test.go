@@ -20,6 +20,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/oktasync/oktasync/internal/testenv"
 )
 
 // specDirFromRoot is where Okta's OpenAPI files sit, relative to the
@@ -80,9 +82,21 @@ func specPath() (string, error) {
 	return filepath.Join(root, specDirFromRoot, specFile), nil
 }
 
+// absentSpec says what to do when the specification folder dir is absent:
+// outside CI, skip (the reason names the folder); under CI=true, where the
+// folder must be present, fail with an error naming it.
+func absentSpec(dir string, ci bool) (skip string, err error) {
+	msg := fmt.Sprintf("Okta's OpenAPI specification folder %s is absent (expected beside the repository, at %s relative to its root); contract tests need it", dir, specDirFromRoot)
+	if ci {
+		return "", fmt.Errorf("%s, and %s=true requires it", msg, testenv.EnvCI)
+	}
+	return msg, nil
+}
+
 // loadSpec returns the specification, loading it once per test binary. It
-// skips the test, naming the path, when the specification folder is absent,
-// and fails it when the files are present but cannot be loaded.
+// skips the test, naming the path, when the specification folder is absent
+// outside CI; it fails the test when the folder is absent under CI=true, or
+// when the files are present but cannot be loaded.
 func loadSpec(t testing.TB) *spec {
 	t.Helper()
 	s, skip, err := trySpec()
@@ -96,7 +110,8 @@ func loadSpec(t testing.TB) *spec {
 }
 
 // trySpec loads the specification once per test binary. It returns the
-// reason when the specification folder is absent, or the loading error.
+// reason to skip when the specification folder is absent outside CI, or
+// the error (the folder absent under CI=true, or a file unreadable).
 func trySpec() (*spec, string, error) {
 	specOnce.Do(func() {
 		path, err := specPath()
@@ -105,7 +120,7 @@ func trySpec() (*spec, string, error) {
 			return
 		}
 		if _, err := os.Stat(filepath.Dir(path)); errors.Is(err, os.ErrNotExist) {
-			specSkip = fmt.Sprintf("Okta's OpenAPI specification folder %s is absent (expected beside the repository, at %s relative to its root); contract tests need it", filepath.Dir(path), specDirFromRoot)
+			specSkip, specErr = absentSpec(filepath.Dir(path), testenv.CI())
 			return
 		}
 		loader := openapi3.NewLoader()

@@ -8,6 +8,22 @@ import (
 	"testing"
 )
 
+// TestAbsentSpec checks what an absent specification folder does: a
+// skip naming the folder outside CI, a failure naming it under CI=true.
+func TestAbsentSpec(t *testing.T) {
+	t.Parallel()
+	const dir = "/nowhere/shared/okta-openapi"
+	for _, ci := range []bool{false, true} {
+		skip, err := absentSpec(dir, ci)
+		switch {
+		case ci && (skip != "" || err == nil || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "CI=true")):
+			t.Errorf("under CI: skip %q, error %v; want an error naming %s and CI=true", skip, err, dir)
+		case !ci && (err != nil || !strings.Contains(skip, dir)):
+			t.Errorf("outside CI: skip %q, error %v; want a skip naming %s", skip, err, dir)
+		}
+	}
+}
+
 // TestValidatorCatchesMismatches shows that the validation the contract
 // tests rely on is not vacuous: well-formed exchanges pass, and each kind of
 // defect is caught. It uses a private spec record so that these crafted

@@ -1,11 +1,9 @@
 package diff
 
 import (
-	"fmt"
-	"math"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/oktasync/oktasync/internal/limit"
 )
 
 // Policy is what the configuration says about what a plan may do.
@@ -75,93 +73,10 @@ func DefaultPolicy() Policy {
 }
 
 // Limit is a safety limit: a count, a percentage of a base, or both (the
-// larger wins, so a small org is not blocked by a single leaver). A
-// negative Count means no limit. The zero Limit allows nothing.
-type Limit struct {
-	Count   int
-	Percent float64
-}
+// larger wins). It is limit.Limit, whose package holds the grammar that
+// config validation checks too.
+type Limit = limit.Limit
 
-// Unlimited reports whether l allows any number.
-func (l Limit) Unlimited() bool { return l.Count < 0 }
-
-// Allowed returns how many l allows out of base; math.MaxInt when
-// unlimited.
-func (l Limit) Allowed(base int) int {
-	if l.Unlimited() {
-		return math.MaxInt
-	}
-	n := l.Count
-	if l.Percent > 0 {
-		// The small epsilon keeps 10% of 50 at 5 despite float rounding.
-		p := int(math.Floor(l.Percent*float64(base)/100 + 1e-9))
-		n = max(n, p)
-	}
-	return n
-}
-
-// ParseLimit reads a limit: "25" (a count), "10%" (a percentage), "10% or
-// 5" (whichever is larger), or "off" (no limit).
-func ParseLimit(s string) (Limit, error) {
-	t := strings.ToLower(strings.TrimSpace(s))
-	if t == "off" || t == "none" || t == "unlimited" {
-		return Limit{Count: -1}, nil
-	}
-	var l Limit
-	parts := strings.Split(t, " or ")
-	if len(parts) > 2 {
-		return Limit{}, limitSyntax(s)
-	}
-	for _, p := range parts {
-		p = strings.TrimSpace(p)
-		if pct, ok := strings.CutSuffix(p, "%"); ok {
-			f, err := strconv.ParseFloat(strings.TrimSpace(pct), 64)
-			if err != nil || f < 0 || f > 100 || math.IsNaN(f) || l.Percent != 0 {
-				return Limit{}, limitSyntax(s)
-			}
-			l.Percent = f
-			continue
-		}
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 0 || l.Count != 0 {
-			return Limit{}, limitSyntax(s)
-		}
-		l.Count = n
-	}
-	if len(parts) == 2 && (l.Percent == 0 || l.Count == 0) {
-		return Limit{}, limitSyntax(s)
-	}
-	return l, nil
-}
-
-func limitSyntax(s string) error {
-	return fmt.Errorf("parse limit %q: want a count (25), a percentage (10%%), both (\"10%% or 5\": whichever is larger) or \"off\"", s)
-}
-
-// String renders l in the form ParseLimit reads.
-func (l Limit) String() string {
-	switch {
-	case l.Unlimited():
-		return "off"
-	case l.Percent > 0 && l.Count > 0:
-		return formatPercent(l.Percent) + " or " + strconv.Itoa(l.Count)
-	case l.Percent > 0:
-		return formatPercent(l.Percent)
-	}
-	return strconv.Itoa(l.Count)
-}
-
-func formatPercent(p float64) string { return strconv.FormatFloat(p, 'f', -1, 64) + "%" }
-
-// MarshalText renders the limit as String does (for YAML and JSON).
-func (l Limit) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
-
-// UnmarshalText parses a limit as ParseLimit does.
-func (l *Limit) UnmarshalText(b []byte) error {
-	v, err := ParseLimit(string(b))
-	if err != nil {
-		return err
-	}
-	*l = v
-	return nil
-}
+// ParseLimit reads a limit as limit.Parse does: "25" (a count), "10%" (a
+// percentage), "10% or 5" (whichever is larger), or "off" (no limit).
+func ParseLimit(s string) (Limit, error) { return limit.Parse(s) }

@@ -17,6 +17,41 @@ import (
 // world is one random case: an Input, with the facts the checks need.
 type world struct {
 	in Input
+	// deact and removals are the safety limits of in.Policy, as the
+	// oracle reads them.
+	deact, removals limitSpec
+}
+
+// limitSpec is a safety limit as the docs state it, kept apart from
+// Limit so the oracle does not use the code it checks: off, or a count
+// and a percentage in tenths of a percent (125 is 12.5%), the larger
+// winning.
+type limitSpec struct {
+	off    bool
+	count  int
+	tenths int
+}
+
+// policyLimit turns s into the Limit that Policy holds.
+func (s limitSpec) policyLimit() Limit {
+	if s.off {
+		return Limit{Count: -1}
+	}
+	return Limit{Count: s.count, Percent: float64(s.tenths) / 10}
+}
+
+// randomLimit returns off, a count, a percentage, or both.
+func randomLimit(r *rand.Rand) limitSpec {
+	tenths := []int{100, 125, 200, 250, 333, 500}
+	switch r.IntN(4) {
+	case 0:
+		return limitSpec{off: true}
+	case 1:
+		return limitSpec{count: r.IntN(6)}
+	case 2:
+		return limitSpec{tenths: tenths[r.IntN(len(tenths))]}
+	}
+	return limitSpec{count: 1 + r.IntN(5), tenths: tenths[r.IntN(len(tenths))]}
 }
 
 // valuePool holds values of every shape a profile may hold, several of
@@ -45,20 +80,10 @@ func randomCase(r *rand.Rand) world {
 	if r.IntN(2) == 0 {
 		pol.GroupPrefix = "G"
 	}
-	randomLimit := func() Limit {
-		switch r.IntN(4) {
-		case 0:
-			return Limit{Count: -1}
-		case 1:
-			return Limit{Count: r.IntN(6)}
-		case 2:
-			return Limit{Percent: float64(10 * (1 + r.IntN(5)))}
-		}
-		return Limit{Count: 1 + r.IntN(5), Percent: float64(10 * (1 + r.IntN(5)))}
-	}
+	w := world{deact: randomLimit(r), removals: randomLimit(r)}
 	pol.Safety = Safety{
-		MaxDeactivations:      randomLimit(),
-		MaxMembershipRemovals: randomLimit(),
+		MaxDeactivations:      w.deact.policyLimit(),
+		MaxMembershipRemovals: w.removals.policyLimit(),
 		MinSourceUsers:        r.IntN(14),
 		AllowDeactivations:    r.IntN(6),
 		AllowRemovals:         r.IntN(6),
@@ -84,9 +109,11 @@ func randomCase(r *rand.Rand) world {
 		}
 		return p
 	}
+	// One case in twenty has an empty source, which safety must block.
+	emptySource := r.IntN(20) == 0
 	for i := range nUsers {
 		key := fmt.Sprintf("u%d@x.com", i)
-		inDesired, inCurrent := r.IntN(4) > 0, r.IntN(4) > 0
+		inDesired, inCurrent := r.IntN(4) > 0 && !emptySource, r.IntN(4) > 0
 		if inCurrent {
 			login := key
 			if r.IntN(4) == 0 {
@@ -157,7 +184,8 @@ func randomCase(r *rand.Rand) world {
 		}
 	}
 	in.Policy = pol
-	return world{in: in}
+	w.in = in
+	return w
 }
 
 // interpret applies p to a copy of in.Current the way Okta would, checking
@@ -243,8 +271,8 @@ func interpret(t *testing.T, in Input, p *Plan) Input {
 				t.Fatalf("op %d: delete %s in status %s", op.Seq, op.Login, u.Status)
 			}
 			delete(cur.Users, lk)
-			for _, set := range cur.Members {
-				set.Remove(lk)
+			for gk := range cur.Members {
+				removeMember(cur, gk, lk)
 			}
 			delete(next.Managed, lk)
 			delete(next.DeactivatedAt, lk)
@@ -257,7 +285,7 @@ func interpret(t *testing.T, in Input, p *Plan) Input {
 			if op.Action == AddMember {
 				cur.AddMember(op.Group, op.Login)
 			} else {
-				cur.Members[gk].Remove(lk)
+				removeMember(cur, gk, lk)
 			}
 		default:
 			t.Fatalf("op %d: unknown action %v", op.Seq, op.Action)
@@ -277,7 +305,10 @@ func cloneDirectory(d *directory.Directory) *directory.Directory {
 		c.Groups[k] = &cg
 	}
 	for k, set := range d.Members {
-		c.Members[k] = set.Clone()
+		c.Members[k] = new(directory.MemberSet)
+		for lk := range set.All() {
+			c.Members[k].Add(lk)
+		}
 	}
 	return c
 }
@@ -364,7 +395,7 @@ func checkConverged(t *testing.T, in Input, after *directory.Directory) {
 			continue
 		}
 		for a, v := range au.Profile.All() {
-			if !du.Profile.Has(a) && !directory.EqualValues(a, v, bu.Profile.Value(a)) {
+			if !hasAttr(du.Profile, a) && !directory.EqualValues(a, v, bu.Profile.Value(a)) {
 				t.Errorf("user %s: attribute %s, not in the source, changed from %#v to %#v", lk, a, bu.Profile.Value(a), v)
 			}
 		}
@@ -456,6 +487,7 @@ func checkConverged(t *testing.T, in Input, after *directory.Directory) {
 func TestComputeProperties(t *testing.T) {
 	t.Parallel()
 	const cases = 1000
+	seen := map[string]int{} // how often each verdict came up
 	for seed := range uint64(cases) {
 		r := rand.New(rand.NewPCG(seed, 0x0c7a))
 		w := randomCase(r)
@@ -463,8 +495,18 @@ func TestComputeProperties(t *testing.T) {
 		if err != nil {
 			t.Fatalf("seed %d: Compute: %v", seed, err)
 		}
-		if diff := cmp.Diff(expectedBlocks(w.in, p), blockRules(p), cmpEmpty); diff != "" {
-			t.Fatalf("seed %d: blocks (-want +got):\n%s", seed, diff)
+		want := oracleBlocks(w, p)
+		if diff := cmp.Diff(want, verdicts(p), cmpEmpty); diff != "" {
+			t.Fatalf("seed %d: blocks (-oracle +Compute):\n%s", seed, diff)
+		}
+		for _, v := range want {
+			seen[v.Rule]++
+		}
+		if w.deact.overBy(countOps(p, DeactivateUser, DeleteUser), managedCount(w.in)) && want.allowed(RuleMaxDeactivations) {
+			seen["allowed "+RuleMaxDeactivations]++
+		}
+		if w.removals.overBy(countOps(p, RemoveMember), membershipCount(w.in)) && want.allowed(RuleMaxMembershipRemovals) {
+			seen["allowed "+RuleMaxMembershipRemovals]++
 		}
 		if p.Blocked != (len(p.Blocks) > 0) {
 			t.Fatalf("seed %d: Blocked = %v with %d blocks", seed, p.Blocked, len(p.Blocks))
@@ -472,6 +514,16 @@ func TestComputeProperties(t *testing.T) {
 		again, err := Compute(w.in)
 		if err != nil || !cmp.Equal(p, again) {
 			t.Fatalf("seed %d: Compute is not deterministic: %v\n%s", seed, err, cmp.Diff(p, again))
+		}
+		var counted Summary
+		for _, op := range p.Operations {
+			if f := summaryField(&counted, op.Action); f != nil {
+				*f++
+			}
+		}
+		counted.Users.Unchanged = p.Summary.Users.Unchanged
+		if diff := cmp.Diff(counted, p.Summary); diff != "" {
+			t.Fatalf("seed %d: summary (-counted from the operations +Compute's):\n%s", seed, diff)
 		}
 		for i, op := range p.Operations {
 			if op.Seq != i+1 {
@@ -496,55 +548,129 @@ func TestComputeProperties(t *testing.T) {
 			t.Fatalf("seed %d failed; first plan:\n%s", seed, strings.Join(brief(p), "\n"))
 		}
 	}
+	// The comparison means something only if the random cases reach
+	// every verdict: each rule broken, and each limit exceeded but
+	// allowed once.
+	for _, v := range []string{RuleEmptySource, RuleMinSourceUsers, RuleMaxDeactivations, RuleMaxMembershipRemovals,
+		"allowed " + RuleMaxDeactivations, "allowed " + RuleMaxMembershipRemovals} {
+		if seen[v] == 0 {
+			t.Errorf("no case out of %d came to the verdict %q; the generator needs widening (seen %v)", cases, v, seen)
+		}
+	}
+}
+
+// hasAttr reports whether p has attribute name, even with a nil value.
+func hasAttr(p directory.Attrs, name string) bool {
+	_, ok := p.Get(name)
+	return ok
 }
 
 func sortedSet(m map[string]struct{}) []string {
 	return slices.Sorted(maps.Keys(m))
 }
 
-func blockRules(p *Plan) []string {
-	var rules []string
-	for _, b := range p.Blocks {
-		rules = append(rules, b.Rule)
-	}
-	return rules
+// verdict is a Block without its message.
+type verdict struct {
+	Rule         string
+	Count, Limit int
 }
 
-// expectedBlocks returns the safety rules p should break, counted afresh
-// from the plan's operations and the input.
-func expectedBlocks(in Input, p *Plan) []string {
-	var deact, removals int
+// verdictList is a plan's safety verdict, in Plan.Blocks order.
+type verdictList []verdict
+
+// allowed reports whether rule is missing from l.
+func (l verdictList) allowed(rule string) bool {
+	return !slices.ContainsFunc(l, func(v verdict) bool { return v.Rule == rule })
+}
+
+func verdicts(p *Plan) verdictList {
+	var out verdictList
+	for _, b := range p.Blocks {
+		out = append(out, verdict{b.Rule, b.Count, b.Limit})
+	}
+	return out
+}
+
+// overBy reports whether n is over the limit s sets out of base: more
+// than the count and more than the percentage of base (the larger of the
+// two is the limit), in whole numbers: n > tenths*base/1000 exactly when
+// 1000n > tenths*base.
+func (s limitSpec) overBy(n, base int) bool {
+	return !s.off && n > s.count && 1000*n > s.tenths*base
+}
+
+// allowedOf returns the largest number s lets through out of base (s not
+// off): the count, or the percentage of base rounded down, whichever is
+// larger.
+func (s limitSpec) allowedOf(base int) int {
+	return max(s.count, s.tenths*base/1000)
+}
+
+func countOps(p *Plan, actions ...Action) int {
+	n := 0
 	for _, op := range p.Operations {
-		switch op.Action {
-		case DeactivateUser, DeleteUser:
-			deact++
-		case RemoveMember:
-			removals++
+		if slices.Contains(actions, op.Action) {
+			n++
 		}
 	}
-	managed := 0
+	return n
+}
+
+// managedCount is the base of safety.maxDeactivations: the managed users
+// that exist in Okta.
+func managedCount(in Input) int {
+	n := 0
 	for lk := range in.Current.Users {
 		if in.Managed[lk] {
-			managed++
+			n++
 		}
 	}
-	memberships := 0
+	return n
+}
+
+// membershipCount is the base of safety.maxMembershipRemovals: the
+// current memberships of the groups the source names (in these cases
+// every group in Okta is an OKTA_GROUP whose members were read).
+func membershipCount(in Input) int {
+	named := map[string]bool{}
 	for gk := range in.Desired.Groups {
-		memberships += in.Current.Members[gk].Len()
+		named[gk] = true
 	}
-	s := in.Policy.Safety
-	var rules []string
-	switch n := len(in.Desired.Users); {
+	for gk := range in.Desired.Members {
+		named[gk] = true
+	}
+	n := 0
+	for gk := range named {
+		n += in.Current.Members[gk].Len()
+	}
+	return n
+}
+
+// oracleBlocks is the safety verdict on p, written from the rules as the
+// README and config.example.yaml state them, without the code in
+// safety.go: an empty source is always blocked (and then the minimum is
+// not reported too); a source with fewer users than safety.minSourceUsers
+// (when above 0) is blocked; deactivations plus deletions over
+// safety.maxDeactivations of the managed users in Okta are blocked unless
+// --allow-deactivations covers them all; membership removals over
+// safety.maxMembershipRemovals of the named groups' current memberships
+// are blocked unless --allow-removals covers them all.
+func oracleBlocks(w world, p *Plan) verdictList {
+	s := w.in.Policy.Safety
+	var out verdictList
+	switch n := len(w.in.Desired.Users); {
 	case n == 0:
-		rules = append(rules, RuleEmptySource)
-	case n < s.MinSourceUsers:
-		rules = append(rules, RuleMinSourceUsers)
+		out = append(out, verdict{RuleEmptySource, 0, 1})
+	case s.MinSourceUsers > 0 && n < s.MinSourceUsers:
+		out = append(out, verdict{RuleMinSourceUsers, n, s.MinSourceUsers})
 	}
-	if deact > s.MaxDeactivations.Allowed(managed) && deact > s.AllowDeactivations {
-		rules = append(rules, RuleMaxDeactivations)
+	deact, managed := countOps(p, DeactivateUser, DeleteUser), managedCount(w.in)
+	if w.deact.overBy(deact, managed) && deact > s.AllowDeactivations {
+		out = append(out, verdict{RuleMaxDeactivations, deact, w.deact.allowedOf(managed)})
 	}
-	if removals > s.MaxMembershipRemovals.Allowed(memberships) && removals > s.AllowRemovals {
-		rules = append(rules, RuleMaxMembershipRemovals)
+	removals, memberships := countOps(p, RemoveMember), membershipCount(w.in)
+	if w.removals.overBy(removals, memberships) && removals > s.AllowRemovals {
+		out = append(out, verdict{RuleMaxMembershipRemovals, removals, w.removals.allowedOf(memberships)})
 	}
-	return rules
+	return out
 }

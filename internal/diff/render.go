@@ -226,15 +226,3 @@ func FormatValue(v any) string {
 	}
 	return fmt.Sprint(v)
 }
-
-// RenderJSON writes p as indented JSON, the form saved plans and
-// `--output json` use. Passwords are never written.
-func RenderJSON(w io.Writer, p *Plan) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(p); err != nil {
-		return fmt.Errorf("write plan as JSON: %w", err)
-	}
-	return nil
-}

@@ -91,6 +91,20 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
+// planJSON encodes p as indented JSON: the Plan's JSON form, which saved
+// plans (SavedPlan.Write) and `--output json` reports embed.
+func planJSON(t *testing.T, p *Plan) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(p); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 func TestRenderGolden(t *testing.T) {
 	t.Parallel()
 	plans := []struct {
@@ -120,11 +134,7 @@ func TestRenderGolden(t *testing.T) {
 					t.Errorf("Color=%v: output has ANSI codes: %v", color, hasANSI)
 				}
 			}
-			var buf bytes.Buffer
-			if err := RenderJSON(&buf, p); err != nil {
-				t.Fatal(err)
-			}
-			golden(t, pl.name+".json.golden", buf.Bytes())
+			golden(t, pl.name+".json.golden", planJSON(t, p))
 		})
 	}
 }
@@ -141,33 +151,25 @@ func TestRenderNeverShowsPasswords(t *testing.T) {
 	if !found {
 		t.Fatal("the sample plan carries no password, so this test tests nothing")
 	}
-	var text, js bytes.Buffer
+	var text, saved bytes.Buffer
 	if err := RenderText(&text, p, RenderOptions{Color: true}); err != nil {
 		t.Fatal(err)
 	}
-	if err := RenderJSON(&js, p); err != nil {
+	if err := (&SavedPlan{Plan: p}).Write(&saved); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := json.Marshal(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, out := range map[string]string{"text": text.String(), "JSON": js.String(), "json.Marshal": string(raw)} {
+	for name, out := range map[string]string{"text": text.String(), "JSON": string(planJSON(t, p)), "saved plan": saved.String()} {
 		if strings.Contains(out, testPassword) {
 			t.Errorf("the %s rendering shows the password", name)
 		}
 	}
 }
 
-func TestRenderJSONRoundTrips(t *testing.T) {
+func TestPlanJSONRoundTrips(t *testing.T) {
 	t.Parallel()
 	p := samplePlan(t)
-	var buf bytes.Buffer
-	if err := RenderJSON(&buf, p); err != nil {
-		t.Fatal(err)
-	}
 	var back Plan
-	if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
+	if err := json.Unmarshal(planJSON(t, p), &back); err != nil {
 		t.Fatalf("decode rendered plan: %v", err)
 	}
 	if len(back.Operations) != len(p.Operations) {
@@ -181,6 +183,24 @@ func TestRenderJSONRoundTrips(t *testing.T) {
 	}
 	if back.Summary != p.Summary {
 		t.Errorf("summary decoded as %+v, want %+v", back.Summary, p.Summary)
+	}
+}
+
+// TestSummaryCountsEveryAction checks that every action has a count in
+// Summary, and that SummaryLine shows each count that is not zero.
+func TestSummaryCountsEveryAction(t *testing.T) {
+	t.Parallel()
+	for a := range actionNames {
+		var s Summary
+		f := summaryField(&s, a)
+		if f == nil {
+			t.Errorf("Summary has no count for %v", a)
+			continue
+		}
+		*f = 7
+		if line := SummaryLine(s); !strings.Contains(line, "7 ") {
+			t.Errorf("%v: SummaryLine(%+v) = %q, which does not show the count", a, s, line)
+		}
 	}
 }
 

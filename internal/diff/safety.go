@@ -3,6 +3,8 @@ package diff
 import (
 	"fmt"
 	"strings"
+
+	"github.com/oktasync/oktasync/internal/limit"
 )
 
 // Safety rule names, as they appear in Block.Rule.
@@ -63,16 +65,16 @@ func (c *computer) safety(p *Plan) {
 // limitBlock returns the Block for rule when count is over what l allows of
 // base and the one-off allowance does not cover it.
 func limitBlock(rule string, l Limit, count, base, allow int, verb, one, many, baseName, flag string) (Block, bool) {
-	limit := l.Allowed(base)
-	if count <= limit || allow >= count {
+	allowed := l.Allowed(base)
+	if count <= allowed || allow >= count {
 		return Block{}, false
 	}
 	var how strings.Builder
 	switch {
 	case l.Percent > 0 && l.Count > 0:
-		fmt.Fprintf(&how, "%s of %d %s, at least %d", formatPercent(l.Percent), base, baseName, l.Count)
+		fmt.Fprintf(&how, "%s of %d %s, at least %d", limit.FormatPercent(l.Percent), base, baseName, l.Count)
 	case l.Percent > 0:
-		fmt.Fprintf(&how, "%s of %d %s", formatPercent(l.Percent), base, baseName)
+		fmt.Fprintf(&how, "%s of %d %s", limit.FormatPercent(l.Percent), base, baseName)
 	}
 	paren := ""
 	if how.Len() > 0 {
@@ -80,8 +82,8 @@ func limitBlock(rule string, l Limit, count, base, allow int, verb, one, many, b
 	}
 	msg := fmt.Sprintf("%s: the plan would %s %d %s, over the limit of %d%s; "+
 		"to allow it once, rerun with %s %d, or change %s in the config",
-		rule, verb, count, plural(count, one, many), limit, paren, flag, count, rule)
-	return Block{Rule: rule, Count: count, Limit: limit, Message: msg}, true
+		rule, verb, count, plural(count, one, many), allowed, paren, flag, count, rule)
+	return Block{Rule: rule, Count: count, Limit: allowed, Message: msg}, true
 }
 
 func plural(n int, one, many string) string {

@@ -120,9 +120,6 @@ func (p Profile) Pack() Attrs {
 	return Attrs{b: string(b)}
 }
 
-// PackOf is Profile(m).Pack(), for callers holding a plain map.
-func PackOf(m map[string]any) Attrs { return Profile(m).Pack() }
-
 // appendAttr appends one attribute's id, tag and value.
 func appendAttr(b []byte, name string, v any) []byte {
 	b = binary.AppendUvarint(b, attrID(name))
@@ -344,13 +341,6 @@ func (a Attrs) Value(name string) any {
 	return v
 }
 
-// Has reports whether the profile has attribute name (even with a nil
-// value).
-func (a Attrs) Has(name string) bool {
-	_, ok := a.Get(name)
-	return ok
-}
-
 // Str returns attribute name when it holds a string, and "" otherwise,
 // without boxing it in an interface.
 func (a Attrs) Str(name string) string {
@@ -415,20 +405,6 @@ func (a Attrs) Map() Profile {
 	return p
 }
 
-// With returns a copy of the profile with attribute name set to v.
-func (a Attrs) With(name string, v any) Attrs {
-	p := a.Map()
-	p[name] = v
-	return p.Pack()
-}
-
-// Without returns a copy of the profile without attribute name.
-func (a Attrs) Without(name string) Attrs {
-	p := a.Map()
-	delete(p, name)
-	return p.Pack()
-}
-
 // Equal reports whether two profiles pack to the same bytes: the same
 // attributes with the same values, numbers compared by value (int64(2) and
 // 2.0 are one value) and arrays of strings whatever their Go type. Profiles
@@ -442,9 +418,6 @@ func (a Attrs) Equal(b Attrs) bool { return a.b == b.b }
 func (a Attrs) Shares(b Attrs) bool {
 	return len(a.b) > 0 && len(a.b) == len(b.b) && unsafe.StringData(a.b) == unsafe.StringData(b.b)
 }
-
-// Size returns the packed profile's size in bytes.
-func (a Attrs) Size() int { return len(a.b) }
 
 // MarshalJSON writes the profile as a JSON object.
 func (a Attrs) MarshalJSON() ([]byte, error) { return json.Marshal(a.Map()) }

@@ -34,19 +34,6 @@ func (s *MemberSet) Add(lk string) {
 	s.mu.Unlock()
 }
 
-// Remove takes lk out of the set.
-func (s *MemberSet) Remove(lk string) {
-	if s == nil {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.settle()
-	if i, ok := slices.BinarySearch(s.keys, lk); ok {
-		s.keys = slices.Delete(s.keys, i, i+1)
-	}
-}
-
 // settle sorts the keys and drops repeats; s.mu is held.
 func (s *MemberSet) settle() {
 	if s.sorted {
@@ -120,9 +107,4 @@ func (s *MemberSet) Keys() []string {
 	defer s.mu.Unlock()
 	s.settle()
 	return slices.Clone(s.keys)
-}
-
-// Clone returns a copy of the set.
-func (s *MemberSet) Clone() *MemberSet {
-	return &MemberSet{keys: s.Keys(), sorted: true}
 }

@@ -94,10 +94,6 @@ func New(version string) *Metrics {
 	return m
 }
 
-// Registry returns the registry holding the metrics, for tests and for
-// callers that add their own collectors.
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
-
 // Handler serves the metrics in the Prometheus exposition formats.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})

@@ -81,26 +81,6 @@ func readFile(ctx context.Context, path string, d *directory.Directory, coll *co
 	return read(ctx, f, filepath.Base(path), d, coll)
 }
 
-// ReadUsersCSV reads a users file from r into a new Directory; name names
-// the file in messages. It is Read without the groups and memberships
-// files; opts are NewCSV's.
-func ReadUsersCSV(ctx context.Context, r io.Reader, name string, opts ...Option) (*directory.Directory, error) {
-	m, err := compileMapping(newOptions(opts).mapping)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	d := directory.New()
-	coll := newCollector()
-	if err := readUsersCSV(ctx, r, name, m, d, coll); err != nil {
-		return nil, err
-	}
-	if err := coll.err(); err != nil {
-		return nil, err
-	}
-	d.Compact()
-	return d, nil
-}
-
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // table reads a CSV file's header and rows, reporting malformed rows to

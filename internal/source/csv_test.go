@@ -96,7 +96,7 @@ func TestReadUsersCSV(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			d, err := ReadUsersCSV(context.Background(), strings.NewReader(tt.input), "users.csv")
+			d, err := readUsersFile(t, tt.input)
 			if err != nil {
 				t.Fatalf("read: %v", err)
 			}
@@ -125,7 +125,7 @@ func TestReadUsersCSVStatusPasswordOrigin(t *testing.T) {
 	t.Parallel()
 	const pw = "Sup3r-s3cret!"
 	in := header + ",status,password,groups\n" + row(1) + ",staged," + pw + ",Eng\n" + row(2) + ",,,\n"
-	d, err := ReadUsersCSV(context.Background(), strings.NewReader(in), "users.csv")
+	d, err := readUsersFile(t, in)
 	if err != nil {
 		t.Fatalf("read: %v", err)
 	}
@@ -201,7 +201,7 @@ func TestReadUsersCSVMalformed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			d, err := ReadUsersCSV(context.Background(), strings.NewReader(tt.input), "users.csv")
+			d, err := readUsersFile(t, tt.input)
 			if err == nil {
 				t.Fatalf("read: no error, %d users", len(d.Users))
 			}
@@ -237,7 +237,7 @@ func TestReadUsersCSVErrorCap(t *testing.T) {
 	for i := range 50 {
 		fmt.Fprintf(&b, "u%d@example.com,,A,B\n", i)
 	}
-	_, err := ReadUsersCSV(context.Background(), strings.NewReader(b.String()), "users.csv")
+	_, err := readUsersFile(t, b.String())
 	var all *Errors
 	if !errors.As(err, &all) {
 		t.Fatalf("error %v is not *Errors", err)
@@ -254,7 +254,7 @@ func TestReadUsersCSVSecretNotInErrors(t *testing.T) {
 	t.Parallel()
 	const pw = "Hunter2-secret"
 	in := header + ",password\nu1@example.com,,A,B," + pw + "\nu1@example.com,u1@example.com,A,B,\xff" + pw + "\n"
-	_, err := ReadUsersCSV(context.Background(), strings.NewReader(in), "users.csv")
+	_, err := readUsersFile(t, in)
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -267,21 +267,35 @@ func TestReadUsersCSVCancelled(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := ReadUsersCSV(ctx, strings.NewReader(header+"\n"+row(1)+"\n"), "users.csv")
+	_, err := NewCSV(config.CSVSource{Users: usersFile(t, header+"\n"+row(1)+"\n")}).Read(ctx)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("error = %v, want context.Canceled", err)
 	}
 }
 
-func writeFiles(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
+func writeFiles(tb testing.TB, files map[string]string) string {
+	tb.Helper()
+	dir := tb.TempDir()
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
 	return dir
+}
+
+// usersFile writes input to users.csv in a new temporary directory and
+// returns its path.
+func usersFile(tb testing.TB, input string) string {
+	tb.Helper()
+	return filepath.Join(writeFiles(tb, map[string]string{"users.csv": input}), "users.csv")
+}
+
+// readUsersFile reads input as the users file of a CSV source, through
+// NewCSV and Read as a run does.
+func readUsersFile(tb testing.TB, input string, opts ...Option) (*directory.Directory, error) {
+	tb.Helper()
+	return NewCSV(config.CSVSource{Users: usersFile(tb, input)}, opts...).Read(context.Background())
 }
 
 func TestCSVRead(t *testing.T) {

@@ -1,8 +1,6 @@
 package source
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"math"
 	"strings"
@@ -21,7 +19,7 @@ func FuzzReadCSV(f *testing.F) {
 	f.Add([]byte("\xEF\xBB\xBF" + header + "\r\n" + row(1) + "\r\n"))
 	f.Add([]byte(header + ",n:integer,f:number,b:boolean,a:array\n" + row(1) + ",1,2.5,true,x;y\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		d, err := ReadUsersCSV(context.Background(), bytes.NewReader(data), "users.csv")
+		d, err := readUsersFile(t, string(data))
 		if err != nil {
 			if d != nil {
 				t.Fatal("a Directory came back with an error")

@@ -140,7 +140,7 @@ func TestMapping(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			d, err := ReadUsersCSV(context.Background(), strings.NewReader(tt.input), "users.csv", WithMapping(tt.mapping))
+			d, err := readUsersFile(t, tt.input, WithMapping(tt.mapping))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -272,7 +272,7 @@ func TestMappingErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := ReadUsersCSV(context.Background(), strings.NewReader(tt.input), "users.csv", WithMapping(tt.mapping))
+			_, err := readUsersFile(t, tt.input, WithMapping(tt.mapping))
 			if err == nil {
 				t.Fatal("read succeeded")
 			}
@@ -299,7 +299,7 @@ func TestMappingKeepsPasswordOut(t *testing.T) {
 		{Attribute: "floor", From: "floor", Type: config.TypeInteger},
 		{Attribute: "nickName", Template: "{{.firstName}}"},
 	}}
-	d, err := ReadUsersCSV(context.Background(), strings.NewReader(header+",password,floor\n"+row(1)+","+pw+",1\n"), "users.csv", WithMapping(m))
+	d, err := readUsersFile(t, header+",password,floor\n"+row(1)+","+pw+",1\n", WithMapping(m))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +310,7 @@ func TestMappingKeepsPasswordOut(t *testing.T) {
 			}
 		}
 	}
-	_, err = ReadUsersCSV(context.Background(), strings.NewReader(header+",password,floor\n"+row(1)+","+pw+",x\n"), "users.csv", WithMapping(m))
+	_, err = readUsersFile(t, header+",password,floor\n"+row(1)+","+pw+",x\n", WithMapping(m))
 	if err == nil || strings.Contains(err.Error(), pw) {
 		t.Errorf("err = %v, want an error without the password", err)
 	}
@@ -371,10 +371,11 @@ func BenchmarkReadUsersCSVMapped(b *testing.B) {
 		config.AttributeMapping{Attribute: "employeeType", Value: "hr", HasValue: true},
 		config.AttributeMapping{Attribute: "displayName", Template: "{{.firstName}} {{.lastName}}"},
 	)
+	src := NewCSV(config.CSVSource{Users: usersFile(b, data)}, WithMapping(m))
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		d, err := ReadUsersCSV(context.Background(), strings.NewReader(data), "users.csv", WithMapping(m))
+		d, err := src.Read(context.Background())
 		if err != nil || len(d.Users) != 10000 {
 			b.Fatalf("read: %v", err)
 		}

@@ -168,97 +168,137 @@ func foldMatch(n string, names []string) string {
 // values. It returns the user and the group names it lists, or the row's
 // problems.
 func (uc *userColumns) buildUser(vals []any) (u *directory.User, password string, groups, problems []string) {
-	u = &directory.User{}
-	// The profile is built as a map and packed at the end.
-	prof := directory.Profile{}
-	// row is each column's value for the mapping's rules (never the
-	// password).
-	var row []any
+	b := &rowBuild{uc: uc, user: &directory.User{}, prof: directory.Profile{}}
 	if len(uc.m.rules) > 0 {
-		row = make([]any, len(vals))
+		b.row = make([]any, len(vals))
 	}
 	for i, v := range vals {
-		name := uc.names[i]
-		if s, isStr := v.(string); isStr {
-			s = strings.TrimSpace(s)
+		b.column(i, v)
+	}
+	if b.row != nil {
+		b.problems = append(b.problems, uc.m.apply(b.prof, b.row, uc.names, uc.from)...)
+	}
+	b.problems = append(b.problems, profileProblems(b.prof)...)
+	b.user.Profile = b.prof.Pack()
+	return b.user, b.password, b.groups, b.problems
+}
+
+// rowBuild is one row on its way to a user.
+type rowBuild struct {
+	uc   *userColumns
+	user *directory.User
+	// prof is the profile, built as a map and packed at the end.
+	prof directory.Profile
+	// row is each column's value for the mapping's rules (never the
+	// password); nil when the mapping has no rules.
+	row      []any
+	password string
+	groups   []string
+	problems []string
+}
+
+func (b *rowBuild) problemf(format string, args ...any) {
+	b.problems = append(b.problems, fmt.Sprintf(format, args...))
+}
+
+// column takes column i's value v into the user, by the column's kind.
+func (b *rowBuild) column(i int, v any) {
+	name := b.uc.names[i]
+	if s, isStr := v.(string); isStr {
+		s = strings.TrimSpace(s)
+		if p := checkText(s); p != "" {
+			b.problemf("column %s: %s", name, p)
+			return
+		}
+		if s == "" {
+			v = nil
+		} else {
+			v = s
+		}
+	}
+	if v == nil {
+		b.clear(i)
+		return
+	}
+	switch b.uc.kinds[i] {
+	case colGroupList:
+		gs, p := groupNames(v)
+		if p != "" {
+			b.problems = append(b.problems, "column groups: "+p)
+		}
+		b.groups = append(b.groups, gs...)
+		b.forRules(i, v)
+	case colPass:
+		s, ok := v.(string)
+		if !ok {
+			b.problems = append(b.problems, "column password: want text")
+			return
+		}
+		b.password = s
+	case colStat:
+		s, ok := v.(string)
+		st := strings.ToUpper(s)
+		if !ok || foldMatch(st, statuses) == "" {
+			b.problemf("column status: want one of %s, got %q", strings.Join(statuses, ", "), truncate(fmt.Sprint(v), 40))
+			return
+		}
+		b.user.Status = st
+		b.forRules(i, v)
+	default:
+		b.attribute(i, v)
+	}
+}
+
+// attribute takes the non-empty value v of attribute column i: converted
+// to the column's declared type, checked, handed to the rules, and put in
+// the profile when the column passes through.
+func (b *rowBuild) attribute(i int, v any) {
+	name := b.uc.names[i]
+	if s, isStr := v.(string); isStr && b.uc.types[i] != "" {
+		tv, p := typedValue(s, b.uc.types[i])
+		if p != "" {
+			b.problemf("column %s: %s", name, p)
+			return
+		}
+		if tv == nil {
+			b.clear(i)
+			return
+		}
+		v = tv
+	}
+	if sl, ok := v.([]string); ok {
+		for _, s := range sl {
 			if p := checkText(s); p != "" {
-				problems = append(problems, fmt.Sprintf("column %s: %s", name, p))
-				continue
-			}
-			if s == "" {
-				v = nil
-			} else {
-				v = s
-			}
-		}
-		if v == nil {
-			if uc.pass[i] && uc.m.clear {
-				prof[name] = nil
-			}
-			continue
-		}
-		switch uc.kinds[i] {
-		case colGroupList:
-			gs, p := groupNames(v)
-			if p != "" {
-				problems = append(problems, "column groups: "+p)
-			}
-			groups = append(groups, gs...)
-			if row != nil {
-				row[i] = v
-			}
-		case colPass:
-			s, ok := v.(string)
-			if !ok {
-				problems = append(problems, "column password: want text")
-				continue
-			}
-			password = s
-		case colStat:
-			s, ok := v.(string)
-			st := strings.ToUpper(s)
-			if !ok || foldMatch(st, statuses) == "" {
-				problems = append(problems, fmt.Sprintf("column status: want one of %s, got %q", strings.Join(statuses, ", "), truncate(fmt.Sprint(v), 40)))
-				continue
-			}
-			u.Status = st
-			if row != nil {
-				row[i] = v
-			}
-		default:
-			if s, isStr := v.(string); isStr && uc.types[i] != "" {
-				tv, p := typedValue(s, uc.types[i])
-				if p != "" {
-					problems = append(problems, fmt.Sprintf("column %s: %s", name, p))
-					continue
-				}
-				if tv == nil {
-					if uc.pass[i] && uc.m.clear {
-						prof[name] = nil
-					}
-					continue
-				}
-				v = tv
-			}
-			if sl, ok := v.([]string); ok {
-				for _, s := range sl {
-					if p := checkText(s); p != "" {
-						problems = append(problems, fmt.Sprintf("column %s: %s", name, p))
-					}
-				}
-			}
-			if row != nil {
-				row[i] = v
-			}
-			if uc.pass[i] {
-				prof[name] = v
+				b.problemf("column %s: %s", name, p)
 			}
 		}
 	}
-	if row != nil {
-		problems = append(problems, uc.m.apply(prof, row, uc.names, uc.from)...)
+	b.forRules(i, v)
+	if b.uc.pass[i] {
+		b.prof[name] = v
 	}
-	var empty []string
+}
+
+// clear records column i's empty value: a cleared attribute when the
+// column passes through and empty values clear.
+func (b *rowBuild) clear(i int) {
+	if b.uc.pass[i] && b.uc.m.clear {
+		b.prof[b.uc.names[i]] = nil
+	}
+}
+
+// forRules hands column i's value v to the mapping's rules, if any.
+func (b *rowBuild) forRules(i int, v any) {
+	if b.row != nil {
+		b.row[i] = v
+	}
+}
+
+// profileProblems checks a built profile: the required attributes are
+// non-empty text, the login has no white space or control characters, and
+// the email looks like one.
+func profileProblems(prof directory.Profile) []string {
+	var problems, empty []string
 	for _, r := range directory.RequiredAttributes {
 		v, present := prof[r]
 		s, ok := v.(string)
@@ -279,8 +319,7 @@ func (uc *userColumns) buildUser(vals []any) (u *directory.User, password string
 	if email, _ := prof[directory.AttrEmail].(string); email != "" && !plausibleEmail(email) {
 		problems = append(problems, fmt.Sprintf("email %q is not an email address", truncate(email, 80)))
 	}
-	u.Profile = prof.Pack()
-	return u, password, groups, problems
+	return problems
 }
 
 // typedValue converts a text value to the column's declared type; nil for
