@@ -103,7 +103,11 @@ func (a *app) runDemo(ctx context.Context, keep bool) error {
 	fmt.Fprintf(a.stdout, "Simulated Okta org at %s: %d users, %d groups.\n", cfg.Okta.OrgURL, len(sim.Snapshot().Users), len(sim.Snapshot().Groups))
 	fmt.Fprintf(a.stdout, "Syncing %d users from examples/users.csv (scope: %s).\n\n", len(desired.Users), demoScope)
 
-	rep, err := reconcile.Run(ctx, &cfg, reconcile.Options{Logger: log})
+	runner, err := newRunner(&cfg, log, nil, allowances{})
+	if err != nil {
+		return err
+	}
+	rep, err := runner.Run(ctx, reconcile.Options{})
 	if rep != nil {
 		if perr := a.printReport(a.stdout, rep, "text"); perr != nil {
 			return perr
@@ -116,7 +120,7 @@ func (a *app) runDemo(ctx context.Context, keep bool) error {
 	fmt.Fprintf(a.stdout, "%d API calls (%d writes).\n", after.Requests-before.Requests, after.Writes-before.Writes)
 
 	fmt.Fprintf(a.stdout, "\nPlanning again:\n")
-	rep, err = reconcile.Run(ctx, &cfg, reconcile.Options{DryRun: true, Logger: log})
+	rep, err = runner.Run(ctx, reconcile.Options{DryRun: true})
 	if err != nil {
 		return err
 	}

@@ -14,17 +14,25 @@ import (
 	"github.com/oktasync/oktasync/internal/config"
 	"github.com/oktasync/oktasync/internal/diff"
 	"github.com/oktasync/oktasync/internal/directory"
+	"github.com/oktasync/oktasync/internal/okta"
 	"github.com/oktasync/oktasync/internal/oktasim"
 	"github.com/oktasync/oktasync/internal/source"
+	"github.com/oktasync/oktasync/internal/state"
 )
 
 const testToken = "reconcile-test-token-7d1"
 
-// harness is an in-process simulator and a config that syncs a CSV into it.
+// harness is an in-process simulator and the parts of a run that syncs a
+// CSV into it. Tests change the settings, policy and mapping before a run.
 type harness struct {
 	sim *oktasim.Server
-	cfg *config.Config
+	url string
 	dir string
+
+	set        Settings
+	policy     diff.Policy
+	mapping    config.Mapping
+	maxRetries int
 }
 
 func newHarness(t *testing.T, simOpts oktasim.Options, seed oktasim.Seed, csv string) *harness {
@@ -39,17 +47,16 @@ func newHarness(t *testing.T, simOpts oktasim.Options, seed oktasim.Seed, csv st
 	}
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	dir := t.TempDir()
-	h := &harness{sim: sim, dir: dir}
+	h := &harness{
+		sim:        sim,
+		url:        srv.URL,
+		dir:        t.TempDir(),
+		set:        Settings{Org: "org.test", ConfigDigest: "test", Scope: Scope{Users: `profile.employeeType eq "hr"`}},
+		policy:     diff.DefaultPolicy(),
+		mapping:    config.Default().Mapping,
+		maxRetries: config.DefaultMaxRetries,
+	}
 	h.writeCSV(t, csv)
-	cfg := config.Default()
-	cfg.Okta.OrgURL = srv.URL
-	cfg.Okta.Token = testToken
-	cfg.Okta.Testing.DisableHTTPSCheck = true
-	cfg.Source.CSV = &config.CSVSource{Users: filepath.Join(dir, "users.csv")}
-	cfg.Scope.Users = `profile.employeeType eq "hr"`
-	cfg.State.URL = "sqlite://" + filepath.Join(dir, "state.db")
-	h.cfg = &cfg
 	return h
 }
 
@@ -60,27 +67,54 @@ func (h *harness) writeCSV(t *testing.T, csv string) {
 	}
 }
 
+// client returns a client of the simulator.
+func (h *harness) client(t *testing.T) *okta.Client {
+	t.Helper()
+	c, err := okta.NewClient(h.url, okta.WithToken(testToken), okta.WithInsecureHTTP(), okta.WithMaxRetries(h.maxRetries),
+		okta.WithRateLimit(config.DefaultMaxShare, config.DefaultMaxConcurrency))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// source returns the reader of the harness's CSV with its mapping.
+func (h *harness) source() source.Reader {
+	return source.NewCSV(config.CSVSource{Users: filepath.Join(h.dir, "users.csv")}, source.WithMapping(h.mapping))
+}
+
+// runner returns a Runner with the harness's parts, as they are now.
+func (h *harness) runner(t *testing.T) *Runner {
+	t.Helper()
+	set := h.set
+	set.Schema = SchemaHints{Mapped: make(map[string]string), Suggest: config.Suggest}
+	for _, r := range h.mapping.Attributes {
+		set.Schema.Mapped[r.Attribute] = r.Where
+	}
+	stateURL := "sqlite://" + filepath.Join(h.dir, "state.db")
+	return New(set, Parts{
+		Source: h.source(),
+		Okta:   h.client(t),
+		OpenStore: func(ctx context.Context) (Store, error) {
+			return state.Open(ctx, stateURL, state.Options{AutoMigrate: true})
+		},
+		Policy: h.policy,
+	})
+}
+
 func (h *harness) run(t *testing.T, dryRun bool) (*Report, error) {
 	t.Helper()
-	return Run(context.Background(), h.cfg, Options{DryRun: dryRun})
+	return h.runner(t).Run(context.Background(), Options{DryRun: dryRun})
 }
 
 // fetch reads the source and Okta's state as a run would, without planning.
 func (h *harness) fetch(t *testing.T) (*directory.Directory, *Current) {
 	t.Helper()
-	client, err := NewClient(h.cfg, slog.New(slog.DiscardHandler))
+	desired, err := h.source().Read(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := source.New(h.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	desired, err := src.Read(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cur, err := fetchCurrent(context.Background(), client, desired, nil, h.cfg.Scope.Users, "", nil, nil, slog.New(slog.DiscardHandler))
+	cur, err := newOktaReader(h.client(t), desired, h.set.Scope, nil, nil, nil).read(context.Background(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +221,7 @@ func TestFailedReadWritesNothing(t *testing.T) {
 	h := newHarness(t, oktasim.Options{Faults: oktasim.FaultOptions{Seed: 1, ErrorRate: 1}},
 		oktasim.Seed{Users: []oktasim.SeedUser{hrUser("gone@example.com")}},
 		header+"a@example.com,a@example.com,F,L,hr,Team\n")
-	h.cfg.Okta.RateLimit.MaxRetries = 1
+	h.maxRetries = 1
 	if _, err := h.run(t, false); err == nil {
 		t.Fatal("run succeeded against an org that answers every call with 500")
 	}
@@ -236,9 +270,9 @@ func TestProtectedGroup(t *testing.T) {
 			hrUser("leaver@example.com", "Team"),
 		},
 	}, header+"a@example.com,a@example.com,F,L,hr,Team\n")
-	h.cfg.Protect.Groups = []string{"Break Glass"}
-	h.cfg.Safety.MaxDeactivations = "off"
-	h.cfg.Safety.MaxMembershipRemovals = "off"
+	h.policy.ProtectGroups = []string{"Break Glass"}
+	h.policy.Safety.MaxDeactivations = diff.Limit{Count: -1}
+	h.policy.Safety.MaxMembershipRemovals = diff.Limit{Count: -1}
 	rep, err := h.run(t, false)
 	if err != nil {
 		t.Fatal(err)
@@ -263,8 +297,8 @@ func TestDeleteUnlistedScopedGroups(t *testing.T) {
 		Groups: []oktasim.SeedGroup{{Name: "Team", Description: "hr: team"}, {Name: "Old", Description: "hr: old"}, {Name: "Other", Description: "manual"}},
 		Users:  []oktasim.SeedUser{hrUser("a@example.com", "Team")},
 	}, header+"a@example.com,a@example.com,F,L,hr,Team\n")
-	h.cfg.Scope.Groups.Search = `profile.description sw "hr:"`
-	h.cfg.Groups.DeleteUnlisted = true
+	h.set.Scope.GroupSearch = `profile.description sw "hr:"`
+	h.policy.DeleteUnlistedGroups = true
 	rep, err := h.run(t, false)
 	if err != nil {
 		t.Fatal(err)
@@ -294,7 +328,7 @@ func TestFetchSharesEqualProfiles(t *testing.T) {
 		"login,email,firstName,lastName,employeeType,employeeNumber,tags\n"+
 			"same@example.com,same@example.com,F,L,hr,42,a;b\n"+
 			"other@example.com,other@example.com,F,L,hr,42,a;b\n")
-	h.cfg.Mapping.Attributes = []config.AttributeMapping{
+	h.mapping.Attributes = []config.AttributeMapping{
 		{Attribute: "employeeNumber", From: "employeeNumber", Type: "integer"},
 		{Attribute: "tags", From: "tags", Type: "stringArray"},
 	}
