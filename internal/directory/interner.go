@@ -7,8 +7,8 @@ package directory
 //   - a profile keeps only the attributes the reference's users have and
 //     Okta's required ones (the only ones a plan compares), and when it then
 //     holds exactly a reference user's values it shares that user's Attrs;
-//   - a login key is the reference user's key string when the reference has
-//     the user;
+//   - a login key shares the reference user's login when that is already
+//     in key form (as logins mostly are);
 //   - a status is one of a handful of shared strings.
 //
 // An Interner only reads the reference, which must not change while the
@@ -50,9 +50,10 @@ func (in *Interner) User(id, status string, profile map[string]any) *User {
 	return &User{ID: id, Status: in.Status(status), Profile: attrs}
 }
 
-// LoginKey returns login's LoginKey, sharing the reference user's storage
-// when the reference has the user, so that the many places a large
-// directory holds a login key (users, memberships, scope) hold one string.
+// LoginKey returns login's LoginKey, sharing the reference user's login
+// when the reference has the user and its login is in key form, so that
+// the many places a large directory holds a login key (users, memberships,
+// scope) hold one string.
 func (in *Interner) LoginKey(login string) string {
 	k := LoginKey(login)
 	if want, ok := in.ref.Users[k]; ok {

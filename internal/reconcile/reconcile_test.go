@@ -365,3 +365,70 @@ func TestFetchKeepsSourceAttributesOnly(t *testing.T) {
 		t.Errorf("after sync: %v", p)
 	}
 }
+
+// The run record counts every action the plan has, suspensions too.
+func TestRunRecordCountsEveryAction(t *testing.T) {
+	sus := hrUser("sus@example.com")
+	sus.Status = "SUSPENDED"
+	h := newHarness(t, oktasim.Options{}, oktasim.Seed{Users: []oktasim.SeedUser{hrUser("a@example.com"), sus}},
+		"login,email,firstName,lastName,employeeType,status\n"+
+			"a@example.com,a@example.com,F,L,hr,SUSPENDED\n"+
+			"sus@example.com,sus@example.com,F,L,hr,ACTIVE\n")
+	rep, err := h.run(t, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := state.Open(context.Background(), "sqlite://"+filepath.Join(h.dir, "state.db"), state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	runs, err := store.Runs(context.Background(), h.set.Org, 1)
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("runs = %v, %v", runs, err)
+	}
+	got := runs[0].Counts
+	if got["users.suspend"] != 1 || got["users.unsuspend"] != 1 || got["applied"] != 2 || runs[0].ID != rep.RunID {
+		t.Errorf("run #%d counts %v, want one suspend, one unsuspend, two applied (report: run #%d)", runs[0].ID, got, rep.RunID)
+	}
+}
+
+// Plan and Apply are separate steps: a plan made in a dry run is never
+// applied; a saved plan is verified and applied once.
+func TestPlanVerifyApply(t *testing.T) {
+	h := newHarness(t, oktasim.Options{}, oktasim.Seed{Users: []oktasim.SeedUser{hrUser("a@example.com")}},
+		header+"a@example.com,a@example.com,F,L,hr,Team\nb@example.com,b@example.com,F,L,hr,Team\n")
+	r := h.runner(t)
+	ctx := context.Background()
+
+	dry, err := r.Plan(ctx, Options{DryRun: true, SavePlan: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dry.Close()
+	if _, err := r.Apply(ctx, dry, Options{}); !errors.Is(err, errDryRunPlan) {
+		t.Fatalf("Apply of a dry run's plan: %v", err)
+	}
+	if st := h.sim.Stats(); st.Writes != 0 {
+		t.Fatalf("%d writes from a dry run's plan", st.Writes)
+	}
+	if dry.Saved == nil || len(dry.Saved.Plan.Operations) != 4 {
+		t.Fatalf("saved plan %+v, want create-group, create-user, two add-members", dry.Saved)
+	}
+
+	p, err := r.Verify(ctx, dry.Saved, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := r.Apply(ctx, p, Options{})
+	p.Close()
+	if err != nil || rep.Applied != 4 || rep.DryRun {
+		t.Fatalf("apply: %v, %+v", err, rep)
+	}
+	// Applied once, the plan now conflicts with Okta.
+	p, err = r.Verify(ctx, dry.Saved, Options{})
+	defer p.Close()
+	if !errors.Is(err, ErrPlanConflict) || len(p.Report().Warnings) != 4 {
+		t.Fatalf("second verify: %v, report %+v", err, p.Report())
+	}
+}
