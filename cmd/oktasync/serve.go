@@ -66,7 +66,8 @@ default 30s), and exits 0.`,
 	return cmd
 }
 
-// server is one `oktasync serve`: its config, metrics and readiness.
+// server is one `oktasync serve`: its config, the runner of its syncs,
+// its metrics and readiness.
 type server struct {
 	cfg     *config.Config
 	log     *slog.Logger
@@ -88,7 +89,7 @@ type server struct {
 type serveConfig struct {
 	def      gocron.JobDefinition
 	jobOpts  []gocron.JobOption
-	interval time.Duration // the schedule's shortest interval
+	interval time.Duration // the time between two ticks
 	grace    time.Duration
 	addr     string
 }
