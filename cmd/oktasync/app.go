@@ -13,26 +13,22 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oktasync/oktasync/internal/config"
-	"github.com/oktasync/oktasync/internal/okta"
 	"github.com/oktasync/oktasync/internal/reconcile"
-	"github.com/oktasync/oktasync/internal/state"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-// oktaProduct names oktasync and its version in the Okta client's User-Agent.
-func oktaProduct() okta.Option { return okta.WithProduct("oktasync", version) }
-
-// Exit codes; README.md documents them.
+// Exit codes; README.md documents them. A run's outcome gives its own
+// (reconcile.Classify); exitChanges is the command's.
 const (
-	exitOK       = 0
-	exitError    = 1
+	exitOK       = reconcile.ExitOK
+	exitError    = reconcile.ExitError
 	exitChanges  = 2 // --detailed-exitcode: the plan has changes
-	exitBlocked  = 3
-	exitPartial  = 4
-	exitLocked   = 5
-	exitConflict = 6 // apply: the saved plan's targets changed in Okta
+	exitBlocked  = reconcile.ExitBlocked
+	exitPartial  = reconcile.ExitPartial
+	exitLocked   = reconcile.ExitLocked
+	exitConflict = reconcile.ExitConflict
 )
 
 // exitCodeError carries an exit code through cobra. A nil err means the
@@ -70,10 +66,11 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
-	return a.exitCode(err)
+	return a.exitCode(ctx, err)
 }
 
-func (a *app) exitCode(err error) int {
+// exitCode prints err, if any, and returns the exit code it calls for.
+func (a *app) exitCode(ctx context.Context, err error) int {
 	if err == nil {
 		return exitOK
 	}
@@ -85,17 +82,7 @@ func (a *app) exitCode(err error) int {
 		return ec.code
 	}
 	fmt.Fprintf(a.stderr, "oktasync: %v\n", err)
-	switch {
-	case errors.Is(err, reconcile.ErrBlocked):
-		return exitBlocked
-	case errors.Is(err, reconcile.ErrOperationsFailed):
-		return exitPartial
-	case errors.Is(err, state.ErrLocked):
-		return exitLocked
-	case errors.Is(err, reconcile.ErrPlanConflict):
-		return exitConflict
-	}
-	return exitError
+	return reconcile.Classify(ctx, err).ExitCode
 }
 
 func (a *app) rootCommand() *cobra.Command {

@@ -17,7 +17,6 @@ import (
 	"github.com/oktasync/oktasync/examples"
 	"github.com/oktasync/oktasync/internal/config"
 	"github.com/oktasync/oktasync/internal/directory"
-	"github.com/oktasync/oktasync/internal/okta"
 	"github.com/oktasync/oktasync/internal/oktasim"
 	"github.com/oktasync/oktasync/internal/reconcile"
 	"github.com/oktasync/oktasync/internal/source"
@@ -104,7 +103,11 @@ func (a *app) runDemo(ctx context.Context, keep bool) error {
 	fmt.Fprintf(a.stdout, "Simulated Okta org at %s: %d users, %d groups.\n", cfg.Okta.OrgURL, len(sim.Snapshot().Users), len(sim.Snapshot().Groups))
 	fmt.Fprintf(a.stdout, "Syncing %d users from examples/users.csv (scope: %s).\n\n", len(desired.Users), demoScope)
 
-	rep, err := reconcile.Run(ctx, &cfg, reconcile.Options{Logger: log, ClientOptions: []okta.Option{oktaProduct()}})
+	runner, err := newRunner(&cfg, log, nil, allowances{})
+	if err != nil {
+		return err
+	}
+	rep, err := runner.Run(ctx, reconcile.Options{})
 	if rep != nil {
 		if perr := a.printReport(a.stdout, rep, "text"); perr != nil {
 			return perr
@@ -117,7 +120,7 @@ func (a *app) runDemo(ctx context.Context, keep bool) error {
 	fmt.Fprintf(a.stdout, "%d API calls (%d writes).\n", after.Requests-before.Requests, after.Writes-before.Writes)
 
 	fmt.Fprintf(a.stdout, "\nPlanning again:\n")
-	rep, err = reconcile.Run(ctx, &cfg, reconcile.Options{DryRun: true, Logger: log, ClientOptions: []okta.Option{oktaProduct()}})
+	rep, err = runner.Run(ctx, reconcile.Options{DryRun: true})
 	if err != nil {
 		return err
 	}

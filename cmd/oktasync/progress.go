@@ -72,7 +72,7 @@ func (p *progressBar) wait(label string, tick <-chan time.Time, stopTicker func(
 	start := p.now()
 	p.stopWait = sync.OnceFunc(func() { close(stop); <-done })
 	p.waitDone = done
-	p.drawWaiting(label, 0, 0)
+	p.drawWaiting(label, 0, start, start)
 	p.mu.Unlock()
 	go func() {
 		defer close(done)
@@ -81,18 +81,22 @@ func (p *progressBar) wait(label string, tick <-chan time.Time, stopTicker func(
 			select {
 			case <-stop:
 				return
-			case <-tick:
+			case at := <-tick:
+				// The tick says when it fired: the elapsed time is the
+				// tick's, not whenever this goroutine gets to read the
+				// clock.
 				p.mu.Lock()
-				p.drawWaiting(label, n, p.now().Sub(start))
+				p.drawWaiting(label, n, start, at)
 				p.mu.Unlock()
 			}
 		}
 	}()
 }
 
-// drawWaiting draws frame n of the waiting line; p.mu must be held.
-func (p *progressBar) drawWaiting(label string, n int, elapsed time.Duration) {
-	p.draw(fmt.Sprintf("%s %s %s", label, waitFrames[n%len(waitFrames)], formatETA(elapsed)), p.now())
+// drawWaiting draws frame n of the waiting line as at time at, for a wait
+// that began at start; p.mu must be held.
+func (p *progressBar) drawWaiting(label string, n int, start, at time.Time) {
+	p.draw(fmt.Sprintf("%s %s %s", label, waitFrames[n%len(waitFrames)], formatETA(at.Sub(start))), at)
 	p.waiting = true
 }
 

@@ -6,14 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/oktasync/oktasync/internal/config"
 	"github.com/oktasync/oktasync/internal/diff"
-	"github.com/oktasync/oktasync/internal/okta"
 	"github.com/oktasync/oktasync/internal/reconcile"
 )
 
@@ -95,35 +92,6 @@ made: the conflicts are listed, and a new plan is needed.`,
 	return cmd
 }
 
-// applySaved reads a saved plan and applies it.
-func (a *app) applySaved(ctx context.Context, cfg *config.Config, path string, opts reconcile.Options) (*reconcile.Report, error) {
-	file, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read plan: %w", err)
-	}
-	defer file.Close()
-	saved, err := diff.ReadSavedPlan(file)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return reconcile.ApplySaved(ctx, cfg, saved, opts)
-}
-
-// finishPlanFile closes a saved plan's temporary file and renames it into
-// place, or removes it when no plan was made.
-func finishPlanFile(tmp *os.File, path string, keep bool) error {
-	if err := tmp.Close(); err != nil {
-		return errors.Join(fmt.Errorf("write plan %s: %w", path, err), os.Remove(tmp.Name()))
-	}
-	if !keep {
-		return os.Remove(tmp.Name())
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return errors.Join(fmt.Errorf("write plan %s: %w", path, err), os.Remove(tmp.Name()))
-	}
-	return nil
-}
-
 func (a *app) runSync(ctx context.Context, f *runFlags) error {
 	if f.output != "text" && f.output != "json" {
 		return &exitCodeError{code: exitError, err: fmt.Errorf("--output %q: want text or json", f.output)}
@@ -132,37 +100,18 @@ func (a *app) runSync(ctx context.Context, f *runFlags) error {
 	if err != nil {
 		return err
 	}
+	runner, err := newRunner(cfg, log, nil, allowances{f.allowDeactivations, f.allowRemovals})
+	if err != nil {
+		return err
+	}
 	fetch, update, finish := a.progress()
-	ropts := reconcile.Options{
-		DryRun:             f.dryRun,
-		AllowDeactivations: f.allowDeactivations,
-		AllowRemovals:      f.allowRemovals,
-		WaitLock:           f.waitLock,
-		Logger:             log,
-		Progress:           update,
-		FetchProgress:      fetch,
-		ClientOptions:      []okta.Option{oktaProduct()},
+	opts := reconcile.Options{
+		DryRun:        f.dryRun,
+		WaitLock:      f.waitLock,
+		Progress:      update,
+		FetchProgress: fetch,
 	}
-	var rep *reconcile.Report
-	var runErr error
-	if f.applyFile != "" {
-		rep, runErr = a.applySaved(ctx, cfg, f.applyFile, ropts)
-	} else {
-		var out *os.File
-		if f.planOut != "" {
-			out, err = os.OpenFile(f.planOut+".tmp", os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-			if err != nil {
-				return fmt.Errorf("write plan: %w", err)
-			}
-			ropts.SavePlan = out
-		}
-		rep, runErr = reconcile.Run(ctx, cfg, ropts)
-		if out != nil {
-			if err := finishPlanFile(out, f.planOut, rep != nil); err != nil {
-				return err
-			}
-		}
-	}
+	rep, runErr := runSteps(ctx, runner, f, opts)
 	finish()
 	if rep != nil {
 		if err := a.printReport(a.stdout, rep, f.output); err != nil {
@@ -181,6 +130,41 @@ func (a *app) runSync(ctx context.Context, f *runFlags) error {
 		return &exitCodeError{code: exitChanges}
 	}
 	return nil
+}
+
+// runSteps runs the steps the flags ask for: a saved plan's verification and
+// apply (apply FILE), a plan saved for later (plan --out), or a plan and,
+// unless a dry run, its apply (run, plan).
+func runSteps(ctx context.Context, r *reconcile.Runner, f *runFlags, o reconcile.Options) (*reconcile.Report, error) {
+	switch {
+	case f.applyFile != "":
+		saved, err := readPlanFile(f.applyFile)
+		if err != nil {
+			return nil, err
+		}
+		p, err := r.Verify(ctx, saved, o)
+		defer p.Close()
+		if err != nil {
+			return p.Report(), err
+		}
+		return r.Apply(ctx, p, o)
+	case f.planOut != "":
+		out, err := createPlanFile(f.planOut)
+		if err != nil {
+			return nil, err
+		}
+		o.SavePlan = true
+		p, err := r.Plan(ctx, o)
+		defer p.Close()
+		if err != nil {
+			return nil, errors.Join(err, out.abort())
+		}
+		if err := writePlanFile(out, p.Saved); err != nil {
+			return p.Report(), err
+		}
+		return p.Report(), p.Blocked()
+	}
+	return r.Run(ctx, o)
 }
 
 // printReport renders a run report as text for people or JSON for machines.
@@ -221,21 +205,4 @@ func groupSuffix(g string) string {
 		return ""
 	}
 	return fmt.Sprintf(" in %q", g)
-}
-
-// writeReportFile writes the JSON report atomically: a temp file renamed
-// into place, so a reader never sees half a report.
-func writeReportFile(path string, rep *reconcile.Report) error {
-	b, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode report: %w", err)
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
-		return fmt.Errorf("write report %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return errors.Join(fmt.Errorf("write report %s: %w", path, err), os.Remove(tmp))
-	}
-	return nil
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/oktasync/oktasync/internal/reconcile"
 	"github.com/oktasync/oktasync/internal/state"
 )
 
@@ -32,12 +31,12 @@ func (a *app) runsCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			store, err := state.Open(cmd.Context(), cfg.State.URL, reconcile.StateOptions(cfg, log))
+			store, err := state.Open(cmd.Context(), cfg.State.URL, stateOptions(cfg, log))
 			if err != nil {
 				return fmt.Errorf("open state store: %w", err)
 			}
 			defer store.Close()
-			org := reconcile.OrgKey(cfg.Okta.OrgURL)
+			org := orgKey(cfg.Okta.OrgURL)
 			if all {
 				org = ""
 			}
@@ -140,7 +139,7 @@ job, owns schema changes.`,
 			if err != nil {
 				return err
 			}
-			opts := reconcile.StateOptions(cfg, log)
+			opts := stateOptions(cfg, log)
 			applied, err := state.Migrate(cmd.Context(), cfg.State.URL, opts)
 			if err != nil {
 				return fmt.Errorf("migrate state store: %w", err)

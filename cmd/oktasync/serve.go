@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -65,14 +66,16 @@ default 30s), and exits 0.`,
 	return cmd
 }
 
-// server is one `oktasync serve`: its config, metrics and readiness.
+// server is one `oktasync serve`: its config, the runner of its syncs,
+// its metrics and readiness.
 type server struct {
 	cfg     *config.Config
 	log     *slog.Logger
 	metrics *metrics.Metrics
+	runner  *reconcile.Runner
 
-	// client is the Okta client of the first contact; apiSeen is the part
-	// of its Stats already in the metrics.
+	// client is the Okta client every sync and the first contact share;
+	// apiSeen is the part of its Stats already in the metrics.
 	client  *okta.Client
 	apiMu   sync.Mutex
 	apiSeen okta.Stats
@@ -82,32 +85,46 @@ type server struct {
 	draining bool
 }
 
+// serveConfig is what serve takes from the config and flags, checked.
+type serveConfig struct {
+	def      gocron.JobDefinition
+	jobOpts  []gocron.JobOption
+	interval time.Duration // the time between two ticks
+	grace    time.Duration
+	addr     string
+}
+
+// serveConfigFrom checks the schedule, the shutdown grace and the address.
+func serveConfigFrom(cfg *config.Config, f *serveFlags) (serveConfig, error) {
+	var sc serveConfig
+	var err error
+	if sc.def, sc.jobOpts, sc.interval, err = schedule.Job(cfg.Schedule, time.Now()); err != nil {
+		return sc, fmt.Errorf("serve: %w", err)
+	}
+	switch sc.grace = cfg.Serve.ShutdownGrace; {
+	case sc.grace < 0:
+		return sc, fmt.Errorf("serve: serve.shutdownGrace %s: must not be negative", sc.grace)
+	case sc.grace == 0:
+		sc.grace = defaultShutdownGrace
+	}
+	sc.addr = cmp.Or(f.addr, cfg.Serve.Addr, config.DefaultServeAddr)
+	return sc, nil
+}
+
 func (a *app) serve(ctx context.Context, f *serveFlags) error {
 	cfg, log, err := a.setup()
 	if err != nil {
 		return err
 	}
-	def, jobOpts, interval, err := schedule.Job(cfg.Schedule, time.Now())
+	sc, err := serveConfigFrom(cfg, f)
 	if err != nil {
+		return err
+	}
+	s := &server{cfg: cfg, log: log, metrics: metrics.New(version)}
+	if s.client, err = newOktaClient(cfg, log); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	grace := cfg.Serve.ShutdownGrace
-	switch {
-	case grace < 0:
-		return fmt.Errorf("serve: serve.shutdownGrace %s: must not be negative", grace)
-	case grace == 0:
-		grace = defaultShutdownGrace
-	}
-	addr := cfg.Serve.Addr
-	if f.addr != "" {
-		addr = f.addr
-	}
-	if addr == "" {
-		addr = config.DefaultServeAddr
-	}
-
-	s := &server{cfg: cfg, log: log, metrics: metrics.New(version)}
-	if s.client, err = reconcile.NewClient(cfg, log, oktaProduct()); err != nil {
+	if s.runner, err = newRunner(cfg, log, s.client, allowances{}); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	// Syncs and the first contact stop when runCtx ends: at a signal, or
@@ -116,31 +133,21 @@ func (a *app) serve(ctx context.Context, f *serveFlags) error {
 	defer stopRuns()
 
 	// The listener first, so that a taken port fails at once.
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", sc.addr)
 	if err != nil {
-		return fmt.Errorf("serve: listen on %s (serve.addr): %w", addr, err)
+		return fmt.Errorf("serve: listen on %s (serve.addr): %w", sc.addr, err)
 	}
 	httpSrv := &http.Server{Handler: s.handler(), ReadHeaderTimeout: 10 * time.Second}
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- httpSrv.Serve(ln) }()
 	log.Info("serving metrics and health", "addr", ln.Addr().String())
 
-	org := reconcile.OrgKey(cfg.Okta.OrgURL)
-	var locker *schedule.StoreLocker
-	if isPostgresURL(cfg.State.URL) {
-		store, err := state.Open(ctx, cfg.State.URL, reconcile.StateOptions(cfg, log))
-		if err != nil {
-			_ = httpSrv.Close()
-			return fmt.Errorf("serve: open state store for the schedule lock: %w", err)
-		}
-		defer store.Close()
-		locker = &schedule.StoreLocker{Store: store, Org: org, MinHold: min(interval/2, time.Minute), Logger: log}
-		defer func() {
-			if err := locker.Close(); err != nil {
-				log.Warn("release schedule lock", "err", err)
-			}
-		}()
+	locker, closeLocker, err := s.scheduleLocker(ctx, sc.interval)
+	if err != nil {
+		_ = httpSrv.Close()
+		return err
 	}
+	defer closeLocker()
 
 	// First contact: one cheap authenticated call makes the process ready.
 	// It runs beside the scheduler, so a slow Okta delays no tick.
@@ -151,38 +158,18 @@ func (a *app) serve(ctx context.Context, f *serveFlags) error {
 		probe.Wait()
 	}()
 
-	sched, err := gocron.NewScheduler(gocron.WithStopTimeout(grace), gocron.WithLogger(log.With("component", "scheduler")))
+	sched, err := s.schedule(runCtx, sc, locker)
 	if err != nil {
 		_ = httpSrv.Close()
-		return fmt.Errorf("serve: start scheduler: %w", err)
-	}
-	opts := append([]gocron.JobOption{
-		gocron.WithName(syncJobName),
-		gocron.WithSingletonMode(gocron.LimitModeReschedule),
-		gocron.WithEventListeners(gocron.AfterLockError(func(_ uuid.UUID, _ string, err error) {
-			log.Info("scheduled sync skipped: another replica runs it", "reason", err)
-		})),
-	}, jobOpts...)
-	if locker != nil {
-		opts = append(opts, gocron.WithDistributedJobLocker(locker))
-	}
-	job, err := sched.NewJob(def, gocron.NewTask(func() { s.syncOnce(runCtx) }), opts...)
-	if err != nil {
-		_ = sched.Shutdown()
-		_ = httpSrv.Close()
-		return fmt.Errorf("serve: schedule sync: %w", err)
-	}
-	sched.Start()
-	if next, err := job.NextRun(); err == nil {
-		log.Info("scheduled syncs", "next", next.Format(time.RFC3339), "distributedLock", locker != nil)
+		return err
 	}
 
 	var serveErr error
 	select {
 	case <-ctx.Done():
-		log.Info("shutting down: no new syncs; waiting for the running one", "grace", grace.String())
+		log.Info("shutting down: no new syncs; waiting for the running one", "grace", sc.grace.String())
 	case err := <-httpErr:
-		serveErr = fmt.Errorf("serve: HTTP listener on %s: %w", addr, err)
+		serveErr = fmt.Errorf("serve: HTTP listener on %s: %w", sc.addr, err)
 		log.Error("HTTP listener failed; shutting down", "err", err)
 	}
 	s.setDraining()
@@ -190,11 +177,67 @@ func (a *app) serve(ctx context.Context, f *serveFlags) error {
 	// The running sync sees runCtx cancelled: it starts nothing new, lets
 	// its calls in flight finish and records where it stopped.
 	stopRuns()
+	return s.shutdown(ctx, sched, httpSrv, sc.grace, serveErr)
+}
+
+// scheduleLocker returns, with a PostgreSQL state store, the lock replicas
+// share so that each scheduled sync runs once, and a function that
+// releases it and closes its store; with another store, nil and a function
+// that does nothing.
+func (s *server) scheduleLocker(ctx context.Context, interval time.Duration) (*schedule.StoreLocker, func(), error) {
+	if !isPostgresURL(s.cfg.State.URL) {
+		return nil, func() {}, nil
+	}
+	store, err := state.Open(ctx, s.cfg.State.URL, stateOptions(s.cfg, s.log))
+	if err != nil {
+		return nil, nil, fmt.Errorf("serve: open state store for the schedule lock: %w", err)
+	}
+	locker := &schedule.StoreLocker{Store: store, Org: orgKey(s.cfg.Okta.OrgURL), MinHold: min(interval/2, time.Minute), Logger: s.log}
+	return locker, func() {
+		if err := locker.Close(); err != nil {
+			s.log.Warn("release schedule lock", "err", err)
+		}
+		store.Close()
+	}, nil
+}
+
+// schedule starts the scheduler with the sync job; the syncs run under
+// runCtx.
+func (s *server) schedule(runCtx context.Context, sc serveConfig, locker *schedule.StoreLocker) (gocron.Scheduler, error) {
+	sched, err := gocron.NewScheduler(gocron.WithStopTimeout(sc.grace), gocron.WithLogger(s.log.With("component", "scheduler")))
+	if err != nil {
+		return nil, fmt.Errorf("serve: start scheduler: %w", err)
+	}
+	opts := append([]gocron.JobOption{
+		gocron.WithName(syncJobName),
+		gocron.WithSingletonMode(gocron.LimitModeReschedule),
+		gocron.WithEventListeners(gocron.AfterLockError(func(_ uuid.UUID, _ string, err error) {
+			s.log.Info("scheduled sync skipped: another replica runs it", "reason", err)
+		})),
+	}, sc.jobOpts...)
+	if locker != nil {
+		opts = append(opts, gocron.WithDistributedJobLocker(locker))
+	}
+	job, err := sched.NewJob(sc.def, gocron.NewTask(func() { s.syncOnce(runCtx) }), opts...)
+	if err != nil {
+		_ = sched.Shutdown()
+		return nil, fmt.Errorf("serve: schedule sync: %w", err)
+	}
+	sched.Start()
+	if next, err := job.NextRun(); err == nil {
+		s.log.Info("scheduled syncs", "next", next.Format(time.RFC3339), "distributedLock", locker != nil)
+	}
+	return sched, nil
+}
+
+// shutdown waits up to grace for the running sync, closes the HTTP
+// listener, and returns serveErr or what stopping failed with.
+func (s *server) shutdown(ctx context.Context, sched gocron.Scheduler, httpSrv *http.Server, grace time.Duration, serveErr error) error {
 	stopErr := sched.Shutdown()
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), httpShutdownTimeout)
 	defer cancel()
 	if err := httpSrv.Shutdown(hctx); err != nil {
-		log.Warn("close HTTP listener", "err", err)
+		s.log.Warn("close HTTP listener", "err", err)
 	}
 	switch {
 	case serveErr != nil:
@@ -204,7 +247,7 @@ func (a *app) serve(ctx context.Context, f *serveFlags) error {
 	case stopErr != nil:
 		return fmt.Errorf("serve: stop scheduler: %w", stopErr)
 	}
-	log.Info("stopped")
+	s.log.Info("stopped")
 	return nil
 }
 
@@ -270,7 +313,7 @@ func (s *server) firstContact(ctx context.Context) {
 		s.log.Warn("first contact with Okta failed; not ready until a sync succeeds", "err", err)
 		return
 	}
-	s.log.Info("first contact with Okta succeeded", "org", reconcile.OrgKey(s.cfg.Okta.OrgURL))
+	s.log.Info("first contact with Okta succeeded", "org", orgKey(s.cfg.Okta.OrgURL))
 	s.setReady()
 }
 
@@ -293,10 +336,10 @@ func (s *server) syncOnce(ctx context.Context) {
 	}
 	s.metrics.RunStarted()
 	started := time.Now()
-	rep, err := reconcile.Run(ctx, s.cfg, reconcile.Options{Logger: s.log, Client: s.client, Grace: s.cfg.Serve.ShutdownGrace})
+	rep, err := s.runner.Run(ctx, reconcile.Options{Grace: s.cfg.Serve.ShutdownGrace})
 	finished := time.Now()
 	s.observeAPI()
-	status := runStatus(ctx, err)
+	status := reconcile.Classify(ctx, err).Label
 	run := metrics.Run{Status: status, Started: started, Finished: finished, Operations: map[metrics.OperationKey]int{}}
 	attrs := []any{"status", status, "duration", finished.Sub(started).Round(time.Millisecond).String()}
 	if rep != nil {
@@ -318,21 +361,4 @@ func (s *server) syncOnce(ctx context.Context) {
 	default:
 		s.log.Error("sync finished", append(attrs, "err", err)...)
 	}
-}
-
-// runStatus classifies a sync's outcome as the metrics count it.
-func runStatus(ctx context.Context, err error) string {
-	switch {
-	case err == nil:
-		return state.RunSucceeded
-	case errors.Is(err, state.ErrLocked):
-		return metrics.StatusLocked
-	case errors.Is(err, reconcile.ErrBlocked):
-		return state.RunBlocked
-	case ctx.Err() != nil:
-		return state.RunInterrupted
-	case errors.Is(err, reconcile.ErrOperationsFailed):
-		return state.RunPartial
-	}
-	return state.RunFailed
 }

@@ -72,7 +72,7 @@ func (a *app) validate(ctx context.Context) error {
 	if err != nil {
 		return validationError(problemConfig, err)
 	}
-	if _, err := reconcile.PolicyFrom(cfg, reconcile.Options{}); err != nil {
+	if _, err := policyFrom(cfg, allowances{}); err != nil {
 		return validationError(problemConfig, err)
 	}
 	if cfg.Schedule.Cron != "" || cfg.Schedule.Every != 0 {
@@ -136,14 +136,14 @@ func authMode(cfg *config.Config) string {
 // user of the org when no scope is set; then it checks the source's
 // attributes against the org's user schema, as a run would.
 func checkOkta(ctx context.Context, cfg *config.Config, desired *directory.Directory, log *slog.Logger) error {
-	c, err := reconcile.NewClient(cfg, log, oktaProduct())
+	c, err := newOktaClient(cfg, log)
 	if err != nil {
 		return err
 	}
 	opts := &okta.UserListOptions{Limit: 1, Search: cfg.Scope.Users}
 	_, _, err = c.Users.ListPage(ctx, opts)
 	if err == nil {
-		return reconcile.CheckSchema(ctx, c, desired, cfg.Mapping)
+		return reconcile.CheckSchema(ctx, c, desired, schemaHints(cfg.Mapping))
 	}
 	var apiErr *okta.APIError
 	switch {
@@ -175,7 +175,7 @@ func checkState(ctx context.Context, cfg *config.Config) (owned int, note string
 		}
 	}
 	shown := redact.URL(cfg.State.URL)
-	opts := reconcile.StateOptions(cfg, nil)
+	opts := stateOptions(cfg, nil)
 	opts.AutoMigrate = false
 	store, err := state.Open(ctx, cfg.State.URL, opts)
 	switch {
@@ -187,7 +187,7 @@ func checkState(ctx context.Context, cfg *config.Config) (owned int, note string
 		return 0, "", fmt.Errorf("open %s: %w", shown, err)
 	}
 	defer store.Close()
-	org := reconcile.OrgKey(cfg.Okta.OrgURL)
+	org := orgKey(cfg.Okta.OrgURL)
 	o, err := store.Owned(ctx, org)
 	if err != nil {
 		return 0, "", fmt.Errorf("read %s: %w", shown, err)

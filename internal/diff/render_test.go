@@ -151,14 +151,15 @@ func TestRenderNeverShowsPasswords(t *testing.T) {
 	if !found {
 		t.Fatal("the sample plan carries no password, so this test tests nothing")
 	}
-	var text, saved bytes.Buffer
+	var text bytes.Buffer
 	if err := RenderText(&text, p, RenderOptions{Color: true}); err != nil {
 		t.Fatal(err)
 	}
-	if err := (&SavedPlan{Plan: p}).Write(&saved); err != nil {
+	saved, err := json.Marshal(&SavedPlan{Plan: p})
+	if err != nil {
 		t.Fatal(err)
 	}
-	for name, out := range map[string]string{"text": text.String(), "JSON": string(planJSON(t, p)), "saved plan": saved.String()} {
+	for name, out := range map[string]string{"text": text.String(), "JSON": string(planJSON(t, p)), "saved plan": string(saved)} {
 		if strings.Contains(out, testPassword) {
 			t.Errorf("the %s rendering shows the password", name)
 		}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
@@ -14,8 +13,8 @@ import (
 	"github.com/oktasync/oktasync/internal/directory"
 )
 
-// SavedPlanVersion is the format version NewSavedPlan writes and
-// ReadSavedPlan accepts.
+// SavedPlanVersion is the format version NewSavedPlan makes and Verify
+// accepts.
 const SavedPlanVersion = 1
 
 // ErrPlanMismatch is wrapped by the error of SavedPlan.Verify when a saved
@@ -27,7 +26,8 @@ var ErrPlanMismatch = errors.New("saved plan does not match")
 // later (`oktasync apply`). It records what it was made from and, for each
 // operation, what the operation expects to find in Okta, so that apply can
 // refuse a plan whose targets have changed since (see CheckConflicts).
-// Passwords are never saved (see RestorePasswords).
+// It is plain data: the file is its JSON form, which holds no password
+// (see RestorePasswords); writing and reading the file is the caller's.
 type SavedPlan struct {
 	Version int `json:"version"`
 	// ConfigDigest and SourceDigest identify the configuration and the
@@ -320,32 +320,6 @@ func (s *SavedPlan) RestorePasswords(desired *directory.Directory) {
 		}
 		op.Password = desired.Password(directory.LoginKey(op.Login))
 	}
-}
-
-// Write writes s as indented JSON. Passwords are never written.
-func (s *SavedPlan) Write(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(s); err != nil {
-		return fmt.Errorf("write saved plan: %w", err)
-	}
-	return nil
-}
-
-// ReadSavedPlan reads a plan written by SavedPlan.Write. Numbers in
-// profiles are kept exact (as json.Number).
-func ReadSavedPlan(r io.Reader) (*SavedPlan, error) {
-	dec := json.NewDecoder(r)
-	dec.UseNumber()
-	var s SavedPlan
-	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("read saved plan: %w", err)
-	}
-	if s.Plan == nil {
-		return nil, fmt.Errorf("read saved plan: %w: no plan in the file", ErrPlanMismatch)
-	}
-	return &s, nil
 }
 
 // SourceDigest returns a digest of the desired state d: its users (login,

@@ -1,6 +1,17 @@
-// Package reconcile runs one sync end to end: it reads the desired state
-// from the source, reads the current state from Okta, computes the plan and,
-// unless the run is a dry run or the plan is blocked, applies it while
-// recording the run and its checkpoints in the state store. The run, plan,
-// apply and serve commands all go through Run.
+// Package reconcile runs one sync of an Okta org with the parts it is handed
+// (a source reader, an Okta client, a state store opener, a diff policy and
+// the run's settings; cmd/oktasync builds them from the config). A Runner
+// offers the run as separate steps:
+//
+//   - Plan reads the desired state from the source and Okta's current state
+//     (an oktaReader, a phase per method), and computes the plan;
+//   - Verify checks a saved plan against the configuration, the source and
+//     Okta's current state;
+//   - Apply carries out a plan, recording the run and each operation's
+//     outcome in the state store.
+//
+// Run is Plan and then, unless a dry run, Apply: `oktasync run` and the
+// scheduled syncs of `serve` use it, `plan --out` is Plan and a save, and
+// `apply FILE` is Verify and Apply. Classify turns a run's error into its
+// state status, metric label and exit code.
 package reconcile

@@ -29,260 +29,40 @@ type Current struct {
 	Dir *directory.Directory
 	// MembersRead holds the GroupKeys whose member lists were read.
 	MembersRead map[string]bool
-	// InScope holds the LoginKeys of users matching scope.users. A session
-	// adds the users it owns to it, making it diff's Input.Managed.
+	// InScope holds the LoginKeys of users matching the user scope. A
+	// session adds the users it owns to it, making it diff's Input.Managed.
 	InScope map[string]bool
-	// ScopedGroups holds the GroupKeys of groups matching
-	// scope.groups.search.
+	// ScopedGroups holds the GroupKeys of groups matching the group
+	// search.
 	ScopedGroups map[string]bool
 }
 
-// fetchCurrent reads users (live and deprovisioned), the users in scope,
-// groups, and the members of the groups the source names. Any failed read
-// fails the whole fetch: a partial read must never look like "user is gone".
-func fetchCurrent(ctx context.Context, c *okta.Client, desired *directory.Directory, extraLogins []string, userScope, groupSearch string, protectGroups []string, progress func(what string, n int), log *slog.Logger) (*Current, error) {
-	protected := make(map[string]bool, len(protectGroups))
-	for _, name := range protectGroups {
-		protected[directory.GroupKey(name)] = true
-	}
-	keep := sourceAttributes(desired)
-	var usersRead, membersRead int
-	if progress == nil {
-		progress = func(string, int) {}
-	}
-	cur := &Current{
-		// Not sized from the source: a map sized for n entries takes the
-		// next power of two of tables, up to twice what growing takes.
-		Dir:          directory.New(),
-		MembersRead:  make(map[string]bool),
-		InScope:      make(map[string]bool),
-		ScopedGroups: make(map[string]bool),
-	}
-	var mu sync.Mutex
-	// Members the user reads have not returned (yet) and the source does
-	// not have, by login key: a membership removal needs their id. (The
-	// source's users are all read by the user reads or looked up by
-	// login, so a member who is one needs nothing kept.)
-	memberRefs := make(map[string]memberRef)
-	addUser := func(u *okta.BasicUser) error {
-		du := toDirectoryUser(u, keep, desired)
-		mu.Lock()
-		defer mu.Unlock()
-		if ref, ok := memberRefs[directory.LoginKey(du.Login())]; ok {
-			if ref.id == du.ID {
-				du.ID = ref.id // one copy of the id string
-			}
-			delete(memberRefs, directory.LoginKey(du.Login()))
-		}
-		usersRead++
-		progress("Okta users", usersRead)
-		if err := cur.Dir.AddUser(du); err != nil {
-			// The same user can appear in two listings if its status
-			// changes between them; keep the later, more current read.
-			if _, dup := err.(*directory.DuplicateError); dup {
-				cur.Dir.Users[directory.LoginKey(du.Login())] = du
-				return nil
-			}
-			return err
-		}
-		return nil
-	}
+// oktaReader reads Okta's current state for one run, a phase per method:
+// groups, then the users (in scope, or all) and the members of the groups
+// that matter, at the same time. Any failed read fails the whole read: a
+// partial read must never look like "user is gone". Users read share
+// storage with the source's through intern.
+type oktaReader struct {
+	client  *okta.Client
+	desired *directory.Directory
+	intern  *directory.Interner
+	scope   Scope
+	// protected holds the GroupKeys of the protected groups, whose members
+	// are read whatever their type.
+	protected map[string]bool
+	// ownedLogins are the logins of the users oktasync created, looked up
+	// when the scope's search does not return them.
+	ownedLogins []string
+	progress    func(what string, n int)
 
-	// Groups first: they are few pages, and the member reads below need
-	// their ids.
-	g, gctx := errgroup.WithContext(ctx)
-	var groups []*okta.Group
-	g.Go(func() error {
-		for gr, err := range c.Groups.List(gctx, &okta.GroupListOptions{Limit: pageSize}) {
-			if err != nil {
-				return fmt.Errorf("list Okta groups: %w", err)
-			}
-			groups = append(groups, gr)
-		}
-		return nil
-	})
-	if groupSearch != "" {
-		g.Go(func() error {
-			for gr, err := range c.Groups.List(gctx, &okta.GroupListOptions{Limit: pageSize, Search: groupSearch}) {
-				if err != nil {
-					return fmt.Errorf("list Okta groups in scope (search %q): %w", groupSearch, err)
-				}
-				mu.Lock()
-				cur.ScopedGroups[directory.GroupKey(gr.Profile.Name)] = true
-				mu.Unlock()
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-
-	// Groups: keep OKTA_GROUPs, any group whose name the source uses (so
-	// that diff can refuse to manage an APP_GROUP of that name), and the
-	// protected groups.
-	for _, gr := range groups {
-		key := directory.GroupKey(gr.Profile.Name)
-		_, named := desired.Groups[key]
-		if gr.Type != "OKTA_GROUP" && !named && !protected[key] {
-			continue
-		}
-		dg := &directory.Group{
-			ID:          gr.ID,
-			Name:        gr.Profile.Name,
-			Description: gr.Profile.Description,
-			Type:        gr.Type,
-			Origin:      "Okta group " + gr.ID,
-		}
-		if err := cur.Dir.AddGroup(dg); err != nil {
-			return nil, fmt.Errorf("two Okta groups are named %q (%s and %s): rename one before syncing", gr.Profile.Name, cur.Dir.Groups[key].ID, gr.ID)
-		}
-	}
-
-	// Users and group members are read at the same time: they fall in
-	// different rate-limit buckets, so neither waits for the other.
-	g, gctx = errgroup.WithContext(ctx)
-	g.SetLimit(fetchParallelism)
-	if userScope != "" {
-		// The users in scope, whatever their status (search returns
-		// DEPROVISIONED users too). Users outside the scope matter only
-		// when the source or the state store names them; those are looked
-		// up next, so the org's other users cost nothing to skip.
-		g.Go(func() error {
-			for u, err := range c.Users.ListBasic(gctx, &okta.UserListOptions{Limit: pageSize, Search: userScope}) {
-				if err != nil {
-					return fmt.Errorf("list Okta users in scope (search %q): %w", userScope, err)
-				}
-				if err := addUser(u); err != nil {
-					return err
-				}
-				mu.Lock()
-				cur.InScope[canonicalKey(desired, loginOf(u))] = true
-				mu.Unlock()
-			}
-			// Search is eventually consistent and covers only the
-			// scope: look up, with the strongly consistent filter,
-			// every login the source or the state store names that the
-			// search did not return, so that an existing user is never
-			// created twice and an owned user never looks gone.
-			var missing []string
-			mu.Lock()
-			for k, u := range desired.Users {
-				if _, ok := cur.Dir.Users[k]; !ok {
-					missing = append(missing, u.Login())
-				}
-			}
-			for _, login := range extraLogins {
-				if _, ok := cur.Dir.Users[directory.LoginKey(login)]; !ok {
-					if _, inSource := desired.Users[directory.LoginKey(login)]; !inSource {
-						missing = append(missing, login)
-					}
-				}
-			}
-			mu.Unlock()
-			sort.Strings(missing)
-			return lookupLogins(gctx, c, missing, addUser)
-		})
-	} else {
-		// Without a scope, every user: a plain list leaves out
-		// DEPROVISIONED users, and a filtered list returns only them.
-		for _, filter := range []string{"", `status eq "DEPROVISIONED"`} {
-			g.Go(func() error {
-				for u, err := range c.Users.ListBasic(gctx, &okta.UserListOptions{Limit: pageSize, Filter: filter}) {
-					if err != nil {
-						return fmt.Errorf("list Okta users: %w", err)
-					}
-					if err := addUser(u); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-		}
-	}
-
-	// Members of the managed groups that exist, and of the protected
-	// groups of any type (their members must never be touched), read
-	// concurrently, a page at a time. A member the user reads have not
-	// listed never stands in for a user read or look-up; if the source
-	// does not have it, memberRefs keeps what a removal needs.
-	readKeys := desired.GroupKeys()
-	for key := range protected {
-		if _, named := desired.Groups[key]; !named {
-			readKeys = append(readKeys, key)
-		}
-	}
-	for _, key := range readKeys {
-		gr, ok := cur.Dir.Groups[key]
-		if !ok || (gr.Type != "OKTA_GROUP" && !protected[key]) {
-			continue
-		}
-		g.Go(func() error {
-			const batch = memberPageSize
-			page := make([]*okta.Member, 0, batch)
-			flush := func() {
-				mu.Lock()
-				defer mu.Unlock()
-				membersRead += len(page)
-				progress("group members", membersRead)
-				for _, m := range page {
-					k := canonicalKey(desired, m.Profile.Login)
-					cur.Dir.AddMemberKey(key, k)
-					if _, listed := cur.Dir.Users[k]; listed {
-						continue
-					}
-					if _, inSource := desired.Users[k]; inSource {
-						continue
-					}
-					if _, stashed := memberRefs[k]; !stashed {
-						ref := memberRef{id: m.ID, status: internStatus(m.Status)}
-						if m.Profile.Login != k {
-							ref.login = m.Profile.Login
-						}
-						memberRefs[k] = ref
-					}
-				}
-				clear(page)
-				page = page[:0]
-			}
-			for m, err := range c.Groups.ListMemberRefs(gctx, gr.ID, &okta.ListOptions{Limit: memberPageSize}) {
-				if err != nil {
-					return fmt.Errorf("list members of Okta group %q: %w", gr.Name, err)
-				}
-				page = append(page, m)
-				if len(page) == batch {
-					flush()
-				}
-			}
-			flush()
-			mu.Lock()
-			cur.MembersRead[key] = true
-			set := cur.Dir.Members[key]
-			mu.Unlock()
-			set.Compact()
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	// A member outside the scope was not listed above; keep it so that a
-	// membership removal knows its id.
-	for k, ref := range memberRefs {
-		if _, ok := cur.Dir.Users[k]; !ok {
-			login := ref.login
-			if login == "" {
-				login = k
-			}
-			cur.Dir.Users[k] = &directory.User{
-				ID:      ref.id,
-				Status:  ref.status,
-				Profile: directory.Profile{directory.AttrLogin: login}.Pack(),
-			}
-		}
-	}
-	log.Debug("read Okta state", "users", len(cur.Dir.Users), "groups", len(cur.Dir.Groups), "inScope", len(cur.InScope))
-	return cur, nil
+	mu  sync.Mutex // guards what follows
+	cur *Current
+	// memberRefs holds members the user reads have not returned (yet)
+	// and the source does not have, by login key: a membership removal
+	// needs their id. (The source's users are all read by the user reads
+	// or looked up by login, so a member who is one needs nothing kept.)
+	memberRefs             map[string]memberRef
+	usersRead, membersRead int
 }
 
 // memberRef is what a member read keeps of a user the user reads have not
@@ -294,128 +74,350 @@ type memberRef struct {
 	login string
 }
 
+// newOktaReader returns a reader of Okta's state for the source's desired
+// state; progress may be nil.
+func newOktaReader(c *okta.Client, desired *directory.Directory, scope Scope, protectGroups, ownedLogins []string, progress func(string, int)) *oktaReader {
+	protected := make(map[string]bool, len(protectGroups))
+	for _, name := range protectGroups {
+		protected[directory.GroupKey(name)] = true
+	}
+	if progress == nil {
+		progress = func(string, int) {}
+	}
+	return &oktaReader{
+		client: c, desired: desired, intern: directory.NewInterner(desired),
+		scope: scope, protected: protected, ownedLogins: ownedLogins, progress: progress,
+		cur: &Current{
+			// Not sized from the source: a map sized for n entries takes
+			// the next power of two of tables, up to twice what growing
+			// takes.
+			Dir:          directory.New(),
+			MembersRead:  make(map[string]bool),
+			InScope:      make(map[string]bool),
+			ScopedGroups: make(map[string]bool),
+		},
+		memberRefs: make(map[string]memberRef),
+	}
+}
+
+// read reads the groups first (they are few pages, and the member reads
+// need their ids), then the users and the members of the groups that
+// matter concurrently: they fall in different rate-limit buckets, so
+// neither waits for the other.
+func (r *oktaReader) read(ctx context.Context, log *slog.Logger) (*Current, error) {
+	if err := r.groups(ctx); err != nil {
+		return nil, err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(fetchParallelism)
+	if r.scope.Users != "" {
+		g.Go(func() error { return r.usersInScope(gctx) })
+	} else {
+		// Without a scope, every user: a plain list leaves out
+		// DEPROVISIONED users, and a filtered list returns only them.
+		for _, filter := range []string{"", `status eq "DEPROVISIONED"`} {
+			g.Go(func() error { return r.listUsers(gctx, filter) })
+		}
+	}
+	for _, key := range r.memberGroups() {
+		g.Go(func() error { return r.members(gctx, key) })
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	r.keepMemberRefs()
+	log.Debug("read Okta state", "users", len(r.cur.Dir.Users), "groups", len(r.cur.Dir.Groups), "inScope", len(r.cur.InScope))
+	return r.cur, nil
+}
+
+// groups reads every group, and the groups matching the group search, at
+// the same time. It keeps OKTA_GROUPs, any group whose name the source uses
+// (so that diff can refuse to manage an APP_GROUP of that name), and the
+// protected groups.
+func (r *oktaReader) groups(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	var groups []*okta.Group
+	g.Go(func() error {
+		for gr, err := range r.client.Groups.List(gctx, &okta.GroupListOptions{Limit: pageSize}) {
+			if err != nil {
+				return fmt.Errorf("list Okta groups: %w", err)
+			}
+			groups = append(groups, gr)
+		}
+		return nil
+	})
+	if r.scope.GroupSearch != "" {
+		g.Go(func() error {
+			for gr, err := range r.client.Groups.List(gctx, &okta.GroupListOptions{Limit: pageSize, Search: r.scope.GroupSearch}) {
+				if err != nil {
+					return fmt.Errorf("list Okta groups in scope (search %q): %w", r.scope.GroupSearch, err)
+				}
+				r.mu.Lock()
+				r.cur.ScopedGroups[directory.GroupKey(gr.Profile.Name)] = true
+				r.mu.Unlock()
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	dir := r.cur.Dir
+	for _, gr := range groups {
+		key := directory.GroupKey(gr.Profile.Name)
+		_, named := r.desired.Groups[key]
+		if gr.Type != "OKTA_GROUP" && !named && !r.protected[key] {
+			continue
+		}
+		dg := &directory.Group{
+			ID:          gr.ID,
+			Name:        gr.Profile.Name,
+			Description: gr.Profile.Description,
+			Type:        gr.Type,
+			Origin:      "Okta group " + gr.ID,
+		}
+		if err := dir.AddGroup(dg); err != nil {
+			return fmt.Errorf("two Okta groups are named %q (%s and %s): rename one before syncing", gr.Profile.Name, dir.Groups[key].ID, gr.ID)
+		}
+	}
+	return nil
+}
+
+// usersInScope reads the users in scope, whatever their status (search
+// returns DEPROVISIONED users too). Users outside the scope matter only
+// when the source or the state store names them; those are looked up next,
+// so the org's other users cost nothing to skip.
+func (r *oktaReader) usersInScope(ctx context.Context) error {
+	for u, err := range r.client.Users.ListBasic(ctx, &okta.UserListOptions{Limit: pageSize, Search: r.scope.Users}) {
+		if err != nil {
+			return fmt.Errorf("list Okta users in scope (search %q): %w", r.scope.Users, err)
+		}
+		if err := r.addUser(u); err != nil {
+			return err
+		}
+		r.mu.Lock()
+		r.cur.InScope[r.intern.LoginKey(loginOf(u))] = true
+		r.mu.Unlock()
+	}
+	// Search is eventually consistent and covers only the scope: look up,
+	// with the strongly consistent filter, every login the source or the
+	// state store names that the search did not return, so that an
+	// existing user is never created twice and an owned user never looks
+	// gone.
+	return r.lookupLogins(ctx, r.unread())
+}
+
+// unread returns, sorted, the logins the source or the state store names
+// that no user read has returned.
+func (r *oktaReader) unread() []string {
+	var missing []string
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for k, u := range r.desired.Users {
+		if _, ok := r.cur.Dir.Users[k]; !ok {
+			missing = append(missing, u.Login())
+		}
+	}
+	for _, login := range r.ownedLogins {
+		k := directory.LoginKey(login)
+		if _, ok := r.cur.Dir.Users[k]; !ok && !r.intern.Has(k) {
+			missing = append(missing, login)
+		}
+	}
+	sort.Strings(missing)
+	return missing
+}
+
+// listUsers reads every user the filter matches.
+func (r *oktaReader) listUsers(ctx context.Context, filter string) error {
+	for u, err := range r.client.Users.ListBasic(ctx, &okta.UserListOptions{Limit: pageSize, Filter: filter}) {
+		if err != nil {
+			return fmt.Errorf("list Okta users: %w", err)
+		}
+		if err := r.addUser(u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // lookupBatch is how many logins one filtered lookup asks for; it keeps the
 // request URL well under common proxy and server limits.
 const lookupBatch = 40
 
 // lookupLogins finds the given logins with filtered lists
 // (profile.login eq "a" or profile.login eq "b" …), a batch per call, and
-// passes each user found to add. Logins that cannot be written inside a
-// filter string are fetched one by one.
-func lookupLogins(ctx context.Context, c *okta.Client, logins []string, add func(*okta.BasicUser) error) error {
+// adds each user found. Logins that cannot be written inside a filter
+// string are fetched one by one.
+func (r *oktaReader) lookupLogins(ctx context.Context, logins []string) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(fetchParallelism)
 	var batch []string
-	flush := func(b []string) {
-		g.Go(func() error {
-			terms := make([]string, len(b))
-			for i, l := range b {
-				terms[i] = `profile.login eq "` + l + `"`
-			}
-			filter := strings.Join(terms, " or ")
-			for u, err := range c.Users.ListBasic(gctx, &okta.UserListOptions{Limit: pageSize, Filter: filter}) {
-				if err != nil {
-					return fmt.Errorf("look up %d Okta users by login: %w", len(b), err)
-				}
-				if err := add(u); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}
 	for _, l := range logins {
 		if strings.ContainsAny(l, "\"\\") {
-			g.Go(func() error {
-				u, _, err := c.Users.Get(gctx, l)
-				if okta.IsNotFound(err) {
-					return nil
-				}
-				if err != nil {
-					return fmt.Errorf("look up Okta user %q: %w", l, err)
-				}
-				return add(&okta.BasicUser{ID: u.ID, Status: u.Status, Profile: u.Profile})
-			})
+			g.Go(func() error { return r.getUser(gctx, l) })
 			continue
 		}
 		batch = append(batch, l)
 		if len(batch) == lookupBatch {
-			flush(batch)
+			b := batch
+			g.Go(func() error { return r.lookupBatch(gctx, b) })
 			batch = nil
 		}
 	}
 	if len(batch) > 0 {
-		flush(batch)
+		g.Go(func() error { return r.lookupBatch(gctx, batch) })
 	}
 	return g.Wait()
 }
 
+// lookupBatch finds the users with the given logins with one filtered list.
+func (r *oktaReader) lookupBatch(ctx context.Context, logins []string) error {
+	terms := make([]string, len(logins))
+	for i, l := range logins {
+		terms[i] = `profile.login eq "` + l + `"`
+	}
+	filter := strings.Join(terms, " or ")
+	for u, err := range r.client.Users.ListBasic(ctx, &okta.UserListOptions{Limit: pageSize, Filter: filter}) {
+		if err != nil {
+			return fmt.Errorf("look up %d Okta users by login: %w", len(logins), err)
+		}
+		if err := r.addUser(u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// getUser finds one user by login; a login Okta does not have is not an
+// error.
+func (r *oktaReader) getUser(ctx context.Context, login string) error {
+	u, _, err := r.client.Users.Get(ctx, login)
+	if okta.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("look up Okta user %q: %w", login, err)
+	}
+	return r.addUser(&okta.BasicUser{ID: u.ID, Status: u.Status, Profile: u.Profile})
+}
+
+// addUser adds a user read from Okta, sharing the source's storage.
+func (r *oktaReader) addUser(u *okta.BasicUser) error {
+	du := r.intern.User(u.ID, u.Status, u.Profile)
+	k := directory.LoginKey(du.Login())
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if ref, ok := r.memberRefs[k]; ok {
+		if ref.id == du.ID {
+			du.ID = ref.id // one copy of the id string
+		}
+		delete(r.memberRefs, k)
+	}
+	r.usersRead++
+	r.progress("Okta users", r.usersRead)
+	if err := r.cur.Dir.AddUser(du); err != nil {
+		// The same user can appear in two listings if its status changes
+		// between them; keep the later, more current read.
+		if _, dup := err.(*directory.DuplicateError); dup {
+			r.cur.Dir.Users[k] = du
+			return nil
+		}
+		return err
+	}
+	return nil
+}
+
+// memberGroups returns the GroupKeys whose members are read: the managed
+// groups that exist, and the protected groups of any type (their members
+// must never be touched).
+func (r *oktaReader) memberGroups() []string {
+	keys := r.desired.GroupKeys()
+	for key := range r.protected {
+		if _, named := r.desired.Groups[key]; !named {
+			keys = append(keys, key)
+		}
+	}
+	var out []string
+	for _, key := range keys {
+		if gr, ok := r.cur.Dir.Groups[key]; ok && (gr.Type == "OKTA_GROUP" || r.protected[key]) {
+			out = append(out, key)
+		}
+	}
+	return out
+}
+
+// members reads the members of the group with GroupKey key, a page at a
+// time, and compacts its member set once complete. A member the user reads
+// have not listed never stands in for a user read or look-up; if the source
+// does not have it, memberRefs keeps what a removal needs.
+func (r *oktaReader) members(ctx context.Context, key string) error {
+	r.mu.Lock()
+	gr := r.cur.Dir.Groups[key]
+	r.mu.Unlock()
+	page := make([]*okta.Member, 0, memberPageSize)
+	for m, err := range r.client.Groups.ListMemberRefs(ctx, gr.ID, &okta.ListOptions{Limit: memberPageSize}) {
+		if err != nil {
+			return fmt.Errorf("list members of Okta group %q: %w", gr.Name, err)
+		}
+		page = append(page, m)
+		if len(page) == memberPageSize {
+			r.addMembers(key, page)
+			clear(page)
+			page = page[:0]
+		}
+	}
+	r.addMembers(key, page)
+	r.mu.Lock()
+	r.cur.MembersRead[key] = true
+	set := r.cur.Dir.Members[key]
+	r.mu.Unlock()
+	set.Compact()
+	return nil
+}
+
+// addMembers adds one page of the members of the group with GroupKey key.
+func (r *oktaReader) addMembers(key string, page []*okta.Member) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.membersRead += len(page)
+	r.progress("group members", r.membersRead)
+	for _, m := range page {
+		k := r.intern.LoginKey(m.Profile.Login)
+		r.cur.Dir.AddMemberKey(key, k)
+		if _, listed := r.cur.Dir.Users[k]; listed || r.intern.Has(k) {
+			continue
+		}
+		if _, stashed := r.memberRefs[k]; !stashed {
+			ref := memberRef{id: m.ID, status: r.intern.Status(m.Status)}
+			if m.Profile.Login != k {
+				ref.login = m.Profile.Login
+			}
+			r.memberRefs[k] = ref
+		}
+	}
+}
+
+// keepMemberRefs adds the members outside the scope, which no user read
+// listed, as users holding only an id, a status and a login, so that a
+// membership removal knows the id.
+func (r *oktaReader) keepMemberRefs() {
+	for k, ref := range r.memberRefs {
+		if _, ok := r.cur.Dir.Users[k]; !ok {
+			login := ref.login
+			if login == "" {
+				login = k
+			}
+			r.cur.Dir.Users[k] = &directory.User{
+				ID:      ref.id,
+				Status:  ref.status,
+				Profile: directory.Profile{directory.AttrLogin: login}.Pack(),
+			}
+		}
+	}
+}
+
 func loginOf(u *okta.BasicUser) string {
 	s, _ := u.Profile[directory.AttrLogin].(string)
-	return s
-}
-
-// sourceAttributes returns the profile attributes the desired users have,
-// and Okta's required ones: the only attributes a plan compares. Okta
-// profiles often carry dozens more, which need not be held in memory.
-func sourceAttributes(desired *directory.Directory) map[string]bool {
-	keep := make(map[string]bool)
-	for _, a := range directory.RequiredAttributes {
-		keep[a] = true
-	}
-	for _, u := range desired.Users {
-		for a := range u.Profile.Names() {
-			keep[a] = true
-		}
-	}
-	return keep
-}
-
-// toDirectoryUser converts an Okta user, keeping only the profile
-// attributes in keep. When the result holds exactly the desired user's
-// values, it shares the desired user's profile: after the first sync that is
-// almost every user, and the current state then costs little more memory
-// than the users' ids.
-func toDirectoryUser(u *okta.BasicUser, keep map[string]bool, desired *directory.Directory) *directory.User {
-	p := make(directory.Profile, min(len(u.Profile), len(keep)))
-	for k, v := range u.Profile {
-		if keep[k] {
-			p[k] = v
-		}
-	}
-	attrs := p.Pack()
-	if want, ok := desired.Users[directory.LoginKey(loginOf(u))]; ok && want.Profile.Equal(attrs) {
-		attrs = want.Profile
-	}
-	return &directory.User{
-		ID:      u.ID,
-		Status:  internStatus(u.Status),
-		Profile: attrs,
-	}
-}
-
-// canonicalKey returns login's LoginKey, sharing the desired user's storage
-// when the source has the user, so that the many places a large directory
-// holds a login key (users, memberships, scope) hold one string.
-func canonicalKey(desired *directory.Directory, login string) string {
-	k := directory.LoginKey(login)
-	if want, ok := desired.Users[k]; ok {
-		if wk := directory.LoginKey(want.Login()); wk == k {
-			return wk
-		}
-	}
-	return k
-}
-
-// statuses are Okta's user statuses, so that a million users read from
-// Okta share a handful of status strings.
-var statuses = []string{"ACTIVE", "STAGED", "PROVISIONED", "RECOVERY", "PASSWORD_EXPIRED", "LOCKED_OUT", "SUSPENDED", "DEPROVISIONED"}
-
-func internStatus(s string) string {
-	for _, st := range statuses {
-		if s == st {
-			return st
-		}
-	}
 	return s
 }

@@ -14,17 +14,25 @@ import (
 	"github.com/oktasync/oktasync/internal/config"
 	"github.com/oktasync/oktasync/internal/diff"
 	"github.com/oktasync/oktasync/internal/directory"
+	"github.com/oktasync/oktasync/internal/okta"
 	"github.com/oktasync/oktasync/internal/oktasim"
 	"github.com/oktasync/oktasync/internal/source"
+	"github.com/oktasync/oktasync/internal/state"
 )
 
 const testToken = "reconcile-test-token-7d1"
 
-// harness is an in-process simulator and a config that syncs a CSV into it.
+// harness is an in-process simulator and the parts of a run that syncs a
+// CSV into it. Tests change the settings, policy and mapping before a run.
 type harness struct {
 	sim *oktasim.Server
-	cfg *config.Config
+	url string
 	dir string
+
+	set        Settings
+	policy     diff.Policy
+	mapping    config.Mapping
+	maxRetries int
 }
 
 func newHarness(t *testing.T, simOpts oktasim.Options, seed oktasim.Seed, csv string) *harness {
@@ -39,17 +47,16 @@ func newHarness(t *testing.T, simOpts oktasim.Options, seed oktasim.Seed, csv st
 	}
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	dir := t.TempDir()
-	h := &harness{sim: sim, dir: dir}
+	h := &harness{
+		sim:        sim,
+		url:        srv.URL,
+		dir:        t.TempDir(),
+		set:        Settings{Org: "org.test", ConfigDigest: "test", Scope: Scope{Users: `profile.employeeType eq "hr"`}},
+		policy:     diff.DefaultPolicy(),
+		mapping:    config.Default().Mapping,
+		maxRetries: config.DefaultMaxRetries,
+	}
 	h.writeCSV(t, csv)
-	cfg := config.Default()
-	cfg.Okta.OrgURL = srv.URL
-	cfg.Okta.Token = testToken
-	cfg.Okta.Testing.DisableHTTPSCheck = true
-	cfg.Source.CSV = &config.CSVSource{Users: filepath.Join(dir, "users.csv")}
-	cfg.Scope.Users = `profile.employeeType eq "hr"`
-	cfg.State.URL = "sqlite://" + filepath.Join(dir, "state.db")
-	h.cfg = &cfg
 	return h
 }
 
@@ -60,27 +67,54 @@ func (h *harness) writeCSV(t *testing.T, csv string) {
 	}
 }
 
+// client returns a client of the simulator.
+func (h *harness) client(t *testing.T) *okta.Client {
+	t.Helper()
+	c, err := okta.NewClient(h.url, okta.WithToken(testToken), okta.WithInsecureHTTP(), okta.WithMaxRetries(h.maxRetries),
+		okta.WithRateLimit(config.DefaultMaxShare, config.DefaultMaxConcurrency))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// source returns the reader of the harness's CSV with its mapping.
+func (h *harness) source() source.Reader {
+	return source.NewCSV(config.CSVSource{Users: filepath.Join(h.dir, "users.csv")}, source.WithMapping(h.mapping))
+}
+
+// runner returns a Runner with the harness's parts, as they are now.
+func (h *harness) runner(t *testing.T) *Runner {
+	t.Helper()
+	set := h.set
+	set.Schema = SchemaHints{Mapped: make(map[string]string), Suggest: config.Suggest}
+	for _, r := range h.mapping.Attributes {
+		set.Schema.Mapped[r.Attribute] = r.Where
+	}
+	stateURL := "sqlite://" + filepath.Join(h.dir, "state.db")
+	return New(set, Parts{
+		Source: h.source(),
+		Okta:   h.client(t),
+		OpenStore: func(ctx context.Context) (Store, error) {
+			return state.Open(ctx, stateURL, state.Options{AutoMigrate: true})
+		},
+		Policy: h.policy,
+	})
+}
+
 func (h *harness) run(t *testing.T, dryRun bool) (*Report, error) {
 	t.Helper()
-	return Run(context.Background(), h.cfg, Options{DryRun: dryRun})
+	return h.runner(t).Run(context.Background(), Options{DryRun: dryRun})
 }
 
 // fetch reads the source and Okta's state as a run would, without planning.
 func (h *harness) fetch(t *testing.T) (*directory.Directory, *Current) {
 	t.Helper()
-	client, err := NewClient(h.cfg, slog.New(slog.DiscardHandler))
+	desired, err := h.source().Read(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := source.New(h.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	desired, err := src.Read(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cur, err := fetchCurrent(context.Background(), client, desired, nil, h.cfg.Scope.Users, "", nil, nil, slog.New(slog.DiscardHandler))
+	cur, err := newOktaReader(h.client(t), desired, h.set.Scope, nil, nil, nil).read(context.Background(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +221,7 @@ func TestFailedReadWritesNothing(t *testing.T) {
 	h := newHarness(t, oktasim.Options{Faults: oktasim.FaultOptions{Seed: 1, ErrorRate: 1}},
 		oktasim.Seed{Users: []oktasim.SeedUser{hrUser("gone@example.com")}},
 		header+"a@example.com,a@example.com,F,L,hr,Team\n")
-	h.cfg.Okta.RateLimit.MaxRetries = 1
+	h.maxRetries = 1
 	if _, err := h.run(t, false); err == nil {
 		t.Fatal("run succeeded against an org that answers every call with 500")
 	}
@@ -236,9 +270,9 @@ func TestProtectedGroup(t *testing.T) {
 			hrUser("leaver@example.com", "Team"),
 		},
 	}, header+"a@example.com,a@example.com,F,L,hr,Team\n")
-	h.cfg.Protect.Groups = []string{"Break Glass"}
-	h.cfg.Safety.MaxDeactivations = "off"
-	h.cfg.Safety.MaxMembershipRemovals = "off"
+	h.policy.ProtectGroups = []string{"Break Glass"}
+	h.policy.Safety.MaxDeactivations = diff.Limit{Count: -1}
+	h.policy.Safety.MaxMembershipRemovals = diff.Limit{Count: -1}
 	rep, err := h.run(t, false)
 	if err != nil {
 		t.Fatal(err)
@@ -263,8 +297,8 @@ func TestDeleteUnlistedScopedGroups(t *testing.T) {
 		Groups: []oktasim.SeedGroup{{Name: "Team", Description: "hr: team"}, {Name: "Old", Description: "hr: old"}, {Name: "Other", Description: "manual"}},
 		Users:  []oktasim.SeedUser{hrUser("a@example.com", "Team")},
 	}, header+"a@example.com,a@example.com,F,L,hr,Team\n")
-	h.cfg.Scope.Groups.Search = `profile.description sw "hr:"`
-	h.cfg.Groups.DeleteUnlisted = true
+	h.set.Scope.GroupSearch = `profile.description sw "hr:"`
+	h.policy.DeleteUnlistedGroups = true
 	rep, err := h.run(t, false)
 	if err != nil {
 		t.Fatal(err)
@@ -294,7 +328,7 @@ func TestFetchSharesEqualProfiles(t *testing.T) {
 		"login,email,firstName,lastName,employeeType,employeeNumber,tags\n"+
 			"same@example.com,same@example.com,F,L,hr,42,a;b\n"+
 			"other@example.com,other@example.com,F,L,hr,42,a;b\n")
-	h.cfg.Mapping.Attributes = []config.AttributeMapping{
+	h.mapping.Attributes = []config.AttributeMapping{
 		{Attribute: "employeeNumber", From: "employeeNumber", Type: "integer"},
 		{Attribute: "tags", From: "tags", Type: "stringArray"},
 	}
@@ -329,5 +363,72 @@ func TestFetchKeepsSourceAttributesOnly(t *testing.T) {
 	}
 	if p := h.user(t, "a@example.com").Profile; p["costCenter"] != "CC-9" || p["title"] != "New" {
 		t.Errorf("after sync: %v", p)
+	}
+}
+
+// The run record counts every action the plan has, suspensions too.
+func TestRunRecordCountsEveryAction(t *testing.T) {
+	sus := hrUser("sus@example.com")
+	sus.Status = "SUSPENDED"
+	h := newHarness(t, oktasim.Options{}, oktasim.Seed{Users: []oktasim.SeedUser{hrUser("a@example.com"), sus}},
+		"login,email,firstName,lastName,employeeType,status\n"+
+			"a@example.com,a@example.com,F,L,hr,SUSPENDED\n"+
+			"sus@example.com,sus@example.com,F,L,hr,ACTIVE\n")
+	rep, err := h.run(t, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := state.Open(context.Background(), "sqlite://"+filepath.Join(h.dir, "state.db"), state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	runs, err := store.Runs(context.Background(), h.set.Org, 1)
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("runs = %v, %v", runs, err)
+	}
+	got := runs[0].Counts
+	if got["users.suspend"] != 1 || got["users.unsuspend"] != 1 || got["applied"] != 2 || runs[0].ID != rep.RunID {
+		t.Errorf("run #%d counts %v, want one suspend, one unsuspend, two applied (report: run #%d)", runs[0].ID, got, rep.RunID)
+	}
+}
+
+// Plan and Apply are separate steps: a plan made in a dry run is never
+// applied; a saved plan is verified and applied once.
+func TestPlanVerifyApply(t *testing.T) {
+	h := newHarness(t, oktasim.Options{}, oktasim.Seed{Users: []oktasim.SeedUser{hrUser("a@example.com")}},
+		header+"a@example.com,a@example.com,F,L,hr,Team\nb@example.com,b@example.com,F,L,hr,Team\n")
+	r := h.runner(t)
+	ctx := context.Background()
+
+	dry, err := r.Plan(ctx, Options{DryRun: true, SavePlan: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dry.Close()
+	if _, err := r.Apply(ctx, dry, Options{}); !errors.Is(err, errDryRunPlan) {
+		t.Fatalf("Apply of a dry run's plan: %v", err)
+	}
+	if st := h.sim.Stats(); st.Writes != 0 {
+		t.Fatalf("%d writes from a dry run's plan", st.Writes)
+	}
+	if dry.Saved == nil || len(dry.Saved.Plan.Operations) != 4 {
+		t.Fatalf("saved plan %+v, want create-group, create-user, two add-members", dry.Saved)
+	}
+
+	p, err := r.Verify(ctx, dry.Saved, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := r.Apply(ctx, p, Options{})
+	p.Close()
+	if err != nil || rep.Applied != 4 || rep.DryRun {
+		t.Fatalf("apply: %v, %+v", err, rep)
+	}
+	// Applied once, the plan now conflicts with Okta.
+	p, err = r.Verify(ctx, dry.Saved, Options{})
+	defer p.Close()
+	if !errors.Is(err, ErrPlanConflict) || len(p.Report().Warnings) != 4 {
+		t.Fatalf("second verify: %v, report %+v", err, p.Report())
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/oktasync/oktasync/internal/config"
 	"github.com/oktasync/oktasync/internal/directory"
 	"github.com/oktasync/oktasync/internal/okta"
 )
@@ -66,13 +65,24 @@ func (e *schemaError) Error() string {
 
 func (e *schemaError) Unwrap() error { return ErrUnknownAttribute }
 
+// SchemaHints help the schema check say where an unknown attribute comes
+// from and what it most likely means.
+type SchemaHints struct {
+	// Mapped holds the attributes a mapping rule sets, each with where the
+	// rule is written ("oktasync.yaml line 40"; "" when not known).
+	Mapped map[string]string
+	// Suggest returns the name in known that name most likely means, or
+	// ""; nil suggests by containment only.
+	Suggest func(name string, known []string) string
+}
+
 // CheckSchema checks every profile attribute the desired users have
 // against the org's default user schema (base and custom attributes), with
-// one API call; m says which attributes come from mapping rules, for the
+// one API call; hints say which attributes come from mapping rules, for the
 // message. An unknown attribute is an error (wrapping ErrUnknownAttribute)
 // naming it, where it comes from, and the schema attribute it most likely
 // means.
-func CheckSchema(ctx context.Context, c *okta.Client, desired *directory.Directory, m config.Mapping) error {
+func CheckSchema(ctx context.Context, c *okta.Client, desired *directory.Directory, hints SchemaHints) error {
 	type seen struct {
 		first string
 		rows  int
@@ -104,10 +114,10 @@ func CheckSchema(ctx context.Context, c *okta.Client, desired *directory.Directo
 		if schema.HasAttribute(a) {
 			continue
 		}
-		ua := unknownAttribute{name: a, from: "column " + a, first: attrs[a].first, rows: attrs[a].rows, suggest: nearest(a, names)}
-		if i := slices.IndexFunc(m.Attributes, func(r config.AttributeMapping) bool { return r.Attribute == a }); i >= 0 {
+		ua := unknownAttribute{name: a, from: "column " + a, first: attrs[a].first, rows: attrs[a].rows, suggest: hints.nearest(a, names)}
+		if w, mapped := hints.Mapped[a]; mapped {
 			ua.from = "mapping.attributes." + a
-			if w := m.Attributes[i].Where; w != "" {
+			if w != "" {
 				ua.from += " at " + w
 			}
 		}
@@ -119,12 +129,14 @@ func CheckSchema(ctx context.Context, c *okta.Client, desired *directory.Directo
 	return nil
 }
 
-// nearest returns the name in names that name most likely means: config's
-// did-you-mean, else the longest name that name contains; "" when none is
-// close.
-func nearest(name string, names []string) string {
-	if s := config.Suggest(name, names); s != "" {
-		return s
+// nearest returns the name in names that name most likely means: the
+// hints' suggestion, else the longest name that name contains; "" when none
+// is close.
+func (h SchemaHints) nearest(name string, names []string) string {
+	if h.Suggest != nil {
+		if s := h.Suggest(name, names); s != "" {
+			return s
+		}
 	}
 	// A name that holds a schema name ("jobTitle", "workCity") most likely
 	// means that one; the longest wins.

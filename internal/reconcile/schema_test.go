@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/oktasync/oktasync/internal/config"
+	"github.com/oktasync/oktasync/internal/diff"
 	"github.com/oktasync/oktasync/internal/oktasim"
 )
 
@@ -63,7 +64,7 @@ func TestSchemaCheckUnknownAttribute(t *testing.T) {
 					Groups: []oktasim.SeedGroup{{Name: "Team"}},
 					Users:  []oktasim.SeedUser{hrUser("gone@example.com", "Team")},
 				}, tt.csv)
-				h.cfg.Mapping.Attributes = tt.mapping
+				h.mapping.Attributes = tt.mapping
 				rep, err := h.run(t, dryRun)
 				if !errors.Is(err, ErrUnknownAttribute) {
 					t.Fatalf("err = %v, want ErrUnknownAttribute", err)
@@ -115,7 +116,7 @@ func TestMappingSecondPlanEmpty(t *testing.T) {
 		"Mail,First,Last,Floor,Score,Remote,Skills,Badge\n"+
 			"Ada@Example.com,Ada,Lovelace,3,2.50,TRUE,Go; SQL,0042\n"+
 			"Bob@Example.com,Bob,Byte,-1,1e2,false,,7\n")
-	h.cfg.Mapping = config.Mapping{Passthrough: false, EmptyValues: config.EmptyIgnore, Attributes: []config.AttributeMapping{
+	h.mapping = config.Mapping{Passthrough: false, EmptyValues: config.EmptyIgnore, Attributes: []config.AttributeMapping{
 		{Attribute: "login", From: "Mail", Transform: []string{"lower"}},
 		{Attribute: "email", From: "Mail"},
 		{Attribute: "firstName", From: "First"},
@@ -128,7 +129,7 @@ func TestMappingSecondPlanEmpty(t *testing.T) {
 		{Attribute: "skills", From: "Skills", Type: config.TypeStringArray},
 		{Attribute: "badge", From: "Badge", Type: config.TypeInteger},
 	}}
-	h.cfg.Safety.MaxDeactivations = "off"
+	h.policy.Safety.MaxDeactivations = diff.Limit{Count: -1}
 	rep, err := h.run(t, false)
 	if err != nil {
 		t.Fatal(err)
@@ -178,7 +179,7 @@ func TestMappingEmptyValues(t *testing.T) {
 			seed.Profile["title"], seed.Profile["city"] = "Boss", "Paris"
 			h := newHarness(t, oktasim.Options{}, oktasim.Seed{Users: []oktasim.SeedUser{seed}},
 				"login,email,firstName,lastName,employeeType,job,city\na@example.com,a@example.com,F,L,hr,,\n")
-			h.cfg.Mapping = config.Mapping{Passthrough: true, EmptyValues: tt.mode, Attributes: []config.AttributeMapping{
+			h.mapping = config.Mapping{Passthrough: true, EmptyValues: tt.mode, Attributes: []config.AttributeMapping{
 				{Attribute: "title", From: "job", EmptyValue: tt.rule},
 			}}
 			rep, err := h.run(t, false)
@@ -219,7 +220,7 @@ func TestNearest(t *testing.T) {
 		{"floor", ""},
 	}
 	for _, tt := range tests {
-		if got := nearest(tt.name, names); got != tt.want {
+		if got := (SchemaHints{Suggest: config.Suggest}).nearest(tt.name, names); got != tt.want {
 			t.Errorf("nearest(%q) = %q, want %q", tt.name, got, tt.want)
 		}
 	}

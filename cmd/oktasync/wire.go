@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+
+	"github.com/oktasync/oktasync/internal/config"
+	"github.com/oktasync/oktasync/internal/diff"
+	"github.com/oktasync/oktasync/internal/okta"
+	"github.com/oktasync/oktasync/internal/reconcile"
+	"github.com/oktasync/oktasync/internal/source"
+	"github.com/oktasync/oktasync/internal/state"
+)
+
+// This file is where the config becomes components: the source reader, the
+// Okta client, the state store and the policy a run is handed, and the
+// settings it takes as plain values.
+
+// allowances are one run's permissions to exceed the safety limits
+// (--allow-deactivations, --allow-removals).
+type allowances struct {
+	deactivations, removals int
+}
+
+// newRunner builds a sync runner from cfg. client, when not nil, is the
+// Okta client to use (serve shares one, to count its calls); otherwise one
+// is built.
+func newRunner(cfg *config.Config, log *slog.Logger, client *okta.Client, allow allowances) (*reconcile.Runner, error) {
+	policy, err := policyFrom(cfg, allow)
+	if err != nil {
+		return nil, err
+	}
+	src, err := source.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if client == nil {
+		if client, err = newOktaClient(cfg, log); err != nil {
+			return nil, err
+		}
+	}
+	return reconcile.New(settingsFrom(cfg), reconcile.Parts{
+		Source:    src,
+		Okta:      client,
+		OpenStore: storeOpener(cfg, log),
+		Policy:    policy,
+		Logger:    log,
+	}), nil
+}
+
+// settingsFrom returns the values a run takes from cfg.
+func settingsFrom(cfg *config.Config) reconcile.Settings {
+	return reconcile.Settings{
+		Org:          orgKey(cfg.Okta.OrgURL),
+		ConfigDigest: configDigest(cfg),
+		Scope:        reconcile.Scope{Users: cfg.Scope.Users, GroupSearch: cfg.Scope.Groups.Search},
+		Concurrency:  cfg.Concurrency,
+		Schema:       schemaHints(cfg.Mapping),
+	}
+}
+
+// schemaHints tells the schema check which attributes mapping rules set,
+// and where, and suggests names as the config's own messages do.
+func schemaHints(m config.Mapping) reconcile.SchemaHints {
+	h := reconcile.SchemaHints{Mapped: make(map[string]string), Suggest: config.Suggest}
+	for _, r := range m.Attributes {
+		if _, seen := h.Mapped[r.Attribute]; !seen {
+			h.Mapped[r.Attribute] = r.Where
+		}
+	}
+	return h
+}
+
+// orgKey names an org in the state store: the host of its URL.
+func orgKey(orgURL string) string {
+	u, err := url.Parse(orgURL)
+	if err != nil || u.Host == "" {
+		return orgURL
+	}
+	return u.Host
+}
+
+// newOktaClient builds the Okta client from the config.
+func newOktaClient(cfg *config.Config, log *slog.Logger) (*okta.Client, error) {
+	opts := []okta.Option{okta.WithLogger(log), okta.WithProduct("oktasync", version)}
+	if strings.EqualFold(cfg.Okta.AuthorizationMode, config.AuthPrivateKey) {
+		opts = append(opts, okta.WithPrivateKey(cfg.Okta.ClientID, cfg.Okta.Scopes, []byte(cfg.Okta.PrivateKey), cfg.Okta.Kid))
+	} else {
+		opts = append(opts, okta.WithToken(cfg.Okta.Token))
+	}
+	if cfg.Okta.Testing.DisableHTTPSCheck {
+		opts = append(opts, okta.WithInsecureHTTP())
+	}
+	if cfg.Okta.RateLimit.MaxRetries > 0 {
+		opts = append(opts, okta.WithMaxRetries(cfg.Okta.RateLimit.MaxRetries))
+	}
+	if cfg.Okta.RateLimit.MaxShare > 0 || cfg.Okta.RateLimit.MaxConcurrency > 0 {
+		opts = append(opts, okta.WithRateLimit(cfg.Okta.RateLimit.MaxShare, cfg.Okta.RateLimit.MaxConcurrency))
+	}
+	if p := cfg.Okta.Proxy; p.Host != "" {
+		opts = append(opts, okta.WithProxy(okta.ProxyURL(p.Host, p.Port, p.Username, p.Password)))
+	}
+	if cfg.Okta.ConnectionTimeout > 0 {
+		opts = append(opts, okta.WithConnectionTimeout(cfg.Okta.ConnectionTimeout))
+	}
+	if cfg.Okta.CAFile != "" {
+		opts = append(opts, okta.WithCAFile(cfg.Okta.CAFile))
+	}
+	if cfg.Okta.UserAgent != "" {
+		opts = append(opts, okta.WithUserAgent(cfg.Okta.UserAgent))
+	}
+	if cfg.Okta.RequestTimeout > 0 {
+		opts = append(opts, okta.WithRequestTimeout(cfg.Okta.RequestTimeout))
+	}
+	c, err := okta.NewClient(cfg.Okta.OrgURL, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("configure Okta client: %w", err)
+	}
+	return c, nil
+}
+
+// stateOptions are the state store options the config asks for.
+func stateOptions(cfg *config.Config, log *slog.Logger) state.Options {
+	return state.Options{Schema: cfg.State.Schema, AutoMigrate: cfg.State.AutoMigrate, Logger: log}
+}
+
+// storeOpener returns the function a run opens the configured state store
+// with.
+func storeOpener(cfg *config.Config, log *slog.Logger) func(context.Context) (reconcile.Store, error) {
+	return func(ctx context.Context) (reconcile.Store, error) {
+		s, err := state.Open(ctx, cfg.State.URL, stateOptions(cfg, log))
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+}
+
+// policyFrom turns the config's plan settings and the run's one-off
+// permissions into a diff.Policy.
+func policyFrom(cfg *config.Config, allow allowances) (diff.Policy, error) {
+	p := diff.DefaultPolicy()
+	switch strings.ToUpper(cfg.Users.CreateStatus) {
+	case "", "ACTIVE":
+		p.CreateActive = true
+	case "STAGED":
+		p.CreateActive = false
+	default:
+		return p, fmt.Errorf("users.createStatus %q: want ACTIVE or STAGED", cfg.Users.CreateStatus)
+	}
+	p.SendActivationEmail = cfg.Users.SendActivationEmail
+	p.Reactivate = cfg.Users.Reactivate
+	p.DeleteAfter = cfg.Users.DeleteAfter
+	p.ProtectLogins = cfg.Protect.Logins
+	p.ProtectGroups = cfg.Protect.Groups
+	p.DeleteUnlistedGroups = cfg.Groups.DeleteUnlisted
+	p.GroupPrefix = cfg.Scope.Groups.Prefix
+	if s := cfg.Safety.MaxDeactivations; s != "" {
+		l, err := diff.ParseLimit(s)
+		if err != nil {
+			return p, fmt.Errorf("safety.maxDeactivations: %w", err)
+		}
+		p.Safety.MaxDeactivations = l
+	}
+	if s := cfg.Safety.MaxMembershipRemovals; s != "" {
+		l, err := diff.ParseLimit(s)
+		if err != nil {
+			return p, fmt.Errorf("safety.maxMembershipRemovals: %w", err)
+		}
+		p.Safety.MaxMembershipRemovals = l
+	}
+	p.Safety.MinSourceUsers = cfg.Safety.MinSourceUsers
+	p.Safety.AllowDeactivations = allow.deactivations
+	p.Safety.AllowRemovals = allow.removals
+	return p, nil
+}
+
+// configDigest identifies the parts of the configuration that shape a plan:
+// the org, the scope, and the user, group, protection and safety policies.
+// Secrets, file locations and connection settings are left out, so a plan
+// made on one machine can be applied from another checkout.
+func configDigest(cfg *config.Config) string {
+	h := sha256.New()
+	_ = json.NewEncoder(h).Encode(struct {
+		Version int
+		Org     string
+		Scope   config.Scope
+		Users   config.UserPolicy
+		Groups  config.GroupPolicy
+		Protect config.Protect
+		Safety  config.Safety
+	}{1, orgKey(cfg.Okta.OrgURL), cfg.Scope, cfg.Users, cfg.Groups, cfg.Protect, cfg.Safety})
+	return hex.EncodeToString(h.Sum(nil))
+}

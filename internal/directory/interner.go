@@ -1,0 +1,86 @@
+package directory
+
+// Interner makes users read from elsewhere (Okta) share storage with a
+// reference directory (the source's), so that a second directory of a
+// million users costs little more than their ids:
+//
+//   - a profile keeps only the attributes the reference's users have and
+//     Okta's required ones (the only ones a plan compares), and when it then
+//     holds exactly a reference user's values it shares that user's Attrs;
+//   - a login key shares the reference user's login when that is already
+//     in key form (as logins mostly are);
+//   - a status is one of a handful of shared strings.
+//
+// An Interner only reads the reference, which must not change while the
+// Interner is in use; it is safe for concurrent use.
+type Interner struct {
+	ref  *Directory
+	keep map[string]bool
+}
+
+// NewInterner returns an Interner sharing ref's storage.
+func NewInterner(ref *Directory) *Interner {
+	keep := make(map[string]bool)
+	for _, a := range RequiredAttributes {
+		keep[a] = true
+	}
+	for _, u := range ref.Users {
+		for a := range u.Profile.Names() {
+			keep[a] = true
+		}
+	}
+	return &Interner{ref: ref, keep: keep}
+}
+
+// User returns the user with the given id, status and profile (as decoded
+// from JSON), holding only the kept attributes, and sharing the reference's
+// profile and a shared status string where it can.
+func (in *Interner) User(id, status string, profile map[string]any) *User {
+	p := make(Profile, min(len(profile), len(in.keep)))
+	for k, v := range profile {
+		if in.keep[k] {
+			p[k] = v
+		}
+	}
+	attrs := p.Pack()
+	login, _ := profile[AttrLogin].(string)
+	if want, ok := in.ref.Users[LoginKey(login)]; ok && want.Profile.Equal(attrs) {
+		attrs = want.Profile
+	}
+	return &User{ID: id, Status: in.Status(status), Profile: attrs}
+}
+
+// LoginKey returns login's LoginKey, sharing the reference user's login
+// when the reference has the user and its login is in key form, so that
+// the many places a large directory holds a login key (users, memberships,
+// scope) hold one string.
+func (in *Interner) LoginKey(login string) string {
+	k := LoginKey(login)
+	if want, ok := in.ref.Users[k]; ok {
+		if wk := LoginKey(want.Login()); wk == k {
+			return wk
+		}
+	}
+	return k
+}
+
+// Has reports whether the reference has a user with login key lk.
+func (in *Interner) Has(lk string) bool {
+	_, ok := in.ref.Users[lk]
+	return ok
+}
+
+// statuses are Okta's user statuses, so that a million users share a
+// handful of status strings.
+var statuses = []string{"ACTIVE", "STAGED", "PROVISIONED", "RECOVERY", "PASSWORD_EXPIRED", "LOCKED_OUT", "SUSPENDED", "DEPROVISIONED"}
+
+// Status returns s, as the shared string of Okta's user status it equals,
+// if any.
+func (in *Interner) Status(s string) string {
+	for _, st := range statuses {
+		if s == st {
+			return st
+		}
+	}
+	return s
+}

@@ -1,0 +1,223 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"time"
+
+	"github.com/oktasync/oktasync/internal/diff"
+	"github.com/oktasync/oktasync/internal/directory"
+	"github.com/oktasync/oktasync/internal/state"
+)
+
+// Planned is a plan made by Plan or checked by Verify, and what applying it
+// needs: the open state store and, unless it was made in a dry run, the
+// org's lock. Close releases them; the methods of Planned accept a nil
+// Planned, so that a caller may defer Close and take Report whatever Plan
+// or Verify returned.
+type Planned struct {
+	// Plan is the plan to apply.
+	Plan *diff.Plan
+	// Saved is the plan prepared for saving, when Options.SavePlan asked
+	// for it.
+	Saved *diff.SavedPlan
+
+	rep  *Report
+	sess *session
+}
+
+// Report returns the report of the plan as planned, with nothing applied.
+func (p *Planned) Report() *Report {
+	if p == nil {
+		return nil
+	}
+	if p.rep.FinishedAt.IsZero() {
+		p.rep.FinishedAt = time.Now().UTC()
+	}
+	return p.rep
+}
+
+// Blocked returns an error wrapping ErrBlocked, saying why, when a safety
+// rule refuses the plan, and nil otherwise.
+func (p *Planned) Blocked() error {
+	if p == nil || !p.Plan.Blocked {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", blockMessage(p.Plan), ErrBlocked)
+}
+
+// Close releases the org's lock, if held, and closes the state store.
+func (p *Planned) Close() {
+	if p != nil && p.sess != nil {
+		p.sess.close()
+		p.sess = nil
+	}
+}
+
+// Plan reads the desired state from the source and the current state from
+// Okta, and computes the plan. Unless o.DryRun it takes the org's lock
+// first, for Apply. Any error stops the run before a write. The caller
+// closes the returned Planned.
+func (r *Runner) Plan(ctx context.Context, o Options) (*Planned, error) {
+	started := time.Now().UTC()
+	s, err := r.open(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	p := &Planned{sess: s}
+	if p.Plan, err = diff.Compute(s.input(r.parts.Policy)); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("compute plan: %w", err)
+	}
+	if o.SavePlan {
+		p.Saved = diff.NewSavedPlan(p.Plan, s.cur.Dir, r.set.ConfigDigest, diff.SourceDigest(s.desired), started)
+	}
+	s.release()
+	p.rep = newReport(o.DryRun, started, p.Plan)
+	for _, w := range p.Plan.Warnings {
+		r.log.Warn(w)
+	}
+	return p, nil
+}
+
+// Verify prepares a plan saved by `plan --out` for Apply, exactly as
+// reviewed: it takes the org's lock, reads the source and Okta, refuses a
+// plan made with another configuration or source, and refuses a plan any
+// of whose operations' targets changed in Okta since the plan. For the
+// last, it returns the Planned (whose report lists the conflicts as
+// warnings) with an error wrapping ErrPlanConflict. The caller closes the
+// returned Planned.
+func (r *Runner) Verify(ctx context.Context, saved *diff.SavedPlan, o Options) (*Planned, error) {
+	started := time.Now().UTC()
+	o.DryRun = false
+	s, err := r.open(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	p := &Planned{Plan: saved.Plan, sess: s}
+	if err := saved.Verify(r.set.ConfigDigest, diff.SourceDigest(s.desired)); err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.rep = newReport(false, started, p.Plan)
+	if conflicts := diff.CheckConflicts(saved, s.cur.Dir, s.cur.MembersRead); len(conflicts) > 0 {
+		for _, c := range conflicts {
+			p.rep.Warnings = append(p.rep.Warnings, "conflict: "+c.String())
+		}
+		p.rep.FinishedAt = time.Now().UTC()
+		return p, fmt.Errorf("%d of %d operations changed in Okta since the plan was made; make a new plan: %w",
+			len(conflicts), len(p.Plan.Operations), ErrPlanConflict)
+	}
+	saved.RestorePasswords(s.desired)
+	s.release()
+	return p, nil
+}
+
+// session is what one run has open: the source's desired state, the state
+// store (locked for a run that applies), and Okta's current state.
+type session struct {
+	log     *slog.Logger
+	desired *directory.Directory
+	store   Store
+	unlock  func() error
+	owned   map[string]state.OwnedUser
+	cur     *Current
+}
+
+// open reads the source, opens the store (taking the org's lock unless
+// o.DryRun), checks the source's attributes against the org's schema and
+// reads Okta's state. Any error stops the run before a write; the caller
+// closes a returned session.
+func (r *Runner) open(ctx context.Context, o Options) (_ *session, err error) {
+	s := &session{log: r.log}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+
+	// The source first: any error here stops the run before Okta or the
+	// store is touched.
+	if s.desired, err = r.parts.Source.Read(ctx); err != nil {
+		return nil, fmt.Errorf("read source: %w", err)
+	}
+	r.log.Info("read source", "users", len(s.desired.Users), "groups", len(s.desired.Groups))
+
+	if s.store, err = r.parts.OpenStore(ctx); err != nil {
+		return nil, fmt.Errorf("open state store: %w", err)
+	}
+	if !o.DryRun {
+		if s.unlock, err = s.store.Lock(ctx, r.set.Org, o.WaitLock); err != nil {
+			return nil, err
+		}
+	}
+	if s.owned, err = s.store.Owned(ctx, r.set.Org); err != nil {
+		return nil, fmt.Errorf("read owned users from state store: %w", err)
+	}
+
+	if err := CheckSchema(ctx, r.parts.Okta, s.desired, r.set.Schema); err != nil {
+		return nil, err
+	}
+	ownedLogins := make([]string, 0, len(s.owned))
+	for _, u := range s.owned {
+		ownedLogins = append(ownedLogins, u.Login)
+	}
+	reader := newOktaReader(r.parts.Okta, s.desired, r.set.Scope, r.parts.Policy.ProtectGroups, ownedLogins, o.FetchProgress)
+	if s.cur, err = reader.read(ctx, r.log); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// release lets go of the two directories once the plan is made: for a
+// large org they are most of the run's memory, and nothing after the plan
+// (applying it, reporting) needs them. It then collects at once: otherwise
+// the collector would wait until the heap reached its goal, set while the
+// directories were live, and what comes next (the report, the JSON output
+// of a large plan) would grow the process by that much again instead of
+// reusing their memory. With the directories gone, marking is quick.
+func (s *session) release() {
+	s.desired, s.cur, s.owned = nil, nil, nil
+	runtime.GC()
+}
+
+// close releases the lock, if held, and closes the store, if open.
+func (s *session) close() {
+	if s.unlock != nil {
+		if err := s.unlock(); err != nil {
+			s.log.Warn("release state lock", "err", err)
+		}
+		s.unlock = nil
+	}
+	if s.store != nil {
+		if err := s.store.Close(); err != nil {
+			s.log.Warn("close state store", "err", err)
+		}
+		s.store = nil
+	}
+}
+
+// input is the diff input for this session's states and policy.
+func (s *session) input(policy diff.Policy) diff.Input {
+	in := diff.Input{
+		Desired:       s.desired,
+		Current:       s.cur.Dir,
+		MembersRead:   s.cur.MembersRead,
+		ScopedGroups:  s.cur.ScopedGroups,
+		Managed:       s.cur.InScope,
+		DeactivatedAt: make(map[string]time.Time),
+		Now:           time.Now().UTC(),
+		Policy:        policy,
+	}
+	// The users in scope and those oktasync owns; the scope's set is
+	// extended in place rather than copied, as it can hold millions.
+	for k, o := range s.owned {
+		in.Managed[k] = true
+		if !o.DeactivatedAt.IsZero() {
+			in.DeactivatedAt[k] = o.DeactivatedAt
+		}
+	}
+	return in
+}
