@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Seed is an org's initial content.
@@ -64,7 +65,21 @@ func (s *Server) Seed(seed Seed) error {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.checkSeed(seed); err != nil {
+		return err
+	}
+	for _, sg := range seed.Groups {
+		s.seedGroup(sg, now)
+	}
+	for _, su := range seed.Users {
+		s.seedUser(su, now)
+	}
+	return nil
+}
 
+// checkSeed validates a seed against itself and the org. Call with s.mu
+// held.
+func (s *Server) checkSeed(seed Seed) error {
 	groupIDs := map[string]bool{}
 	names := map[string]bool{}
 	for i, g := range seed.Groups {
@@ -106,60 +121,64 @@ func (s *Server) Seed(seed Seed) error {
 		}
 		logins[key] = true
 	}
-
-	for _, sg := range seed.Groups {
-		g := &group{
-			id: sg.ID, typ: sg.Type, name: sg.Name, description: sg.Description,
-			created: now, lastUpdated: now, lastMembershipUpdated: now,
-			members: make(map[string]struct{}),
-		}
-		if g.id == "" {
-			g.id = s.newGroupID()
-		}
-		if g.typ == "" {
-			g.typ = groupOkta
-		}
-		s.insertGroup(g)
-		s.emit(nil, "group.lifecycle.create", "Create Okta group", groupTarget(g))
-	}
-	for _, su := range seed.Users {
-		u := &user{
-			id: su.ID, status: su.Status, created: now, lastUpdated: now,
-			profile: dropNulls(su.Profile), groups: make(map[string]struct{}),
-		}
-		if u.id == "" {
-			u.id = s.newUserID()
-		}
-		if u.status == "" {
-			u.status = statusActive
-		}
-		if u.status != statusStaged {
-			u.statusChanged = now
-		}
-		if u.status != statusStaged && u.status != statusProvisioned {
-			u.activated = now
-			u.hasPassword = true
-			u.passwordChanged = now
-		}
-		s.insertUser(u)
-		s.emit(nil, "user.lifecycle.create", "Create okta user", userTarget(u))
-		s.addMember(nil, s.groups[s.everyoneID], u, now)
-		for _, name := range su.Groups {
-			key := strings.ToLower(strings.TrimSpace(name))
-			gid := s.groupNames[key]
-			if gid == "" {
-				g := &group{
-					id: s.newGroupID(), typ: groupOkta, name: strings.TrimSpace(name),
-					created: now, lastUpdated: now, lastMembershipUpdated: now,
-					members: make(map[string]struct{}),
-				}
-				s.insertGroup(g)
-				gid = g.id
-			}
-			s.addMember(nil, s.groups[gid], u, now)
-		}
-	}
 	return nil
+}
+
+// seedGroup adds one seed group. Call with s.mu held.
+func (s *Server) seedGroup(sg SeedGroup, now time.Time) {
+	g := &group{
+		id: sg.ID, typ: sg.Type, name: sg.Name, description: sg.Description,
+		created: now, lastUpdated: now, lastMembershipUpdated: now,
+		members: make(map[string]struct{}),
+	}
+	if g.id == "" {
+		g.id = s.newGroupID()
+	}
+	if g.typ == "" {
+		g.typ = groupOkta
+	}
+	s.insertGroup(g)
+	s.emit(nil, "group.lifecycle.create", "Create Okta group", groupTarget(g))
+}
+
+// seedUser adds one seed user and its memberships, creating the groups it
+// names that do not exist. Call with s.mu held.
+func (s *Server) seedUser(su SeedUser, now time.Time) {
+	u := &user{
+		id: su.ID, status: su.Status, created: now, lastUpdated: now,
+		profile: dropNulls(su.Profile), groups: make(map[string]struct{}),
+	}
+	if u.id == "" {
+		u.id = s.newUserID()
+	}
+	if u.status == "" {
+		u.status = statusActive
+	}
+	if u.status != statusStaged {
+		u.statusChanged = now
+	}
+	if u.status != statusStaged && u.status != statusProvisioned {
+		u.activated = now
+		u.hasPassword = true
+		u.passwordChanged = now
+	}
+	s.insertUser(u)
+	s.emit(nil, "user.lifecycle.create", "Create okta user", userTarget(u))
+	s.addMember(nil, s.groups[s.everyoneID], u, now)
+	for _, name := range su.Groups {
+		key := strings.ToLower(strings.TrimSpace(name))
+		gid := s.groupNames[key]
+		if gid == "" {
+			g := &group{
+				id: s.newGroupID(), typ: groupOkta, name: strings.TrimSpace(name),
+				created: now, lastUpdated: now, lastMembershipUpdated: now,
+				members: make(map[string]struct{}),
+			}
+			s.insertGroup(g)
+			gid = g.id
+		}
+		s.addMember(nil, s.groups[gid], u, now)
+	}
 }
 
 // Snapshot is a deterministic copy of the whole org: users sorted by login,

@@ -1,0 +1,283 @@
+package oktasim
+
+import (
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// userBody is the body of a create, update or replace.
+type userBody struct {
+	Profile     map[string]any `json:"profile"`
+	Credentials *struct {
+		Password *struct {
+			Value *string `json:"value"`
+		} `json:"password"`
+	} `json:"credentials"`
+	GroupIDs []string `json:"groupIds"`
+}
+
+func (b *userBody) password() (string, bool) {
+	if b.Credentials == nil || b.Credentials.Password == nil || b.Credentials.Password.Value == nil {
+		return "", false
+	}
+	return *b.Credentials.Password.Value, true
+}
+
+// checkProfile validates a profile that is about to be stored and returns
+// the errorCauses of what is wrong, with the first failing field.
+func checkProfile(p map[string]any) (field string, causes []string) {
+	for _, a := range requiredUserAttrs {
+		v, ok := p[a].(string)
+		if !ok || strings.TrimSpace(v) == "" {
+			if field == "" {
+				field = a
+			}
+			causes = append(causes, a+": The field cannot be left blank")
+		}
+	}
+	keys := slices.Sorted(maps.Keys(p))
+	for _, k := range keys {
+		switch v := p[k].(type) {
+		case string, float64, bool:
+		case []any:
+			for _, e := range v {
+				switch e.(type) {
+				case string, float64, bool:
+				default:
+					if field == "" {
+						field = k
+					}
+					causes = append(causes, k+": Property has an invalid array element type")
+				}
+			}
+		default:
+			if field == "" {
+				field = k
+			}
+			causes = append(causes, k+": Property has an invalid type")
+		}
+	}
+	return field, causes
+}
+
+// dropNulls returns p without its null attributes.
+func dropNulls(p map[string]any) map[string]any {
+	out := make(map[string]any, len(p))
+	for k, v := range p {
+		if v != nil {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func parseBoolParam(w http.ResponseWriter, r *http.Request, name string, def bool) (bool, bool) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, true
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		validationFailed(w, r, name, name+": must be true or false")
+		return false, false
+	}
+	return b, true
+}
+
+const duplicateLoginCause = "login: An object with this field already exists in the current organization"
+
+func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
+	activate, ok := parseBoolParam(w, r, "activate", true)
+	if !ok {
+		return
+	}
+	var body userBody
+	if !decodeBody(w, r, &body) {
+		return
+	}
+	if body.Profile == nil {
+		validationFailed(w, r, "profile", "profile: The field cannot be left blank")
+		return
+	}
+	profile := dropNulls(body.Profile)
+	if field, causes := checkProfile(profile); len(causes) > 0 {
+		validationFailed(w, r, field, causes...)
+		return
+	}
+	if len(body.GroupIDs) > maxGroupIDs {
+		writeError(w, r, http.StatusBadRequest, "E0000093", "Target count limit exceeded",
+			"groupIds: A user may be added to at most "+strconv.Itoa(maxGroupIDs)+" groups on creation")
+		return
+	}
+	_, hasPassword := body.password()
+	login := profile["login"].(string)
+
+	now := s.now()
+	base := baseURL(r)
+	s.mu.Lock()
+	if _, dup := s.logins[strings.ToLower(login)]; dup {
+		s.mu.Unlock()
+		s.stats.add(func(st *Stats) { st.DuplicateCreateAttempts++ })
+		validationFailed(w, r, "login", duplicateLoginCause)
+		return
+	}
+	for _, gid := range body.GroupIDs {
+		g := s.groups[gid]
+		if g == nil || g.typ != groupOkta {
+			s.mu.Unlock()
+			validationFailed(w, r, "groupIds", "groupIds: "+gid+" is not an OKTA_GROUP in this organization")
+			return
+		}
+	}
+	u := &user{
+		id:          s.newUserID(),
+		status:      statusStaged,
+		created:     now,
+		lastUpdated: now,
+		profile:     profile,
+		hasPassword: hasPassword,
+		groups:      make(map[string]struct{}),
+	}
+	if hasPassword {
+		u.passwordChanged = now
+	}
+	if s.opts.SearchLag > 0 {
+		u.changedAt = now // not yet indexed
+	}
+	if activate {
+		u.statusChanged = now
+		if hasPassword {
+			u.status = statusActive
+			u.activated = now
+		} else {
+			u.status = statusProvisioned
+		}
+	}
+	if activate {
+		s.startActivation(u, now)
+	}
+	s.insertUser(u)
+	s.emit(r, "user.lifecycle.create", "Create okta user", userTarget(u))
+	if activate {
+		s.emit(r, "user.lifecycle.activate", "Activate Okta user", userTarget(u))
+	}
+	s.addMember(r, s.groups[s.everyoneID], u, now)
+	for _, gid := range body.GroupIDs {
+		s.addMember(r, s.groups[gid], u, now)
+	}
+	j := s.renderUser(base, u, true)
+	s.mu.Unlock()
+	s.stats.add(func(st *Stats) { st.UsersCreated++ })
+	writeJSON(w, http.StatusOK, j)
+}
+
+func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) { s.updateUser(w, r, false) }
+
+func (s *Server) handleReplaceUser(w http.ResponseWriter, r *http.Request) { s.updateUser(w, r, true) }
+
+// updateUser merges (POST) or replaces (PUT) a user's profile.
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, replace bool) {
+	key := r.PathValue("id")
+	var body userBody
+	if !decodeBody(w, r, &body) {
+		return
+	}
+	password, setPassword := body.password()
+	_ = password // the value is never kept
+	if replace && body.Profile == nil {
+		validationFailed(w, r, "profile", "profile: The field cannot be left blank")
+		return
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.lookupUser(key)
+	if u == nil {
+		notFound(w, r, "User", key)
+		return
+	}
+	if s.activating(u, now) {
+		writeError(w, r, http.StatusConflict, "E0000112", "Unable to update this user at this time, the user is still being activated. Please try again later.")
+		return
+	}
+	var profile map[string]any
+	if replace {
+		profile = dropNulls(body.Profile)
+	} else {
+		profile = maps.Clone(u.profile)
+		for k, v := range body.Profile {
+			if v == nil {
+				delete(profile, k)
+			} else {
+				profile[k] = v
+			}
+		}
+	}
+	if field, causes := checkProfile(profile); len(causes) > 0 {
+		validationFailed(w, r, field, causes...)
+		return
+	}
+	oldLogin, newLogin := strings.ToLower(u.login()), strings.ToLower(profile["login"].(string))
+	if newLogin != oldLogin {
+		if _, dup := s.logins[newLogin]; dup {
+			validationFailed(w, r, "login", duplicateLoginCause)
+			return
+		}
+	}
+	changed := !profilesEqual(u.profile, profile)
+	if changed {
+		s.touch(u, now)
+		delete(s.logins, oldLogin)
+		s.logins[newLogin] = u.id
+		u.profile = profile
+		u.lastUpdated = now
+		s.emit(r, "user.account.update_profile", "Update user profile for Okta", userTarget(u))
+	}
+	if setPassword {
+		u.hasPassword = true
+		u.passwordChanged = now
+		u.lastUpdated = now
+	}
+	writeJSON(w, http.StatusOK, s.renderUser(baseURL(r), u, true))
+}
+
+// profilesEqual compares two profiles as JSON values.
+func profilesEqual(a, b map[string]any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, av := range a {
+		bv, ok := b[k]
+		if !ok || !valuesEqual(av, bv) {
+			return false
+		}
+	}
+	return true
+}
+
+func valuesEqual(a, b any) bool {
+	switch x := a.(type) {
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !valuesEqual(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case []string:
+		y, ok := b.([]string)
+		return ok && slices.Equal(x, y)
+	}
+	switch b.(type) {
+	case []any, []string:
+		return false
+	}
+	return a == b
+}
