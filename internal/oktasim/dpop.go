@@ -102,7 +102,7 @@ func (s *Server) checkAccessToken(w *statusWriter, r *http.Request, scheme, cred
 	}
 	if isDPoP {
 		fail := func(desc string) (*principal, bool) {
-			setRateHeaders(w, s.limiter.peek(bucketFor(r.Method, r.URL.Path), "anonymous"))
+			setRateHeaders(w, s.limiter.peek(s.bucketOf(r.Method, r.URL.Path), "anonymous"))
 			w.Header().Set("WWW-Authenticate", `DPoP error="invalid_dpop_proof", error_description="`+desc+`"`)
 			writeError(w, r, http.StatusUnauthorized, "E0000011", "Invalid token provided", desc)
 			return nil, false

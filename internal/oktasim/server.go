@@ -212,7 +212,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if route == "" {
 		route = r.Method + " (unmatched)"
 	}
-	bucket := bucketFor(r.Method, r.URL.Path)
+	bucket := s.bucketOf(r.Method, r.URL.Path)
 	rec := &statusWriter{ResponseWriter: w}
 
 	n := s.inFlight.Add(1)
@@ -243,7 +243,11 @@ func (s *Server) serveAPI(w *statusWriter, r *http.Request, bucket string, inFli
 		h := w.Header()
 		h.Set("X-Rate-Limit-Limit", "0")
 		h.Set("X-Rate-Limit-Remaining", "0")
-		h.Set("X-Rate-Limit-Reset", strconv.FormatInt(s.now().Add(time.Second).Unix(), 10))
+		if s.opts.RateLimit.TwoResetLines {
+			// The bucket's reset, then the concurrency limit's own.
+			h.Add("X-Rate-Limit-Reset", strconv.FormatInt(s.limiter.peek(bucket, "anonymous").reset, 10))
+		}
+		h.Add("X-Rate-Limit-Reset", strconv.FormatInt(s.now().Add(time.Second).Unix(), 10))
 		writeError(w, r, http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")
 		return 0
 	}
@@ -274,7 +278,11 @@ func setRateHeaders(w http.ResponseWriter, d decision) {
 	h := w.Header()
 	h.Set("X-Rate-Limit-Limit", strconv.Itoa(d.limit))
 	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(d.remaining))
-	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(d.reset, 10))
+	h.Del("X-Rate-Limit-Reset")
+	if d.laterReset != 0 {
+		h.Add("X-Rate-Limit-Reset", strconv.FormatInt(d.laterReset, 10))
+	}
+	h.Add("X-Rate-Limit-Reset", strconv.FormatInt(d.reset, 10))
 }
 
 // rateLimit takes one request from the bucket and writes the rate-limit
