@@ -305,7 +305,7 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.mu.Lock()
+	s.lock()
 	page, next := lq.page(s.events)
 	s.mu.Unlock()
 	writeLinks(w, r, next)

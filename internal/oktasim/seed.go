@@ -16,6 +16,10 @@ import (
 type Seed struct {
 	Users  []SeedUser  `json:"users"`
 	Groups []SeedGroup `json:"groups"`
+	// CustomAttributes declare custom attributes of the default user
+	// schema, as Options.CustomAttributes (name or name:type), before the
+	// users are added.
+	CustomAttributes []string `json:"customAttributes,omitempty"`
 }
 
 // SeedUser is one user to create. Its profile needs at least a login.
@@ -29,6 +33,11 @@ type SeedUser struct {
 	// Groups names the user's groups (by name, case-insensitive). A name
 	// that no seed group carries creates an OKTA_GROUP of that name.
 	Groups []string `json:"groups,omitempty"`
+	// ProfileMaster, when set, names the system that masters the user's
+	// profile (ACTIVE_DIRECTORY, LDAP, or an app such as Workday): profile
+	// updates are then refused with 403 E0000023, while lifecycle calls
+	// still work.
+	ProfileMaster string `json:"profileMaster,omitempty"`
 }
 
 // SeedGroup is one group to create.
@@ -63,11 +72,13 @@ func LoadSeedFile(path string) (Seed, error) {
 // checks the whole seed first and changes nothing when any part is invalid.
 func (s *Server) Seed(seed Seed) error {
 	now := s.now()
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	if err := s.checkSeed(seed); err != nil {
+	declared, err := s.checkSeed(seed)
+	if err != nil {
 		return err
 	}
+	maps.Copy(s.customAttr, declared)
 	for _, sg := range seed.Groups {
 		s.seedGroup(sg, now)
 	}
@@ -77,24 +88,34 @@ func (s *Server) Seed(seed Seed) error {
 	return nil
 }
 
-// checkSeed validates a seed against itself and the org. Call with s.mu
-// held.
-func (s *Server) checkSeed(seed Seed) error {
+// checkSeed validates a seed against itself and the org, and returns the
+// custom attributes it declares. Call with s.mu held.
+func (s *Server) checkSeed(seed Seed) (map[string]string, error) {
+	declared := make(map[string]string, len(seed.CustomAttributes))
+	for _, a := range seed.CustomAttributes {
+		name, typ, err := parseCustomAttr(a)
+		if err != nil {
+			return nil, fmt.Errorf("seed custom attribute: %w", err)
+		}
+		if !baseAttrSet[name] {
+			declared[name] = typ
+		}
+	}
 	groupIDs := map[string]bool{}
 	names := map[string]bool{}
 	for i, g := range seed.Groups {
 		name := strings.ToLower(strings.TrimSpace(g.Name))
 		switch {
 		case name == "":
-			return fmt.Errorf("seed group %d: name is empty", i)
+			return nil, fmt.Errorf("seed group %d: name is empty", i)
 		case names[name] || s.groupNames[name] != "":
-			return fmt.Errorf("seed group %q: name already taken", g.Name)
+			return nil, fmt.Errorf("seed group %q: name already taken", g.Name)
 		case g.Type != "" && g.Type != groupOkta && g.Type != groupApp:
-			return fmt.Errorf("seed group %q: type %q is not OKTA_GROUP or APP_GROUP", g.Name, g.Type)
+			return nil, fmt.Errorf("seed group %q: type %q is not OKTA_GROUP or APP_GROUP", g.Name, g.Type)
 		}
 		if g.ID != "" {
 			if groupIDs[g.ID] || s.groups[g.ID] != nil {
-				return fmt.Errorf("seed group %q: id %s already taken", g.Name, g.ID)
+				return nil, fmt.Errorf("seed group %q: id %s already taken", g.Name, g.ID)
 			}
 			groupIDs[g.ID] = true
 		}
@@ -107,21 +128,28 @@ func (s *Server) checkSeed(seed Seed) error {
 		key := strings.ToLower(login)
 		switch {
 		case strings.TrimSpace(login) == "":
-			return fmt.Errorf("seed user %d: profile.login is missing", i)
+			return nil, fmt.Errorf("seed user %d: profile.login is missing", i)
 		case logins[key] || s.logins[key] != "":
-			return fmt.Errorf("seed user %q: login already taken", login)
+			return nil, fmt.Errorf("seed user %q: login already taken", login)
 		case u.Status != "" && !validStatuses[u.Status]:
-			return fmt.Errorf("seed user %q: unknown status %q", login, u.Status)
+			return nil, fmt.Errorf("seed user %q: unknown status %q", login, u.Status)
 		}
 		if u.ID != "" {
 			if userIDs[u.ID] || s.users[u.ID] != nil {
-				return fmt.Errorf("seed user %q: id %s already taken", login, u.ID)
+				return nil, fmt.Errorf("seed user %q: id %s already taken", login, u.ID)
 			}
 			userIDs[u.ID] = true
 		}
+		if s.opts.StrictSchema {
+			for _, k := range slices.Sorted(maps.Keys(u.Profile)) {
+				if _, ok := declared[k]; !ok && !baseAttrSet[k] && s.customAttr[k] == "" {
+					return nil, fmt.Errorf("seed user %q: attribute %q is not in the user schema; declare it in the seed's customAttributes or Options.CustomAttributes", login, k)
+				}
+			}
+		}
 		logins[key] = true
 	}
-	return nil
+	return declared, nil
 }
 
 // seedGroup adds one seed group. Call with s.mu held.
@@ -147,6 +175,7 @@ func (s *Server) seedUser(su SeedUser, now time.Time) {
 	u := &user{
 		id: su.ID, status: su.Status, created: now, lastUpdated: now,
 		profile: dropNulls(su.Profile), groups: make(map[string]struct{}),
+		master: su.ProfileMaster,
 	}
 	if u.id == "" {
 		u.id = s.newUserID()
@@ -210,7 +239,7 @@ type SnapshotGroup struct {
 
 // Snapshot returns a copy of the org's users, groups and memberships.
 func (s *Server) Snapshot() Snapshot {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	snap := Snapshot{Users: make([]SnapshotUser, 0, len(s.users)), Groups: make([]SnapshotGroup, 0, len(s.groups))}
 	for _, u := range s.users {

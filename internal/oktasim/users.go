@@ -46,16 +46,34 @@ type user struct {
 	hasPassword     bool
 	groups          map[string]struct{}
 
-	// An activation in flight (Options.ActivationDelay): until
-	// transitionUntil the user shows transitioningToStatus and refuses
-	// updates with 409 E0000112.
+	// master names the system the profile is mastered by (a seed's
+	// ProfileMaster); "" is Okta itself. Profile updates of a mastered
+	// user are refused with 403 E0000023.
+	master string
+
+	// A lifecycle change in flight (Options.LifecycleDelay): until
+	// transitionUntil the user keeps its status, shows
+	// transitioningToStatus transitionTo, and refuses lifecycle calls and
+	// updates with 409 E0000112; then its status becomes settleTo.
 	transitionTo    string
+	settleTo        string
 	transitionUntil time.Time
 
 	// The search index lags (Options.SearchLag): until changedAt+lag,
 	// search sees indexed (nil: a user created since, not yet indexed).
 	changedAt time.Time
 	indexed   *userView
+}
+
+// providerOf is the credentials.provider of a user whose profile is
+// mastered by the named system: ACTIVE_DIRECTORY and LDAP are their own
+// types; any other name (an HR app, say) is an IMPORT.
+func providerOf(master string) map[string]string {
+	typ := "IMPORT"
+	if master == "ACTIVE_DIRECTORY" || master == "LDAP" {
+		typ = master
+	}
+	return map[string]string{"type": typ, "name": master}
 }
 
 func (u *user) login() string {
@@ -135,8 +153,11 @@ func (s *Server) renderUser(base string, u *user, full bool) userJSON {
 	if u.hasPassword {
 		j.Credentials.Password = &struct{}{}
 	}
-	if u.transitionTo != "" && s.now().Before(u.transitionUntil) {
+	if u.transitionTo != "" {
 		j.Transitioning = u.transitionTo
+	}
+	if u.master != "" {
+		j.Credentials.Provider = providerOf(u.master)
 	}
 	return j
 }
@@ -220,7 +241,7 @@ func (s *Server) newUserID() string {
 }
 func (s *Server) handleGetUser(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("id")
-	s.mu.Lock()
+	s.lock()
 	u := s.lookupUser(key)
 	var j userJSON
 	if u != nil {
@@ -237,7 +258,7 @@ func (s *Server) handleGetUser(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleUserGroups(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("id")
 	base := baseURL(r)
-	s.mu.Lock()
+	s.lock()
 	u := s.lookupUser(key)
 	if u == nil {
 		s.mu.Unlock()

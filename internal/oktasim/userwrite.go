@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // userBody is the body of a create, update or replace.
@@ -117,9 +118,13 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 
 	now := s.now()
 	base := baseURL(r)
-	s.mu.Lock()
+	s.lock()
+	defer s.mu.Unlock()
+	if field, causes := s.checkSchema(profile); len(causes) > 0 {
+		validationFailed(w, r, field, causes...)
+		return
+	}
 	if _, dup := s.logins[strings.ToLower(login)]; dup {
-		s.mu.Unlock()
 		s.stats.add(func(st *Stats) { st.DuplicateCreateAttempts++ })
 		validationFailed(w, r, "login", duplicateLoginCause)
 		return
@@ -127,11 +132,19 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 	for _, gid := range body.GroupIDs {
 		g := s.groups[gid]
 		if g == nil || g.typ != groupOkta {
-			s.mu.Unlock()
 			validationFailed(w, r, "groupIds", "groupIds: "+gid+" is not an OKTA_GROUP in this organization")
 			return
 		}
 	}
+	u := s.createUser(r, profile, hasPassword, activate, body.GroupIDs, now)
+	s.stats.add(func(st *Stats) { st.UsersCreated++ })
+	writeJSON(w, http.StatusOK, s.renderUser(base, u, true))
+}
+
+// createUser adds a user created through the API, activating it when asked:
+// without a password that makes it PROVISIONED and sends it an activation
+// email. Call with s.mu held.
+func (s *Server) createUser(r *http.Request, profile map[string]any, hasPassword, activate bool, groupIDs []string, now time.Time) *user {
 	u := &user{
 		id:          s.newUserID(),
 		status:      statusStaged,
@@ -147,31 +160,25 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 	if s.opts.SearchLag > 0 {
 		u.changedAt = now // not yet indexed
 	}
-	if activate {
-		u.statusChanged = now
-		if hasPassword {
-			u.status = statusActive
-			u.activated = now
-		} else {
-			u.status = statusProvisioned
-		}
-	}
-	if activate {
-		s.startActivation(u, now)
-	}
 	s.insertUser(u)
 	s.emit(r, "user.lifecycle.create", "Create okta user", userTarget(u))
 	if activate {
+		to := statusProvisioned
+		if hasPassword {
+			to = statusActive
+		}
+		s.moveTo(u, to, statusActive, now)
 		s.emit(r, "user.lifecycle.activate", "Activate Okta user", userTarget(u))
+		if !hasPassword {
+			// Create has no sendEmail: Okta emails the activation link.
+			s.sendEmail(u)
+		}
 	}
 	s.addMember(r, s.groups[s.everyoneID], u, now)
-	for _, gid := range body.GroupIDs {
+	for _, gid := range groupIDs {
 		s.addMember(r, s.groups[gid], u, now)
 	}
-	j := s.renderUser(base, u, true)
-	s.mu.Unlock()
-	s.stats.add(func(st *Stats) { st.UsersCreated++ })
-	writeJSON(w, http.StatusOK, j)
+	return u
 }
 
 func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) { s.updateUser(w, r, false) }
@@ -185,22 +192,20 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, replace bool
 	if !decodeBody(w, r, &body) {
 		return
 	}
-	password, setPassword := body.password()
-	_ = password // the value is never kept
+	_, setPassword := body.password() // the value is never kept
 	if replace && body.Profile == nil {
 		validationFailed(w, r, "profile", "profile: The field cannot be left blank")
 		return
 	}
 	now := s.now()
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	u := s.lookupUser(key)
 	if u == nil {
 		notFound(w, r, "User", key)
 		return
 	}
-	if s.activating(u, now) {
-		writeError(w, r, http.StatusConflict, "E0000112", "Unable to update this user at this time, the user is still being activated. Please try again later.")
+	if !s.mayUpdate(w, r, u, replace || len(body.Profile) > 0) {
 		return
 	}
 	var profile map[string]any
@@ -216,7 +221,11 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, replace bool
 			}
 		}
 	}
-	if field, causes := checkProfile(profile); len(causes) > 0 {
+	field, causes := checkProfile(profile)
+	if len(causes) == 0 {
+		field, causes = s.checkSchema(profile)
+	}
+	if len(causes) > 0 {
 		validationFailed(w, r, field, causes...)
 		return
 	}
@@ -227,8 +236,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, replace bool
 			return
 		}
 	}
-	changed := !profilesEqual(u.profile, profile)
-	if changed {
+	if !profilesEqual(u.profile, profile) {
 		s.touch(u, now)
 		delete(s.logins, oldLogin)
 		s.logins[newLogin] = u.id
@@ -242,6 +250,24 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, replace bool
 		u.lastUpdated = now
 	}
 	writeJSON(w, http.StatusOK, s.renderUser(baseURL(r), u, true))
+}
+
+// mayUpdate answers, and returns false, when u may not be updated now: a
+// lifecycle change in flight (409 E0000112), a DEPROVISIONED user in an org
+// that refuses their updates (404 E0000007), or, for a profile change, a
+// profile mastered by another system (403 E0000023). Call with s.mu held.
+func (s *Server) mayUpdate(w http.ResponseWriter, r *http.Request, u *user, profileChange bool) bool {
+	switch {
+	case s.transitioning(u):
+		stillTransitioning(w, r)
+	case u.status == statusDeprovisioned && s.opts.RefuseDeprovisionedUpdates:
+		notFound(w, r, "User", u.id)
+	case profileChange && u.master != "":
+		writeError(w, r, http.StatusForbidden, "E0000023", "Operation failed because user profile is mastered under another system")
+	default:
+		return true
+	}
+	return false
 }
 
 // profilesEqual compares two profiles as JSON values.
