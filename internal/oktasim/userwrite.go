@@ -114,31 +114,38 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, hasPassword := body.password()
-	login := profile["login"].(string)
+	j, ok := s.createChecked(w, r, profile, hasPassword, activate, body.GroupIDs)
+	if !ok {
+		return
+	}
+	s.stats.add(func(st *Stats) { st.UsersCreated++ })
+	writeJSON(w, http.StatusOK, j)
+}
 
+// createChecked checks what a create needs of the org (schema, a free
+// login, OKTA_GROUPs) and creates the user, or answers and returns false.
+func (s *Server) createChecked(w http.ResponseWriter, r *http.Request, profile map[string]any, hasPassword, activate bool, groupIDs []string) (userJSON, bool) {
 	now := s.now()
-	base := baseURL(r)
 	s.lock()
 	defer s.mu.Unlock()
 	if field, causes := s.checkSchema(profile); len(causes) > 0 {
 		validationFailed(w, r, field, causes...)
-		return
+		return userJSON{}, false
 	}
-	if _, dup := s.logins[strings.ToLower(login)]; dup {
+	if _, dup := s.logins[strings.ToLower(profile["login"].(string))]; dup {
 		s.stats.add(func(st *Stats) { st.DuplicateCreateAttempts++ })
 		validationFailed(w, r, "login", duplicateLoginCause)
-		return
+		return userJSON{}, false
 	}
-	for _, gid := range body.GroupIDs {
+	for _, gid := range groupIDs {
 		g := s.groups[gid]
 		if g == nil || g.typ != groupOkta {
 			validationFailed(w, r, "groupIds", "groupIds: "+gid+" is not an OKTA_GROUP in this organization")
-			return
+			return userJSON{}, false
 		}
 	}
-	u := s.createUser(r, profile, hasPassword, activate, body.GroupIDs, now)
-	s.stats.add(func(st *Stats) { st.UsersCreated++ })
-	writeJSON(w, http.StatusOK, s.renderUser(base, u, true))
+	u := s.createUser(r, profile, hasPassword, activate, groupIDs, now)
+	return s.renderUser(baseURL(r), u, true), true
 }
 
 // createUser adds a user created through the API, activating it when asked:
