@@ -2,6 +2,7 @@ package oktasim
 
 import (
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -81,18 +82,30 @@ func (s *Server) setStatus(u *user, status string, now time.Time) {
 // sendEmail counts an email Okta would send u. Call with s.mu held.
 func (s *Server) sendEmail(u *user) { s.stats.email(u.login()) }
 
-func (s *Server) handleDeleteUser(w http.ResponseWriter, r *http.Request) {
+// changeableUser finds the user the request's path names, for a lifecycle
+// call or an update. It answers 404 E0000007 for an unknown user and 409
+// E0000112 for one with a lifecycle change in flight, and returns nil then.
+// Call with s.mu held, after settleDue (lock does it).
+func (s *Server) changeableUser(w http.ResponseWriter, r *http.Request) *user {
 	key := r.PathValue("id")
+	u := s.lookupUser(key)
+	switch {
+	case u == nil:
+		notFound(w, r, "User", key)
+	case s.transitioning(u):
+		stillTransitioning(w, r)
+	default:
+		return u
+	}
+	return nil
+}
+
+func (s *Server) handleDeleteUser(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	s.lock()
 	defer s.mu.Unlock()
-	u := s.lookupUser(key)
+	u := s.changeableUser(w, r)
 	if u == nil {
-		notFound(w, r, "User", key)
-		return
-	}
-	if s.transitioning(u) {
-		stillTransitioning(w, r)
 		return
 	}
 	if u.status != statusDeprovisioned {
@@ -113,17 +126,11 @@ func (s *Server) lifecycleHandler(op string) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		key := r.PathValue("id")
 		now := s.now()
 		s.lock()
 		defer s.mu.Unlock()
-		u := s.lookupUser(key)
+		u := s.changeableUser(w, r)
 		if u == nil {
-			notFound(w, r, "User", key)
-			return
-		}
-		if s.transitioning(u) {
-			stillTransitioning(w, r)
 			return
 		}
 		switch op {
@@ -176,35 +183,30 @@ func (s *Server) changeActivation(w http.ResponseWriter, r *http.Request, op str
 	writeActivation(w, baseURL(r), sendEmail)
 }
 
-// changeAccess carries out suspend, unsuspend and unlock, which take effect
-// at once. Call with s.mu held.
+// accessChanges are the lifecycle calls that take effect at once: the
+// status each needs, the status it gives, and its System Log event. A
+// PROVISIONED user (activated without a password) is not ACTIVE and cannot
+// be suspended.
+var accessChanges = map[string]struct{ from, to, event, message string }{
+	"suspend":   {statusActive, statusSuspended, "user.lifecycle.suspend", "Suspend Okta user"},
+	"unsuspend": {statusSuspended, statusActive, "user.lifecycle.unsuspend", "Unsuspend Okta user"},
+	"unlock":    {statusLockedOut, statusActive, "user.account.unlock", "Unlock user account"},
+}
+
+// changeAccess carries out suspend, unsuspend and unlock. Call with s.mu
+// held.
 func (s *Server) changeAccess(w http.ResponseWriter, r *http.Request, op string, u *user, now time.Time) {
-	switch op {
-	case "suspend":
-		// A PROVISIONED user (activated without a password) is not ACTIVE
-		// and cannot be suspended.
-		if u.status != statusActive {
-			validationFailed(w, r, "status", "status: Cannot suspend a user that is not active")
-			return
-		}
-		s.setStatus(u, statusSuspended, now)
-		s.emit(r, "user.lifecycle.suspend", "Suspend Okta user", userTarget(u))
-	case "unsuspend":
-		if u.status != statusSuspended {
-			validationFailed(w, r, "status", "status: Cannot unsuspend a user that is not suspended")
-			return
-		}
-		s.setStatus(u, statusActive, now)
-		s.emit(r, "user.lifecycle.unsuspend", "Unsuspend Okta user", userTarget(u))
-	case "unlock":
-		if u.status != statusLockedOut {
-			notAllowedInStatus(w, r)
-			return
-		}
-		s.setStatus(u, statusActive, now)
-		s.emit(r, "user.account.unlock", "Unlock user account", userTarget(u))
+	c := accessChanges[op]
+	switch {
+	case u.status == c.from:
+		s.setStatus(u, c.to, now)
+		s.emit(r, c.event, c.message, userTarget(u))
+		w.WriteHeader(http.StatusOK)
+	case op == "unlock":
+		notAllowedInStatus(w, r)
+	default:
+		validationFailed(w, r, "status", "status: Cannot "+op+" a user that is not "+strings.ToLower(c.from))
 	}
-	w.WriteHeader(http.StatusOK)
 }
 
 // writeActivation answers an activation: with sendEmail an empty object,

@@ -194,7 +194,6 @@ func (s *Server) handleReplaceUser(w http.ResponseWriter, r *http.Request) { s.u
 
 // updateUser merges (POST) or replaces (PUT) a user's profile.
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, replace bool) {
-	key := r.PathValue("id")
 	var body userBody
 	if !decodeBody(w, r, &body) {
 		return
@@ -207,12 +206,8 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, replace bool
 	now := s.now()
 	s.lock()
 	defer s.mu.Unlock()
-	u := s.lookupUser(key)
-	if u == nil {
-		notFound(w, r, "User", key)
-		return
-	}
-	if !s.mayUpdate(w, r, u, replace || len(body.Profile) > 0) {
+	u := s.changeableUser(w, r)
+	if u == nil || !s.mayUpdate(w, r, u, replace || len(body.Profile) > 0) {
 		return
 	}
 	var profile map[string]any
@@ -259,14 +254,12 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, replace bool
 	writeJSON(w, http.StatusOK, s.renderUser(baseURL(r), u, true))
 }
 
-// mayUpdate answers, and returns false, when u may not be updated now: a
-// lifecycle change in flight (409 E0000112), a DEPROVISIONED user in an org
-// that refuses their updates (404 E0000007), or, for a profile change, a
-// profile mastered by another system (403 E0000023). Call with s.mu held.
+// mayUpdate answers, and returns false, when u may not be updated: a
+// DEPROVISIONED user in an org that refuses their updates (404 E0000007),
+// or, for a profile change, a profile mastered by another system (403
+// E0000023). Call with s.mu held.
 func (s *Server) mayUpdate(w http.ResponseWriter, r *http.Request, u *user, profileChange bool) bool {
 	switch {
-	case s.transitioning(u):
-		stillTransitioning(w, r)
 	case u.status == statusDeprovisioned && s.opts.RefuseDeprovisionedUpdates:
 		notFound(w, r, "User", u.id)
 	case profileChange && u.master != "":
