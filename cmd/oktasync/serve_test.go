@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -730,13 +731,20 @@ func TestServeShutdownGraceExceeded(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	const token = "serve-token-3f90"
-	sim := startSim(t, token, "--latency", "1500ms")
+	// Reads are answered at once; every write is held for an hour, so a
+	// write the simulator counts as held is in flight when serve is told
+	// to stop, and stays so past the grace period.
+	sim := startSim(t, token, "--write-latency", "1h")
 	cfg := serveFixture(t, dir, sim.URL, 20, "concurrency: 2\nschedule:\n  every: 1s\nserve:\n  shutdownGrace: 100ms\n")
 	p := startServe(t, []string{"OKTA_CLIENT_TOKEN=" + token}, cfg)
 
-	// An operation finished: the sync is applying, with calls of 1.5 s in
-	// flight that it lets finish, longer than the grace period.
-	p.waitFor(t, "an applied operation", func(e logEvent) bool { return e.msg() == "operation" })
+	deadline := time.Now().Add(2 * time.Minute)
+	for sim.stats(t).WritesHeld == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("serve sent no write within two minutes")
+		}
+		runtime.Gosched()
+	}
 	_, code := p.stop(t)
 	if code != 1 {
 		t.Fatalf("exit code = %d, want 1", code)

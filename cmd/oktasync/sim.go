@@ -32,6 +32,7 @@ type simFlags struct {
 	dropRate    float64
 	latency     time.Duration
 	jitter      time.Duration
+	writeDelay  time.Duration
 
 	// Fidelity switches (see oktasim.Options and oktasim.Realistic).
 	realistic           bool
@@ -99,6 +100,7 @@ A flag given explicitly wins over --realistic. Not in --realistic:
 	fs.Float64Var(&f.dropRate, "drop-rate", 0, "fraction of connections dropped without an answer")
 	fs.DurationVar(&f.latency, "latency", 0, "latency added to every request")
 	fs.DurationVar(&f.jitter, "latency-jitter", 0, "random extra latency up to this much")
+	fs.DurationVar(&f.writeDelay, "write-latency", 0, "latency added to every write before it is carried out (counted in /sim/stats writesHeld while it waits)")
 	fs.BoolVar(&f.realistic, "realistic", false, "behave as Okta does (see above): --header-mode org, --token-share 0.5, --search-cap 50000, --lifecycle-delay 2s, --case-sensitive-filter, --refuse-deprovisioned-updates, --strict-schema")
 	fs.StringVar(&f.headerMode, "header-mode", "", `what X-Rate-Limit-Limit/-Remaining show: "token" (the token's share; default) or "org" (the org's bucket, the share a hidden ceiling)`)
 	fs.BoolVar(&f.twoResetLines, "two-reset-lines", false, "send two X-Rate-Limit-Reset lines, a later one first; the earliest holds")
@@ -150,6 +152,7 @@ func (f *simFlags) options(changed func(name string) bool) oktasim.Options {
 			DropRate:      f.dropRate,
 			Latency:       f.latency,
 			LatencyJitter: f.jitter,
+			WriteLatency:  f.writeDelay,
 		},
 	}
 	switches := f.switches()

@@ -1,7 +1,9 @@
 package oktasim
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -28,6 +30,11 @@ type FaultOptions struct {
 	// latency spike.
 	SpikeRate float64
 	Spike     time.Duration
+	// WriteLatency is added to every write (a method other than GET or
+	// HEAD) before it is carried out. While a write waits it counts in
+	// Stats.WritesHeld, so a test can tell that a caller has a write in
+	// flight; a caller that gives up ends the wait.
+	WriteLatency time.Duration
 }
 
 type faultKind int
@@ -49,8 +56,8 @@ func newFaults(o FaultOptions) (*faults, error) {
 	if o.ErrorRate < 0 || o.ErrorRate > 1 || o.DropRate < 0 || o.DropRate > 1 || o.ErrorRate+o.DropRate > 1 {
 		return nil, fmt.Errorf("oktasim: fault rates out of range (error %v, drop %v)", o.ErrorRate, o.DropRate)
 	}
-	if o.Latency < 0 || o.LatencyJitter < 0 || o.Spike < 0 {
-		return nil, fmt.Errorf("oktasim: negative fault latency (%v, jitter %v, spike %v)", o.Latency, o.LatencyJitter, o.Spike)
+	if o.Latency < 0 || o.LatencyJitter < 0 || o.Spike < 0 || o.WriteLatency < 0 {
+		return nil, fmt.Errorf("oktasim: negative fault latency (%v, jitter %v, spike %v, write %v)", o.Latency, o.LatencyJitter, o.Spike, o.WriteLatency)
 	}
 	if o.SpikeRate < 0 || o.SpikeRate > 1 {
 		return nil, fmt.Errorf("oktasim: latency spike rate %v out of range", o.SpikeRate)
@@ -86,6 +93,19 @@ func (f *faults) next() (faultKind, time.Duration) {
 	return faultNone, delay
 }
 
+// wait holds a request for d, or until its caller gives up.
+func wait(r *http.Request, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+	}
+}
+
 // statusDropped marks a request whose connection was closed unanswered; it
 // is counted under status 0 in Stats.ByRoute.
 const statusDropped = -1
@@ -94,13 +114,16 @@ const statusDropped = -1
 // dispatches the request to its handler.
 func (s *Server) serveWithFaults(w *statusWriter, r *http.Request) int {
 	kind, delay := s.faults.next()
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
+	wait(r, delay)
+	if d := s.faults.opts.WriteLatency; d > 0 && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		// Read the body first: only then does net/http watch the connection
+		// and end r's context when the caller hangs up.
+		if body, err := io.ReadAll(r.Body); err == nil {
+			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
+		s.stats.add(func(st *Stats) { st.WritesHeld++ })
+		wait(r, d)
+		s.stats.add(func(st *Stats) { st.WritesHeld-- })
 	}
 	switch kind {
 	case faultError:

@@ -2,10 +2,12 @@ package oktasim
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -203,5 +205,49 @@ func TestFaultDraws(t *testing.T) {
 	}
 	if none, _ := (&faults{}).next(); none != faultNone {
 		t.Errorf("no faults configured, got %v", none)
+	}
+}
+
+// TestFaultWriteLatency checks that a held write counts in WritesHeld
+// until its caller gives up, is not carried out meanwhile, and that reads
+// are not held.
+func TestFaultWriteLatency(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{Faults: FaultOptions{WriteLatency: time.Hour}})
+	if r := e.do("GET", "/api/v1/users", nil); r.status != 200 {
+		t.Fatalf("a read was held or refused: %d", r.status)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	b, _ := json.Marshal(map[string]any{"profile": profile("held@example.com")})
+	req, _ := http.NewRequestWithContext(ctx, "POST", e.srv.URL+"/api/v1/users", bytes.NewReader(b))
+	req.Header.Set("Authorization", "SSWS "+e.token)
+	req.Header.Set("Content-Type", "application/json")
+	done := make(chan error, 1)
+	go func() {
+		res, err := e.srv.Client().Do(req)
+		if err == nil {
+			res.Body.Close()
+		}
+		done <- err
+	}()
+	deadline := time.Now().Add(time.Minute)
+	for e.sim.Stats().WritesHeld != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the write never counted as held")
+		}
+		runtime.Gosched()
+	}
+	if n := len(e.sim.Snapshot().Users); n != 0 {
+		t.Errorf("a held write was carried out: %d users", n)
+	}
+	cancel()
+	if err := <-done; err == nil {
+		t.Error("the cancelled write got an answer")
+	}
+	for e.sim.Stats().WritesHeld != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the write stayed held after its caller gave up")
+		}
+		runtime.Gosched()
 	}
 }

@@ -31,6 +31,8 @@ type Stats struct {
 	// DuplicateCreateAttempts counts creates refused because the login
 	// already existed.
 	DuplicateCreateAttempts int `json:"duplicateCreateAttempts"`
+	// WritesHeld is how many writes FaultOptions.WriteLatency holds now.
+	WritesHeld int `json:"writesHeld"`
 	// MaxInFlight is the most API requests seen in flight at once.
 	MaxInFlight int `json:"maxInFlight"`
 	// Retries counts requests that carried X-Okta-Retry-Count, the header
@@ -60,7 +62,8 @@ type statsCollector struct {
 func (c *statsCollector) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.s = Stats{ByRoute: map[string]map[int]int{}, ByBucket: map[string]int{}, EmailsByLogin: map[string]int{}}
+	held := c.s.WritesHeld // a gauge, not a counter: writes still held stay counted
+	c.s = Stats{ByRoute: map[string]map[int]int{}, ByBucket: map[string]int{}, EmailsByLogin: map[string]int{}, WritesHeld: held}
 }
 
 func (c *statsCollector) add(f func(*Stats)) {
