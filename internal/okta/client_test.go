@@ -441,32 +441,6 @@ func TestDoResolvesPaths(t *testing.T) {
 	}
 }
 
-func TestBucketFor(t *testing.T) {
-	t.Parallel()
-	tests := []struct{ method, path, want string }{
-		{"GET", "/api/v1/users", BucketUsers},
-		{"POST", "/api/v1/users", BucketUsers},
-		{"GET", "/api/v1/users/00u1", BucketUserGet},
-		{"GET", "/api/v1/users/a%40b.com", BucketUserGet},
-		{"POST", "/api/v1/users/00u1", BucketUserWrite},
-		{"DELETE", "/api/v1/users/00u1", BucketUserWrite},
-		{"POST", "/api/v1/users/00u1/lifecycle/deactivate", BucketUserWrite},
-		{"GET", "/api/v1/users/00u1/groups", BucketUserGet},
-		{"GET", "/api/v1/groups", BucketGroups},
-		{"POST", "/api/v1/groups", BucketGroups},
-		{"GET", "/api/v1/groups/00g1", BucketGroup},
-		{"PUT", "/api/v1/groups/00g1/users/00u1", BucketGroup},
-		{"GET", "/api/v1/logs", BucketLogs},
-		{"GET", "/api/v1/meta/schemas/user/default", BucketOther},
-		{"POST", "/oauth2/v1/token", BucketOAuthToken},
-	}
-	for _, tt := range tests {
-		if got := bucketFor(tt.method, tt.path); got != tt.want {
-			t.Errorf("bucketFor(%s %s) = %s, want %s", tt.method, tt.path, got, tt.want)
-		}
-	}
-}
-
 func TestDroppedConnectionRetriedOnlyWhenIdempotent(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

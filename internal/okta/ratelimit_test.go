@@ -55,6 +55,8 @@ func (s *windowServer) handler(o *testOrg) http.HandlerFunc {
 	}
 }
 
+// TestPacingKeepsToShare checks maxShare against a header that is the
+// token's own share (WithTokenShare(1)).
 func TestPacingKeepsToShare(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -73,7 +75,7 @@ func TestPacingKeepsToShare(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			o := setup(t, WithRateLimit(tt.share, 4))
+			o := setup(t, WithRateLimit(tt.share, 4), WithTokenShare(1))
 			srv := &windowServer{limit: tt.limit, window: time.Minute}
 			o.mux.HandleFunc("GET /api/v1/groups/{id}", srv.handler(o))
 			for i := 0; i < tt.calls; i++ {
@@ -187,7 +189,7 @@ func limiterResponse(status, limit, remaining int, date, reset time.Time) *Respo
 func TestLimiterConcurrencyBackoff(t *testing.T) {
 	t.Parallel()
 	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	l := newLimiter(0.5, 6, clock.now, clock.sleep, newStatsRecorder())
+	l := testLimiter(clock, 0.5, 6, 1)
 	ctx := context.Background()
 	// The probe teaches the bucket a large limit.
 	probe, err := l.acquire(ctx, BucketUsers)
@@ -233,7 +235,7 @@ func TestLimiterConcurrencyBackoff(t *testing.T) {
 func TestLimiterRateLimitHoldsBucketUntilReset(t *testing.T) {
 	t.Parallel()
 	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	l := newLimiter(1, 4, clock.now, clock.sleep, newStatsRecorder())
+	l := testLimiter(clock, 1, 4, 1)
 	ctx := context.Background()
 	rel, _ := l.acquire(ctx, BucketUsers)
 	// A 429: Okta says the window ends in 20 s.
@@ -277,7 +279,7 @@ func TestLimiterResetMarginFollowsWindowLength(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-			l := newLimiter(1, 4, clock.now, clock.sleep, newStatsRecorder())
+			l := testLimiter(clock, 1, 4, 1)
 			reset := clock.now().Add(tt.window)
 			for range 3 {
 				rel, err := l.acquire(context.Background(), BucketUsers)
@@ -303,7 +305,7 @@ func TestLimiterResetMarginFollowsWindowLength(t *testing.T) {
 func TestLimiterLateAnswerOfClosedWindow(t *testing.T) {
 	t.Parallel()
 	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	l := newLimiter(1, 4, clock.now, clock.sleep, newStatsRecorder())
+	l := testLimiter(clock, 1, 4, 1)
 	ctx := context.Background()
 	reset := clock.now().Add(2 * time.Second)
 	rel, _ := l.acquire(ctx, BucketUsers)
@@ -331,4 +333,11 @@ func TestLimiterLateAnswerOfClosedWindow(t *testing.T) {
 	if waited == 0 || waited >= provisionalWindow/2 {
 		t.Errorf("waited %v after a late 429 of a closed window, want Okta's remaining second plus the margin", waited)
 	}
+}
+
+// testLimiter returns a limiter on clock that spends maxShare of a ceiling
+// assumed to be tokenShare of each bucket's limit.
+func testLimiter(clock *fakeClock, maxShare float64, maxConc int, tokenShare float64) *limiter {
+	return newLimiter(limiterConfig{maxShare: maxShare, tokenShare: tokenShare, maxConc: maxConc,
+		now: clock.now, sleep: clock.sleep, stats: newStatsRecorder()})
 }

@@ -81,7 +81,7 @@ func (c *Client) newCall(r *request) (*call, error) {
 		return nil, c.secrets.scrub(fmt.Errorf("okta: %s: %w", r.method, err))
 	}
 	cl := &call{request: r, url: u, path: c.apiPath(u)}
-	cl.bucket = bucketFor(r.method, cl.path)
+	cl.bucket = BucketFor(r.method, cl.path)
 	cl.what = r.method + " " + cl.path
 	cl.state = callState{idempotent: r.idempotent, noAuth: r.noAuth}
 	switch {
