@@ -75,3 +75,36 @@ func TestBucketsTable(t *testing.T) {
 		t.Errorf("changing Buckets()' copy changed BucketFor: %s", got)
 	}
 }
+
+// TestLearnedSharesRoundTrip checks that seeded shares come back from
+// LearnedShares, unknown buckets dropped, and that a seeded share sets the
+// budget without probing or a 429.
+func TestLearnedSharesRoundTrip(t *testing.T) {
+	t.Parallel()
+	c, err := NewClient("https://example.okta.com", WithToken("t0k3n"),
+		WithLearnedShares(map[string]float64{BucketGroups: 0.5, BucketUsers: 1, "no such bucket": 0.7}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.LearnedShares()
+	if len(got) != 2 || got[BucketGroups] != 0.5 || got[BucketUsers] != 1 {
+		t.Errorf("LearnedShares = %v", got)
+	}
+	got[BucketGroups] = 0.1
+	if c.LearnedShares()[BucketGroups] != 0.5 {
+		t.Error("LearnedShares returned the client's own map")
+	}
+	l := c.limiter
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.bucket(BucketUsers)
+	b.limit = 600
+	if n := l.allowed(b); n != 600 {
+		t.Errorf("budget with a seeded share of 1 = %d, want 600", n)
+	}
+	b = l.bucket(BucketUserWrite)
+	b.limit = 600
+	if n := l.allowed(b); n != 300 {
+		t.Errorf("budget with the default token share = %d, want 300", n)
+	}
+}

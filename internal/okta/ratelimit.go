@@ -75,7 +75,6 @@ type bucketState struct {
 	accepted int     // answers of window windowReset that were not 429s
 	proven   int     // most answers accepted in one window while share is unknown
 	capped   bool    // window windowReset met a 429 while the headers showed room
-	probing  int     // probes in flight
 }
 
 func newLimiter(cfg limiterConfig) *limiter {
@@ -117,15 +116,15 @@ func (l *limiter) acquire(ctx context.Context, bucket string) (func(*Response), 
 			b.remainingKnown = false
 			b.resetAt = now.Add(provisionalWindow)
 		}
-		blocked, probe, deadline := l.hold(b)
+		blocked, deadline := l.hold(b)
 		if !blocked {
-			l.take(b, now, probe)
+			l.take(b, now)
 			l.mu.Unlock()
 			if !waitedSince.IsZero() {
 				l.stats.recordPacing(l.now().Sub(waitedSince))
 			}
 			var once sync.Once
-			return func(resp *Response) { once.Do(func() { l.release(bucket, probe, resp) }) }, nil
+			return func(resp *Response) { once.Do(func() { l.release(bucket, resp) }) }, nil
 		}
 		changed := l.changed
 		l.waiting++
@@ -148,34 +147,33 @@ func (l *limiter) acquire(ctx context.Context, bucket string) (func(*Response), 
 }
 
 // hold decides whether a request in b must wait, and until when (zero: until
-// something changes), or may go now, as a probe of the token's ceiling or
-// not. l.mu must be held.
-func (l *limiter) hold(b *bucketState) (blocked, probe bool, deadline time.Time) {
+// something changes), or may go now. l.mu must be held.
+func (l *limiter) hold(b *bucketState) (blocked bool, deadline time.Time) {
 	switch {
 	case l.inflight >= l.conc:
-		return true, false, time.Time{}
+		return true, time.Time{}
 	case b.limit == 0:
-		return b.inflight > 0, false, time.Time{} // a probe of the limit is out
+		return b.inflight > 0, time.Time{} // a probe of the limit is out
 	case b.remainingKnown && b.remaining <= 0:
-		return true, false, b.resetAt
+		return true, b.resetAt
 	case b.used < l.allowed(b):
-		return false, false, time.Time{}
+		return false, time.Time{}
 	case l.mayProbe(b):
 		// Over the budget, the ceiling still unknown, and Okta shows room:
-		// one probe at a time; the others wait for its answer.
-		return b.probing > 0, b.probing == 0, time.Time{}
+		// a probe goes out alone, once every request of the bucket has
+		// been answered (so that its answer tells about the ceiling, and
+		// it cannot overtake a request within the budget); the others
+		// wait for its answer rather than for the window.
+		return b.inflight > 0, time.Time{}
 	}
-	return true, false, b.resetAt
+	return true, b.resetAt
 }
 
 // take counts a request in b about to be sent. l.mu must be held.
-func (l *limiter) take(b *bucketState, now time.Time, probe bool) {
+func (l *limiter) take(b *bucketState, now time.Time) {
 	l.inflight++
 	b.inflight++
 	b.used++
-	if probe {
-		b.probing++
-	}
 	if b.resetAt.IsZero() {
 		b.resetAt = now.Add(provisionalWindow)
 	}
@@ -185,7 +183,7 @@ func (l *limiter) take(b *bucketState, now time.Time, probe bool) {
 }
 
 // release returns a request's slot and learns from its response.
-func (l *limiter) release(bucket string, probe bool, resp *Response) {
+func (l *limiter) release(bucket string, resp *Response) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	defer l.broadcast()
@@ -193,9 +191,6 @@ func (l *limiter) release(bucket string, probe bool, resp *Response) {
 	l.inflight--
 	b := l.bucket(bucket)
 	b.inflight--
-	if probe {
-		b.probing--
-	}
 	if resp == nil {
 		return
 	}

@@ -341,3 +341,50 @@ func testLimiter(clock *fakeClock, maxShare float64, maxConc int, tokenShare flo
 	return newLimiter(limiterConfig{maxShare: maxShare, tokenShare: tokenShare, maxConc: maxConc,
 		now: clock.now, sleep: clock.sleep, stats: newStatsRecorder()})
 }
+
+// TestLimiterLearnsShare feeds one window's answers to the limiter and
+// checks the share it learns of the header's limit (20 here, with the
+// default token share of 0.5 assumed).
+func TestLimiterLearnsShare(t *testing.T) {
+	t.Parallel()
+	type ans struct{ status, remaining int }
+	ok := func(n, from int) []ans { // n accepted answers, Remaining counting down from from
+		var out []ans
+		for i := range n {
+			out = append(out, ans{200, from - 1 - i})
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		answers []ans
+		want    float64
+	}{
+		{"within the assumed share: nothing learned", ok(10, 20), 0},
+		{"429 with room after 10: the org header, half", append(ok(10, 20), ans{429, 10}), 0.5},
+		{"429 with nothing left: the org's bucket spent, nothing learned", append(ok(10, 10), ans{429, 0}), 0},
+		{"429 with room, then a late answer of the window", append(append(ok(7, 20), ans{429, 13}), ok(1, 13)...), 0.4},
+		{"429 with room at once: at least Okta's smallest share", []ans{{429, 20}}, 0.05},
+		{"Remaining 0 above the assumed share: the token's header", ok(20, 20), 1},
+		{"Remaining 0 within the assumed share: nothing learned", ok(10, 10), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+			l := testLimiter(clock, 1, 4, 0.5)
+			reset := clock.now().Add(time.Minute)
+			for _, a := range tt.answers {
+				l.mu.Lock()
+				b := l.bucket(BucketGroups)
+				b.inflight++
+				l.inflight++
+				l.mu.Unlock()
+				l.release(BucketGroups, limiterResponse(a.status, 20, a.remaining, clock.now(), reset))
+			}
+			if got := l.learnedShares()[BucketGroups]; got != tt.want {
+				t.Errorf("learned share %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -21,8 +21,11 @@ import (
 //     (WithRateLimit), never less than one request.
 //  2. Probing up. When callers are held back by that budget alone (it is
 //     spent, the share is not learned, maxShare is 1, and Remaining still
-//     shows room), one request at a time goes out above it; the others
-//     wait for its answer rather than for the window. Every probe Okta
+//     shows room), one request goes out above it, alone: only once every
+//     other request of the bucket has been answered, so that it cannot
+//     overtake one within the budget and its answer speaks of the ceiling
+//     alone; the others wait for its answer rather than for the window.
+//     In Okta's org-bucket reading that costs one 429, once. Every probe Okta
 //     accepts raises the ceiling to what this window accepted (the most
 //     accepted in one window is a proven floor for later windows).
 //  3. Learning from a 429 whose headers still show room (Remaining > 0):
