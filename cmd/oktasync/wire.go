@@ -103,6 +103,9 @@ func newOktaClient(cfg *config.Config, log *slog.Logger) (*okta.Client, error) {
 	if cfg.Okta.RateLimit.MaxShare > 0 || cfg.Okta.RateLimit.MaxConcurrency > 0 {
 		opts = append(opts, okta.WithRateLimit(cfg.Okta.RateLimit.MaxShare, cfg.Okta.RateLimit.MaxConcurrency))
 	}
+	if cfg.Okta.RateLimit.TokenShare > 0 {
+		opts = append(opts, okta.WithTokenShare(cfg.Okta.RateLimit.TokenShare))
+	}
 	if p := cfg.Okta.Proxy; p.Host != "" {
 		opts = append(opts, okta.WithProxy(okta.ProxyURL(p.Host, p.Port, p.Username, p.Password)))
 	}

@@ -136,9 +136,9 @@ func (f *fakeOkta) whenDone(method string, n int) <-chan struct{} {
 }
 
 var methodLanes = map[string]string{
-	"CreateUser": LaneUsers, "UpdateUser": LaneUser, "Lifecycle": LaneUser, "DeleteUser": LaneUser,
+	"CreateUser": LaneUsers, "UpdateUser": LaneUser, "Lifecycle": LaneUsers, "DeleteUser": LaneUser,
 	"CreateGroup": LaneGroups, "UpdateGroup": LaneGroup, "DeleteGroup": LaneGroup,
-	"AddMember": LaneGroup, "RemoveMember": LaneGroup,
+	"AddMember": LaneGroups, "RemoveMember": LaneGroups,
 }
 
 // enter runs the common part of every call: counting, gates, injected

@@ -1,36 +1,58 @@
 package apply
 
-import "github.com/oktasync/oktasync/internal/diff"
+import (
+	"github.com/oktasync/oktasync/internal/diff"
+	"github.com/oktasync/oktasync/internal/okta"
+)
 
 // The lanes, one per Okta rate-limit bucket that a plan's calls fall in.
+// Their names are the okta package's bucket names.
 const (
-	// LaneUsers is POST /api/v1/users: user creates.
-	LaneUsers = "users"
-	// LaneUser is /api/v1/users/{id}: partial updates, lifecycle, delete.
-	LaneUser = "user"
-	// LaneGroups is POST /api/v1/groups: group creates.
-	LaneGroups = "groups"
-	// LaneGroup is /api/v1/groups/{id} and below: group updates and
-	// deletes, membership adds and removes.
-	LaneGroup = "group"
+	// LaneUsers is the /api/v1/users bucket: user creates and lifecycle
+	// calls (activate, suspend, deactivate, …).
+	LaneUsers = okta.BucketUsers
+	// LaneUser is the bucket of POST, PUT and DELETE on
+	// /api/v1/users/{id} only: partial updates and deletes.
+	LaneUser = okta.BucketUserWrite
+	// LaneGroups is the /api/v1/groups bucket: group creates, membership
+	// adds and removes.
+	LaneGroups = okta.BucketGroups
+	// LaneGroup is the bucket of /api/v1/groups/{id} only: group updates
+	// and deletes.
+	LaneGroup = okta.BucketGroup
 )
 
 // Lanes lists every lane Lane can return.
 var Lanes = []string{LaneUsers, LaneUser, LaneGroups, LaneGroup}
 
-// Lane returns the lane (the Okta rate-limit bucket) an action's call falls
-// in; "" for an unknown action.
+// actionCall is the Okta call an action makes: its method and path, with
+// placeholders for ids.
+type actionCall struct{ method, path string }
+
+// actionCalls lists the call each action makes (see perform). A create
+// that then activates (no activation email) stays in the users bucket.
+var actionCalls = map[diff.Action]actionCall{
+	diff.CreateUser:     {"POST", "/api/v1/users"},
+	diff.UpdateUser:     {"POST", "/api/v1/users/{id}"},
+	diff.ActivateUser:   {"POST", "/api/v1/users/{id}/lifecycle/activate"},
+	diff.ReactivateUser: {"POST", "/api/v1/users/{id}/lifecycle/activate"},
+	diff.UnsuspendUser:  {"POST", "/api/v1/users/{id}/lifecycle/unsuspend"},
+	diff.SuspendUser:    {"POST", "/api/v1/users/{id}/lifecycle/suspend"},
+	diff.DeactivateUser: {"POST", "/api/v1/users/{id}/lifecycle/deactivate"},
+	diff.DeleteUser:     {"DELETE", "/api/v1/users/{id}"},
+	diff.CreateGroup:    {"POST", "/api/v1/groups"},
+	diff.UpdateGroup:    {"PUT", "/api/v1/groups/{id}"},
+	diff.DeleteGroup:    {"DELETE", "/api/v1/groups/{id}"},
+	diff.AddMember:      {"PUT", "/api/v1/groups/{id}/users/{userId}"},
+	diff.RemoveMember:   {"DELETE", "/api/v1/groups/{id}/users/{userId}"},
+}
+
+// Lane returns the lane (the Okta rate-limit bucket, as okta.BucketFor
+// reads Okta's table) an action's call falls in; "" for an unknown action.
 func Lane(a diff.Action) string {
-	switch a {
-	case diff.CreateUser:
-		return LaneUsers
-	case diff.UpdateUser, diff.ActivateUser, diff.ReactivateUser, diff.UnsuspendUser,
-		diff.SuspendUser, diff.DeactivateUser, diff.DeleteUser:
-		return LaneUser
-	case diff.CreateGroup:
-		return LaneGroups
-	case diff.UpdateGroup, diff.DeleteGroup, diff.AddMember, diff.RemoveMember:
-		return LaneGroup
+	c, ok := actionCalls[a]
+	if !ok {
+		return ""
 	}
-	return ""
+	return okta.BucketFor(c.method, c.path)
 }

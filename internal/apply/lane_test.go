@@ -3,38 +3,47 @@ package apply
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/oktasync/oktasync/internal/diff"
 	"github.com/oktasync/oktasync/internal/directory"
+	"github.com/oktasync/oktasync/internal/okta"
 )
 
+// TestLane checks the lanes against Okta's corrected bucket table:
+// lifecycle calls share the users bucket with creates, memberships the
+// groups bucket with group creates; only the by-id paths have their own.
 func TestLane(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		action diff.Action
 		want   string
 	}{
-		{diff.CreateUser, LaneUsers},
-		{diff.UpdateUser, LaneUser},
-		{diff.ActivateUser, LaneUser},
-		{diff.ReactivateUser, LaneUser},
-		{diff.UnsuspendUser, LaneUser},
-		{diff.SuspendUser, LaneUser},
-		{diff.DeactivateUser, LaneUser},
-		{diff.DeleteUser, LaneUser},
-		{diff.CreateGroup, LaneGroups},
-		{diff.UpdateGroup, LaneGroup},
-		{diff.DeleteGroup, LaneGroup},
-		{diff.AddMember, LaneGroup},
-		{diff.RemoveMember, LaneGroup},
+		{diff.CreateUser, okta.BucketUsers},
+		{diff.UpdateUser, okta.BucketUserWrite},
+		{diff.ActivateUser, okta.BucketUsers},
+		{diff.ReactivateUser, okta.BucketUsers},
+		{diff.UnsuspendUser, okta.BucketUsers},
+		{diff.SuspendUser, okta.BucketUsers},
+		{diff.DeactivateUser, okta.BucketUsers},
+		{diff.DeleteUser, okta.BucketUserWrite},
+		{diff.CreateGroup, okta.BucketGroups},
+		{diff.UpdateGroup, okta.BucketGroup},
+		{diff.DeleteGroup, okta.BucketGroup},
+		{diff.AddMember, okta.BucketGroups},
+		{diff.RemoveMember, okta.BucketGroups},
 		{diff.Action(0), ""},
 	}
 	for _, tt := range tests {
-		if got := Lane(tt.action); got != tt.want {
+		got := Lane(tt.action)
+		if got != tt.want {
 			t.Errorf("Lane(%s) = %q, want %q", tt.action, got, tt.want)
+		}
+		if got != "" && !slices.Contains(Lanes, got) {
+			t.Errorf("Lane(%s) = %q is not in Lanes %v", tt.action, got, Lanes)
 		}
 	}
 }
@@ -58,8 +67,8 @@ func TestOptionsLaneCaps(t *testing.T) {
 	}
 }
 
-// A backlog of calls held in the group lane (as the okta client holds a
-// caller that would overspend a bucket) must not keep the user lane idle.
+// A backlog of calls held in the groups lane (as the okta client holds a
+// caller that would overspend a bucket) must not keep the other lanes idle.
 func TestExecuteSlowLaneDoesNotBlockOthers(t *testing.T) {
 	t.Parallel()
 	ev := &events{}
@@ -68,6 +77,7 @@ func TestExecuteSlowLaneDoesNotBlockOthers(t *testing.T) {
 	api.gates["AddMember"] = gate
 	api.entered = make(chan string, 20)
 	gid := api.seedGroup("eng")
+	other := api.seedGroup("ops")
 	var ops []diff.Operation
 	// The memberships come first, so a single pool would give them every
 	// worker.
@@ -81,14 +91,16 @@ func TestExecuteSlowLaneDoesNotBlockOthers(t *testing.T) {
 		ops = append(ops, diff.Operation{Action: diff.UpdateUser, Login: login, UserID: api.seedUser(login, "ACTIVE"),
 			Profile: directory.Profile{"title": "x"}})
 	}
-	ops = append(ops, createUser("new@example.com"), createGroup("new"))
+	ops = append(ops, createUser("new@example.com"),
+		diff.Operation{Action: diff.UpdateGroup, Group: "ops", GroupID: other, Description: "ops people"},
+		createGroup("new"))
 	updated := api.whenDone("UpdateUser", updates)
 	created := api.whenDone("CreateUser", 1)
-	groupCreated := api.whenDone("CreateGroup", 1)
+	groupUpdated := api.whenDone("UpdateGroup", 1)
 
 	opts := testOptions()
 	opts.Concurrency = 2
-	opts.LaneConcurrency = map[string]int{LaneGroup: 3}
+	opts.LaneConcurrency = map[string]int{LaneGroups: 3}
 	done := make(chan *Result)
 	go func() {
 		res, err := Execute(context.Background(), numbered(ops...), api, cp, opts)
@@ -97,12 +109,14 @@ func TestExecuteSlowLaneDoesNotBlockOthers(t *testing.T) {
 		}
 		done <- res
 	}()
-	// Every user update and both creates finish while the membership lane
-	// is held; if they shared its workers this would wait forever.
+	// Every user update, the user create and the group update finish
+	// while the groups lane is held; if they shared its workers this would
+	// wait forever. (The group create shares the memberships' bucket, so
+	// it waits with them.)
 	<-updated
 	<-created
-	<-groupCreated
-	for range 3 { // the membership lane's workers are all held
+	<-groupUpdated
+	for range 3 { // the groups lane's workers are all held
 		<-api.entered
 	}
 	close(gate)
@@ -112,8 +126,8 @@ func TestExecuteSlowLaneDoesNotBlockOthers(t *testing.T) {
 	}
 	// The held lane filled its workers; no lane exceeded its own.
 	caps := opts.withDefaults().laneCaps()
-	if api.maxInflight[LaneGroup] != 3 {
-		t.Errorf("%d membership calls in flight at most, want 3", api.maxInflight[LaneGroup])
+	if api.maxInflight[LaneGroups] != 3 {
+		t.Errorf("%d calls in flight in the groups lane at most, want 3", api.maxInflight[LaneGroups])
 	}
 	for lane, n := range api.maxInflight {
 		if n > caps[lane] {

@@ -99,9 +99,15 @@ type RateLimit struct {
 	// MaxRetries bounds the retries of one call after a 429 or a
 	// retryable failure.
 	MaxRetries int `yaml:"maxRetries" env:"OKTA_CLIENT_RATELIMIT_MAXRETRIES"`
-	// MaxShare is the share (0 < s ≤ 1) of each rate-limit bucket oktasync
-	// may spend, leaving the rest to the org's other integrations.
+	// MaxShare is the share (0 < s ≤ 1) of this token's ceiling in each
+	// rate-limit bucket that oktasync may spend, leaving the rest to
+	// another program using the same token.
 	MaxShare float64 `yaml:"maxShare" env:"OKTASYNC_OKTA_RATELIMIT_MAXSHARE"`
+	// TokenShare is the share (0.05 ≤ s ≤ 1) of the org's bucket that
+	// this API token or OAuth app may use, as the org's admin set it
+	// (Okta's default is 0.5). oktasync never plans on more than this
+	// share of an org figure until it learns the token's real ceiling.
+	TokenShare float64 `yaml:"tokenShare" env:"OKTASYNC_OKTA_RATELIMIT_TOKENSHARE"`
 	// MaxConcurrency bounds the requests in flight to Okta.
 	MaxConcurrency int `yaml:"maxConcurrency" env:"OKTASYNC_OKTA_RATELIMIT_MAXCONCURRENCY"`
 }

@@ -80,6 +80,7 @@ func TestExampleConfigDocumentsEveryKey(t *testing.T) {
 		"okta.requestTimeout":              "5m",
 		"okta.rateLimit.maxRetries":        d.Okta.RateLimit.MaxRetries,
 		"okta.rateLimit.maxShare":          d.Okta.RateLimit.MaxShare,
+		"okta.rateLimit.tokenShare":        d.Okta.RateLimit.TokenShare,
 		"okta.rateLimit.maxConcurrency":    d.Okta.RateLimit.MaxConcurrency,
 		"source.postgres.statementTimeout": "60s",
 		"state.url":                        d.State.URL,

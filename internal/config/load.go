@@ -20,6 +20,7 @@ const (
 	DefaultLogLevel          = "warn"
 	DefaultMaxRetries        = 4
 	DefaultMaxShare          = 1.0
+	DefaultTokenShare        = 0.5
 	DefaultMaxConcurrency    = 10
 	DefaultConnectionTimeout = 30 * time.Second
 	DefaultRequestTimeout    = 5 * time.Minute
@@ -42,6 +43,7 @@ func Default() Config {
 			RateLimit: RateLimit{
 				MaxRetries:     DefaultMaxRetries,
 				MaxShare:       DefaultMaxShare,
+				TokenShare:     DefaultTokenShare,
 				MaxConcurrency: DefaultMaxConcurrency,
 			},
 		},

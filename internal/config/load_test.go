@@ -204,9 +204,9 @@ func TestLoadErrors(t *testing.T) {
 		},
 		{
 			name:  "bad numbers",
-			file:  strings.Replace(minimal, "okta:\n", "okta:\n  rateLimit: {maxShare: 1.5, maxConcurrency: 0, maxRetries: -1}\n", 1) + "concurrency: 0\n",
+			file:  strings.Replace(minimal, "okta:\n", "okta:\n  rateLimit: {maxShare: 1.5, tokenShare: 0.01, maxConcurrency: 0, maxRetries: -1}\n", 1) + "concurrency: 0\n",
 			field: "okta.rateLimit.maxRetries",
-			want:  []string{"maxShare", "maxConcurrency", "concurrency: want a number of workers"},
+			want:  []string{"maxShare", "tokenShare: want this token's share", "maxConcurrency", "concurrency: want a number of workers"},
 		},
 		{
 			name:  "bad log level",
@@ -304,8 +304,8 @@ func TestValidate(t *testing.T) {
 		}, []string{"okta.clientId", "okta.scopes", "okta.privateKey"}},
 		{"unknown mode", func(c *Config) { c.Okta.AuthorizationMode = "Basic" }, []string{"okta.authorizationMode"}},
 		{"rate limits", func(c *Config) {
-			c.Okta.RateLimit = RateLimit{MaxRetries: -1, MaxShare: 0, MaxConcurrency: 0}
-		}, []string{"okta.rateLimit.maxRetries", "okta.rateLimit.maxShare", "okta.rateLimit.maxConcurrency"}},
+			c.Okta.RateLimit = RateLimit{MaxRetries: -1, MaxShare: 0, TokenShare: 1.5, MaxConcurrency: 0}
+		}, []string{"okta.rateLimit.maxRetries", "okta.rateLimit.maxShare", "okta.rateLimit.tokenShare", "okta.rateLimit.maxConcurrency"}},
 		{"timeouts", func(c *Config) {
 			c.Okta.RequestTimeout = -time.Second
 			c.Okta.ConnectionTimeout = -time.Second

@@ -117,6 +117,9 @@ func (c *Config) validate(lookupEnv func(string) (string, bool)) error {
 	if !(o.RateLimit.MaxShare > 0 && o.RateLimit.MaxShare <= 1) {
 		bad("okta.rateLimit.maxShare", "want a share of each rate-limit bucket above 0 and at most 1, such as 0.5, got %g", o.RateLimit.MaxShare)
 	}
+	if !(o.RateLimit.TokenShare >= 0.05 && o.RateLimit.TokenShare <= 1) {
+		bad("okta.rateLimit.tokenShare", "want this token's share of each of the org's rate-limit buckets, from 0.05 to 1 as Okta's admin console sets it (default 0.5), got %g", o.RateLimit.TokenShare)
+	}
 	if o.RateLimit.MaxConcurrency < 1 {
 		bad("okta.rateLimit.maxConcurrency", "want at least 1, got %d", o.RateLimit.MaxConcurrency)
 	}

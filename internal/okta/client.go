@@ -19,13 +19,17 @@ const (
 	// official Okta SDKs' documented default; pacing before the limit keeps
 	// 429s rare, so few retries are needed.
 	DefaultMaxRetries = 2
-	// DefaultMaxShare is the share of each rate-limit bucket the client
-	// spends at most within one window, of the limit Okta's
-	// X-Rate-Limit-Limit header reports: "the ceiling applicable to the
-	// current request", which for an API token or OAuth app is already its
-	// own share of the org's bucket (50 % by Okta's default), so the org's
-	// other integrations keep the rest. Lower it to leave more.
+	// DefaultMaxShare is the share of the token's ceiling in each
+	// rate-limit bucket (see DefaultTokenShare) that the client spends at
+	// most within one window. Lower it to leave part of the token's own
+	// budget to another program using the same token; the org's other
+	// integrations have their own tokens and shares.
 	DefaultMaxShare = 1.0
+	// DefaultTokenShare is the share of an org's rate-limit bucket that one
+	// API token or OAuth app may use: Okta's default, which an admin can
+	// set from 5 to 100 % per token or app. The client assumes it until it
+	// learns a bucket's real ceiling (see WithTokenShare).
+	DefaultTokenShare = 0.5
 	// DefaultMaxConcurrency is the number of requests in flight at most.
 	// Okta orgs allow 15 to 75 concurrent requests depending on the plan;
 	// 10 leaves room for the org's other integrations.
@@ -85,6 +89,8 @@ type settings struct {
 	product        string
 	userAgentExtra string
 	maxShare       float64
+	tokenShare     float64
+	learnedShares  map[string]float64
 	maxConcurrency int
 	proxy          *url.URL
 	connTimeout    time.Duration
@@ -110,6 +116,7 @@ func NewClient(orgURL string, opts ...Option) (*Client, error) {
 		set: settings{
 			product:        defaultProduct,
 			maxShare:       DefaultMaxShare,
+			tokenShare:     DefaultTokenShare,
 			maxConcurrency: DefaultMaxConcurrency,
 			connTimeout:    DefaultConnectionTimeout,
 		},
@@ -137,7 +144,7 @@ func NewClient(orgURL string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	c.userAgent = userAgent(c.set.product, c.set.userAgentExtra)
-	c.limiter = newLimiter(c.set.maxShare, c.set.maxConcurrency, func() time.Time { return c.now() }, c.sleepFunc, c.stats)
+	c.limiter = c.newLimiter()
 
 	s := service{client: c}
 	c.Users = (*UsersService)(&s)
@@ -145,6 +152,30 @@ func NewClient(orgURL string, opts ...Option) (*Client, error) {
 	c.Logs = (*LogsService)(&s)
 	c.Schemas = (*SchemasService)(&s)
 	return c, nil
+}
+
+// newLimiter builds the client's rate limiter from its settings.
+func (c *Client) newLimiter() *limiter {
+	return newLimiter(limiterConfig{
+		maxShare: c.set.maxShare, tokenShare: c.set.tokenShare, learned: c.set.learnedShares,
+		maxConc: c.set.maxConcurrency, now: func() time.Time { return c.now() }, sleep: c.sleepFunc, stats: c.stats,
+		onLearn: func(bucket string, share float64, why string) {
+			c.logger.LogAttrs(context.Background(), slog.LevelInfo, "okta rate-limit share learned",
+				slog.String("bucket", bucket), slog.Float64("share", share), slog.String("from", why))
+		},
+	})
+}
+
+// LearnedShares returns, per rate-limit bucket, the share of Okta's
+// X-Rate-Limit-Limit figure that the client has learned is this token's
+// ceiling (1 when the header is the token's own share; 0.5 when it is the
+// org's bucket and the token has Okta's default share), the shares given to
+// WithLearnedShares included. Buckets whose share is not known are absent.
+// A program that keeps these between runs (per org and token) and passes
+// them to WithLearnedShares starts each run at the right ceiling, without
+// the 429 or the probing that learning takes.
+func (c *Client) LearnedShares() map[string]float64 {
+	return c.limiter.learnedShares()
 }
 
 // setAuth picks the authenticator from the credentials the options gave and

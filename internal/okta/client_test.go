@@ -39,6 +39,11 @@ func TestNewClientValidates(t *testing.T) {
 		{"empty token", "https://example.okta.com", []Option{WithToken("  ")}, "empty API token"},
 		{"negative retries", "https://example.okta.com", []Option{WithToken("t0k3n"), WithMaxRetries(-1)}, "negative"},
 		{"share above one", "https://example.okta.com", []Option{WithToken("t0k3n"), WithRateLimit(1.5, 0)}, "outside"},
+		{"token share below Okta's 5 %", "https://example.okta.com", []Option{WithToken("t0k3n"), WithTokenShare(0.01)}, "outside"},
+		{"token share above one", "https://example.okta.com", []Option{WithToken("t0k3n"), WithTokenShare(1.2)}, "outside"},
+		{"token share of all", "https://example.okta.com", []Option{WithToken("t0k3n"), WithTokenShare(1)}, ""},
+		{"learned share of zero", "https://example.okta.com", []Option{WithToken("t0k3n"), WithLearnedShares(map[string]float64{BucketUsers: 0})}, "outside"},
+		{"learned share of an unknown bucket", "https://example.okta.com", []Option{WithToken("t0k3n"), WithLearnedShares(map[string]float64{"gone": 0.5})}, ""},
 		{"header with newline", "https://example.okta.com", []Option{WithToken("t0k3n"), WithHeaders(http.Header{"X-A": {"a\r\nb"}})}, "line break"},
 		{"nil http client", "https://example.okta.com", []Option{WithToken("t0k3n"), WithHTTPClient(nil)}, "nil http.Client"},
 		{"empty product", "https://example.okta.com", []Option{WithToken("t0k3n"), WithProduct(" ", "1.0")}, "not a single token"},
@@ -437,32 +442,6 @@ func TestDoResolvesPaths(t *testing.T) {
 	for _, p := range []string{"https://evil.example.com/api/v1/users", o.srv.URL + "/elsewhere"} {
 		if _, err := o.client.Do(ctx, "GET", p, nil, nil); err == nil {
 			t.Errorf("%s: want a refusal", p)
-		}
-	}
-}
-
-func TestBucketFor(t *testing.T) {
-	t.Parallel()
-	tests := []struct{ method, path, want string }{
-		{"GET", "/api/v1/users", BucketUsers},
-		{"POST", "/api/v1/users", BucketUsers},
-		{"GET", "/api/v1/users/00u1", BucketUserGet},
-		{"GET", "/api/v1/users/a%40b.com", BucketUserGet},
-		{"POST", "/api/v1/users/00u1", BucketUserWrite},
-		{"DELETE", "/api/v1/users/00u1", BucketUserWrite},
-		{"POST", "/api/v1/users/00u1/lifecycle/deactivate", BucketUserWrite},
-		{"GET", "/api/v1/users/00u1/groups", BucketUserGet},
-		{"GET", "/api/v1/groups", BucketGroups},
-		{"POST", "/api/v1/groups", BucketGroups},
-		{"GET", "/api/v1/groups/00g1", BucketGroup},
-		{"PUT", "/api/v1/groups/00g1/users/00u1", BucketGroup},
-		{"GET", "/api/v1/logs", BucketLogs},
-		{"GET", "/api/v1/meta/schemas/user/default", BucketOther},
-		{"POST", "/oauth2/v1/token", BucketOAuthToken},
-	}
-	for _, tt := range tests {
-		if got := bucketFor(tt.method, tt.path); got != tt.want {
-			t.Errorf("bucketFor(%s %s) = %s, want %s", tt.method, tt.path, got, tt.want)
 		}
 	}
 }

@@ -57,24 +57,46 @@
 // the loop stops fetching. ListPage returns one page and its Response, whose
 // NextURL (or NextCursor, for UserListOptions.After) leads to the next.
 //
+// A member page that Okta answers 500 E0000009 (it timed out building a
+// page of many full user objects) is asked again at once with half the
+// limit, down to 50, from the same cursor; later pages keep the smaller
+// limit.
+//
 // A plain user list leaves out DEPROVISIONED users; a filter or search
 // returns them. The System Log without an end time is a polling query whose
 // next link is always present: Logs.List stops at the first empty page.
 //
 // # Rate limits and retries
 //
-// Okta counts requests per bucket (a method and path template) per window of
-// about a minute and reports the figures in X-Rate-Limit-* headers. The
-// client infers each request's bucket before sending it, learns the
-// bucket's limit from the first answer, and holds callers back so that it
-// never spends more than a share of the bucket (WithRateLimit,
-// DefaultMaxShare) within a window, leaving the rest to the org's other
-// integrations. Until a bucket's limit is known, one request at a time
-// probes it. After a 429 the bucket is held for every caller until its
-// window resets. The client keeps at most a set number of requests in
-// flight (DefaultMaxConcurrency), lowers that cap below what was in flight
-// when Okta answers a concurrency 429 (X-Rate-Limit-Limit: 0), and raises it
-// by one again after every 50 answers without one. Client.Stats reports
+// Okta counts requests per bucket per window of about a minute and reports
+// the figures in X-Rate-Limit-* headers. The client infers each request's
+// bucket before sending it from Okta's table, kept as data in one place
+// (Buckets, BucketFor): only the exact by-id paths are buckets of their own,
+// and anything deeper falls in its collection's bucket, so lifecycle calls
+// count against /api/v1/users and member lists and memberships against
+// /api/v1/groups. It learns each bucket's limit from the first answer
+// (until then one request at a time probes it) and holds callers back so
+// that within a window it never spends more than its budget: maxShare
+// (WithRateLimit, DefaultMaxShare) of what the token may send.
+//
+// One API token or OAuth app may use only a share of each of the org's
+// buckets (Okta's default 50 %), and Okta does not say whether
+// X-Rate-Limit-Limit reports the org's bucket or the token's share. The
+// client never plans on more than WithTokenShare's share of the header's
+// figure (DefaultTokenShare) until it has learned the token's real ceiling
+// in that bucket: from a 429 whose headers show the org still had room (the
+// ceiling is what the window accepted), or, probing one request at a time
+// above its budget while Remaining shows room, from reaching Remaining 0
+// above the assumed share (the header is the token's own figure). The
+// learned shares of the header's limit (Client.LearnedShares) can be kept
+// and given to the next client (WithLearnedShares). When an answer carries
+// two X-Rate-Limit-Reset lines, the earliest holds.
+//
+// After a 429 the bucket is held for every caller until its window resets.
+// The client keeps at most a set number of requests in flight
+// (DefaultMaxConcurrency), lowers that cap below what was in flight when
+// Okta answers a concurrency 429 (X-Rate-Limit-Limit: 0), and raises it by
+// one again after every 50 answers without one. Client.Stats reports
 // requests, statuses, 429s, retries and pacing waits per bucket.
 //
 // After a 429 it waits until the window resets by Okta's clock

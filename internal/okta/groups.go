@@ -66,7 +66,7 @@ type ListOptions struct {
 
 // List returns every group the options select, page by page.
 func (s *GroupsService) List(ctx context.Context, opts *GroupListOptions) iter.Seq2[*Group, error] {
-	return listAll[*Group](ctx, s.client, opts.path(), false)
+	return listAll[*Group](ctx, s.client, opts.path(), listOptions{})
 }
 
 // ListPage returns one page of groups.
@@ -181,7 +181,7 @@ func listMembers[T any](ctx context.Context, c *Client, groupID string, opts *Li
 	if opts != nil {
 		q.int("limit", opts.Limit).str("after", opts.After)
 	}
-	return listAll[T](ctx, c, q.path(groupPath(groupID)+"/users"), false)
+	return listAll[T](ctx, c, q.path(groupPath(groupID)+"/users"), listOptions{shrinkFrom: memberPageDefault})
 }
 
 // Member is the part of a group member's user object that a membership

@@ -78,5 +78,5 @@ func (o *LogListOptions) path() string {
 // List returns the events the options select, following next links until a
 // page comes back empty (or, with Until, until there is no next link).
 func (s *LogsService) List(ctx context.Context, opts *LogListOptions) iter.Seq2[*LogEvent, error] {
-	return listAll[*LogEvent](ctx, s.client, opts.path(), true)
+	return listAll[*LogEvent](ctx, s.client, opts.path(), listOptions{stopOnEmpty: true})
 }

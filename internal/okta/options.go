@@ -114,10 +114,12 @@ func WithRequestTimeout(d time.Duration) Option {
 	}
 }
 
-// WithRateLimit sets how much of each rate-limit bucket the client may spend
-// within one window (0 < maxShare ≤ 1) and how many requests may be in flight
-// at once (maxConcurrency ≥ 1). Zero values keep the defaults
-// (DefaultMaxShare, DefaultMaxConcurrency).
+// WithRateLimit sets how much of the token's ceiling in each rate-limit
+// bucket the client may spend within one window (0 < maxShare ≤ 1; see
+// WithTokenShare for the ceiling) and how many requests may be in flight at
+// once (maxConcurrency ≥ 1). Zero values keep the defaults
+// (DefaultMaxShare, DefaultMaxConcurrency). Below 1, maxShare also stops the
+// client from probing for a higher ceiling than it assumes.
 func WithRateLimit(maxShare float64, maxConcurrency int) Option {
 	return func(c *Client) error {
 		if maxShare < 0 || maxShare > 1 || maxShare != maxShare {
@@ -132,6 +134,58 @@ func WithRateLimit(maxShare float64, maxConcurrency int) Option {
 		if maxConcurrency > 0 {
 			c.set.maxConcurrency = maxConcurrency
 		}
+		return nil
+	}
+}
+
+// Token shares Okta lets an admin give one API token or OAuth app.
+const (
+	// MinTokenShare is the smallest share of a bucket a token can have.
+	MinTokenShare = 0.05
+	// MaxTokenShare is the whole bucket.
+	MaxTokenShare = 1.0
+)
+
+// WithTokenShare sets the share of an org's rate-limit bucket this token or
+// OAuth app may use, as the org's admin set it (DefaultTokenShare, Okta's
+// default, unless changed; MinTokenShare to MaxTokenShare). Until the
+// client learns a bucket's real ceiling it plans on this share of the
+// X-Rate-Limit-Limit figure, which is right when the header reports the
+// org's bucket; when the header already is the token's own share, the
+// client learns so by probing and then plans on the whole figure. See the
+// package documentation, "Rate limits and retries".
+func WithTokenShare(share float64) Option {
+	return func(c *Client) error {
+		if !(share >= MinTokenShare && share <= MaxTokenShare) {
+			return fmt.Errorf("okta: token share %v is outside [%v, %v]", share, MinTokenShare, MaxTokenShare)
+		}
+		c.set.tokenShare = share
+		return nil
+	}
+}
+
+// WithLearnedShares seeds the shares of X-Rate-Limit-Limit that an earlier
+// client learned were this token's ceiling, by bucket, as
+// Client.LearnedShares returned them (keep them per org and token). Each
+// share must be above 0 and at most 1; names of buckets this client does
+// not know are ignored. A seeded share is not probed above; a 429 that
+// shows the org still had room lowers it.
+func WithLearnedShares(shares map[string]float64) Option {
+	return func(c *Client) error {
+		known := map[string]bool{}
+		for _, r := range bucketRules {
+			known[r.Name] = true
+		}
+		m := make(map[string]float64, len(shares))
+		for name, s := range shares {
+			if !(s > 0 && s <= 1) {
+				return fmt.Errorf("okta: learned share %v of bucket %q is outside (0, 1]", s, name)
+			}
+			if known[name] {
+				m[name] = s
+			}
+		}
+		c.set.learnedShares = m
 		return nil
 	}
 }

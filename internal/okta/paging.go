@@ -2,19 +2,44 @@ package okta
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
+// Member pages that time out.
+const (
+	// memberPageDefault is the page size Okta uses for a member list whose
+	// URL names no limit.
+	memberPageDefault = 1000
+	// minShrunkPage is the smallest page size a timed-out page is asked
+	// again with.
+	minShrunkPage = 50
+)
+
+// listOptions says how listAll pages.
+type listOptions struct {
+	// stopOnEmpty ends the listing at an empty page (polling lists such as
+	// the System Log, whose next link is always present).
+	stopOnEmpty bool
+	// shrinkFrom, when above zero, is the page size Okta uses when the URL
+	// names none, and lets a page that Okta answers 500 E0000009 (it timed
+	// out building a page of many full user objects) be asked again at
+	// once with half the limit, down to minShrunkPage; later pages keep
+	// the smaller limit.
+	shrinkFrom int
+}
+
 // listAll pages through a list starting at first, following each next link
-// exactly as Okta gives it. A next link or "after" cursor seen before in the
-// same listing ends it with ErrPagingLoop. When stopOnEmpty is set (polling
-// lists such as the System Log, whose next link is always present) an empty
-// page ends the listing.
-func listAll[T any](ctx context.Context, c *Client, first string, stopOnEmpty bool) iter.Seq2[T, error] {
+// exactly as Okta gives it (but for a limit made smaller, see listOptions).
+// A next link or "after" cursor seen before in the same listing ends it
+// with ErrPagingLoop.
+func listAll[T any](ctx context.Context, c *Client, first string, o listOptions) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
 		seenURL := map[string]bool{}
@@ -40,10 +65,20 @@ func listAll[T any](ctx context.Context, c *Client, first string, stopOnEmpty bo
 			return
 		}
 		next := first
+		shrunk := 0 // the smaller limit pages are asked with, once one timed out
 		for {
 			var page []T
-			resp, err := c.do(ctx, &request{method: http.MethodGet, path: next, out: &page, idempotent: true, scratchBody: true})
+			limit := o.limitOf(next)
+			resp, err := c.do(ctx, &request{method: http.MethodGet, path: next, out: &page, idempotent: true,
+				scratchBody: true, shrinkable: limit > minShrunkPage})
 			if err != nil {
+				if limit > minShrunkPage && isPageTimeout(err) {
+					shrunk = max(minShrunkPage, limit/2)
+					c.logger.LogAttrs(ctx, slog.LevelInfo, "okta page timed out; asking for a smaller one",
+						slog.Int("limit", limit), slog.Int("new_limit", shrunk))
+					next = withLimit(next, shrunk)
+					continue
+				}
 				yield(zero, err)
 				return
 			}
@@ -52,16 +87,61 @@ func listAll[T any](ctx context.Context, c *Client, first string, stopOnEmpty bo
 					return
 				}
 			}
-			if resp.NextURL == "" || (stopOnEmpty && len(page) == 0) {
-				return
-			}
-			if err := mark(resp.NextURL); err != nil {
-				yield(zero, err)
+			if resp.NextURL == "" || (o.stopOnEmpty && len(page) == 0) {
 				return
 			}
 			next = resp.NextURL
+			if shrunk > 0 && o.limitOf(next) > shrunk {
+				next = withLimit(next, shrunk)
+			}
+			if err := mark(next); err != nil {
+				yield(zero, err)
+				return
+			}
 		}
 	}
+}
+
+// limitOf returns the page size a list URL asks for: its limit, else the
+// default; 0 when o does not shrink pages.
+func (o listOptions) limitOf(rawURL string) int {
+	if o.shrinkFrom <= 0 {
+		return 0
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return 0
+	}
+	if n, err := strconv.Atoi(u.Query().Get("limit")); err == nil && n > 0 {
+		return n
+	}
+	return o.shrinkFrom
+}
+
+// withLimit returns rawURL with its limit query parameter set to n, every
+// other byte of it left as Okta gave it.
+func withLimit(rawURL string, n int) string {
+	base, frag, _ := strings.Cut(rawURL, "#")
+	path, rawQuery, _ := strings.Cut(base, "?")
+	var params []string
+	for p := range strings.SplitSeq(rawQuery, "&") {
+		if name, _, _ := strings.Cut(p, "="); p != "" && name != "limit" {
+			params = append(params, p)
+		}
+	}
+	params = append(params, "limit="+strconv.Itoa(n))
+	out := path + "?" + strings.Join(params, "&")
+	if frag != "" {
+		out += "#" + frag
+	}
+	return out
+}
+
+// isPageTimeout reports whether err is Okta's 500 E0000009, which it answers
+// when building a page took too long.
+func isPageTimeout(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.StatusCode == http.StatusInternalServerError && ae.ErrorCode == "E0000009"
 }
 
 // collect drains a list iterator into a slice.

@@ -2,48 +2,9 @@ package okta
 
 import (
 	"context"
-	"math"
-	"strings"
 	"sync"
 	"time"
 )
-
-// Bucket names. They mirror Okta's rate-limit table: a request falls in the
-// bucket of its exact path first, then of its longest matching prefix.
-const (
-	BucketUsers      = "/api/v1/users"
-	BucketUserGet    = "GET /api/v1/users/{idOrLogin}"
-	BucketUserWrite  = "POST|PUT|DELETE /api/v1/users/{id}"
-	BucketGroups     = "/api/v1/groups"
-	BucketGroup      = "/api/v1/groups/{id}"
-	BucketLogs       = "/api/v1/logs"
-	BucketOAuthToken = "/oauth2/v1/token"
-	BucketOther      = "/api/v1"
-)
-
-// bucketFor infers the rate-limit bucket of a request before it is sent.
-// path is relative to the org, escaped, without query.
-func bucketFor(method, path string) string {
-	p := strings.TrimSuffix(path, "/")
-	switch {
-	case p == "/api/v1/users":
-		return BucketUsers
-	case strings.HasPrefix(p, "/api/v1/users/"):
-		if method == "GET" || method == "HEAD" {
-			return BucketUserGet
-		}
-		return BucketUserWrite
-	case p == "/api/v1/groups":
-		return BucketGroups
-	case strings.HasPrefix(p, "/api/v1/groups/"):
-		return BucketGroup
-	case p == "/api/v1/logs" || strings.HasPrefix(p, "/api/v1/logs/"):
-		return BucketLogs
-	case strings.HasPrefix(p, "/oauth2/"):
-		return BucketOAuthToken
-	}
-	return BucketOther
-}
 
 // Pacing constants.
 const (
@@ -66,15 +27,11 @@ const (
 )
 
 // limiter paces requests before they are sent: per bucket it spends at most
-// share of the limit Okta reports within one window, and it keeps at most
-// a cap of requests in flight, lowering the cap on a concurrency 429 and
-// raising it back slowly.
+// its budget within one window (see share.go for how the budget is set and
+// learned), and it keeps at most a cap of requests in flight, lowering the
+// cap on a concurrency 429 and raising it back slowly.
 type limiter struct {
-	share   float64
-	maxConc int
-	now     func() time.Time
-	sleep   func(ctx context.Context, d time.Duration, wake <-chan struct{}) error
-	stats   *statsRecorder
+	limiterConfig
 
 	mu       sync.Mutex
 	conc     int // current in-flight cap, 1..maxConc
@@ -83,6 +40,24 @@ type limiter struct {
 	okStreak int
 	buckets  map[string]*bucketState
 	changed  chan struct{} // closed and replaced on every state change
+}
+
+// limiterConfig is what a limiter is built from.
+type limiterConfig struct {
+	// maxShare is the share of the token's ceiling spent per window.
+	maxShare float64
+	// tokenShare is the share of an org figure assumed to be the token's
+	// until a bucket's share is learned.
+	tokenShare float64
+	// learned seeds buckets' learned shares (WithLearnedShares).
+	learned map[string]float64
+	maxConc int
+	now     func() time.Time
+	sleep   func(ctx context.Context, d time.Duration, wake <-chan struct{}) error
+	stats   *statsRecorder
+	// onLearn, when set, is told each share the limiter learns; it is
+	// called with the limiter's lock held and must not call back.
+	onLearn func(bucket string, share float64, why string)
 }
 
 // bucketState is what the client knows of one bucket's current window.
@@ -95,12 +70,16 @@ type bucketState struct {
 	resetAt        time.Time     // when the current window ends (local clock)
 	used           int           // our requests sent in the current window
 	inflight       int
+
+	share    float64 // learned share of limit that is the token's; 0 until learned
+	accepted int     // answers of window windowReset that were not 429s
+	proven   int     // most answers accepted in one window while share is unknown
+	capped   bool    // window windowReset met a 429 while the headers showed room
 }
 
-func newLimiter(share float64, maxConc int, now func() time.Time,
-	sleep func(ctx context.Context, d time.Duration, wake <-chan struct{}) error, stats *statsRecorder) *limiter {
+func newLimiter(cfg limiterConfig) *limiter {
 	return &limiter{
-		share: share, maxConc: maxConc, conc: maxConc, now: now, sleep: sleep, stats: stats,
+		limiterConfig: cfg, conc: cfg.maxConc,
 		buckets: map[string]*bucketState{}, changed: make(chan struct{}),
 	}
 }
@@ -108,7 +87,7 @@ func newLimiter(share float64, maxConc int, now func() time.Time,
 func (l *limiter) bucket(name string) *bucketState {
 	b := l.buckets[name]
 	if b == nil {
-		b = &bucketState{}
+		b = &bucketState{share: l.learned[name]}
 		l.buckets[name] = b
 	}
 	return b
@@ -120,15 +99,11 @@ func (l *limiter) broadcast() {
 	l.changed = make(chan struct{})
 }
 
-// allowed is how many requests the client may send in one window of b.
-func (l *limiter) allowed(b *bucketState) int {
-	return max(1, int(math.Floor(l.share*float64(b.limit))))
-}
-
 // acquire waits until a request in bucket may be sent: a slot in flight is
-// free, and the bucket's share for this window is not spent. Until a
-// bucket's limit is known, one request at a time probes it. The returned
-// function must be called once, with the response or nil.
+// free, and the bucket's budget for this window is not spent (or the
+// request may go as a probe of the token's ceiling). Until a bucket's limit
+// is known, one request at a time probes it. The returned function must be
+// called once, with the response or nil.
 func (l *limiter) acquire(ctx context.Context, bucket string) (func(*Response), error) {
 	var waitedSince time.Time
 	for {
@@ -141,27 +116,9 @@ func (l *limiter) acquire(ctx context.Context, bucket string) (func(*Response), 
 			b.remainingKnown = false
 			b.resetAt = now.Add(provisionalWindow)
 		}
-		var deadline time.Time // when waiting on the bucket may end
-		blocked := false
-		switch {
-		case l.inflight >= l.conc:
-			blocked = true
-		case b.limit == 0:
-			blocked = b.inflight > 0 // a probe is out
-		case b.used >= l.allowed(b) || (b.remainingKnown && b.remaining <= 0):
-			blocked = true
-			deadline = b.resetAt
-		}
+		blocked, deadline := l.hold(b)
 		if !blocked {
-			l.inflight++
-			b.inflight++
-			b.used++
-			if b.resetAt.IsZero() {
-				b.resetAt = now.Add(provisionalWindow)
-			}
-			if b.remainingKnown {
-				b.remaining--
-			}
+			l.take(b, now)
 			l.mu.Unlock()
 			if !waitedSince.IsZero() {
 				l.stats.recordPacing(l.now().Sub(waitedSince))
@@ -186,6 +143,42 @@ func (l *limiter) acquire(ctx context.Context, bucket string) (func(*Response), 
 		if err != nil {
 			return nil, err
 		}
+	}
+}
+
+// hold decides whether a request in b must wait, and until when (zero: until
+// something changes), or may go now. l.mu must be held.
+func (l *limiter) hold(b *bucketState) (blocked bool, deadline time.Time) {
+	switch {
+	case l.inflight >= l.conc:
+		return true, time.Time{}
+	case b.limit == 0:
+		return b.inflight > 0, time.Time{} // a probe of the limit is out
+	case b.remainingKnown && b.remaining <= 0:
+		return true, b.resetAt
+	case b.used < l.allowed(b):
+		return false, time.Time{}
+	case l.mayProbe(b):
+		// Over the budget, the ceiling still unknown, and Okta shows room:
+		// a probe goes out alone, once every request of the bucket has
+		// been answered (so that its answer tells about the ceiling, and
+		// it cannot overtake a request within the budget); the others
+		// wait for its answer rather than for the window.
+		return b.inflight > 0, time.Time{}
+	}
+	return true, b.resetAt
+}
+
+// take counts a request in b about to be sent. l.mu must be held.
+func (l *limiter) take(b *bucketState, now time.Time) {
+	l.inflight++
+	b.inflight++
+	b.used++
+	if b.resetAt.IsZero() {
+		b.resetAt = now.Add(provisionalWindow)
+	}
+	if b.remainingKnown {
+		b.remaining--
 	}
 }
 
@@ -220,14 +213,28 @@ func (l *limiter) release(bucket string, resp *Response) {
 		return
 	}
 	b.limit = rate.Limit
+	if l.observe(b, resp.StatusCode, rate) {
+		l.learn(bucket, b, resp.StatusCode == 429, rate.Remaining)
+	}
+}
+
+// observe takes an answer's figures for b's window and reports whether the
+// answer belongs to the window the client now counts (an answer from an
+// earlier window tells nothing about this one). l.mu must be held.
+func (l *limiter) observe(b *bucketState, status int, rate Rate) bool {
 	remaining := rate.Remaining
-	if resp.StatusCode == 429 {
+	if status == 429 {
 		remaining = 0
+	}
+	date := rate.Date
+	if date.IsZero() {
+		date = l.now()
 	}
 	switch {
 	case rate.Reset.IsZero():
 		b.remaining = min(remaining, b.remainingOr(remaining))
 		b.remainingKnown = true
+		return false
 	case b.windowReset.IsZero() || rate.Reset.After(b.windowReset):
 		// The first answer of a new window.
 		if !b.windowReset.IsZero() {
@@ -237,13 +244,11 @@ func (l *limiter) release(bucket string, resp *Response) {
 			}
 		}
 		b.windowReset = rate.Reset
-		date := rate.Date
-		if date.IsZero() {
-			date = l.now()
-		}
 		b.resetAt = l.now().Add(rate.Reset.Sub(date) + b.margin())
 		b.remaining = remaining
 		b.remainingKnown = true
+		b.accepted, b.capped = 0, false
+		return true
 	case rate.Reset.Equal(b.windowReset):
 		b.remaining = min(remaining, b.remainingOr(remaining))
 		b.remainingKnown = true
@@ -253,15 +258,12 @@ func (l *limiter) release(bucket string, resp *Response) {
 		// hold the bucket for a whole provisional window. Every estimate
 		// errs late (Date is truncated to the second), so the soonest is
 		// still never early.
-		date := rate.Date
-		if date.IsZero() {
-			date = l.now()
-		}
 		if end := l.now().Add(rate.Reset.Sub(date) + b.margin()); end.Before(b.resetAt) {
 			b.resetAt = end
 		}
+		return true
 	}
-	// An answer from an earlier window tells nothing about this one.
+	return false
 }
 
 func (b *bucketState) remainingOr(v int) int {

@@ -55,6 +55,8 @@ func (s *windowServer) handler(o *testOrg) http.HandlerFunc {
 	}
 }
 
+// TestPacingKeepsToShare checks maxShare against a header that is the
+// token's own share (WithTokenShare(1)).
 func TestPacingKeepsToShare(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -73,7 +75,7 @@ func TestPacingKeepsToShare(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			o := setup(t, WithRateLimit(tt.share, 4))
+			o := setup(t, WithRateLimit(tt.share, 4), WithTokenShare(1))
 			srv := &windowServer{limit: tt.limit, window: time.Minute}
 			o.mux.HandleFunc("GET /api/v1/groups/{id}", srv.handler(o))
 			for i := 0; i < tt.calls; i++ {
@@ -187,7 +189,7 @@ func limiterResponse(status, limit, remaining int, date, reset time.Time) *Respo
 func TestLimiterConcurrencyBackoff(t *testing.T) {
 	t.Parallel()
 	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	l := newLimiter(0.5, 6, clock.now, clock.sleep, newStatsRecorder())
+	l := testLimiter(clock, 0.5, 6, 1)
 	ctx := context.Background()
 	// The probe teaches the bucket a large limit.
 	probe, err := l.acquire(ctx, BucketUsers)
@@ -233,7 +235,7 @@ func TestLimiterConcurrencyBackoff(t *testing.T) {
 func TestLimiterRateLimitHoldsBucketUntilReset(t *testing.T) {
 	t.Parallel()
 	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	l := newLimiter(1, 4, clock.now, clock.sleep, newStatsRecorder())
+	l := testLimiter(clock, 1, 4, 1)
 	ctx := context.Background()
 	rel, _ := l.acquire(ctx, BucketUsers)
 	// A 429: Okta says the window ends in 20 s.
@@ -277,7 +279,7 @@ func TestLimiterResetMarginFollowsWindowLength(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-			l := newLimiter(1, 4, clock.now, clock.sleep, newStatsRecorder())
+			l := testLimiter(clock, 1, 4, 1)
 			reset := clock.now().Add(tt.window)
 			for range 3 {
 				rel, err := l.acquire(context.Background(), BucketUsers)
@@ -303,7 +305,7 @@ func TestLimiterResetMarginFollowsWindowLength(t *testing.T) {
 func TestLimiterLateAnswerOfClosedWindow(t *testing.T) {
 	t.Parallel()
 	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	l := newLimiter(1, 4, clock.now, clock.sleep, newStatsRecorder())
+	l := testLimiter(clock, 1, 4, 1)
 	ctx := context.Background()
 	reset := clock.now().Add(2 * time.Second)
 	rel, _ := l.acquire(ctx, BucketUsers)
@@ -330,5 +332,59 @@ func TestLimiterLateAnswerOfClosedWindow(t *testing.T) {
 	}
 	if waited == 0 || waited >= provisionalWindow/2 {
 		t.Errorf("waited %v after a late 429 of a closed window, want Okta's remaining second plus the margin", waited)
+	}
+}
+
+// testLimiter returns a limiter on clock that spends maxShare of a ceiling
+// assumed to be tokenShare of each bucket's limit.
+func testLimiter(clock *fakeClock, maxShare float64, maxConc int, tokenShare float64) *limiter {
+	return newLimiter(limiterConfig{maxShare: maxShare, tokenShare: tokenShare, maxConc: maxConc,
+		now: clock.now, sleep: clock.sleep, stats: newStatsRecorder()})
+}
+
+// TestLimiterLearnsShare feeds one window's answers to the limiter and
+// checks the share it learns of the header's limit (20 here, with the
+// default token share of 0.5 assumed).
+func TestLimiterLearnsShare(t *testing.T) {
+	t.Parallel()
+	type ans struct{ status, remaining int }
+	ok := func(n, from int) []ans { // n accepted answers, Remaining counting down from from
+		var out []ans
+		for i := range n {
+			out = append(out, ans{200, from - 1 - i})
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		answers []ans
+		want    float64
+	}{
+		{"within the assumed share: nothing learned", ok(10, 20), 0},
+		{"429 with room after 10: the org header, half", append(ok(10, 20), ans{429, 10}), 0.5},
+		{"429 with nothing left: the org's bucket spent, nothing learned", append(ok(10, 10), ans{429, 0}), 0},
+		{"429 with room, then a late answer of the window", append(append(ok(7, 20), ans{429, 13}), ok(1, 13)...), 0.4},
+		{"429 with room at once: at least Okta's smallest share", []ans{{429, 20}}, 0.05},
+		{"Remaining 0 above the assumed share: the token's header", ok(20, 20), 1},
+		{"Remaining 0 within the assumed share: nothing learned", ok(10, 10), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+			l := testLimiter(clock, 1, 4, 0.5)
+			reset := clock.now().Add(time.Minute)
+			for _, a := range tt.answers {
+				l.mu.Lock()
+				b := l.bucket(BucketGroups)
+				b.inflight++
+				l.inflight++
+				l.mu.Unlock()
+				l.release(BucketGroups, limiterResponse(a.status, 20, a.remaining, clock.now(), reset))
+			}
+			if got := l.learnedShares()[BucketGroups]; got != tt.want {
+				t.Errorf("learned share %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

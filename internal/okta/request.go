@@ -37,6 +37,10 @@ type request struct {
 	// read of a large org fetches gigabytes of pages; reusing buffers keeps
 	// that from driving the garbage collector and the peak memory.
 	scratchBody bool
+	// shrinkable marks a list page that the pager asks again with a
+	// smaller limit when Okta answers 500 E0000009, instead of retrying it
+	// as it is.
+	shrinkable bool
 }
 
 // call is a request resolved against the org and encoded, with what its
@@ -81,9 +85,9 @@ func (c *Client) newCall(r *request) (*call, error) {
 		return nil, c.secrets.scrub(fmt.Errorf("okta: %s: %w", r.method, err))
 	}
 	cl := &call{request: r, url: u, path: c.apiPath(u)}
-	cl.bucket = bucketFor(r.method, cl.path)
+	cl.bucket = BucketFor(r.method, cl.path)
 	cl.what = r.method + " " + cl.path
-	cl.state = callState{idempotent: r.idempotent, noAuth: r.noAuth}
+	cl.state = callState{idempotent: r.idempotent, noAuth: r.noAuth, shrinkable: r.shrinkable}
 	switch {
 	case r.form != nil:
 		cl.payload = []byte(r.form.Encode())

@@ -81,18 +81,28 @@ func newResponse(hr *http.Response, body []byte, bucket string) *Response {
 	return r
 }
 
-// parseRate reads the X-Rate-Limit-* and Date headers.
+// parseRate reads the X-Rate-Limit-* and Date headers. An answer can carry
+// more than one X-Rate-Limit-Reset line (or one line of comma-separated
+// values); the earliest holds.
 func parseRate(h http.Header) Rate {
 	var r Rate
 	lim, errL := strconv.Atoi(strings.TrimSpace(h.Get("X-Rate-Limit-Limit")))
 	rem, errR := strconv.Atoi(strings.TrimSpace(h.Get("X-Rate-Limit-Remaining")))
-	reset, errS := strconv.ParseInt(strings.TrimSpace(h.Get("X-Rate-Limit-Reset")), 10, 64)
 	if errL == nil && errR == nil {
 		r.Known = true
 		r.Limit, r.Remaining = lim, rem
 	}
-	if errS == nil && reset > 0 {
-		r.Reset = time.Unix(reset, 0).UTC()
+	var earliest int64
+	for _, line := range h.Values("X-Rate-Limit-Reset") {
+		for v := range strings.SplitSeq(line, ",") {
+			reset, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err == nil && reset > 0 && (earliest == 0 || reset < earliest) {
+				earliest = reset
+			}
+		}
+	}
+	if earliest > 0 {
+		r.Reset = time.Unix(earliest, 0).UTC()
 	}
 	if d, err := http.ParseTime(h.Get("Date")); err == nil {
 		r.Date = d

@@ -25,9 +25,10 @@ const (
 // callState is what one call's attempts so far have used up, and what the
 // retry decision needs to know of the call.
 type callState struct {
-	// idempotent and noAuth are the request's.
+	// idempotent, noAuth and shrinkable are the request's.
 	idempotent bool
 	noAuth     bool
+	shrinkable bool
 	// retries counts the counted retries made (X-Okta-Retry-Count).
 	retries int
 	// retryFor is the request id of the answer the last counted retry
@@ -116,8 +117,10 @@ func (c *Client) retryPolicy() retryPolicy {
 // retried after the window resets (after a backoff for a concurrency 429);
 // an answer asking for a new DPoP nonce is sent again with it, and a 401 is
 // sent again with a fresh access token, once each; a 409 E0000112 (user
-// still being activated) is retried after a backoff; a 5xx is retried after
-// a backoff when the call is idempotent. Counted retries stop at the
+// still being activated) is retried after a backoff; a 500 E0000009 on a
+// list page that the pager can ask for with a smaller limit stops, for the
+// pager to do so; a 5xx is retried after a backoff when the call is
+// idempotent. Counted retries stop at the
 // policy's maximum. A call that is not idempotent and stops without an
 // answer or on a 5xx has an unknown outcome.
 func decide(p retryPolicy, st callState, o outcome) decision {
@@ -163,6 +166,9 @@ func decide(p retryPolicy, st callState, o outcome) decision {
 		// The user is still being activated: Okta refused the change
 		// without making it, so any method may try again shortly.
 		return decision{action: retryCounted, wait: backoff(next, p.jitter), reason: "user still being activated"}
+	case status == http.StatusInternalServerError && st.shrinkable && apiErr != nil && apiErr.ErrorCode == "E0000009":
+		// A page that timed out: the pager asks for a smaller one.
+		return decision{}
 	case status >= 500:
 		if st.idempotent && canRetry {
 			return decision{action: retryCounted, wait: backoff(next, p.jitter), reason: "server error " + strconv.Itoa(status), afterUnknown: true}

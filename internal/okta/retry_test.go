@@ -113,6 +113,8 @@ func TestDecide(t *testing.T) {
 
 		// 5xx.
 		{"500 on GET retried", policy, get, answered(500, "E0000009", Rate{}), unknownRetry(250*time.Millisecond, "server error 500")},
+		{"500 E0000009 on a page that can shrink: the pager shrinks it", policy, callState{idempotent: true, shrinkable: true}, answered(500, "E0000009", Rate{}), stopped},
+		{"503 on a page that can shrink: retried", policy, callState{idempotent: true, shrinkable: true}, answered(503, "", Rate{}), unknownRetry(250*time.Millisecond, "server error 503")},
 		{"503 on GET, second retry", policy, retried(get, 1), answered(503, "", Rate{}), unknownRetry(500*time.Millisecond, "server error 503")},
 		{"500 on GET, retries spent", policy, spent(get), answered(500, "", Rate{}), stopped},
 		{"500 on POST: outcome unknown", policy, post, answered(500, "", Rate{}), stoppedUnknown},

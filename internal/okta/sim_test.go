@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"sync"
@@ -20,22 +21,38 @@ const simToken = "sim-token-SECRET-0123456789"
 // When clock is not nil, the simulator and the client share it.
 func simOrg(t *testing.T, o oktasim.Options, clock *fakeClock, opts ...Option) (*oktasim.Server, *Client) {
 	t.Helper()
+	if clock == nil {
+		return simOrgWith(t, o, nil, nil, nil, opts...)
+	}
+	return simOrgWith(t, o, clock.now, clock.sleep, nil, opts...)
+}
+
+// simOrgWith is simOrg with any clock (now and sleep both nil: the real
+// one), and wrap, when not nil, around the simulator's handler.
+func simOrgWith(t *testing.T, o oktasim.Options, now func() time.Time,
+	sleep func(context.Context, time.Duration, <-chan struct{}) error,
+	wrap func(http.Handler) http.Handler, opts ...Option) (*oktasim.Server, *Client) {
+	t.Helper()
 	o.Tokens = []string{simToken}
-	if clock != nil {
-		o.Now = clock.now
+	if now != nil {
+		o.Now = now
 	}
 	sim, err := oktasim.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(sim)
+	var h http.Handler = sim
+	if wrap != nil {
+		h = wrap(sim)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	c, err := NewClient(srv.URL, append([]Option{WithToken(simToken), WithInsecureHTTP()}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if clock != nil {
-		c.now, c.sleep = clock.now, clock.sleep
+	if now != nil {
+		c.now, c.sleep = now, sleep
 	}
 	return sim, c
 }

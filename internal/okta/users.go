@@ -90,7 +90,7 @@ func (o *UserListOptions) path() string {
 
 // List returns every user the options select, page by page.
 func (s *UsersService) List(ctx context.Context, opts *UserListOptions) iter.Seq2[*User, error] {
-	return listAll[*User](ctx, s.client, opts.path(), false)
+	return listAll[*User](ctx, s.client, opts.path(), listOptions{})
 }
 
 // BasicUser is the part of a user object a sync reads: its id, status
@@ -105,7 +105,7 @@ type BasicUser struct {
 
 // ListBasic is List, decoding each user as a BasicUser.
 func (s *UsersService) ListBasic(ctx context.Context, opts *UserListOptions) iter.Seq2[*BasicUser, error] {
-	return listAll[*BasicUser](ctx, s.client, opts.path(), false)
+	return listAll[*BasicUser](ctx, s.client, opts.path(), listOptions{})
 }
 
 // ListPage returns one page of users; Response.NextURL (or NextCursor) leads
@@ -337,7 +337,7 @@ func (s *UsersService) ListGroups(ctx context.Context, id string) ([]*Group, *Re
 	if resp.NextURL != "" {
 		// Documented as unpaged; follow a next link anyway rather than
 		// lose groups.
-		more, err := collect(listAll[*Group](ctx, s.client, resp.NextURL, false))
+		more, err := collect(listAll[*Group](ctx, s.client, resp.NextURL, listOptions{}))
 		if err != nil {
 			return nil, resp, err
 		}
