@@ -62,7 +62,27 @@ func settingsFrom(cfg *config.Config) reconcile.Settings {
 		Scope:        reconcile.Scope{Users: cfg.Scope.Users, GroupSearch: cfg.Scope.Groups.Search},
 		Concurrency:  cfg.Concurrency,
 		Schema:       schemaHints(cfg.Mapping),
+		RateLimits:   rateLimitsFrom(cfg),
 	}
+}
+
+// rateLimitsFrom says under which credential the rate-limit shares the
+// client learns are kept: the OAuth client id, or a fingerprint of the API
+// token (the first 8 bytes of its SHA-256, which cannot be turned back
+// into the token), so that a new token does not inherit an old one's share.
+func rateLimitsFrom(cfg *config.Config) reconcile.RateLimits {
+	rl := reconcile.RateLimits{TokenShare: cfg.Okta.RateLimit.TokenShare}
+	if rl.TokenShare <= 0 {
+		rl.TokenShare = okta.DefaultTokenShare
+	}
+	switch {
+	case strings.EqualFold(cfg.Okta.AuthorizationMode, config.AuthPrivateKey):
+		rl.Credential = "oauth " + cfg.Okta.ClientID
+	case cfg.Okta.Token != "":
+		sum := sha256.Sum256([]byte(cfg.Okta.Token))
+		rl.Credential = "api-token " + hex.EncodeToString(sum[:8])
+	}
+	return rl
 }
 
 // schemaHints tells the schema check which attributes mapping rules set,

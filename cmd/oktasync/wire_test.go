@@ -1,10 +1,12 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/oktasync/oktasync/internal/config"
 	"github.com/oktasync/oktasync/internal/diff"
+	"github.com/oktasync/oktasync/internal/okta"
 	"github.com/oktasync/oktasync/internal/reconcile"
 )
 
@@ -96,5 +98,32 @@ func TestSettingsFrom(t *testing.T) {
 	}
 	if got := orgKey("not a url"); got != "not a url" {
 		t.Errorf("orgKey of a string that is no URL = %q", got)
+	}
+}
+
+// TestRateLimitsFrom checks the credential the learned rate-limit shares
+// are kept under: the OAuth client id, or an API token's fingerprint that
+// does not contain the token and differs between tokens.
+func TestRateLimitsFrom(t *testing.T) {
+	t.Parallel()
+	cfg := config.Default()
+	cfg.Okta.Token = "00aBcDeFgHiJkLmNoPqRsTuVwXyZ-secret"
+	a := rateLimitsFrom(&cfg)
+	if !strings.HasPrefix(a.Credential, "api-token ") || strings.Contains(a.Credential, cfg.Okta.Token[:8]) {
+		t.Errorf("API token credential = %q", a.Credential)
+	}
+	if a.TokenShare != okta.DefaultTokenShare {
+		t.Errorf("token share = %v, want the default %v", a.TokenShare, okta.DefaultTokenShare)
+	}
+	cfg.Okta.Token = "another-token"
+	if b := rateLimitsFrom(&cfg); b.Credential == a.Credential {
+		t.Error("two tokens share a credential key")
+	}
+	cfg.Okta.Token = ""
+	cfg.Okta.AuthorizationMode = config.AuthPrivateKey
+	cfg.Okta.ClientID = "0oa1client"
+	cfg.Okta.RateLimit.TokenShare = 0.8
+	if c := rateLimitsFrom(&cfg); c.Credential != "oauth 0oa1client" || c.TokenShare != 0.8 {
+		t.Errorf("OAuth rate limits = %+v", c)
 	}
 }

@@ -108,3 +108,39 @@ func TestLearnedSharesRoundTrip(t *testing.T) {
 		t.Errorf("budget with the default token share = %d, want 300", n)
 	}
 }
+
+// TestSeedLearnedShares checks that shares given to a built client set the
+// budget of buckets not used yet, leave a bucket in use alone, and that a
+// share outside (0, 1] is refused.
+func TestSeedLearnedShares(t *testing.T) {
+	t.Parallel()
+	c, err := NewClient("https://example.okta.com", WithToken("t0k3n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := c.limiter
+	l.mu.Lock()
+	used := l.bucket(BucketGroups) // in use before the seed arrives
+	used.limit = 600
+	l.mu.Unlock()
+
+	if err := c.SeedLearnedShares(map[string]float64{BucketUsers: 1, BucketGroups: 1, "no such bucket": 0.3}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SeedLearnedShares(map[string]float64{BucketUsers: 1.5}); err == nil {
+		t.Error("a share above 1 was accepted")
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.bucket(BucketUsers)
+	b.limit = 600
+	if n := l.allowed(b); n != 600 {
+		t.Errorf("budget of a seeded bucket = %d, want 600", n)
+	}
+	if n := l.allowed(used); n != 300 {
+		t.Errorf("budget of a bucket in use before the seed = %d, want 300 (the default share)", n)
+	}
+	if _, ok := l.learned["no such bucket"]; ok {
+		t.Error("an unknown bucket was kept")
+	}
+}

@@ -178,6 +178,19 @@ func (c *Client) LearnedShares() map[string]float64 {
 	return c.limiter.learnedShares()
 }
 
+// SeedLearnedShares gives a client already built the shares a program kept
+// from an earlier run, as WithLearnedShares does at construction: each
+// bucket the client has not used yet starts at its share. Shares outside
+// (0, 1] are refused; buckets the client does not know are ignored.
+func (c *Client) SeedLearnedShares(shares map[string]float64) error {
+	m, err := knownShares(shares)
+	if err != nil {
+		return err
+	}
+	c.limiter.seed(m)
+	return nil
+}
+
 // setAuth picks the authenticator from the credentials the options gave and
 // forgets the API token's copy in the settings.
 func (c *Client) setAuth() error {

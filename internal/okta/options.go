@@ -172,22 +172,32 @@ func WithTokenShare(share float64) Option {
 // shows the org still had room lowers it.
 func WithLearnedShares(shares map[string]float64) Option {
 	return func(c *Client) error {
-		known := map[string]bool{}
-		for _, r := range bucketRules {
-			known[r.Name] = true
-		}
-		m := make(map[string]float64, len(shares))
-		for name, s := range shares {
-			if !(s > 0 && s <= 1) {
-				return fmt.Errorf("okta: learned share %v of bucket %q is outside (0, 1]", s, name)
-			}
-			if known[name] {
-				m[name] = s
-			}
+		m, err := knownShares(shares)
+		if err != nil {
+			return err
 		}
 		c.set.learnedShares = m
 		return nil
 	}
+}
+
+// knownShares checks that every share is in (0, 1] and keeps those of
+// buckets the client knows.
+func knownShares(shares map[string]float64) (map[string]float64, error) {
+	known := map[string]bool{}
+	for _, r := range bucketRules {
+		known[r.Name] = true
+	}
+	m := make(map[string]float64, len(shares))
+	for name, s := range shares {
+		if !(s > 0 && s <= 1) {
+			return nil, fmt.Errorf("okta: learned share %v of bucket %q is outside (0, 1]", s, name)
+		}
+		if known[name] {
+			m[name] = s
+		}
+	}
+	return m, nil
 }
 
 // WithInsecureHTTP allows an http:// org URL. It is meant for tests and

@@ -118,6 +118,21 @@ func (l *limiter) setShare(name string, b *bucketState, share float64, why strin
 	}
 }
 
+// seed records shares kept from an earlier run for the buckets not used
+// yet; a bucket already in use keeps what it has learned.
+func (l *limiter) seed(shares map[string]float64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.learned == nil {
+		l.learned = make(map[string]float64, len(shares))
+	}
+	for name, s := range shares {
+		if _, used := l.buckets[name]; !used {
+			l.learned[name] = s
+		}
+	}
+}
+
 // learnedShares returns the learned shares by bucket, the seeded ones
 // included.
 func (l *limiter) learnedShares() map[string]float64 {

@@ -108,6 +108,7 @@ func (r *Runner) Apply(ctx context.Context, p *Planned, o Options) (*Report, err
 	if ferr := store.FinishRun(context.WithoutCancel(ctx), runID, Classify(ctx, err).Status, counts, msg); ferr != nil {
 		r.log.Warn("record run end", "err", ferr)
 	}
+	r.saveShares(context.WithoutCancel(ctx), store)
 	r.log.Info("applied plan", "applied", rep.Applied, "failed", rep.Failed, "skipped", rep.Skipped)
 	return rep, err
 }

@@ -156,6 +156,7 @@ func (r *Runner) open(ctx context.Context, o Options) (_ *session, err error) {
 	if s.owned, err = s.store.Owned(ctx, r.set.Org); err != nil {
 		return nil, fmt.Errorf("read owned users from state store: %w", err)
 	}
+	r.seedShares(ctx, s.store)
 
 	if err := CheckSchema(ctx, r.parts.Okta, s.desired, r.set.Schema); err != nil {
 		return nil, err

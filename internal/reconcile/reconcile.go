@@ -28,6 +28,9 @@ type Settings struct {
 	// Schema says where the source's attributes come from, for the
 	// messages of the schema check.
 	Schema SchemaHints
+	// RateLimits says how the rate-limit shares the client learns are
+	// kept between runs.
+	RateLimits RateLimits
 }
 
 // Scope holds the scope's Okta search expressions.
@@ -51,6 +54,7 @@ type Store interface {
 	BeginRun(ctx context.Context, r state.Run) (int64, error)
 	// FinishRun sets a run's final status, counts and error.
 	FinishRun(ctx context.Context, id int64, status string, counts map[string]int, errMsg string) error
+	state.RateShares
 	io.Closer
 }
 

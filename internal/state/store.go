@@ -105,7 +105,8 @@ type Ownership interface {
 	Owned(ctx context.Context, org string) (map[string]OwnedUser, error)
 }
 
-// Store keeps oktasync's state: the lock, runs, checkpoints, ownership.
+// Store keeps oktasync's state: the lock, runs, checkpoints, ownership,
+// and the rate-limit shares learned.
 // Open returns one; a caller that needs only a part of it takes the small
 // interface for that part. Every method is safe for concurrent use.
 // Secrets are never stored.
@@ -114,6 +115,7 @@ type Store interface {
 	RunHistory
 	Checkpoints
 	Ownership
+	RateShares
 
 	// Close releases the store's resources, and the locks still held.
 	Close() error

@@ -37,6 +37,7 @@ func RunStoreSuite(t *testing.T, open Opener) {
 		{"OwnedUsersPerOrg", testOwnedUsersPerOrg},
 		{"ConcurrentRecordOperations", testConcurrentRecordOperations},
 		{"SharedDatabase", testSharedDatabase},
+		{"RateShares", testRateShares},
 		{"LockExclusion", testLockExclusion},
 		{"LockWaitGetsLock", testLockWaitGetsLock},
 		{"LockWaitTimesOut", testLockWaitTimesOut},
