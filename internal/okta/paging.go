@@ -17,6 +17,33 @@ import (
 func listAll[T any](ctx context.Context, c *Client, first string, stopOnEmpty bool) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
+		for p, err := range listPages[T](ctx, c, first, stopOnEmpty) {
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			for _, item := range p.items {
+				if !yield(item, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// page is one page of a listing.
+type page[T any] struct {
+	items []T
+	// more says that a next link follows; the listing goes on unless the
+	// loop breaks.
+	more bool
+}
+
+// listPages is listAll a page at a time: it yields each page and whether
+// a next link follows it, so that a caller can stop before the next page
+// is fetched.
+func listPages[T any](ctx context.Context, c *Client, first string, stopOnEmpty bool) iter.Seq2[page[T], error] {
+	return func(yield func(page[T], error) bool) {
 		seenURL := map[string]bool{}
 		seenCursor := map[string]bool{}
 		mark := func(raw string) error {
@@ -36,27 +63,23 @@ func listAll[T any](ctx context.Context, c *Client, first string, stopOnEmpty bo
 			return nil
 		}
 		if err := mark(first); err != nil {
-			yield(zero, err)
+			yield(page[T]{}, err)
 			return
 		}
 		next := first
 		for {
-			var page []T
-			resp, err := c.do(ctx, &request{method: http.MethodGet, path: next, out: &page, idempotent: true, scratchBody: true})
+			var items []T
+			resp, err := c.do(ctx, &request{method: http.MethodGet, path: next, out: &items, idempotent: true, scratchBody: true})
 			if err != nil {
-				yield(zero, err)
+				yield(page[T]{}, err)
 				return
 			}
-			for _, item := range page {
-				if !yield(item, nil) {
-					return
-				}
-			}
-			if resp.NextURL == "" || (stopOnEmpty && len(page) == 0) {
+			more := resp.NextURL != "" && !(stopOnEmpty && len(items) == 0)
+			if !yield(page[T]{items: items, more: more}, nil) || !more {
 				return
 			}
 			if err := mark(resp.NextURL); err != nil {
-				yield(zero, err)
+				yield(page[T]{}, err)
 				return
 			}
 			next = resp.NextURL
