@@ -220,6 +220,9 @@ func (s *Server) sortedUserPage(q map[string][]string, lp listPage) ([]userJSON,
 		sortBy = "id"
 	}
 	desc := strings.HasPrefix(strings.ToLower(first(q["sortOrder"])), "desc")
+	if sortBy == "id" {
+		return s.idSortedUserPage(lp, desc)
+	}
 	type keyed struct {
 		key string
 		u   *user
