@@ -42,6 +42,12 @@ type UserSearchOptions struct {
 // would if there were no cap; a cap lower than opts.Cap costs one refused
 // call, after which the lower cap is kept. Search results are eventually
 // consistent (Okta's index lags writes by about a second).
+//
+// Assumed, not documented by Okta: that sortBy=id and `id gt` compare ids
+// the same way (both by the search index's reading of the id; its string
+// values ignore case). Were one to ignore case and the other not, a
+// continuation could skip users whose ids differ in case from the last id
+// read at the first differing letter.
 func (s *UsersService) Search(ctx context.Context, search string, opts *UserSearchOptions) iter.Seq2[*User, error] {
 	return searchAll(ctx, s.client, search, opts, func(u *User) string { return u.ID })
 }
