@@ -58,17 +58,7 @@ func (s *Server) idSortedUserPage(lp listPage, desc bool) ([]userJSON, string, b
 			start = sort.Search(n, func(i int) bool { return idSortKey(s.idOrder[i]) > cur })
 		}
 	}
-	off, known := 0, false
-	if lp.capKey != "" && lp.after != "" {
-		off, known = s.searchOffsets[lp.capKey+"\x00"+lp.after]
-	}
-	if lp.capKey != "" && !known {
-		for i := range start {
-			if lp.match(at(i)) {
-				off++
-			}
-		}
-	}
+	off := s.offset(lp, start, at)
 	size, ok := s.capped(lp, off)
 	if !ok {
 		return nil, "", false
