@@ -123,10 +123,10 @@ func scenarios() []scenario {
 			seed: mixed,
 			run: func(t *testing.T, h *harness) {
 				// 7 users, 2 a page, 4 a listing: a second listing,
-				// continued by id, before the first would cross the cap. (A page refused
-				// past the cap, 400 E0000031, is not in the
-				// specification's listUsers; the okta package's tests
-				// cover it.)
+				// continued by id, before the first would cross the
+				// cap. (A page refused past the cap, 400 E0000031, is
+				// not in the specification's listUsers; the okta
+				// package's tests cover it.)
 				opts := &okta.UserSearchOptions{Limit: 2, Cap: 4}
 				got := collect(t, h.client.Users.Search(ctx, `profile.login sw "user0"`, opts))
 				basic := collect(t, h.client.Users.SearchBasic(ctx, `profile.login sw "user0"`, opts))
