@@ -113,6 +113,8 @@ func TestTinyScenarios(t *testing.T) {
 		{Name: "initial", Spec: Spec{Users: 150, Groups: 8, PerUser: 3, EmptyOrg: true}},
 		{Name: "drift", Spec: Spec{Users: 600, Groups: 12, PerUser: 3, DriftPercent: 1}},
 		{Name: "plan", Spec: Spec{Users: 300, Groups: 8, PerUser: 2, DriftPercent: 1}, PlanOnly: true},
+		// search60k in small: a scope over the search cap.
+		{Name: "search", Spec: Spec{Users: 1000, Groups: 6, PerUser: 1, SearchCap: 400}, PlanOnly: true},
 	} {
 		t.Run(sc.Name, func(t *testing.T) {
 			res, err := h.Run(ctx, sc)
@@ -128,6 +130,11 @@ func TestTinyScenarios(t *testing.T) {
 			}
 			if sc.PlanOnly && res.Writes != 0 {
 				t.Errorf("a plan sent %d write requests", res.Writes)
+			}
+			// Over the cap, the users in scope cost their pages and
+			// one page refused, which teaches oktasync the org's cap.
+			if sc.Spec.SearchCap > 0 && (res.Calls["users"] != res.Minimum["users"]+1 || res.SearchCapRefusals != 1) {
+				t.Errorf("users calls %d, %d refused past the cap; want %d pages and 1 refused", res.Calls["users"], res.SearchCapRefusals, res.Minimum["users"])
 			}
 		})
 	}

@@ -30,6 +30,9 @@ type Spec struct {
 	// from the source) and a membership moved to another group. 0 means
 	// the org already matches the source.
 	DriftPercent float64 `json:"driftPercent"`
+	// SearchCap is where the simulator stops a search listing of users
+	// (Okta's is 50,000); 0 means no cap.
+	SearchCap int `json:"searchCap,omitempty"`
 }
 
 // Okta's page sizes, used to derive the fewest read calls a sync needs.

@@ -19,16 +19,21 @@ var scenarios = []Scenario{
 	{Name: "steady", Spec: Spec{Users: 100_000, Groups: 500, PerUser: 3}},
 	{Name: "drift", Spec: Spec{Users: 100_000, Groups: 500, PerUser: 3, DriftPercent: 1}},
 	{Name: "plan1m", Spec: Spec{Users: 1_000_000, Groups: 1000, PerUser: 3, DriftPercent: 1}, PlanOnly: true},
+	// A scope over Okta's 50,000-result search cap, read and planned.
+	{Name: "search60k", Spec: Spec{Users: 60_000, Groups: 60, PerUser: 1, SearchCap: 50_000}, PlanOnly: true},
 }
 
-// scaled returns sc with its users and groups multiplied by f, keeping
-// enough groups for a membership to move.
+// scaled returns sc with its users, groups and search cap multiplied by
+// f, keeping enough groups for a membership to move.
 func scaled(sc Scenario, f float64) Scenario {
 	if f == 1 {
 		return sc
 	}
 	sc.Spec.Users = max(1, int(float64(sc.Spec.Users)*f+0.5))
 	sc.Spec.Groups = max(2*sc.Spec.PerUser, int(float64(sc.Spec.Groups)*f+0.5))
+	if sc.Spec.SearchCap > 0 {
+		sc.Spec.SearchCap = max(1, int(float64(sc.Spec.SearchCap)*f+0.5))
+	}
 	return sc
 }
 
@@ -53,7 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		which    = fs.String("scenario", "all", "comma-separated scenarios: initial, steady, drift, plan1m, or all")
+		which    = fs.String("scenario", "all", "comma-separated scenarios: initial, steady, drift, plan1m, search60k, or all")
 		scale    = fs.Float64("scale", 1, "multiply every scenario's users and groups by this")
 		speedup  = fs.Float64("speedup", 10, "run the rate limits this many times faster than real time")
 		window   = fs.Duration("window", 6*time.Second, "the simulator's rate-limit window (Okta's is 1m)")
@@ -82,7 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		if !found {
-			return fmt.Errorf("unknown scenario %q (want initial, steady, drift, plan1m or all)", name)
+			return fmt.Errorf("unknown scenario %q (want initial, steady, drift, plan1m, search60k or all)", name)
 		}
 	}
 	if *speedup <= 0 || *window <= 0 {

@@ -61,6 +61,9 @@ func printResult(w io.Writer, r *Result) {
 		wall, realTime(wall, p), floor, fb, realTime(floor, p), fratio(wall, floor), percent(floor, wall))
 	fmt.Fprintf(w, "429s %d of %d requests (%s, %d for concurrency); most in flight %d\n",
 		r.TotalRateLimited(), r.Requests, percent(float64(r.TotalRateLimited()), float64(r.Requests)), r.ConcurrencyLimited, r.MaxInFlight)
+	if sc.Spec.SearchCap > 0 {
+		fmt.Fprintf(w, "search cap %d results a listing: %d pages refused past it (400 E0000031)\n", sc.Spec.SearchCap, r.SearchCapRefusals)
+	}
 	fmt.Fprintf(w, "oktasync: exit %d, applied %d, failed %d, peak RSS %s, CPU %.2f s", r.ExitCode, r.Applied, r.Failed, mib(r.Usage.MaxRSS), r.Usage.CPU.Seconds())
 	switch r.SecondPlanExit {
 	case -1:

@@ -52,12 +52,15 @@ type Result struct {
 	ConcurrencyLimited int
 	Requests           int
 	// Writes counts requests whose method is not GET.
-	Writes          int
-	MaxInFlight     int
-	Wall            time.Duration
-	Usage           Usage
-	ExitCode        int
-	Applied, Failed int
+	Writes      int
+	MaxInFlight int
+	// SearchCapRefusals counts search pages the simulator refused past
+	// Spec.SearchCap.
+	SearchCapRefusals int
+	Wall              time.Duration
+	Usage             Usage
+	ExitCode          int
+	Applied, Failed   int
 	// PlannedOps is the number of operations the run planned.
 	PlannedOps int
 	// SecondPlanExit is the exit code of `plan --detailed-exitcode` after
@@ -214,6 +217,7 @@ func (h *Harness) Run(ctx context.Context, sc Scenario) (*Result, error) {
 	res.Writes = st.Writes
 	res.MaxInFlight = st.MaxInFlight
 	res.ConcurrencyLimited = st.ConcurrencyLimited
+	res.SearchCapRefusals = st.SearchCapRefusals
 	res.RateLimited = map[string]int{}
 	for route, byStatus := range st.ByRoute {
 		if n := byStatus[429]; n > 0 {

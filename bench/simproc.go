@@ -97,6 +97,7 @@ func serveSim(arg string) error {
 		// 1000 restores Okta's member cap, and oktasync asks for 200
 		// users and groups a page itself.
 		MaxPageSize: memberPageSize,
+		SearchCap:   req.Spec.SearchCap,
 		Logger:      slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

@@ -63,7 +63,9 @@
 // limit.
 //
 // A plain user list leaves out DEPROVISIONED users; a filter or search
-// returns them. The System Log without an end time is a polling query whose
+// returns them. Okta stops a search listing at 50,000 results (SearchCap);
+// Users.Search and Users.SearchBasic read a search of any size, sorted by
+// id, as consecutive listings each under the cap, reading no page twice. The System Log without an end time is a polling query whose
 // next link is always present: Logs.List stops at the first empty page.
 //
 // # Rate limits and retries

@@ -42,6 +42,33 @@ type listOptions struct {
 func listAll[T any](ctx context.Context, c *Client, first string, o listOptions) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
+		for p, err := range listPages[T](ctx, c, first, o) {
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			for _, item := range p.items {
+				if !yield(item, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// page is one page of a listing.
+type page[T any] struct {
+	items []T
+	// more says that a next link follows; the listing goes on unless the
+	// loop breaks.
+	more bool
+}
+
+// listPages is listAll a page at a time: it yields each page and whether
+// a next link follows it, so that a caller can stop before the next page
+// is fetched.
+func listPages[T any](ctx context.Context, c *Client, first string, o listOptions) iter.Seq2[page[T], error] {
+	return func(yield func(page[T], error) bool) {
 		seenURL := map[string]bool{}
 		seenCursor := map[string]bool{}
 		mark := func(raw string) error {
@@ -61,15 +88,15 @@ func listAll[T any](ctx context.Context, c *Client, first string, o listOptions)
 			return nil
 		}
 		if err := mark(first); err != nil {
-			yield(zero, err)
+			yield(page[T]{}, err)
 			return
 		}
 		next := first
 		shrunk := 0 // the smaller limit pages are asked with, once one timed out
 		for {
-			var page []T
+			var items []T
 			limit := o.limitOf(next)
-			resp, err := c.do(ctx, &request{method: http.MethodGet, path: next, out: &page, idempotent: true,
+			resp, err := c.do(ctx, &request{method: http.MethodGet, path: next, out: &items, idempotent: true,
 				scratchBody: true, shrinkable: limit > minShrunkPage})
 			if err != nil {
 				if limit > minShrunkPage && isPageTimeout(err) {
@@ -79,15 +106,11 @@ func listAll[T any](ctx context.Context, c *Client, first string, o listOptions)
 					next = withLimit(next, shrunk)
 					continue
 				}
-				yield(zero, err)
+				yield(page[T]{}, err)
 				return
 			}
-			for _, item := range page {
-				if !yield(item, nil) {
-					return
-				}
-			}
-			if resp.NextURL == "" || (o.stopOnEmpty && len(page) == 0) {
+			more := resp.NextURL != "" && !(o.stopOnEmpty && len(items) == 0)
+			if !yield(page[T]{items: items, more: more}, nil) || !more {
 				return
 			}
 			next = resp.NextURL
@@ -95,7 +118,7 @@ func listAll[T any](ctx context.Context, c *Client, first string, o listOptions)
 				next = withLimit(next, shrunk)
 			}
 			if err := mark(next); err != nil {
-				yield(zero, err)
+				yield(page[T]{}, err)
 				return
 			}
 		}

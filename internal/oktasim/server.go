@@ -108,6 +108,7 @@ type Server struct {
 	mu         sync.Mutex // guards the org state below
 	users      map[string]*user
 	userOrder  []string          // user ids, sorted
+	idOrder    []string          // user ids in the order of sortBy=id (idorder.go)
 	logins     map[string]string // lower-cased login -> user id
 	groups     map[string]*group
 	groupOrder []string          // group ids, sorted

@@ -171,6 +171,25 @@ func (s *Server) rememberOffset(lp listPage, next string, off int) {
 	s.searchOffsets[lp.capKey+"\x00"+next] = off
 }
 
+// offset returns, for a listing subject to the cap, how many of the
+// first n users of its walk (at(i) is the i-th) it matches: remembered
+// for the cursor lp.after, or counted. Call with s.mu held.
+func (s *Server) offset(lp listPage, n int, at func(int) *user) int {
+	if lp.capKey == "" || lp.after == "" {
+		return 0
+	}
+	if off, known := s.searchOffsets[lp.capKey+"\x00"+lp.after]; known {
+		return off
+	}
+	off := 0
+	for i := range n {
+		if lp.match(at(i)) {
+			off++
+		}
+	}
+	return off
+}
+
 // userPage pages users in id order, after the cursor lp.after (the last
 // id of the previous page). Call with s.mu held.
 func (s *Server) userPage(lp listPage) ([]userJSON, string, bool) {
@@ -178,17 +197,7 @@ func (s *Server) userPage(lp listPage) ([]userJSON, string, bool) {
 	if i < len(s.userOrder) && s.userOrder[i] == lp.after {
 		i++
 	}
-	off := 0
-	if lp.capKey != "" && lp.after != "" {
-		var known bool
-		if off, known = s.searchOffsets[lp.capKey+"\x00"+lp.after]; !known {
-			for _, id := range s.userOrder[:i] {
-				if lp.match(s.users[id]) {
-					off++
-				}
-			}
-		}
-	}
+	off := s.offset(lp, i, func(j int) *user { return s.users[s.userOrder[j]] })
 	size, ok := s.capped(lp, off)
 	if !ok {
 		return nil, "", false
@@ -220,6 +229,9 @@ func (s *Server) sortedUserPage(q map[string][]string, lp listPage) ([]userJSON,
 		sortBy = "id"
 	}
 	desc := strings.HasPrefix(strings.ToLower(first(q["sortOrder"])), "desc")
+	if sortBy == "id" {
+		return s.idSortedUserPage(lp, desc)
+	}
 	type keyed struct {
 		key string
 		u   *user

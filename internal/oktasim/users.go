@@ -213,6 +213,7 @@ func (s *Server) insertUser(u *user) {
 	s.logins[strings.ToLower(u.login())] = u.id
 	i, _ := slices.BinarySearch(s.userOrder, u.id)
 	s.userOrder = slices.Insert(s.userOrder, i, u.id)
+	s.indexIDOrder(u.id)
 }
 
 // removeUser deletes u and its memberships. Call with s.mu held.
@@ -228,6 +229,7 @@ func (s *Server) removeUser(u *user, now time.Time) {
 	if i, ok := slices.BinarySearch(s.userOrder, u.id); ok {
 		s.userOrder = slices.Delete(s.userOrder, i, i+1)
 	}
+	s.unindexIDOrder(u.id)
 }
 
 // newUserID returns an unused user id. Call with s.mu held.

@@ -187,8 +187,20 @@ func (r *oktaReader) groups(ctx context.Context) error {
 // returns DEPROVISIONED users too). Users outside the scope matter only
 // when the source or the state store names them; those are looked up next,
 // so the org's other users cost nothing to skip.
+//
+// Okta stops a search listing at 50,000 results. Users.SearchBasic reads
+// past that by splitting the search into id ranges: sorted by id, each
+// listing stops before the cap and the next one asks for
+// `(scope) and id gt "<last id read>"`. That costs the same ceil(N/200)
+// pages as one uncapped listing (plus one refused call if the org's cap is
+// lower than Okta's documented one) and reads no page twice. Listing every
+// user and evaluating the scope here instead was rejected: it reads the
+// whole org (plus a second, filtered listing for the DEPROVISIONED users a
+// plain list leaves out) however small the scope, and it needs a second
+// reading of Okta's search grammar (case rules, arrays, dates, sw and co)
+// that could drift from Okta's own.
 func (r *oktaReader) usersInScope(ctx context.Context) error {
-	for u, err := range r.client.Users.ListBasic(ctx, &okta.UserListOptions{Limit: pageSize, Search: r.scope.Users}) {
+	for u, err := range r.client.Users.SearchBasic(ctx, r.scope.Users, &okta.UserSearchOptions{Limit: pageSize}) {
 		if err != nil {
 			return fmt.Errorf("list Okta users in scope (search %q): %w", r.scope.Users, err)
 		}
@@ -241,46 +253,85 @@ func (r *oktaReader) listUsers(ctx context.Context, filter string) error {
 	return nil
 }
 
-// lookupBatch is how many logins one filtered lookup asks for; it keeps the
+// lookupBatch is how many logins one look-up asks for; it keeps the
 // request URL well under common proxy and server limits.
 const lookupBatch = 40
 
-// lookupLogins finds the given logins with filtered lists
-// (profile.login eq "a" or profile.login eq "b" …), a batch per call, and
-// adds each user found. Logins that cannot be written inside a filter
-// string are fetched one by one.
+// lookupLogins finds the users with the given logins, whatever their case
+// in Okta, and adds each one found; users are matched to the source's by
+// login key, which ignores case.
+//
+// Two passes, a batch of logins per call (profile.login eq "a" or
+// profile.login eq "b" …). First a filter: strongly consistent, so a user
+// created moments before (by a run whose answer was lost) is found, but its
+// values are case-sensitive, so it finds only logins spelt as given. Then,
+// for the logins still missing, a search: its values ignore case, so it
+// finds Ana.Ng@x.com for ana.ng@x.com, but it lags writes by about a
+// second. Search alone would miss a user oktasync has just created; the
+// next create would then fail as a duplicate login, and apply would
+// withdraw oktasync's ownership of its own user. Oktasync creates users as
+// the source spells them, which the filter pass finds at once. Logins that
+// cannot be written inside an expression are fetched one by one (a GET by
+// login ignores case).
 func (r *oktaReader) lookupLogins(ctx context.Context, logins []string) error {
+	var quotable []string
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(fetchParallelism)
-	var batch []string
 	for _, l := range logins {
 		if strings.ContainsAny(l, "\"\\") {
 			g.Go(func() error { return r.getUser(gctx, l) })
 			continue
 		}
-		batch = append(batch, l)
-		if len(batch) == lookupBatch {
-			b := batch
-			g.Go(func() error { return r.lookupBatch(gctx, b) })
-			batch = nil
-		}
+		quotable = append(quotable, l)
 	}
-	if len(batch) > 0 {
-		g.Go(func() error { return r.lookupBatch(gctx, batch) })
+	r.lookupPass(gctx, g, quotable, false)
+	if err := g.Wait(); err != nil {
+		return err
 	}
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(fetchParallelism)
+	r.lookupPass(gctx, g, r.stillUnread(quotable), true)
 	return g.Wait()
 }
 
-// lookupBatch finds the users with the given logins with one filtered list.
-func (r *oktaReader) lookupBatch(ctx context.Context, logins []string) error {
+// lookupPass starts, in g, one look-up per batch of logins: by search when
+// search is set, else by filter.
+func (r *oktaReader) lookupPass(ctx context.Context, g *errgroup.Group, logins []string, search bool) {
+	for len(logins) > 0 {
+		batch := logins[:min(lookupBatch, len(logins))]
+		logins = logins[len(batch):]
+		g.Go(func() error { return r.lookupBatch(ctx, batch, search) })
+	}
+}
+
+// stillUnread returns the logins no user read has returned.
+func (r *oktaReader) stillUnread(logins []string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, l := range logins {
+		if _, ok := r.cur.Dir.Users[directory.LoginKey(l)]; !ok {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// lookupBatch finds the users with the given logins with one filtered
+// list, or one searched list when search is set.
+func (r *oktaReader) lookupBatch(ctx context.Context, logins []string, search bool) error {
 	terms := make([]string, len(logins))
 	for i, l := range logins {
 		terms[i] = `profile.login eq "` + l + `"`
 	}
-	filter := strings.Join(terms, " or ")
-	for u, err := range r.client.Users.ListBasic(ctx, &okta.UserListOptions{Limit: pageSize, Filter: filter}) {
+	expr := strings.Join(terms, " or ")
+	opts, how := &okta.UserListOptions{Limit: pageSize, Filter: expr}, "filter"
+	if search {
+		opts, how = &okta.UserListOptions{Limit: pageSize, Search: expr}, "search"
+	}
+	for u, err := range r.client.Users.ListBasic(ctx, opts) {
 		if err != nil {
-			return fmt.Errorf("look up %d Okta users by login: %w", len(logins), err)
+			return fmt.Errorf("look up %d Okta users by login (%s): %w", len(logins), how, err)
 		}
 		if err := r.addUser(u); err != nil {
 			return err
