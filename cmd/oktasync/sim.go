@@ -32,20 +32,55 @@ type simFlags struct {
 	dropRate    float64
 	latency     time.Duration
 	jitter      time.Duration
+
+	// Fidelity switches (see oktasim.Options and oktasim.Realistic).
+	realistic           bool
+	headerMode          string
+	twoResetLines       bool
+	legacyBuckets       bool
+	searchCap           int
+	caseSensitiveFilter bool
+	refuseDeprovisioned bool
+	lifecycleDelay      time.Duration
+	strictSchema        bool
+	customAttributes    []string
+	memberPageTimeout   int
+	searchLag           time.Duration
 }
 
-func (a *app) simCommand() *cobra.Command {
-	f := &simFlags{}
+func (a *app) simCommand() *cobra.Command { return a.newSimCommand(&simFlags{}) }
+
+// newSimCommand builds the sim command around f, which its flags fill.
+func (a *app) newSimCommand(f *simFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sim",
 		Short: "Serve a simulated Okta org for tests, benchmarks and trials",
 		Long: `sim serves a simulated Okta org over HTTP: users, groups, memberships,
 lifecycle, Link-header paging, Okta's error bodies and rate-limit buckets.
 It prints its base URL on the first line of stdout and serves until stopped.
-Counters are at GET /sim/stats and the whole org at GET /sim/state.`,
+Counters (requests, 429s, emails Okta would send, per user in emailsByLogin)
+are at GET /sim/stats and the whole org at GET /sim/state.
+
+Requests fall in Okta's rate-limit buckets: lifecycle calls and a user's
+groups in users, member lists and memberships in groups, as Okta's table
+says (--legacy-buckets: the simulator's older map).
+
+By default the org is lenient where the client is not yet ready for Okta:
+--realistic turns on everything that makes it behave as Okta does:
+  X-Rate-Limit headers showing the org's bucket    (--header-mode org)
+  over a hidden 50 % token share                   (--token-share 0.5)
+  Okta's bucket map with Workforce limits          (no --legacy-buckets)
+  search listings stopping at 50,000 results       (--search-cap 50000)
+  case-sensitive filter values                     (--case-sensitive-filter)
+  refused updates of DEPROVISIONED users           (--refuse-deprovisioned-updates)
+  asynchronous activation and deactivation         (--lifecycle-delay 2s)
+  Okta's base user profile, custom attributes
+  only as declared                                 (--strict-schema, --custom-attribute)
+A flag given explicitly wins over --realistic. Not in --realistic:
+--two-reset-lines, --member-page-timeout-above, --search-lag and the faults.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.runSim(cmd.Context(), f)
+			return a.runSim(cmd, f)
 		},
 	}
 	fs := cmd.Flags()
@@ -64,10 +99,76 @@ Counters are at GET /sim/stats and the whole org at GET /sim/state.`,
 	fs.Float64Var(&f.dropRate, "drop-rate", 0, "fraction of connections dropped without an answer")
 	fs.DurationVar(&f.latency, "latency", 0, "latency added to every request")
 	fs.DurationVar(&f.jitter, "latency-jitter", 0, "random extra latency up to this much")
+	fs.BoolVar(&f.realistic, "realistic", false, "behave as Okta does (see above): --header-mode org, --token-share 0.5, --search-cap 50000, --lifecycle-delay 2s, --case-sensitive-filter, --refuse-deprovisioned-updates, --strict-schema")
+	fs.StringVar(&f.headerMode, "header-mode", "", `what X-Rate-Limit-Limit/-Remaining show: "token" (the token's share; default) or "org" (the org's bucket, the share a hidden ceiling)`)
+	fs.BoolVar(&f.twoResetLines, "two-reset-lines", false, "send two X-Rate-Limit-Reset lines, a later one first; the earliest holds")
+	fs.BoolVar(&f.legacyBuckets, "legacy-buckets", false, "the older bucket map: lifecycle calls in user-write, member calls in group")
+	fs.IntVar(&f.searchCap, "search-cap", 0, "stop a users search listing at this many results, 400 E0000031 past them (0: no cap; Okta: 50000)")
+	fs.BoolVar(&f.caseSensitiveFilter, "case-sensitive-filter", false, "filter values are case-sensitive, profile.login included, as Okta's")
+	fs.BoolVar(&f.refuseDeprovisioned, "refuse-deprovisioned-updates", false, `refuse profile updates of DEPROVISIONED users (404 E0000007), as an org without "edit deactivated user profiles"`)
+	fs.DurationVar(&f.lifecycleDelay, "lifecycle-delay", 0, "activations and deactivations take this long (transitioningToStatus; 409 E0000112 meanwhile)")
+	fs.BoolVar(&f.strictSchema, "strict-schema", false, "the user schema is exactly Okta's base profile plus --custom-attribute and the seed's customAttributes; other attributes are refused")
+	fs.StringArrayVar(&f.customAttributes, "custom-attribute", nil, "declare a custom user attribute, name or name:type (string, integer, number, boolean, array; repeatable; default without --strict-schema: employeeType, hireDate)")
+	fs.IntVar(&f.memberPageTimeout, "member-page-timeout-above", 0, "member pages larger than this (limit and members) answer 500 E0000009 (0: never)")
+	fs.DurationVar(&f.searchLag, "search-lag", 0, "search results lag changes by this long, as Okta's search index")
 	return cmd
 }
 
-func (a *app) runSim(ctx context.Context, f *simFlags) error {
+// switches are the fidelity flags, each with how it sets the options.
+func (f *simFlags) switches() map[string]func(*oktasim.Options) {
+	return map[string]func(*oktasim.Options){
+		"token-share":                  func(o *oktasim.Options) { o.RateLimit.TokenShare = f.tokenShare },
+		"header-mode":                  func(o *oktasim.Options) { o.RateLimit.HeaderMode = f.headerMode },
+		"two-reset-lines":              func(o *oktasim.Options) { o.RateLimit.TwoResetLines = f.twoResetLines },
+		"legacy-buckets":               func(o *oktasim.Options) { o.RateLimit.LegacyBuckets = f.legacyBuckets },
+		"search-cap":                   func(o *oktasim.Options) { o.SearchCap = f.searchCap },
+		"case-sensitive-filter":        func(o *oktasim.Options) { o.CaseSensitiveFilter = f.caseSensitiveFilter },
+		"refuse-deprovisioned-updates": func(o *oktasim.Options) { o.RefuseDeprovisionedUpdates = f.refuseDeprovisioned },
+		"lifecycle-delay":              func(o *oktasim.Options) { o.LifecycleDelay = f.lifecycleDelay },
+		"strict-schema":                func(o *oktasim.Options) { o.StrictSchema = f.strictSchema },
+		"member-page-timeout-above":    func(o *oktasim.Options) { o.MemberPageTimeoutAbove = f.memberPageTimeout },
+		"search-lag":                   func(o *oktasim.Options) { o.SearchLag = f.searchLag },
+	}
+}
+
+// options builds the simulator's options from the flags (all but tokens,
+// clients and logger). With --realistic the realistic profile applies, and
+// then the fidelity flags that changed reports as given explicitly.
+func (f *simFlags) options(changed func(name string) bool) oktasim.Options {
+	o := oktasim.Options{
+		CustomAttributes: f.customAttributes,
+		RateLimit: oktasim.RateLimitOptions{
+			Disabled:    f.noLimits,
+			Limits:      f.limits,
+			Window:      f.window,
+			Scale:       f.scale,
+			Concurrency: f.concurrency,
+		},
+		Faults: oktasim.FaultOptions{
+			Seed:          f.faultSeed,
+			ErrorRate:     f.errorRate,
+			DropRate:      f.dropRate,
+			Latency:       f.latency,
+			LatencyJitter: f.jitter,
+		},
+	}
+	switches := f.switches()
+	for _, set := range switches {
+		set(&o)
+	}
+	if f.realistic {
+		o = oktasim.Realistic(o)
+		for name, set := range switches {
+			if changed(name) {
+				set(&o)
+			}
+		}
+	}
+	return o
+}
+
+func (a *app) runSim(cmd *cobra.Command, f *simFlags) error {
+	ctx := cmd.Context()
 	log, err := a.logger("")
 	if err != nil {
 		return err
@@ -87,26 +188,9 @@ func (a *app) runSim(ctx context.Context, f *simFlags) error {
 	if len(tokens) == 0 && len(clients) == 0 {
 		return errors.New("sim needs at least one --token (or $OKTASIM_TOKEN) or OAuth --clients")
 	}
-	sim, err := oktasim.New(oktasim.Options{
-		Tokens:  tokens,
-		Clients: clients,
-		RateLimit: oktasim.RateLimitOptions{
-			Disabled:    f.noLimits,
-			Limits:      f.limits,
-			Window:      f.window,
-			Scale:       f.scale,
-			TokenShare:  f.tokenShare,
-			Concurrency: f.concurrency,
-		},
-		Faults: oktasim.FaultOptions{
-			Seed:          f.faultSeed,
-			ErrorRate:     f.errorRate,
-			DropRate:      f.dropRate,
-			Latency:       f.latency,
-			LatencyJitter: f.jitter,
-		},
-		Logger: log,
-	})
+	opts := f.options(cmd.Flags().Changed)
+	opts.Tokens, opts.Clients, opts.Logger = tokens, clients, log
+	sim, err := oktasim.New(opts)
 	if err != nil {
 		return err
 	}

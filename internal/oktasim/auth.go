@@ -49,7 +49,7 @@ func (s *Server) authenticate(w *statusWriter, r *http.Request) (*principal, boo
 	if p == nil {
 		// A refused caller still learns the bucket's state; the refusal
 		// does not count against it.
-		setRateHeaders(w, s.limiter.peek(bucketFor(r.Method, r.URL.Path), "anonymous"))
+		setRateHeaders(w, s.limiter.peek(s.bucketOf(r.Method, r.URL.Path), "anonymous"))
 		writeError(w, r, http.StatusUnauthorized, "E0000011", "Invalid token provided")
 		return nil, false
 	}

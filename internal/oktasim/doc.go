@@ -22,18 +22,28 @@
 //
 // # Rate-limit buckets
 //
-// A request falls in the bucket of its exact path, else of its longest
-// prefix. The bucket names, usable as keys of RateLimitOptions.Limits, and
-// their default limits per window (Okta's Workforce figures per minute):
+// A request falls in a bucket as Okta's table (okta-api.md) says: only the
+// exact by-id paths have buckets of their own; anything deeper falls in its
+// collection's bucket. The bucket names, usable as keys of
+// RateLimitOptions.Limits, and their default limits per window (Okta's
+// Workforce figures per minute):
 //
-//	users       GET and POST /api/v1/users                        600
-//	user        GET /api/v1/users/{idOrLogin} and below            2000
-//	user-write  POST, PUT, DELETE /api/v1/users/{id} and below     600
-//	groups      /api/v1/groups (list, create)                      500
-//	group       /api/v1/groups/{id} and below                      1000
-//	logs        /api/v1/logs                                       120
-//	other       any other /api/v1 path                             1200
-//	token       /oauth2/v1/token                                   600
+//	users       GET, POST /api/v1/users; every /api/v1/users/{id}/... path
+//	            (lifecycle calls, a user's groups)                      600
+//	user        GET /api/v1/users/{idOrLogin} only                      2000
+//	user-write  POST, PUT, DELETE /api/v1/users/{id} only                600
+//	groups      /api/v1/groups and every /api/v1/groups/{id}/... path
+//	            (member lists, membership PUT and DELETE)                500
+//	group       GET, PUT, DELETE /api/v1/groups/{id} only                1000
+//	apps        /api/v1/apps and every path below an app                 100
+//	app         /api/v1/apps/{id} only                                   500
+//	logs        /api/v1/logs                                             120
+//	other       any other /api/v1 path                                   1200
+//	token       /oauth2/v1/token                                         600
+//
+// RateLimitOptions.LegacyBuckets restores this simulator's older map, which
+// put lifecycle calls in user-write, a user's groups in user and member
+// calls in group.
 //
 // For a short test window set RateLimitOptions.Window (for example one
 // second) and Scale (for example 1.0/60) so that every limit shrinks with it.
@@ -43,11 +53,63 @@
 // 429 with X-Rate-Limit-Limit: 0. A 401 carries the bucket's headers without
 // counting against it.
 //
+// Okta does not document whether X-Rate-Limit-Limit and -Remaining describe
+// the org's bucket or the caller's share of it. RateLimitOptions.HeaderMode
+// chooses: HeaderToken (the default) reports the caller's share;
+// HeaderOrg reports the org's bucket, so that a caller over its share meets
+// 429s whose Remaining still shows room. RateLimitOptions.TwoResetLines
+// sends two X-Rate-Limit-Reset lines (a later one, then the bucket's own),
+// as Okta's answers sometimes carry; the earliest holds.
+//
 // # Fidelity switches
 //
-// Off by default: Options.SearchLag (eventually consistent search),
-// Options.ActivationDelay (activations in flight, 409 E0000112), FaultOptions
-// (500 E0000009, dropped connections, latency; reproducible from a seed).
+// Some of Okta's behaviour would break clients and tests written against
+// this simulator's older, more lenient reading; each sits behind a switch,
+// off by default, and Realistic turns them all on (`oktasync sim
+// --realistic`; flags in parentheses):
+//
+//   - RateLimitOptions.HeaderMode HeaderOrg with TokenShare 0.5: the headers
+//     show the org's bucket, the token's half of it a hidden ceiling
+//     (--header-mode, --token-share).
+//   - Options.SearchCap: a `search` listing of users stops at 50,000
+//     results, 400 E0000031 on the page past them; settable lower for tests
+//     (--search-cap).
+//   - Options.CaseSensitiveFilter: `filter` values are case-sensitive,
+//     profile.login included; search and GET by login are not
+//     (--case-sensitive-filter).
+//   - Options.RefuseDeprovisionedUpdates: profile updates of DEPROVISIONED
+//     users get 404 E0000007, as in an org without "edit deactivated user
+//     profiles" (--refuse-deprovisioned-updates).
+//   - Options.LifecycleDelay: activation and deactivation are asynchronous:
+//     the user keeps its status and shows transitioningToStatus until the
+//     delay passes on the org's clock (Options.Now); meanwhile lifecycle
+//     calls and updates get 409 E0000112. Realistic uses two seconds
+//     (--lifecycle-delay).
+//   - Options.StrictSchema: the user schema is exactly Okta's base profile
+//     plus the declared custom attributes (Options.CustomAttributes,
+//     Seed.CustomAttributes; name or name:type); any other attribute is
+//     400 E0000001 (--strict-schema, --custom-attribute). Without it the
+//     org has employeeType and hireDate added and accepts any attribute.
+//
+// Off by default and not in Realistic, as Okta shows them rarely or
+// intermittently: RateLimitOptions.TwoResetLines (--two-reset-lines),
+// Options.MemberPageTimeoutAbove (member pages larger than it answer 500
+// E0000009; --member-page-timeout-above), Options.SearchLag (eventually
+// consistent search; --search-lag), FaultOptions (500 E0000009, dropped
+// connections, latency; reproducible from a seed).
+//
+// Always on, as they break nothing: Okta's bucket map; PROVISIONED users
+// refuse suspend (400 E0000001); a seed user with SeedUser.ProfileMaster is
+// mastered by another system and refuses profile updates with 403 E0000023
+// while lifecycle calls still work; emails are counted (below).
+//
+// # Emails
+//
+// Stats.Emails and Stats.EmailsByLogin count the emails Okta would send: an
+// activation link for every user created with activate=true (the default)
+// and no password, since create has no sendEmail; one per lifecycle
+// activate unless sendEmail=false (its default is true); one per
+// reactivate or deactivate with sendEmail=true (their default is false).
 //
 // # Reading what happened
 //
@@ -59,6 +121,6 @@
 // # Endpoints outside the API
 //
 // Unauthenticated, for tests and operators: GET /sim/stats returns Stats as
-// JSON, GET /sim/state returns Snapshot as JSON and POST /sim/stats/reset
+// JSON (emails under "emails" and "emailsByLogin"), GET /sim/state returns Snapshot as JSON and POST /sim/stats/reset
 // zeroes the counters.
 package oktasim

@@ -157,7 +157,7 @@ func (s *Server) handleListGroups(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		term = strings.ToLower(term)
-		s.mu.Lock()
+		s.lock()
 		var page []groupJSON
 		for _, id := range s.groupOrder {
 			g := s.groups[id]
@@ -180,7 +180,7 @@ func (s *Server) handleListGroups(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	after := q.Get("after")
-	s.mu.Lock()
+	s.lock()
 	var (
 		page []groupJSON
 		next string
@@ -209,7 +209,7 @@ func (s *Server) handleListGroups(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleGetGroup(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	stats := strings.Contains(r.URL.Query().Get("expand"), "stats")
-	s.mu.Lock()
+	s.lock()
 	g := s.groups[id]
 	var j groupJSON
 	if g != nil {
@@ -255,7 +255,7 @@ func (s *Server) handleCreateGroup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	if _, dup := s.groupNames[strings.ToLower(name)]; dup {
 		validationFailed(w, r, "name", duplicateGroupCause)
@@ -283,7 +283,7 @@ func (s *Server) handleReplaceGroup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	g := s.groups[id]
 	if g == nil {
@@ -314,7 +314,7 @@ func (s *Server) handleReplaceGroup(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleDeleteGroup(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	g := s.groups[id]
 	if g == nil {
@@ -350,7 +350,7 @@ func (s *Server) handleListMembers(w http.ResponseWriter, r *http.Request) {
 	}
 	after := r.URL.Query().Get("after")
 	base := baseURL(r)
-	s.mu.Lock()
+	s.lock()
 	g := s.groups[id]
 	if g == nil {
 		s.mu.Unlock()
@@ -361,6 +361,13 @@ func (s *Server) handleListMembers(w http.ResponseWriter, r *http.Request) {
 	i := sort.SearchStrings(ids, after)
 	if i < len(ids) && ids[i] == after {
 		i++
+	}
+	if n := s.opts.MemberPageTimeoutAbove; n > 0 && limit > n && len(ids)-i > n {
+		// A page of this many full user objects takes Okta too long.
+		s.mu.Unlock()
+		s.stats.add(func(st *Stats) { st.MemberPageTimeouts++ })
+		writeError(w, r, http.StatusInternalServerError, "E0000009", "Internal Server Error")
+		return
 	}
 	var (
 		page []userJSON
@@ -387,7 +394,7 @@ func (s *Server) handleRemoveMember(w http.ResponseWriter, r *http.Request) {
 func (s *Server) membership(w http.ResponseWriter, r *http.Request, add bool) {
 	gid, uid := r.PathValue("id"), r.PathValue("userId")
 	now := s.now()
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	g := s.groups[gid]
 	if g == nil {

@@ -175,125 +175,138 @@ func parseLogTime(v string) (time.Time, error) {
 	return time.Parse(time.RFC3339Nano, v)
 }
 
-func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
+// logQuery is a parsed System Log request.
+type logQuery struct {
+	since, until time.Time // until zero: none
+	polling      bool      // no until and ascending: the next link never ends
+	filter       expr
+	keywords     []string
+	limit        int
+	desc         bool
+	after        int64 // -1: from the start
+}
+
+// parseLogQuery reads the parameters of a System Log request; on a bad one
+// it answers 400 and returns false.
+func parseLogQuery(w http.ResponseWriter, r *http.Request, now time.Time) (logQuery, bool) {
 	q := r.URL.Query()
-	now := s.now()
-	since := now.Add(-7 * 24 * time.Hour)
+	lq := logQuery{since: now.Add(-7 * 24 * time.Hour), polling: true, after: -1}
 	if v := q.Get("since"); v != "" {
 		t, err := parseLogTime(v)
 		if err != nil {
 			validationFailed(w, r, "since", "since: must be an ISO 8601 timestamp such as 2026-01-02T15:04:05.000Z")
-			return
+			return lq, false
 		}
-		since = t
+		lq.since = t
 	}
-	var until time.Time
-	polling := true
 	if v := q.Get("until"); v != "" {
 		t, err := parseLogTime(v)
 		if err != nil {
 			validationFailed(w, r, "until", "until: must be an ISO 8601 timestamp such as 2026-01-02T15:04:05.000Z")
-			return
+			return lq, false
 		}
-		until, polling = t, false
+		lq.until, lq.polling = t, false
 	}
-	var filter expr
 	if v := q.Get("filter"); v != "" {
 		var err error
-		if filter, err = compile(v, logFilterRules); err != nil {
+		if lq.filter, err = compile(v, logFilterRules); err != nil {
 			invalidSearch(w, r, "filter: "+err.Error())
-			return
+			return lq, false
 		}
 	}
-	keywords := strings.Fields(strings.ToLower(q.Get("q")))
-	limit, ok := pageLimit(w, r, 100, 1000)
-	if !ok {
-		return
+	lq.keywords = strings.Fields(strings.ToLower(q.Get("q")))
+	var ok bool
+	if lq.limit, ok = pageLimit(w, r, 100, 1000); !ok {
+		return lq, false
 	}
-	desc := strings.EqualFold(q.Get("sortOrder"), "DESCENDING")
-	if desc {
-		polling = false
+	lq.desc = strings.EqualFold(q.Get("sortOrder"), "DESCENDING")
+	if lq.desc {
+		lq.polling = false
 	}
-	var after int64 = -1
 	if v := q.Get("after"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
 			validationFailed(w, r, "after", "after: not a cursor this org issued")
-			return
+			return lq, false
 		}
-		after = n
+		lq.after = n
 	}
+	return lq, true
+}
 
-	match := func(e *logEvent) bool {
-		if e.published.Before(since) || (!until.IsZero() && !e.published.Before(until)) {
-			return false
-		}
-		if filter != nil && !filter.eval(eventGetter(e), foldNone) {
-			return false
-		}
-		if len(keywords) > 0 {
-			text := strings.ToLower(e.eventType + " " + e.message + " " + e.actor.DisplayName + " " + e.actor.AlternateID)
-			for _, t := range e.targets {
-				text += " " + strings.ToLower(t.ID+" "+t.AlternateID+" "+t.DisplayName)
-			}
-			for _, k := range keywords {
-				if !strings.Contains(text, k) {
-					return false
-				}
-			}
-		}
-		return true
+// match reports whether an event answers the query.
+func (lq *logQuery) match(e *logEvent) bool {
+	if e.published.Before(lq.since) || (!lq.until.IsZero() && !e.published.Before(lq.until)) {
+		return false
 	}
+	if lq.filter != nil && !lq.filter.eval(eventGetter(e), foldNone) {
+		return false
+	}
+	if len(lq.keywords) > 0 {
+		text := strings.ToLower(e.eventType + " " + e.message + " " + e.actor.DisplayName + " " + e.actor.AlternateID)
+		for _, t := range e.targets {
+			text += " " + strings.ToLower(t.ID+" "+t.AlternateID+" "+t.DisplayName)
+		}
+		for _, k := range lq.keywords {
+			if !strings.Contains(text, k) {
+				return false
+			}
+		}
+	}
+	return true
+}
 
-	s.mu.Lock()
+// page returns one page of events and the next cursor ("" for none).
+func (lq *logQuery) page(evs []logEvent) ([]logEventJSON, string) {
 	var (
 		page    []logEventJSON
 		next    string
 		lastSeq int64 = -1
 	)
-	evs := s.events
-	if !desc {
-		i := sort.Search(len(evs), func(i int) bool { return evs[i].seq > after })
-		for ; i < len(evs); i++ {
-			e := &evs[i]
-			if !match(e) {
-				continue
-			}
-			if len(page) == limit {
-				next = strconv.FormatInt(lastSeq, 10)
-				break
-			}
-			page = append(page, renderEvent(e))
-			lastSeq = e.seq
+	// take adds e to the page; it reports false when the page is full.
+	take := func(e *logEvent) bool {
+		if !lq.match(e) {
+			return true
 		}
-		if next == "" && polling {
-			// A polling query always offers a next link: the position
-			// after everything seen so far.
-			pos := after
-			if len(evs) > 0 {
-				pos = max(pos, evs[len(evs)-1].seq)
-			}
-			pos = max(pos, 0)
-			next = strconv.FormatInt(pos, 10)
+		if len(page) == lq.limit {
+			next = strconv.FormatInt(lastSeq, 10)
+			return false
 		}
-	} else {
-		i := len(evs) - 1
-		if after >= 0 {
-			i = sort.Search(len(evs), func(i int) bool { return evs[i].seq >= after }) - 1
-		}
-		for ; i >= 0; i-- {
-			e := &evs[i]
-			if !match(e) {
-				continue
-			}
-			if len(page) == limit {
-				next = strconv.FormatInt(lastSeq, 10)
-				break
-			}
-			page = append(page, renderEvent(e))
-			lastSeq = e.seq
-		}
+		page = append(page, renderEvent(e))
+		lastSeq = e.seq
+		return true
 	}
+	if lq.desc {
+		i := len(evs) - 1
+		if lq.after >= 0 {
+			i = sort.Search(len(evs), func(i int) bool { return evs[i].seq >= lq.after }) - 1
+		}
+		for ; i >= 0 && take(&evs[i]); i-- {
+		}
+		return page, next
+	}
+	i := sort.Search(len(evs), func(i int) bool { return evs[i].seq > lq.after })
+	for ; i < len(evs) && take(&evs[i]); i++ {
+	}
+	if next == "" && lq.polling {
+		// A polling query always offers a next link: the position after
+		// everything seen so far.
+		pos := lq.after
+		if len(evs) > 0 {
+			pos = max(pos, evs[len(evs)-1].seq)
+		}
+		next = strconv.FormatInt(max(pos, 0), 10)
+	}
+	return page, next
+}
+
+func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
+	lq, ok := parseLogQuery(w, r, s.now())
+	if !ok {
+		return
+	}
+	s.lock()
+	page, next := lq.page(s.events)
 	s.mu.Unlock()
 	writeLinks(w, r, next)
 	writeJSON(w, http.StatusOK, nonNil(page))

@@ -29,7 +29,33 @@ type RateLimitOptions struct {
 	// Concurrency is the most simultaneous API requests the org accepts;
 	// 0 means no limit. Over it: 429 with X-Rate-Limit-Limit: 0.
 	Concurrency int
+	// HeaderMode says what X-Rate-Limit-Limit and -Remaining report, which
+	// Okta leaves undocumented. HeaderToken ("" too, the default): the
+	// caller's own share of the bucket and what is left of it. HeaderOrg:
+	// the org's whole bucket and what the org has left, as Okta's examples
+	// show; the caller's share is then a hidden ceiling, so a caller that
+	// has spent its share meets 429s while the headers still show room.
+	HeaderMode string
+	// TwoResetLines makes every answer carry two X-Rate-Limit-Reset header
+	// lines, as Okta's answers sometimes do: first one a window later than
+	// the bucket's reset, then the bucket's own. The earliest is the one
+	// that holds.
+	TwoResetLines bool
+	// LegacyBuckets puts requests in the buckets of this simulator's older
+	// reading of Okta's table: every /api/v1/users/{id}/... path in the
+	// user (GET) or user-write bucket, and every /api/v1/groups/{id}/...
+	// path (member lists and memberships) in the group bucket. Okta puts
+	// them in their collection's bucket (users, groups).
+	LegacyBuckets bool
 }
+
+// Header modes of RateLimitOptions.HeaderMode.
+const (
+	// HeaderToken reports the caller's share of a bucket.
+	HeaderToken = "token"
+	// HeaderOrg reports the org's whole bucket.
+	HeaderOrg = "org"
+)
 
 // Bucket names.
 const (
@@ -38,6 +64,8 @@ const (
 	bucketUserWrite = "user-write"
 	bucketGroups    = "groups"
 	bucketGroup     = "group"
+	bucketApps      = "apps"
+	bucketApp       = "app"
 	bucketLogs      = "logs"
 	bucketOther     = "other"
 	bucketToken     = "token"
@@ -50,6 +78,8 @@ var defaultLimits = map[string]int{
 	bucketUserWrite: 600,
 	bucketGroups:    500,
 	bucketGroup:     1000,
+	bucketApps:      100,
+	bucketApp:       500,
 	bucketLogs:      120,
 	bucketOther:     1200,
 	bucketToken:     600,
@@ -57,27 +87,41 @@ var defaultLimits = map[string]int{
 
 // BucketNames lists the rate-limit bucket names, for RateLimitOptions.Limits.
 func BucketNames() []string {
-	return []string{bucketUsers, bucketUser, bucketUserWrite, bucketGroups, bucketGroup, bucketLogs, bucketOther, bucketToken}
+	return []string{bucketUsers, bucketUser, bucketUserWrite, bucketGroups, bucketGroup, bucketApps, bucketApp, bucketLogs, bucketOther, bucketToken}
 }
 
-// bucketFor picks a request's bucket: exact path first, then the longest
-// prefix. It returns "" for paths outside the API.
+// bucketFor picks a request's bucket as Okta's table does: only the exact
+// paths of the by-id buckets are theirs; anything deeper falls in its
+// collection's bucket.
 func bucketFor(method, path string) string {
 	p := strings.TrimSuffix(path, "/")
+	read := method == "GET" || method == "HEAD"
+	byID := method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE"
 	switch {
 	case p == "/oauth2/v1/token":
 		return bucketToken
 	case p == "/api/v1/users":
 		return bucketUsers
-	case strings.HasPrefix(p, "/api/v1/users/"):
-		if method == "GET" || method == "HEAD" {
+	case oneSegmentBelow(p, "/api/v1/users/"):
+		if read {
 			return bucketUser
 		}
-		return bucketUserWrite
+		if method == "POST" || method == "PUT" || method == "DELETE" {
+			return bucketUserWrite
+		}
+		return bucketUsers
+	case strings.HasPrefix(p, "/api/v1/users/"):
+		return bucketUsers
 	case p == "/api/v1/groups":
 		return bucketGroups
-	case strings.HasPrefix(p, "/api/v1/groups/"):
+	case oneSegmentBelow(p, "/api/v1/groups/") && byID:
 		return bucketGroup
+	case strings.HasPrefix(p, "/api/v1/groups/"):
+		return bucketGroups
+	case oneSegmentBelow(p, "/api/v1/apps/"):
+		return bucketApp
+	case p == "/api/v1/apps" || strings.HasPrefix(p, "/api/v1/apps/"):
+		return bucketApps
 	case p == "/api/v1/logs" || strings.HasPrefix(p, "/api/v1/logs/"):
 		return bucketLogs
 	default:
@@ -85,10 +129,45 @@ func bucketFor(method, path string) string {
 	}
 }
 
+// oneSegmentBelow reports whether p is prefix followed by exactly one
+// non-empty path segment.
+func oneSegmentBelow(p, prefix string) bool {
+	rest, ok := strings.CutPrefix(p, prefix)
+	return ok && rest != "" && !strings.Contains(rest, "/")
+}
+
+// legacyBucketFor is the simulator's older reading of the table (see
+// RateLimitOptions.LegacyBuckets).
+func legacyBucketFor(method, path string) string {
+	p := strings.TrimSuffix(path, "/")
+	switch {
+	case strings.HasPrefix(p, "/api/v1/users/"):
+		if method == "GET" || method == "HEAD" {
+			return bucketUser
+		}
+		return bucketUserWrite
+	case strings.HasPrefix(p, "/api/v1/groups/"):
+		return bucketGroup
+	case p == "/api/v1/apps" || strings.HasPrefix(p, "/api/v1/apps/"):
+		return bucketOther
+	}
+	return bucketFor(method, path)
+}
+
+// bucketOf picks the bucket of a request under the org's options.
+func (s *Server) bucketOf(method, path string) string {
+	if s.opts.RateLimit.LegacyBuckets {
+		return legacyBucketFor(method, path)
+	}
+	return bucketFor(method, path)
+}
+
 type limiter struct {
 	disabled bool
 	window   time.Duration
 	share    float64
+	orgMode  bool
+	twoReset bool
 	limits   map[string]int
 	now      func() time.Time
 
@@ -108,6 +187,9 @@ type decision struct {
 	limit     int
 	remaining int
 	reset     int64 // epoch seconds
+	// laterReset, when not zero, is sent as a further X-Rate-Limit-Reset
+	// line before reset (RateLimitOptions.TwoResetLines).
+	laterReset int64
 }
 
 func newLimiter(o RateLimitOptions, now func() time.Time) (*limiter, error) {
@@ -123,10 +205,17 @@ func newLimiter(o RateLimitOptions, now func() time.Time) (*limiter, error) {
 	if o.Scale == 0 {
 		o.Scale = 1
 	}
+	switch o.HeaderMode {
+	case "", HeaderToken, HeaderOrg:
+	default:
+		return nil, fmt.Errorf("oktasim: rate-limit header mode %q is not %q or %q", o.HeaderMode, HeaderToken, HeaderOrg)
+	}
 	l := &limiter{
 		disabled: o.Disabled,
 		window:   o.Window,
 		share:    o.TokenShare,
+		orgMode:  o.HeaderMode == HeaderOrg,
+		twoReset: o.TwoResetLines,
 		limits:   make(map[string]int, len(defaultLimits)),
 		now:      now,
 		buckets:  make(map[string]*bucketState),
@@ -174,21 +263,38 @@ func (l *limiter) decide(bucket, who string, count bool) decision {
 	if resetAt.Nanosecond() != 0 {
 		reset++
 	}
-	d := decision{limit: tokenLimit, reset: reset}
+	d := decision{reset: reset}
+	if l.twoReset {
+		later := resetAt.Add(l.window)
+		d.laterReset = later.Unix()
+		if later.Nanosecond() != 0 {
+			d.laterReset++
+		}
+	}
 	bucketLeft := limit - b.used
 	tokenLeft := tokenLimit - b.perToken[who]
+	// shown is what the headers report as left before this request.
+	shown := min(bucketLeft, tokenLeft)
+	d.limit = tokenLimit
+	if l.orgMode {
+		shown, d.limit = bucketLeft, limit
+	}
+	allowed := bucketLeft > 0 && tokenLeft > 0
 	if !count {
-		d.allowed = bucketLeft > 0 && tokenLeft > 0
-		d.remaining = max(0, min(bucketLeft, tokenLeft))
+		d.allowed = allowed
+		d.remaining = max(0, shown)
 		return d
 	}
-	if !l.disabled && (bucketLeft <= 0 || tokenLeft <= 0) {
-		d.remaining = 0
+	if !allowed && !l.disabled {
+		d.remaining = max(0, shown)
+		if bucketLeft <= 0 {
+			d.remaining = 0
+		}
 		return d
 	}
 	b.used++
 	b.perToken[who]++
 	d.allowed = true
-	d.remaining = max(0, min(bucketLeft, tokenLeft)-1)
+	d.remaining = max(0, shown-1)
 	return d
 }

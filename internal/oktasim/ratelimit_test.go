@@ -10,36 +10,83 @@ import (
 	"time"
 )
 
+// TestBucketFor checks the bucket map against okta-api.md's table: only the
+// exact by-id paths have their own buckets; deeper paths (lifecycle, a
+// user's groups, member lists, memberships) fall in their collection's.
 func TestBucketFor(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		method, path, want string
+		method, path, want, legacy string
 	}{
-		{"GET", "/api/v1/users", "users"},
-		{"POST", "/api/v1/users", "users"},
-		{"GET", "/api/v1/users/", "users"},
-		{"GET", "/api/v1/users/00u1", "user"},
-		{"GET", "/api/v1/users/jane%40example.com", "user"},
-		{"GET", "/api/v1/users/00u1/groups", "user"},
-		{"POST", "/api/v1/users/00u1", "user-write"},
-		{"PUT", "/api/v1/users/00u1", "user-write"},
-		{"DELETE", "/api/v1/users/00u1", "user-write"},
-		{"POST", "/api/v1/users/00u1/lifecycle/deactivate", "user-write"},
-		{"GET", "/api/v1/groups", "groups"},
-		{"POST", "/api/v1/groups", "groups"},
-		{"GET", "/api/v1/groups/00g1", "group"},
-		{"PUT", "/api/v1/groups/00g1/users/00u1", "group"},
-		{"GET", "/api/v1/groups/00g1/users", "group"},
-		{"GET", "/api/v1/logs", "logs"},
-		{"GET", "/api/v1/meta/schemas/user/default", "other"},
-		{"GET", "/api/v1/apps", "other"},
-		{"POST", "/oauth2/v1/token", "token"},
+		{"GET", "/api/v1/users", "users", "users"},
+		{"POST", "/api/v1/users", "users", "users"},
+		{"GET", "/api/v1/users/", "users", "users"},
+		{"GET", "/api/v1/users/00u1", "user", "user"},
+		{"GET", "/api/v1/users/jane%40example.com", "user", "user"},
+		{"GET", "/api/v1/users/00u1/groups", "users", "user"},
+		{"POST", "/api/v1/users/00u1", "user-write", "user-write"},
+		{"PUT", "/api/v1/users/00u1", "user-write", "user-write"},
+		{"DELETE", "/api/v1/users/00u1", "user-write", "user-write"},
+		{"POST", "/api/v1/users/00u1/lifecycle/deactivate", "users", "user-write"},
+		{"POST", "/api/v1/users/00u1/lifecycle/activate", "users", "user-write"},
+		{"GET", "/api/v1/groups", "groups", "groups"},
+		{"POST", "/api/v1/groups", "groups", "groups"},
+		{"GET", "/api/v1/groups/00g1", "group", "group"},
+		{"PUT", "/api/v1/groups/00g1", "group", "group"},
+		{"DELETE", "/api/v1/groups/00g1", "group", "group"},
+		{"PUT", "/api/v1/groups/00g1/users/00u1", "groups", "group"},
+		{"DELETE", "/api/v1/groups/00g1/users/00u1", "groups", "group"},
+		{"GET", "/api/v1/groups/00g1/users", "groups", "group"},
+		{"GET", "/api/v1/apps", "apps", "other"},
+		{"GET", "/api/v1/apps/0oa1", "app", "other"},
+		{"PUT", "/api/v1/apps/0oa1/groups/00g1", "apps", "other"},
+		{"GET", "/api/v1/logs", "logs", "logs"},
+		{"GET", "/api/v1/meta/schemas/user/default", "other", "other"},
+		{"POST", "/oauth2/v1/token", "token", "token"},
 	}
 	for _, tt := range tests {
 		if got := bucketFor(tt.method, tt.path); got != tt.want {
 			t.Errorf("bucketFor(%s %s) = %q, want %q", tt.method, tt.path, got, tt.want)
 		}
+		if got := legacyBucketFor(tt.method, tt.path); got != tt.legacy {
+			t.Errorf("legacyBucketFor(%s %s) = %q, want %q", tt.method, tt.path, got, tt.legacy)
+		}
 	}
+}
+
+// TestBucketsShared checks over HTTP that memberships, member lists and
+// group creates draw on one bucket, and lifecycle calls on the users
+// bucket, while GET /api/v1/groups/{id} has its own.
+func TestBucketsShared(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	e := newEnv(t, Options{Now: clock.Now, RateLimit: RateLimitOptions{Limits: map[string]int{"groups": 4, "users": 3}}})
+	seedErr := e.sim.Seed(Seed{Users: []SeedUser{{ID: "00uSHARED00000000001", Profile: profile("s@example.com")}}})
+	if seedErr != nil {
+		t.Fatal(seedErr)
+	}
+	gid := e.createGroup("g")                                                                    // 1 of 4
+	mustStatus(t, e.do("PUT", "/api/v1/groups/"+gid+"/users/00uSHARED00000000001", nil), 204)    // 2
+	mustStatus(t, e.do("GET", "/api/v1/groups/"+gid+"/users", nil), 200)                         // 3
+	mustStatus(t, e.do("DELETE", "/api/v1/groups/"+gid+"/users/00uSHARED00000000001", nil), 204) // 4
+	r := e.do("GET", "/api/v1/groups", nil)
+	mustStatus(t, r, 429)
+	mustStatus(t, e.do("GET", "/api/v1/groups/"+gid, nil), 200)
+
+	mustStatus(t, e.do("GET", "/api/v1/users", nil), 200)                                           // 1 of 3
+	mustStatus(t, e.do("POST", "/api/v1/users/00uSHARED00000000001/lifecycle/suspend", nil), 200)   // 2
+	mustStatus(t, e.do("GET", "/api/v1/users/00uSHARED00000000001/groups", nil), 200)               // 3
+	mustStatus(t, e.do("POST", "/api/v1/users/00uSHARED00000000001/lifecycle/unsuspend", nil), 429) // over
+	mustStatus(t, e.do("GET", "/api/v1/users/00uSHARED00000000001", nil), 200)
+	if st := e.sim.Stats(); st.ByBucket["groups"] != 5 || st.ByBucket["users"] != 4 || st.ByBucket["group"] != 1 {
+		t.Errorf("by bucket %v", st.ByBucket)
+	}
+
+	// The legacy map keeps memberships in the group bucket.
+	l := newEnv(t, Options{Now: clock.Now, RateLimit: RateLimitOptions{LegacyBuckets: true, Limits: map[string]int{"groups": 1}}})
+	lg := l.createGroup("g")
+	mustStatus(t, l.do("GET", "/api/v1/groups/"+lg+"/users", nil), 200)
+	mustStatus(t, l.do("GET", "/api/v1/groups", nil), 429)
 }
 
 func rateHeaders(t *testing.T, r resp) (limit, remaining int, reset int64) {
@@ -306,5 +353,93 @@ func TestHammer(t *testing.T) {
 	st := e.sim.Stats()
 	if st.MaxInFlight < 2 {
 		t.Logf("max in flight %d", st.MaxInFlight)
+	}
+}
+
+// TestHeaderModes checks both readings of X-Rate-Limit-Limit: the caller's
+// share (token mode), or the org's bucket with the share as a hidden
+// ceiling (org mode), where a 429 can come while Remaining shows room.
+func TestHeaderModes(t *testing.T) {
+	t.Parallel()
+	const a, b, c = "token-a-000000000000000000000", "token-b-000000000000000000000", "token-c-000000000000000000000"
+	opts := func(mode string) Options {
+		return Options{Tokens: []string{a, b, c}, Now: newFakeClock().Now,
+			RateLimit: RateLimitOptions{HeaderMode: mode, TokenShare: 0.5, Limits: map[string]int{"users": 10}}}
+	}
+	get := func(e *env, tok string) resp {
+		return e.doAuth("GET", "/api/v1/users", nil, "SSWS "+tok)
+	}
+	t.Run("token", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, opts(""))
+		for i := range 5 {
+			r := get(e, a)
+			mustStatus(t, r, 200)
+			if limit, remaining, _ := rateHeaders(t, r); limit != 5 || remaining != 4-i {
+				t.Errorf("request %d: limit %d remaining %d, want 5 and %d", i, limit, remaining, 4-i)
+			}
+		}
+		r := get(e, a)
+		mustStatus(t, r, 429)
+		if limit, remaining, _ := rateHeaders(t, r); limit != 5 || remaining != 0 {
+			t.Errorf("429: limit %d remaining %d", limit, remaining)
+		}
+	})
+	t.Run("org", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, opts(HeaderOrg))
+		for i := range 5 {
+			r := get(e, a)
+			mustStatus(t, r, 200)
+			if limit, remaining, _ := rateHeaders(t, r); limit != 10 || remaining != 9-i {
+				t.Errorf("request %d: limit %d remaining %d, want 10 and %d", i, limit, remaining, 9-i)
+			}
+		}
+		// Token a has spent its hidden share: 429 while the org has room.
+		r := get(e, a)
+		mustStatus(t, r, 429)
+		if limit, remaining, _ := rateHeaders(t, r); limit != 10 || remaining != 5 {
+			t.Errorf("429 over the share: limit %d remaining %d, want 10 and 5", limit, remaining)
+		}
+		for i := range 5 {
+			r := get(e, b)
+			mustStatus(t, r, 200)
+			if _, remaining, _ := rateHeaders(t, r); remaining != 4-i {
+				t.Errorf("token b request %d: remaining %d, want %d", i, remaining, 4-i)
+			}
+		}
+		// The org's bucket is spent: a fresh token is refused too.
+		r = get(e, c)
+		mustStatus(t, r, 429)
+		if _, remaining, _ := rateHeaders(t, r); remaining != 0 {
+			t.Errorf("429 on a spent bucket: remaining %d", remaining)
+		}
+	})
+	if _, err := New(Options{Tokens: []string{a}, RateLimit: RateLimitOptions{HeaderMode: "nope"}}); err == nil {
+		t.Error("New accepted header mode nope")
+	}
+}
+
+// TestTwoResetLines checks the second X-Rate-Limit-Reset line: a later one
+// first, then the bucket's own, which is when a new window opens.
+func TestTwoResetLines(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	e := newEnv(t, Options{Now: clock.Now, RateLimit: RateLimitOptions{TwoResetLines: true, Limits: map[string]int{"users": 1}}})
+	start := clock.Now()
+	mustStatus(t, e.do("GET", "/api/v1/users", nil), 200)
+	r := e.do("GET", "/api/v1/users", nil)
+	mustStatus(t, r, 429)
+	lines := r.header.Values("X-Rate-Limit-Reset")
+	want := []string{fmt.Sprint(start.Add(2 * time.Minute).Unix()), fmt.Sprint(start.Add(time.Minute).Unix())}
+	if fmt.Sprint(lines) != fmt.Sprint(want) {
+		t.Fatalf("X-Rate-Limit-Reset lines %q, want %q", lines, want)
+	}
+	clock.Advance(time.Minute) // the earliest reset
+	mustStatus(t, e.do("GET", "/api/v1/users", nil), 200)
+
+	one := newEnv(t, Options{Now: clock.Now})
+	if n := len(one.do("GET", "/api/v1/users", nil).header.Values("X-Rate-Limit-Reset")); n != 1 {
+		t.Errorf("%d X-Rate-Limit-Reset lines without the switch", n)
 	}
 }

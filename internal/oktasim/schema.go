@@ -1,6 +1,7 @@
 package oktasim
 
 import (
+	"fmt"
 	"maps"
 	"net/http"
 	"slices"
@@ -75,6 +76,71 @@ func jsonType(v any) string {
 	return "string"
 }
 
+// customSchema returns the custom attributes of the default user schema
+// with their types. With Options.StrictSchema they are the declared ones;
+// otherwise also the defaults (when Options.CustomAttributes is nil) and
+// every attribute a user holds, typed after its first holder's value. Call
+// with s.mu held.
+func (s *Server) customSchema() map[string]string {
+	custom := maps.Clone(s.customAttr)
+	if s.opts.StrictSchema {
+		return custom
+	}
+	if s.opts.CustomAttributes == nil {
+		for _, a := range defaultCustomAttrs {
+			if _, ok := custom[a]; !ok {
+				custom[a] = "string"
+			}
+		}
+	}
+	for _, id := range s.userOrder {
+		for k, v := range s.users[id].profile {
+			if _, seen := custom[k]; !seen && !baseAttrSet[k] {
+				custom[k] = jsonType(v)
+			}
+		}
+	}
+	return custom
+}
+
+// schemaTypes are the types a declared custom attribute may have.
+var schemaTypes = map[string]bool{"string": true, "integer": true, "number": true, "boolean": true, "array": true}
+
+// parseCustomAttr reads a custom attribute declaration, name or name:type.
+// A base attribute's name is accepted, and then ignored by the caller.
+func parseCustomAttr(decl string) (name, typ string, err error) {
+	name, typ, _ = strings.Cut(strings.TrimSpace(decl), ":")
+	if typ == "" {
+		typ = "string"
+	}
+	switch {
+	case !isAttrName(name) || strings.Contains(name, "."):
+		return "", "", fmt.Errorf("%q is not an attribute name", name)
+	case !schemaTypes[typ]:
+		return "", "", fmt.Errorf("%q: type %q is not string, integer, number, boolean or array", name, typ)
+	}
+	return name, typ, nil
+}
+
+// checkSchema returns, with Options.StrictSchema, the errorCauses of the
+// attributes of p that the user schema does not define, with the first of
+// them. Call with s.mu held.
+func (s *Server) checkSchema(p map[string]any) (field string, causes []string) {
+	if !s.opts.StrictSchema {
+		return "", nil
+	}
+	for _, k := range slices.Sorted(maps.Keys(p)) {
+		if _, declared := s.customAttr[k]; baseAttrSet[k] || declared {
+			continue
+		}
+		if field == "" {
+			field = k
+		}
+		causes = append(causes, k+": Property name '"+k+"' is not defined in the user schema")
+	}
+	return field, causes
+}
+
 func (s *Server) handleUserSchema(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("schemaId")
 	if id != "default" {
@@ -87,25 +153,8 @@ func (s *Server) handleUserSchema(w http.ResponseWriter, r *http.Request) {
 		req := slices.Contains(requiredUserAttrs, a[0])
 		baseProps[a[0]] = schemaAttr(a[1], "string", req)
 	}
-	custom := make(map[string]string)
-	s.mu.Lock()
-	for a := range s.customAttr {
-		custom[a] = "string"
-	}
-	if s.opts.CustomAttributes == nil {
-		for _, a := range defaultCustomAttrs {
-			custom[a] = "string"
-		}
-	}
-	for _, u := range s.users {
-		for k, v := range u.profile {
-			if !baseAttrSet[k] {
-				if _, seen := custom[k]; !seen {
-					custom[k] = jsonType(v)
-				}
-			}
-		}
-	}
+	s.lock()
+	custom := s.customSchema()
 	created := s.groups[s.everyoneID].created
 	s.mu.Unlock()
 	customProps := make(map[string]any, len(custom))

@@ -9,12 +9,17 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Seed is an org's initial content.
 type Seed struct {
 	Users  []SeedUser  `json:"users"`
 	Groups []SeedGroup `json:"groups"`
+	// CustomAttributes declare custom attributes of the default user
+	// schema, as Options.CustomAttributes (name or name:type), before the
+	// users are added.
+	CustomAttributes []string `json:"customAttributes,omitempty"`
 }
 
 // SeedUser is one user to create. Its profile needs at least a login.
@@ -28,6 +33,11 @@ type SeedUser struct {
 	// Groups names the user's groups (by name, case-insensitive). A name
 	// that no seed group carries creates an OKTA_GROUP of that name.
 	Groups []string `json:"groups,omitempty"`
+	// ProfileMaster, when set, names the system that masters the user's
+	// profile (ACTIVE_DIRECTORY, LDAP, or an app such as Workday): profile
+	// updates are then refused with 403 E0000023, while lifecycle calls
+	// still work.
+	ProfileMaster string `json:"profileMaster,omitempty"`
 }
 
 // SeedGroup is one group to create.
@@ -62,24 +72,50 @@ func LoadSeedFile(path string) (Seed, error) {
 // checks the whole seed first and changes nothing when any part is invalid.
 func (s *Server) Seed(seed Seed) error {
 	now := s.now()
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
+	declared, err := s.checkSeed(seed)
+	if err != nil {
+		return err
+	}
+	maps.Copy(s.customAttr, declared)
+	for _, sg := range seed.Groups {
+		s.seedGroup(sg, now)
+	}
+	for _, su := range seed.Users {
+		s.seedUser(su, now)
+	}
+	return nil
+}
 
+// checkSeed validates a seed against itself and the org, and returns the
+// custom attributes it declares. Call with s.mu held.
+func (s *Server) checkSeed(seed Seed) (map[string]string, error) {
+	declared := make(map[string]string, len(seed.CustomAttributes))
+	for _, a := range seed.CustomAttributes {
+		name, typ, err := parseCustomAttr(a)
+		if err != nil {
+			return nil, fmt.Errorf("seed custom attribute: %w", err)
+		}
+		if !baseAttrSet[name] {
+			declared[name] = typ
+		}
+	}
 	groupIDs := map[string]bool{}
 	names := map[string]bool{}
 	for i, g := range seed.Groups {
 		name := strings.ToLower(strings.TrimSpace(g.Name))
 		switch {
 		case name == "":
-			return fmt.Errorf("seed group %d: name is empty", i)
+			return nil, fmt.Errorf("seed group %d: name is empty", i)
 		case names[name] || s.groupNames[name] != "":
-			return fmt.Errorf("seed group %q: name already taken", g.Name)
+			return nil, fmt.Errorf("seed group %q: name already taken", g.Name)
 		case g.Type != "" && g.Type != groupOkta && g.Type != groupApp:
-			return fmt.Errorf("seed group %q: type %q is not OKTA_GROUP or APP_GROUP", g.Name, g.Type)
+			return nil, fmt.Errorf("seed group %q: type %q is not OKTA_GROUP or APP_GROUP", g.Name, g.Type)
 		}
 		if g.ID != "" {
 			if groupIDs[g.ID] || s.groups[g.ID] != nil {
-				return fmt.Errorf("seed group %q: id %s already taken", g.Name, g.ID)
+				return nil, fmt.Errorf("seed group %q: id %s already taken", g.Name, g.ID)
 			}
 			groupIDs[g.ID] = true
 		}
@@ -92,74 +128,86 @@ func (s *Server) Seed(seed Seed) error {
 		key := strings.ToLower(login)
 		switch {
 		case strings.TrimSpace(login) == "":
-			return fmt.Errorf("seed user %d: profile.login is missing", i)
+			return nil, fmt.Errorf("seed user %d: profile.login is missing", i)
 		case logins[key] || s.logins[key] != "":
-			return fmt.Errorf("seed user %q: login already taken", login)
+			return nil, fmt.Errorf("seed user %q: login already taken", login)
 		case u.Status != "" && !validStatuses[u.Status]:
-			return fmt.Errorf("seed user %q: unknown status %q", login, u.Status)
+			return nil, fmt.Errorf("seed user %q: unknown status %q", login, u.Status)
 		}
 		if u.ID != "" {
 			if userIDs[u.ID] || s.users[u.ID] != nil {
-				return fmt.Errorf("seed user %q: id %s already taken", login, u.ID)
+				return nil, fmt.Errorf("seed user %q: id %s already taken", login, u.ID)
 			}
 			userIDs[u.ID] = true
 		}
+		if s.opts.StrictSchema {
+			for _, k := range slices.Sorted(maps.Keys(u.Profile)) {
+				if _, ok := declared[k]; !ok && !baseAttrSet[k] && s.customAttr[k] == "" {
+					return nil, fmt.Errorf("seed user %q: attribute %q is not in the user schema; declare it in the seed's customAttributes or Options.CustomAttributes", login, k)
+				}
+			}
+		}
 		logins[key] = true
 	}
+	return declared, nil
+}
 
-	for _, sg := range seed.Groups {
-		g := &group{
-			id: sg.ID, typ: sg.Type, name: sg.Name, description: sg.Description,
-			created: now, lastUpdated: now, lastMembershipUpdated: now,
-			members: make(map[string]struct{}),
-		}
-		if g.id == "" {
-			g.id = s.newGroupID()
-		}
-		if g.typ == "" {
-			g.typ = groupOkta
-		}
-		s.insertGroup(g)
-		s.emit(nil, "group.lifecycle.create", "Create Okta group", groupTarget(g))
+// seedGroup adds one seed group. Call with s.mu held.
+func (s *Server) seedGroup(sg SeedGroup, now time.Time) {
+	g := &group{
+		id: sg.ID, typ: sg.Type, name: sg.Name, description: sg.Description,
+		created: now, lastUpdated: now, lastMembershipUpdated: now,
+		members: make(map[string]struct{}),
 	}
-	for _, su := range seed.Users {
-		u := &user{
-			id: su.ID, status: su.Status, created: now, lastUpdated: now,
-			profile: dropNulls(su.Profile), groups: make(map[string]struct{}),
-		}
-		if u.id == "" {
-			u.id = s.newUserID()
-		}
-		if u.status == "" {
-			u.status = statusActive
-		}
-		if u.status != statusStaged {
-			u.statusChanged = now
-		}
-		if u.status != statusStaged && u.status != statusProvisioned {
-			u.activated = now
-			u.hasPassword = true
-			u.passwordChanged = now
-		}
-		s.insertUser(u)
-		s.emit(nil, "user.lifecycle.create", "Create okta user", userTarget(u))
-		s.addMember(nil, s.groups[s.everyoneID], u, now)
-		for _, name := range su.Groups {
-			key := strings.ToLower(strings.TrimSpace(name))
-			gid := s.groupNames[key]
-			if gid == "" {
-				g := &group{
-					id: s.newGroupID(), typ: groupOkta, name: strings.TrimSpace(name),
-					created: now, lastUpdated: now, lastMembershipUpdated: now,
-					members: make(map[string]struct{}),
-				}
-				s.insertGroup(g)
-				gid = g.id
+	if g.id == "" {
+		g.id = s.newGroupID()
+	}
+	if g.typ == "" {
+		g.typ = groupOkta
+	}
+	s.insertGroup(g)
+	s.emit(nil, "group.lifecycle.create", "Create Okta group", groupTarget(g))
+}
+
+// seedUser adds one seed user and its memberships, creating the groups it
+// names that do not exist. Call with s.mu held.
+func (s *Server) seedUser(su SeedUser, now time.Time) {
+	u := &user{
+		id: su.ID, status: su.Status, created: now, lastUpdated: now,
+		profile: dropNulls(su.Profile), groups: make(map[string]struct{}),
+		master: su.ProfileMaster,
+	}
+	if u.id == "" {
+		u.id = s.newUserID()
+	}
+	if u.status == "" {
+		u.status = statusActive
+	}
+	if u.status != statusStaged {
+		u.statusChanged = now
+	}
+	if u.status != statusStaged && u.status != statusProvisioned {
+		u.activated = now
+		u.hasPassword = true
+		u.passwordChanged = now
+	}
+	s.insertUser(u)
+	s.emit(nil, "user.lifecycle.create", "Create okta user", userTarget(u))
+	s.addMember(nil, s.groups[s.everyoneID], u, now)
+	for _, name := range su.Groups {
+		key := strings.ToLower(strings.TrimSpace(name))
+		gid := s.groupNames[key]
+		if gid == "" {
+			g := &group{
+				id: s.newGroupID(), typ: groupOkta, name: strings.TrimSpace(name),
+				created: now, lastUpdated: now, lastMembershipUpdated: now,
+				members: make(map[string]struct{}),
 			}
-			s.addMember(nil, s.groups[gid], u, now)
+			s.insertGroup(g)
+			gid = g.id
 		}
+		s.addMember(nil, s.groups[gid], u, now)
 	}
-	return nil
 }
 
 // Snapshot is a deterministic copy of the whole org: users sorted by login,
@@ -191,7 +239,7 @@ type SnapshotGroup struct {
 
 // Snapshot returns a copy of the org's users, groups and memberships.
 func (s *Server) Snapshot() Snapshot {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	snap := Snapshot{Users: make([]SnapshotUser, 0, len(s.users)), Groups: make([]SnapshotGroup, 0, len(s.groups))}
 	for _, u := range s.users {

@@ -36,20 +36,59 @@ type Options struct {
 	// Clients are the registered OAuth 2.0 service apps that may obtain
 	// access tokens from /oauth2/v1/token.
 	Clients []OAuthClient
-	// CustomAttributes are extra string attributes of the default user
-	// schema, beside those the seed's profiles use; nil means
-	// employeeType and hireDate.
+	// CustomAttributes declare the custom attributes of the default user
+	// schema, each as a name or name:type (type string, the default,
+	// integer, number, boolean or array). Unless StrictSchema is set, nil
+	// means employeeType and hireDate, and attributes the users hold are
+	// added.
 	CustomAttributes []string
 	// SearchLag makes the `search` parameter of the users list eventually
 	// consistent, as Okta's is: for this long after a user is created or
 	// changed, search matches the user as it was before (a new user not at
 	// all). 0 means search is current. `filter` is always current.
 	SearchLag time.Duration
-	// ActivationDelay makes activations take time, as Okta's do: for this
-	// long after a user is activated it shows transitioningToStatus
-	// "ACTIVE", and profile updates are refused with 409 E0000112. 0 means
-	// activations are immediate.
+	// LifecycleDelay makes activations and deactivations asynchronous, as
+	// Okta's are: for this long (on the org's clock, Now) after an
+	// activate, reactivate, deactivate, DELETE of an active user, or a
+	// create with activate=true, the user keeps its old status and shows
+	// transitioningToStatus (ACTIVE for an activation, PROVISIONED for a
+	// reactivation, DEPROVISIONED for a deactivation); meanwhile lifecycle
+	// calls and profile updates are refused with 409 E0000112. 0 means
+	// lifecycle changes are immediate.
+	LifecycleDelay time.Duration
+	// ActivationDelay is LifecycleDelay's former name; it is used when
+	// LifecycleDelay is 0.
+	//
+	// Deprecated: use LifecycleDelay.
 	ActivationDelay time.Duration
+	// RefuseDeprovisionedUpdates refuses profile updates (POST or PUT
+	// /api/v1/users/{id}) of DEPROVISIONED users with 404 E0000007, as an
+	// org does that has not turned on "edit deactivated user profiles"
+	// (Okta's default). false: such updates are accepted.
+	RefuseDeprovisionedUpdates bool
+	// CaseSensitiveFilter makes every `filter` value of the users list
+	// case-sensitive, profile.login included, as Okta's are. false: filter
+	// matches logins whatever their case. `search` values are never
+	// case-sensitive; GET /api/v1/users/{login} finds a login whatever its
+	// case.
+	CaseSensitiveFilter bool
+	// SearchCap is where a `search` listing of users stops, as Okta's stops
+	// at 50,000 (SearchCapOkta): a page starting at or past it answers 400
+	// E0000031. 0 means no cap. Plain lists and `filter` have no cap.
+	SearchCap int
+	// StrictSchema makes the default user schema exactly Okta's base
+	// profile plus the declared custom attributes (CustomAttributes and a
+	// seed's CustomAttributes): a create or update that sets any other
+	// attribute is refused with 400 E0000001, and so is a seed user that
+	// has one. false: CustomAttributes (nil: employeeType and hireDate)
+	// plus whatever attributes users hold are in the schema, and any
+	// attribute is accepted.
+	StrictSchema bool
+	// MemberPageTimeoutAbove makes large member pages time out, as Okta's
+	// pages of 1000 full users can: GET /api/v1/groups/{id}/users whose
+	// page size (limit, or the default) is above this and whose page would
+	// hold more users than this answers 500 E0000009. 0 means never.
+	MemberPageTimeoutAbove int
 	// AccessTokenTTL is the lifetime of issued access tokens; 0 means one
 	// hour.
 	AccessTokenTTL time.Duration
@@ -76,7 +115,13 @@ type Server struct {
 	everyoneID string
 	userTypeID string
 	events     []logEvent
-	customAttr map[string]struct{}
+	customAttr map[string]string // declared custom attribute -> schema type
+	// inTransition holds the ids of users with a lifecycle change in
+	// flight (Options.LifecycleDelay).
+	inTransition map[string]struct{}
+	// searchOffsets remembers, per search and cursor, how many results
+	// came before the cursor (Options.SearchCap).
+	searchOffsets map[string]int
 
 	// dispatchHook, when set (by tests), runs before each API handler.
 	dispatchHook func(*http.Request)
@@ -117,6 +162,13 @@ func New(opts Options) (*Server, error) {
 	if opts.AccessTokenTTL <= 0 {
 		opts.AccessTokenTTL = time.Hour
 	}
+	if opts.LifecycleDelay == 0 {
+		opts.LifecycleDelay = opts.ActivationDelay
+	}
+	if opts.LifecycleDelay < 0 || opts.SearchCap < 0 || opts.MemberPageTimeoutAbove < 0 {
+		return nil, fmt.Errorf("oktasim: negative option (lifecycle delay %v, search cap %d, member page timeout above %d)",
+			opts.LifecycleDelay, opts.SearchCap, opts.MemberPageTimeoutAbove)
+	}
 	lim, err := newLimiter(opts.RateLimit, opts.Now)
 	if err != nil {
 		return nil, err
@@ -130,25 +182,33 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		opts:       opts,
-		memberMax:  memberMax,
-		log:        opts.Logger,
-		now:        func() time.Time { return opts.Now().UTC() },
-		tokens:     make(map[string]struct{}, len(opts.Tokens)),
-		users:      make(map[string]*user),
-		logins:     make(map[string]string),
-		groups:     make(map[string]*group),
-		groupNames: make(map[string]string),
-		customAttr: make(map[string]struct{}),
-		limiter:    lim,
-		faults:     f,
-		oauth:      oa,
+		opts:          opts,
+		memberMax:     memberMax,
+		log:           opts.Logger,
+		now:           func() time.Time { return opts.Now().UTC() },
+		tokens:        make(map[string]struct{}, len(opts.Tokens)),
+		users:         make(map[string]*user),
+		logins:        make(map[string]string),
+		groups:        make(map[string]*group),
+		groupNames:    make(map[string]string),
+		customAttr:    make(map[string]string),
+		limiter:       lim,
+		inTransition:  make(map[string]struct{}),
+		searchOffsets: make(map[string]int),
+		faults:        f,
+		oauth:         oa,
 	}
 	for _, t := range opts.Tokens {
 		s.tokens[t] = struct{}{}
 	}
 	for _, a := range opts.CustomAttributes {
-		s.customAttr[a] = struct{}{}
+		name, typ, err := parseCustomAttr(a)
+		if err != nil {
+			return nil, fmt.Errorf("oktasim: custom attribute: %w", err)
+		}
+		if !baseAttrSet[name] {
+			s.customAttr[name] = typ
+		}
 	}
 	s.stats.reset()
 	s.userTypeID = "oty" + randomID(17)
@@ -212,7 +272,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if route == "" {
 		route = r.Method + " (unmatched)"
 	}
-	bucket := bucketFor(r.Method, r.URL.Path)
+	bucket := s.bucketOf(r.Method, r.URL.Path)
 	rec := &statusWriter{ResponseWriter: w}
 
 	n := s.inFlight.Add(1)
@@ -243,7 +303,11 @@ func (s *Server) serveAPI(w *statusWriter, r *http.Request, bucket string, inFli
 		h := w.Header()
 		h.Set("X-Rate-Limit-Limit", "0")
 		h.Set("X-Rate-Limit-Remaining", "0")
-		h.Set("X-Rate-Limit-Reset", strconv.FormatInt(s.now().Add(time.Second).Unix(), 10))
+		if s.opts.RateLimit.TwoResetLines {
+			// The bucket's reset, then the concurrency limit's own.
+			h.Add("X-Rate-Limit-Reset", strconv.FormatInt(s.limiter.peek(bucket, "anonymous").reset, 10))
+		}
+		h.Add("X-Rate-Limit-Reset", strconv.FormatInt(s.now().Add(time.Second).Unix(), 10))
 		writeError(w, r, http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")
 		return 0
 	}
@@ -274,7 +338,11 @@ func setRateHeaders(w http.ResponseWriter, d decision) {
 	h := w.Header()
 	h.Set("X-Rate-Limit-Limit", strconv.Itoa(d.limit))
 	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(d.remaining))
-	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(d.reset, 10))
+	h.Del("X-Rate-Limit-Reset")
+	if d.laterReset != 0 {
+		h.Add("X-Rate-Limit-Reset", strconv.FormatInt(d.laterReset, 10))
+	}
+	h.Add("X-Rate-Limit-Reset", strconv.FormatInt(d.reset, 10))
 }
 
 // rateLimit takes one request from the bucket and writes the rate-limit

@@ -36,6 +36,20 @@ type Stats struct {
 	// Retries counts requests that carried X-Okta-Retry-Count, the header
 	// Okta's SDKs add when they repeat a request after a 429.
 	Retries int `json:"retries"`
+	// Emails counts the emails Okta would have sent users: an activation
+	// link for a user created active without a password (create has no
+	// sendEmail), and one for each activate without sendEmail=false and
+	// each reactivate or deactivate with sendEmail=true.
+	Emails int `json:"emails"`
+	// EmailsByLogin counts Emails per recipient, by the user's login at
+	// the time.
+	EmailsByLogin map[string]int `json:"emailsByLogin"`
+	// MemberPageTimeouts counts member pages answered 500 E0000009 for
+	// their size (Options.MemberPageTimeoutAbove).
+	MemberPageTimeouts int `json:"memberPageTimeouts"`
+	// SearchCapRefusals counts search pages refused with 400 E0000031 for
+	// starting past Options.SearchCap.
+	SearchCapRefusals int `json:"searchCapRefusals"`
 }
 
 type statsCollector struct {
@@ -46,7 +60,7 @@ type statsCollector struct {
 func (c *statsCollector) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.s = Stats{ByRoute: map[string]map[int]int{}, ByBucket: map[string]int{}}
+	c.s = Stats{ByRoute: map[string]map[int]int{}, ByBucket: map[string]int{}, EmailsByLogin: map[string]int{}}
 }
 
 func (c *statsCollector) add(f func(*Stats)) {
@@ -71,6 +85,14 @@ func (c *statsCollector) request(bucket string, write, retry bool, inFlight int)
 	})
 }
 
+// email counts one email to login.
+func (c *statsCollector) email(login string) {
+	c.add(func(s *Stats) {
+		s.Emails++
+		s.EmailsByLogin[login]++
+	})
+}
+
 func (c *statsCollector) status(route string, status int) {
 	if status == statusDropped {
 		status = 0
@@ -91,6 +113,7 @@ func (s *Server) Stats() Stats {
 	defer s.stats.mu.Unlock()
 	out := s.stats.s
 	out.ByBucket = maps.Clone(s.stats.s.ByBucket)
+	out.EmailsByLogin = maps.Clone(s.stats.s.EmailsByLogin)
 	out.ByRoute = make(map[string]map[int]int, len(s.stats.s.ByRoute))
 	for k, v := range s.stats.s.ByRoute {
 		out.ByRoute[k] = maps.Clone(v)

@@ -608,6 +608,8 @@ func TestSearchLag(t *testing.T) {
 	}
 }
 
+// TestActivationDelay checks that the deprecated ActivationDelay still
+// delays activations, as LifecycleDelay (see TestLifecycleDelay).
 func TestActivationDelay(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
@@ -615,8 +617,8 @@ func TestActivationDelay(t *testing.T) {
 	r := e.do("POST", "/api/v1/users?activate=true", map[string]any{"profile": profile("slow@example.com")})
 	mustStatus(t, r, 200)
 	u := r.obj(t)
-	if u["transitioningToStatus"] != "ACTIVE" {
-		t.Errorf("transitioningToStatus %v, want ACTIVE", u["transitioningToStatus"])
+	if u["transitioningToStatus"] != "ACTIVE" || u["status"] != "STAGED" {
+		t.Errorf("status %v, transitioningToStatus %v, want STAGED and ACTIVE", u["status"], u["transitioningToStatus"])
 	}
 	id := u["id"].(string)
 	r = e.do("POST", "/api/v1/users/"+id, map[string]any{"profile": map[string]any{"title": "x"}})
