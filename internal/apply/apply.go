@@ -300,8 +300,22 @@ func (e *executor) run(ctx context.Context) (*Result, error) {
 		e.errs = append(e.errs, fmt.Errorf("apply plan: %w", err))
 	}
 
-	res := &Result{Outcomes: e.outcomes}
-	for _, o := range e.outcomes {
+	res := tally(e.outcomes)
+	err := errors.Join(e.errs...)
+	attrs := []any{"operations", len(e.nodes), "applied", res.Applied, "failed", res.Failed,
+		"skipped", res.Skipped, "mastered", res.Mastered, "pending", res.Pending,
+		"duration", time.Since(started).Round(time.Millisecond)}
+	if err != nil {
+		attrs = append(attrs, "error", err.Error())
+	}
+	e.log.Info("plan applied", attrs...)
+	return res, err
+}
+
+// tally returns the Result of outcomes, counted by status.
+func tally(outcomes []Outcome) *Result {
+	res := &Result{Outcomes: outcomes}
+	for _, o := range outcomes {
 		switch o.Status {
 		case state.OpApplied:
 			res.Applied++
@@ -315,15 +329,7 @@ func (e *executor) run(ctx context.Context) (*Result, error) {
 			res.Pending++
 		}
 	}
-	err := errors.Join(e.errs...)
-	attrs := []any{"operations", len(e.nodes), "applied", res.Applied, "failed", res.Failed,
-		"skipped", res.Skipped, "mastered", res.Mastered, "pending", res.Pending,
-		"duration", time.Since(started).Round(time.Millisecond)}
-	if err != nil {
-		attrs = append(attrs, "error", err.Error())
-	}
-	e.log.Info("plan applied", attrs...)
-	return res, err
+	return res
 }
 
 func (e *executor) push(i int) {
