@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -173,5 +174,21 @@ func TestStatusChangesInFlight(t *testing.T) {
 	rep, err = h.run(t, true)
 	if err != nil || rep.Plan.HasChanges() || !hasWarning(rep.Warnings, `user "rehire@example.com" is changing status in Okta (DEPROVISIONED to ACTIVE)`) {
 		t.Errorf("second plan: %v, %+v, warnings %q; want nothing planned while the reactivation settles", err, rep.Operations, rep.Warnings)
+	}
+}
+
+func TestCountedNamesTheFirstFew(t *testing.T) {
+	t.Parallel()
+	var names []string
+	for i := range 12 {
+		names = append(names, fmt.Sprintf("u%02d", 11-i))
+	}
+	got := counted(names, "user is", "users are", "late")
+	want := "12 users are late: u00, u01, u02, u03, u04, u05, u06, u07, u08, u09 and 2 more"
+	if got != want {
+		t.Errorf("counted = %q, want %q", got, want)
+	}
+	if got := counted([]string{"a"}, "user is", "users are", "late"); got != "1 user is late: a" {
+		t.Errorf("counted one = %q", got)
 	}
 }

@@ -26,32 +26,29 @@ func (rep *Report) warnOutcomes() {
 		}
 	}
 	var warns []string
-	if n := len(mastered); n > 0 {
-		whose := "users' profiles are"
-		if n == 1 {
-			whose = "user's profile is"
-		}
-		warns = append(warns, fmt.Sprintf("%d %s mastered by another system (Okta refused the update: 403 E0000023); "+
-			"their profile updates were skipped, their other changes applied: %s", n, whose, named(mastered)))
+	if len(mastered) > 0 {
+		warns = append(warns, counted(mastered, "user's profile is", "users' profiles are",
+			"mastered by another system (Okta refused the update: 403 E0000023); profile updates skipped, other changes applied"))
 	}
-	if n := len(pending); n > 0 {
-		ops := "operations wait"
-		if n == 1 {
-			ops = "operation waits"
-		}
-		warns = append(warns, fmt.Sprintf("%d %s for Okta to finish changing a user's status (409 E0000112) "+
-			"and are left for the next run: %s", n, ops, named(pending)))
+	if len(pending) > 0 {
+		warns = append(warns, counted(pending, "operation waits", "operations wait",
+			"for Okta to finish changing a user's status (409 E0000112); left for the next run"))
 	}
 	rep.Warnings = append(slices.Clip(rep.Warnings), warns...)
 	rep.applyWarnings = len(warns)
 }
 
-// named lists the first maxNamed of names, sorted, and how many more there
-// are.
-func named(names []string) string {
-	slices.Sort(names)
-	if len(names) <= maxNamed {
-		return strings.Join(names, ", ")
+// counted says "N <one or many> <rest>: name, name, …", naming the first
+// maxNamed of names, sorted, and how many more there are.
+func counted(names []string, one, many, rest string) string {
+	what := many
+	if len(names) == 1 {
+		what = one
 	}
-	return fmt.Sprintf("%s and %d more", strings.Join(names[:maxNamed], ", "), len(names)-maxNamed)
+	slices.Sort(names)
+	list := strings.Join(names, ", ")
+	if len(names) > maxNamed {
+		list = fmt.Sprintf("%s and %d more", strings.Join(names[:maxNamed], ", "), len(names)-maxNamed)
+	}
+	return fmt.Sprintf("%d %s %s: %s", len(names), what, rest, list)
 }
