@@ -129,8 +129,9 @@ type Result struct {
 // Execute carries out plan against api, checkpointing through cp. It refuses
 // a blocked plan with a *BlockedError. It always returns the Result of what
 // it did, also with an error. Failed operations (and mastered and pending
-// ones) are counted in the Result and are not an error; the error reports a cancelled context (wrapped) or a
-// checkpoint that could not be written, either of which stops the run.
+// ones) are counted in the Result and are not an error; the error reports a
+// cancelled context (wrapped) or a checkpoint that could not be written,
+// either of which stops the run.
 func Execute(ctx context.Context, plan *diff.Plan, api Okta, cp Checkpoints, opts Options) (*Result, error) {
 	res := &Result{}
 	if plan == nil {
