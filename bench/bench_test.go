@@ -33,9 +33,10 @@ func TestAnalyse(t *testing.T) {
 		{
 			name:    "initial load",
 			spec:    Spec{Users: 1000, Groups: 10, PerUser: 3, EmptyOrg: true},
-			changes: Changes{UserCreates: 1000, GroupCreates: 10, MemberAdds: 3000},
-			// one empty search page and one group page (Everyone).
-			minimum: Minimum{"users": 1 + 1000, "groups": 1 + 10, "group": 3000, "user-write": 0},
+			changes: Changes{UserCreates: 1000, UserActivations: 1000, GroupCreates: 10, MemberAdds: 3000},
+			// one empty search page and one group page (Everyone); each
+			// user created STAGED, then activated.
+			minimum: Minimum{"users": 1 + 1000 + 1000, "groups": 1 + 10, "group": 3000, "user-write": 0},
 		},
 		{
 			name:    "steady",

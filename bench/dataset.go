@@ -58,13 +58,17 @@ func (m Minimum) Total() int {
 // Changes counts the real differences between a source and its org.
 type Changes struct {
 	UserCreates, UserUpdates, Deactivations int
-	GroupCreates                            int
-	MemberAdds, MemberRemoves               int
+	// UserActivations are the activations of created users: the source
+	// has no passwords, and users.sendActivationEmail is off, so each is
+	// created STAGED and then activated without an email.
+	UserActivations           int
+	GroupCreates              int
+	MemberAdds, MemberRemoves int
 }
 
 // Total is the number of write calls the changes need, one each.
 func (c Changes) Total() int {
-	return c.UserCreates + c.UserUpdates + c.Deactivations + c.GroupCreates + c.MemberAdds + c.MemberRemoves
+	return c.UserCreates + c.UserActivations + c.UserUpdates + c.Deactivations + c.GroupCreates + c.MemberAdds + c.MemberRemoves
 }
 
 func groupName(g int) string { return fmt.Sprintf("Group %04d", g) }
@@ -268,6 +272,7 @@ func (s Spec) Analyse() (Changes, Minimum) {
 		switch {
 		case !inOrg:
 			c.UserCreates++
+			c.UserActivations++
 			c.MemberAdds += len(s.groupsOf(i))
 			continue
 		case d == driftLeaver:
@@ -309,6 +314,7 @@ func (s Spec) Analyse() (Changes, Minimum) {
 	m := Minimum{}
 	// Users in scope are every user in the org: one search, paged.
 	m["users"] = max(1, ceilDiv(orgUsers, userPageSize)) + c.UserCreates
+	m["users"] += c.UserActivations // lifecycle calls are in the users bucket
 	m["groups"] = max(1, ceilDiv(orgGroupCount, groupPageSize)) + c.GroupCreates
 	m["group"] = c.MemberAdds + c.MemberRemoves
 	if !s.EmptyOrg {

@@ -155,7 +155,7 @@ func (h *Harness) Run(ctx context.Context, sc Scenario) (*Result, error) {
 	if sc.PlanOnly {
 		// A plan reads and changes nothing: its minimum is the reads.
 		c := res.Changes
-		res.Minimum["users"] -= c.UserCreates
+		res.Minimum["users"] -= c.UserCreates + c.UserActivations
 		res.Minimum["groups"] -= c.GroupCreates
 		res.Minimum["group"] -= c.MemberAdds + c.MemberRemoves
 		res.Minimum["user-write"] -= c.UserUpdates + c.Deactivations

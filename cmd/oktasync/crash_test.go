@@ -182,12 +182,14 @@ func crashSource(n, nGroups int) e2eData {
 }
 
 // writes is the number of write requests a sync of d into an empty org
-// sends when nothing fails: one per user, group and membership.
+// sends when nothing fails: two per user (created STAGED, then activated
+// without an email, as users.sendActivationEmail is off), one per group and
+// membership.
 func (d e2eData) writes() int {
 	groups := map[string]bool{}
 	n := 0
 	for _, u := range d.csvUsers {
-		n += 1 + len(u.groups)
+		n += 2 + len(u.groups)
 		for _, g := range u.groups {
 			groups[g] = true
 		}
@@ -392,6 +394,9 @@ func crashChain(t *testing.T, spec chainSpec, passed, ran *atomic.Int64) {
 	checkOrgExactly(t, h, data)
 	if st := h.sim.Stats(); st.UsersCreated != len(data.csvUsers) {
 		t.Errorf("simulator created %d users, want exactly %d (one per distinct source login)", st.UsersCreated, len(data.csvUsers))
+	}
+	if st := h.sim.Stats(); st.Emails != 0 {
+		t.Errorf("Okta would have sent %d emails (%d users), want none: users.sendActivationEmail is off", st.Emails, len(st.EmailsByLogin))
 	}
 	runs := runsJSON(t, env, cfg)
 	if len(runs) != len(seeds)+1 {

@@ -183,13 +183,15 @@ concurrency: 8
 			} `json:"users"`
 			Groups      struct{ Create int } `json:"groups"`
 			Memberships struct{ Add, Remove int }
+			Emails      *int `json:"emails"`
 		} `json:"summary"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &planRep); err != nil {
 		t.Fatalf("plan JSON: %v\n%s", err, r.stdout)
 	}
 	if !planRep.DryRun || planRep.Summary.Users.Create != 400 || planRep.Summary.Users.Update != 160 ||
-		planRep.Summary.Users.Deactivate != 50 || planRep.Summary.Groups.Create != 2 {
+		planRep.Summary.Users.Deactivate != 50 || planRep.Summary.Groups.Create != 2 ||
+		planRep.Summary.Emails == nil || *planRep.Summary.Emails != 0 {
 		t.Fatalf("plan summary = %+v", planRep)
 	}
 	if st := sim.stats(t); st.Writes != 0 {
@@ -205,6 +207,9 @@ concurrency: 8
 	t.Logf("run: %v, %d API requests (%d writes), %d rate-limited, by route: %v", r.elapsed, st.Requests, st.Writes, st.RateLimited, st.ByRoute)
 	if st.DuplicateCreateAttempts != 0 {
 		t.Errorf("%d duplicate creates", st.DuplicateCreateAttempts)
+	}
+	if st.Emails != 0 {
+		t.Errorf("Okta would have emailed %d users; users.sendActivationEmail is off by default", len(st.EmailsByLogin))
 	}
 
 	checkOrgMatches(t, sim.snapshot(t), data)

@@ -69,8 +69,10 @@ func TestRunLockAndHistory(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil {
 		t.Fatalf("runs JSON: %v\n%s", err, r.stdout)
 	}
-	if len(runs) != 1 || runs[0].Status != state.RunSucceeded || runs[0].Counts["users.create"] != 2 || runs[0].Counts["applied"] != 5 {
-		t.Fatalf("runs = %+v, want one succeeded run with 2 creates and 5 applied", runs)
+	// Each user is created STAGED and then activated without an email.
+	if len(runs) != 1 || runs[0].Status != state.RunSucceeded || runs[0].Counts["users.create"] != 2 ||
+		runs[0].Counts["users.activate"] != 2 || runs[0].Counts["applied"] != 7 {
+		t.Fatalf("runs = %+v, want one succeeded run with 2 creates, 2 activations and 7 applied", runs)
 	}
 	if r := runOktasync(t, env, "runs", "--config", cfg); r.code != 0 || !strings.Contains(r.stdout, "succeeded") {
 		t.Fatalf("runs text: exit %d\n%s", r.code, r.stdout)

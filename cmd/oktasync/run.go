@@ -12,6 +12,7 @@ import (
 
 	"github.com/oktasync/oktasync/internal/diff"
 	"github.com/oktasync/oktasync/internal/reconcile"
+	"github.com/oktasync/oktasync/internal/state"
 )
 
 // runFlags are the flags of run, plan and the bare root command.
@@ -184,10 +185,19 @@ func (a *app) printReport(w io.Writer, rep *reconcile.Report, format string) err
 	if rep.Failed > 0 || rep.Skipped > 0 {
 		fmt.Fprintf(w, "; %d failed, %d skipped", rep.Failed, rep.Skipped)
 	}
+	if rep.Mastered > 0 {
+		fmt.Fprintf(w, "; %d mastered by another system", rep.Mastered)
+	}
+	if rep.Pending > 0 {
+		fmt.Fprintf(w, "; %d pending", rep.Pending)
+	}
 	fmt.Fprintln(w, ".")
+	for _, warn := range rep.ApplyWarnings() {
+		fmt.Fprintf(w, "Warning: %s\n", warn)
+	}
 	shown := 0
 	for _, op := range rep.Operations {
-		if op.Error == "" {
+		if op.Status != state.OpFailed && op.Status != state.OpSkipped {
 			continue
 		}
 		if shown == 20 {

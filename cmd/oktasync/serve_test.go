@@ -260,8 +260,10 @@ func TestServeSchedulesSyncsAndStopsOnSIGTERM(t *testing.T) {
 		}
 		runs = append(runs, e)
 	}
-	if runs[0]["applied"] != float64(9+3+9) || runs[1]["operations"] != float64(0) {
-		t.Errorf("first sync applied %v operations (want 21), second planned %v (want 0)", runs[0]["applied"], runs[1]["operations"])
+	// 9 users created STAGED and activated without an email, 3 groups, 9
+	// memberships.
+	if runs[0]["applied"] != float64(9+9+3+9) || runs[1]["operations"] != float64(0) {
+		t.Errorf("first sync applied %v operations (want 30), second planned %v (want 0)", runs[0]["applied"], runs[1]["operations"])
 	}
 
 	if code, body := p.get(t, "/healthz"); code != http.StatusOK {

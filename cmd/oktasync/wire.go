@@ -178,6 +178,7 @@ func policyFrom(cfg *config.Config, allow allowances) (diff.Policy, error) {
 		return p, fmt.Errorf("users.createStatus %q: want ACTIVE or STAGED", cfg.Users.CreateStatus)
 	}
 	p.SendActivationEmail = cfg.Users.SendActivationEmail
+	p.EditDeactivatedProfiles = cfg.Users.EditDeactivatedProfiles
 	p.Reactivate = cfg.Users.Reactivate
 	p.DeleteAfter = cfg.Users.DeleteAfter
 	p.ProtectLogins = cfg.Protect.Logins

@@ -14,7 +14,8 @@ func TestPolicyFrom(t *testing.T) {
 	t.Parallel()
 	cfg := config.Default()
 	cfg.Users.CreateStatus = "staged"
-	cfg.Users.SendActivationEmail = false
+	cfg.Users.SendActivationEmail = true
+	cfg.Users.EditDeactivatedProfiles = true
 	cfg.Protect.Groups = []string{"Break Glass"}
 	cfg.Protect.Logins = []string{"root@example.com"}
 	cfg.Groups.DeleteUnlisted = true
@@ -26,7 +27,7 @@ func TestPolicyFrom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.CreateActive || p.SendActivationEmail || !p.Reactivate || !p.DeleteUnlistedGroups || p.GroupPrefix != "hr-" ||
+	if p.CreateActive || !p.SendActivationEmail || !p.EditDeactivatedProfiles || !p.Reactivate || !p.DeleteUnlistedGroups || p.GroupPrefix != "hr-" ||
 		len(p.ProtectGroups) != 1 || len(p.ProtectLogins) != 1 {
 		t.Errorf("policy %+v", p)
 	}

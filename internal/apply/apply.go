@@ -18,6 +18,10 @@ import (
 const (
 	DefaultConcurrency = 4
 	DefaultGrace       = 30 * time.Second
+	// DefaultPendingWait is how long a call refused because the user's
+	// status is still changing is tried again: Okta says "try again in a
+	// few minutes".
+	DefaultPendingWait = 3 * time.Minute
 )
 
 // Options configures Execute.
@@ -44,8 +48,18 @@ type Options struct {
 	// Grace is how long calls in flight when ctx is cancelled may still
 	// run (default 30s).
 	Grace time.Duration
-	// Now is the clock for checkpoints (default time.Now).
+	// Now is the clock for checkpoints and PendingWait (default time.Now).
 	Now func() time.Time
+	// PendingWait is how long apply keeps trying, with backoff, a call
+	// Okta refuses because the user's status is still changing (409
+	// E0000112, ErrPending) before it leaves the operation pending for the
+	// next run (default DefaultPendingWait; negative: no second try). The
+	// operation keeps its worker while it waits; a cancelled run stops
+	// the wait at once.
+	PendingWait time.Duration
+	// Sleep waits for d or until ctx is done, and then returns ctx's
+	// error (default: a timer). Tests pass one that moves a fake clock.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 func (o Options) withDefaults() Options {
@@ -57,6 +71,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.PendingWait == 0 {
+		o.PendingWait = DefaultPendingWait
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleep
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -83,9 +103,10 @@ type Outcome struct {
 	Action diff.Action
 	// Target is the login, the group name, or "group/login".
 	Target string
-	// Status is state.OpApplied, state.OpFailed or state.OpSkipped.
+	// Status is state.OpApplied, state.OpFailed, state.OpSkipped,
+	// state.OpMastered or state.OpPending.
 	Status string
-	// Err says why an operation failed or was skipped; nil when applied.
+	// Err says why an operation did not apply; nil when applied.
 	// Its text never holds a password.
 	Err error
 	// OktaID is the created or affected object's id when known: the user
@@ -96,15 +117,21 @@ type Outcome struct {
 // Result is what Execute did.
 type Result struct {
 	Applied, Failed, Skipped int
+	// Mastered counts profile updates refused because another system
+	// masters the profile; Pending counts operations left for the next
+	// run because Okta was still changing the user's status. Neither is
+	// a failure.
+	Mastered, Pending int
 	// Outcomes has one entry per operation, in Seq order.
 	Outcomes []Outcome
 }
 
 // Execute carries out plan against api, checkpointing through cp. It refuses
 // a blocked plan with a *BlockedError. It always returns the Result of what
-// it did, also with an error. Failed operations are counted in the Result
-// and are not an error; the error reports a cancelled context (wrapped) or a
-// checkpoint that could not be written, either of which stops the run.
+// it did, also with an error. Failed operations (and mastered and pending
+// ones) are counted in the Result and are not an error; the error reports a
+// cancelled context (wrapped) or a checkpoint that could not be written,
+// either of which stops the run.
 func Execute(ctx context.Context, plan *diff.Plan, api Okta, cp Checkpoints, opts Options) (*Result, error) {
 	res := &Result{}
 	if plan == nil {
@@ -167,6 +194,10 @@ type executor struct {
 	results chan result
 	stopped string // why no new operation starts; "" while running
 	errs    []error
+
+	// runCtx is Execute's context, set before the workers start: calls
+	// outlive its cancellation, but waits for a pending user end with it.
+	runCtx context.Context
 }
 
 func newExecutor(api Okta, cp Checkpoints, opts Options, nodes []*node, caps map[string]int) *executor {
@@ -217,6 +248,7 @@ func (e *executor) run(ctx context.Context) (*Result, error) {
 		mu.Unlock()
 	}()
 
+	e.runCtx = ctx
 	go e.rec.run(cpCtx)
 	e.startWorkers(callCtx, cpCtx)
 	defer e.stopWorkers()
@@ -269,8 +301,22 @@ func (e *executor) run(ctx context.Context) (*Result, error) {
 		e.errs = append(e.errs, fmt.Errorf("apply plan: %w", err))
 	}
 
-	res := &Result{Outcomes: e.outcomes}
-	for _, o := range e.outcomes {
+	res := tally(e.outcomes)
+	err := errors.Join(e.errs...)
+	attrs := []any{"operations", len(e.nodes), "applied", res.Applied, "failed", res.Failed,
+		"skipped", res.Skipped, "mastered", res.Mastered, "pending", res.Pending,
+		"duration", time.Since(started).Round(time.Millisecond)}
+	if err != nil {
+		attrs = append(attrs, "error", err.Error())
+	}
+	e.log.Info("plan applied", attrs...)
+	return res, err
+}
+
+// tally returns the Result of outcomes, counted by status.
+func tally(outcomes []Outcome) *Result {
+	res := &Result{Outcomes: outcomes}
+	for _, o := range outcomes {
 		switch o.Status {
 		case state.OpApplied:
 			res.Applied++
@@ -278,16 +324,13 @@ func (e *executor) run(ctx context.Context) (*Result, error) {
 			res.Failed++
 		case state.OpSkipped:
 			res.Skipped++
+		case state.OpMastered:
+			res.Mastered++
+		case state.OpPending:
+			res.Pending++
 		}
 	}
-	err := errors.Join(e.errs...)
-	attrs := []any{"operations", len(e.nodes), "applied", res.Applied, "failed", res.Failed,
-		"skipped", res.Skipped, "duration", time.Since(started).Round(time.Millisecond)}
-	if err != nil {
-		attrs = append(attrs, "error", err.Error())
-	}
-	e.log.Info("plan applied", attrs...)
-	return res, err
+	return res
 }
 
 func (e *executor) push(i int) {
@@ -360,7 +403,7 @@ func (e *executor) handle(r result) {
 	case r.skip != "":
 		e.finish(r.idx, state.OpSkipped, errors.New(r.skip), r.oktaID)
 	case r.err != nil:
-		e.finish(r.idx, state.OpFailed, r.err, r.oktaID)
+		e.finish(r.idx, failedStatus(r.err), r.err, r.oktaID)
 	default:
 		switch n.op.Action {
 		case diff.CreateUser:
@@ -382,7 +425,7 @@ func (e *executor) finish(i int, status string, err error, oktaID string) {
 		e.cascade = e.cascade[1:]
 		n := e.nodes[i]
 		if !first {
-			status, err, oktaID = state.OpSkipped, errors.New(n.doomed), ""
+			status, err, oktaID = n.doomStatus, errors.New(n.doomed), ""
 		}
 		first = false
 		e.record(i, status, err, oktaID)
@@ -393,6 +436,12 @@ func (e *executor) finish(i int, status string, err error, oktaID string) {
 			}
 			if status != state.OpApplied && d.hard && dn.doomed == "" {
 				dn.doomed = fmt.Sprintf("dependency #%d %s %s %s", n.op.Seq, n.op.Action, target(n.op), status)
+				// What waits for a pending operation is left for the
+				// next run with it.
+				dn.doomStatus = state.OpSkipped
+				if status == state.OpPending {
+					dn.doomStatus = state.OpPending
+				}
 			}
 			dn.pending--
 			if dn.pending == 0 {
@@ -404,6 +453,17 @@ func (e *executor) finish(i int, status string, err error, oktaID string) {
 			}
 		}
 	}
+}
+
+// failedStatus is the outcome of an operation whose call returned err.
+func failedStatus(err error) string {
+	switch {
+	case errors.Is(err, ErrMastered):
+		return state.OpMastered
+	case errors.Is(err, ErrPending):
+		return state.OpPending
+	}
+	return state.OpFailed
 }
 
 // record stores node i's outcome, queues its checkpoint and reports

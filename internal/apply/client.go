@@ -30,6 +30,19 @@ func (a oktaAPI) CreateUser(ctx context.Context, profile directory.Profile, pass
 
 func (a oktaAPI) UpdateUser(ctx context.Context, id string, profile directory.Profile) error {
 	_, _, err := a.c.Users.Update(ctx, id, profile)
+	return userError(err)
+}
+
+// userError marks Okta's refusals of a user call that apply treats apart:
+// a mastered profile (ErrMastered) and a status change in flight
+// (ErrPending).
+func userError(err error) error {
+	switch {
+	case okta.IsProfileMastered(err):
+		return fmt.Errorf("%w: %w", ErrMastered, err)
+	case okta.IsLifecycleInProgress(err):
+		return fmt.Errorf("%w: %w", ErrPending, err)
+	}
 	return err
 }
 
@@ -49,7 +62,7 @@ func (a oktaAPI) Lifecycle(ctx context.Context, id, op string, sendEmail bool) e
 	default:
 		return &unknownLifecycleError{op: op}
 	}
-	return err
+	return userError(err)
 }
 
 type unknownLifecycleError struct{ op string }
@@ -58,7 +71,7 @@ func (e *unknownLifecycleError) Error() string { return "unknown lifecycle opera
 
 func (a oktaAPI) DeleteUser(ctx context.Context, id string) error {
 	_, err := a.c.Users.Delete(ctx, id)
-	return err
+	return userError(err)
 }
 
 func (a oktaAPI) CreateGroup(ctx context.Context, name, description string) (string, error) {

@@ -11,13 +11,31 @@
 //   - a membership waits for the CreateUser of its login and the
 //     CreateGroup of its group when the plan has them, and takes the ids
 //     they created;
-//   - operations on the same user run in Seq order (reactivate, then
-//     update), and so do operations on the same group;
+//   - operations on the same user run in Seq order (create, activate or
+//     reactivate, update, unsuspend or suspend, deactivate, delete), and so
+//     do operations on the same group; a user's profile update holds back
+//     nothing, though: what follows it waits for it but runs whatever its
+//     outcome, so that a refused update never keeps a leaver active;
 //   - a DeleteUser or DeleteGroup also waits for the earlier memberships of
 //     its user or group (an ordering only: their failure does not stop it).
 //
 // An operation whose dependency failed or was skipped is itself skipped, with
-// a reason that names the dependency.
+// a reason that names the dependency; one whose dependency is pending is
+// pending too.
+//
+// # Outcomes
+//
+// Besides applied, failed and skipped, an operation may end:
+//
+//   - mastered (state.OpMastered): Okta refused a profile update because
+//     another system (AD, LDAP, an HR app) masters the user's profile (403
+//     E0000023). Not a failure: nothing oktasync can do will change it, and
+//     the user's lifecycle operations still run.
+//   - pending (state.OpPending): the user has an activation or deactivation
+//     in flight and Okta refuses the call until it settles (409 E0000112).
+//     Apply tries again with backoff for up to Options.PendingWait (three
+//     minutes by default) while the run goes on, then leaves the operation
+//     for the next run, which reads Okta afresh. Not a failure either.
 //
 // # Lanes
 //

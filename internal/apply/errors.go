@@ -53,3 +53,14 @@ func IsConflict(err error) bool {
 	var c interface{ Conflict() bool }
 	return errors.As(err, &c) && c.Conflict()
 }
+
+// ErrMastered is wrapped by the error of a profile update that Okta refused
+// because another system masters the user's profile (403 E0000023); Client
+// wraps it, and apply records the operation as state.OpMastered.
+var ErrMastered = errors.New("the user's profile is mastered by another system")
+
+// ErrPending is wrapped by the error of a call that Okta refused because
+// the user has an activation or deactivation in flight (409 E0000112);
+// Client wraps it. Apply tries such a call again for up to
+// Options.PendingWait, then records it as state.OpPending.
+var ErrPending = errors.New("the user's status is still changing in Okta")

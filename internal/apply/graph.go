@@ -22,6 +22,7 @@ type node struct {
 	pending    int    // dependencies not yet finished
 	dependents []edge // nodes waiting for this one
 	doomed     string // why it will be skipped once its dependencies finish
+	doomStatus string // the outcome it then gets: skipped, or pending
 	done       bool
 	started    bool
 }
@@ -81,7 +82,8 @@ func buildGraph(ops []diff.Operation, laneOf func(diff.Action) string) ([]*node,
 		nodes[to].pending++
 	}
 
-	lastUser := map[string]int{}       // LoginKey -> latest user operation so far
+	lastUser := map[string]int{}       // LoginKey -> latest user operation so far, updates aside
+	lastUpdate := map[string]int{}     // LoginKey -> its UpdateUser, once seen
 	lastGroup := map[string]int{}      // GroupKey -> latest group operation so far
 	createUser := map[string]int{}     // LoginKey -> its CreateUser
 	createGroup := map[string]int{}    // GroupKey -> its CreateGroup
@@ -95,10 +97,23 @@ func buildGraph(ops []diff.Operation, laneOf func(diff.Action) string) ([]*node,
 			if op.Action == diff.CreateUser {
 				createUser[lk] = i
 			}
+			// A user's operations run in plan order (create, activate,
+			// update, suspend, deactivate, …), each waiting for the one
+			// before. A failed profile update holds back nothing: what
+			// follows it waits for it softly and hangs on the lifecycle
+			// operation before it.
 			if prev, ok := lastUser[lk]; ok {
 				link(prev, i, true)
 			}
-			lastUser[lk] = i
+			if u, ok := lastUpdate[lk]; ok {
+				link(u, i, false)
+			}
+			if op.Action == diff.UpdateUser {
+				lastUpdate[lk] = i
+			} else {
+				lastUser[lk] = i
+				delete(lastUpdate, lk)
+			}
 			if op.Action == diff.DeleteUser {
 				for _, m := range userMembers[lk] {
 					link(m, i, false)

@@ -54,7 +54,8 @@ func (e *executor) call(ctx, cpCtx context.Context, t task) result {
 		if err := t.needUser(); err != nil {
 			return result{err: err}
 		}
-		return result{oktaID: t.userID, err: e.api.UpdateUser(ctx, t.userID, op.Profile)}
+		err := e.untilSettled(func() error { return e.api.UpdateUser(ctx, t.userID, op.Profile) })
+		return result{oktaID: t.userID, err: err}
 	case diff.ActivateUser, diff.ReactivateUser, diff.SuspendUser, diff.UnsuspendUser, diff.DeactivateUser:
 		return e.lifecycle(ctx, cpCtx, t)
 	case diff.DeleteUser:
@@ -140,7 +141,8 @@ func (e *executor) lifecycle(ctx, cpCtx context.Context, t task) result {
 		return result{err: err}
 	}
 	lop := lifecycleOps[op.Action]
-	if err := e.api.Lifecycle(ctx, t.userID, lop, lop == "activate" && op.SendEmail); err != nil {
+	err := e.untilSettled(func() error { return e.api.Lifecycle(ctx, t.userID, lop, lop == "activate" && op.SendEmail) })
+	if err != nil {
 		return result{oktaID: t.userID, err: err}
 	}
 	r := result{oktaID: t.userID}
@@ -162,7 +164,7 @@ func (e *executor) deleteUser(ctx, cpCtx context.Context, t task) result {
 	if err := t.needUser(); err != nil {
 		return result{err: err}
 	}
-	if err := e.api.DeleteUser(ctx, t.userID); err != nil {
+	if err := e.untilSettled(func() error { return e.api.DeleteUser(ctx, t.userID) }); err != nil {
 		return result{oktaID: t.userID, err: err}
 	}
 	r := result{oktaID: t.userID}
@@ -170,4 +172,42 @@ func (e *executor) deleteUser(ctx, cpCtx context.Context, t task) result {
 		r.cpErr = fmt.Errorf("forget the ownership of deleted user %s: %w", t.op.Login, err)
 	}
 	return r
+}
+
+// The waits between tries of a call refused because the user's status is
+// still changing: the first, doubling up to the cap.
+const (
+	pendingFirstWait = 5 * time.Second
+	pendingMaxWait   = 40 * time.Second
+)
+
+// untilSettled makes call, and makes it again while Okta refuses it because
+// the user's status is still changing (ErrPending), waiting between tries,
+// for as long as Options.PendingWait allows from the first try and the run
+// is not cancelled. It returns the last try's error.
+func (e *executor) untilSettled(call func() error) error {
+	deadline := e.opts.Now().Add(e.opts.PendingWait)
+	wait := pendingFirstWait
+	for {
+		err := call()
+		if !errors.Is(err, ErrPending) || e.opts.Now().Add(wait).After(deadline) {
+			return err
+		}
+		if e.opts.Sleep(e.runCtx, wait) != nil {
+			return err
+		}
+		wait = min(2*wait, pendingMaxWait)
+	}
+}
+
+// sleep waits for d or until ctx is done; Options.Sleep's default.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

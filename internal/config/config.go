@@ -169,8 +169,16 @@ type UserPolicy struct {
 	// CreateStatus is ACTIVE (create users active, and activate STAGED
 	// managed users) or STAGED.
 	CreateStatus string `yaml:"createStatus" env:"OKTASYNC_USERS_CREATESTATUS"`
-	// SendActivationEmail is passed to Okta when activating a user.
+	// SendActivationEmail lets Okta email users their activation link
+	// (default false). When false no email goes out: a user without a
+	// password is created STAGED and then activated with sendEmail=false,
+	// since Okta emails every user created active without a password.
 	SendActivationEmail bool `yaml:"sendActivationEmail" env:"OKTASYNC_USERS_SENDACTIVATIONEMAIL"`
+	// EditDeactivatedProfiles says the org has turned on "edit deactivated
+	// user profiles" (off by default in Okta): profile updates are then
+	// planned for users who stay DEPROVISIONED, which Okta otherwise
+	// refuses.
+	EditDeactivatedProfiles bool `yaml:"editDeactivatedProfiles" env:"OKTASYNC_USERS_EDITDEACTIVATEDPROFILES"`
 	// Reactivate reactivates a managed DEPROVISIONED user who is back in
 	// the source.
 	Reactivate bool `yaml:"reactivate" env:"OKTASYNC_USERS_REACTIVATE"`

@@ -51,9 +51,8 @@ func Default() Config {
 		Concurrency: DefaultConcurrency,
 		Log:         Log{Level: DefaultLogLevel},
 		Users: UserPolicy{
-			CreateStatus:        DefaultCreateStatus,
-			SendActivationEmail: true,
-			Reactivate:          true,
+			CreateStatus: DefaultCreateStatus,
+			Reactivate:   true,
 		},
 		Safety: Safety{
 			MaxDeactivations:      DefaultMaxDeactivations,

@@ -136,9 +136,25 @@ func TestComputeOperations(t *testing.T) {
 		warnings []string // substrings, one per warning
 	}{
 		{
-			name:  "missing user is created",
+			name:  "missing user is created STAGED, then activated without an email",
 			setup: func(f *fixture) { f.want("a@x.com", "") },
-			ops:   []string{"1 create-user a@x.com"},
+			ops:   []string{"1 create-user a@x.com", "2 activate-user a@x.com"},
+		},
+		{
+			name: "missing user is created active when Okta may email it",
+			setup: func(f *fixture) {
+				f.policy.SendActivationEmail = true
+				f.want("a@x.com", "")
+			},
+			ops: []string{"1 create-user a@x.com"},
+		},
+		{
+			name: "missing user with a password is created active",
+			setup: func(f *fixture) {
+				f.want("a@x.com", "")
+				f.desired.SetPassword("a@x.com", "Passw0rd!")
+			},
+			ops: []string{"1 create-user a@x.com"},
 		},
 		{
 			name: "user outside the scope is left alone with a warning",
@@ -170,7 +186,46 @@ func TestComputeOperations(t *testing.T) {
 			setup: func(f *fixture) {
 				f.want("a@x.com", "", "dept", "Sales").have("a@x.com", "DEPROVISIONED", true, "dept", "HR")
 			},
-			ops: []string{"1 update-user a@x.com", "2 reactivate-user a@x.com"},
+			ops: []string{"1 reactivate-user a@x.com", "2 update-user a@x.com"},
+		},
+		{
+			name: "a user who stays deprovisioned gets no profile update",
+			setup: func(f *fixture) {
+				f.want("dep@x.com", "DEPROVISIONED", "dept", "Sales").have("dep@x.com", "DEPROVISIONED", true, "dept", "HR")
+				f.want("off@x.com", "", "dept", "Sales").have("off@x.com", "DEPROVISIONED", true, "dept", "HR")
+				f.policy.Reactivate = false
+			},
+			warnings: []string{`user "off@x.com" is DEPROVISIONED in Okta and back in the source, but users.reactivate is off`},
+		},
+		{
+			name: "deactivated profiles are updated when the org allows it",
+			setup: func(f *fixture) {
+				f.policy.EditDeactivatedProfiles = true
+				f.want("dep@x.com", "DEPROVISIONED", "dept", "Sales").have("dep@x.com", "DEPROVISIONED", true, "dept", "HR")
+			},
+			ops: []string{"1 update-user dep@x.com"},
+		},
+		{
+			name: "a leaver's profile is updated before the deactivation",
+			setup: func(f *fixture) {
+				f.want("dep@x.com", "DEPROVISIONED", "dept", "Sales").have("dep@x.com", "ACTIVE", true, "dept", "HR")
+			},
+			ops: []string{"1 update-user dep@x.com", "2 deactivate-user dep@x.com"},
+		},
+		{
+			name: "users whose status Okta is still changing are left for a later run",
+			setup: func(f *fixture) {
+				f.want("act@x.com", "", "dept", "Sales").have("act@x.com", directory.StatusInTransition("STAGED", "ACTIVE"), true, "dept", "HR")
+				f.want("same@x.com", "").have("same@x.com", directory.StatusInTransition("DEPROVISIONED", "ACTIVE"), true)
+				f.want("sus@x.com", "SUSPENDED").have("sus@x.com", directory.StatusInTransition("STAGED", "ACTIVE"), true)
+				f.have("leaving@x.com", directory.StatusInTransition("ACTIVE", "DEPROVISIONED"), true)
+				f.have("back@x.com", directory.StatusInTransition("DEPROVISIONED", "ACTIVE"), true)
+			},
+			warnings: []string{
+				`user "act@x.com" is changing status in Okta (STAGED to ACTIVE); its changes wait for a later run`,
+				`user "back@x.com" is absent from the source and changing status in Okta (DEPROVISIONED to ACTIVE)`,
+				`user "sus@x.com" is changing status in Okta (STAGED to ACTIVE)`,
+			},
 		},
 		{
 			name: "reactivation off leaves a deprovisioned user deactivated",
@@ -196,11 +251,13 @@ func TestComputeOperations(t *testing.T) {
 				"1 activate-user ss@x.com",
 				"2 activate-user stg@x.com",
 				"3 unsuspend-user act@x.com",
-				"4 suspend-user ss@x.com",
-				"5 suspend-user sus@x.com",
-				"6 deactivate-user dep@x.com",
+				"4 suspend-user sus@x.com",
+				"5 deactivate-user dep@x.com",
 			},
-			warnings: []string{`user "pro@x.com": the source asks for SUSPENDED, but Okta suspends only ACTIVE users`},
+			warnings: []string{
+				`user "pro@x.com": the source asks for SUSPENDED, but Okta suspends only ACTIVE users`,
+				`user "ss@x.com" is activated now and can be suspended on a later run, once it is ACTIVE`,
+			},
 		},
 		{
 			name: "staged users stay staged when users are created staged",
@@ -270,10 +327,11 @@ func TestComputeOperations(t *testing.T) {
 				"1 create-group Eng",
 				"2 update-group Sales",
 				"3 create-user new@x.com",
-				"4 add-member Eng/a@x.com",
-				"5 add-member Eng/new@x.com",
-				"6 add-member Sales/a@x.com",
-				"7 remove-member Sales/b@x.com",
+				"4 activate-user new@x.com",
+				"5 add-member Eng/a@x.com",
+				"6 add-member Eng/new@x.com",
+				"7 add-member Sales/a@x.com",
+				"8 remove-member Sales/b@x.com",
 			},
 		},
 		{
@@ -316,7 +374,7 @@ func TestComputeOperations(t *testing.T) {
 				f.policy.ProtectGroups = []string{"Admins"}
 				f.want("a@x.com", "").have("b@x.com", "ACTIVE", true)
 			},
-			ops:      []string{"1 create-user a@x.com", "2 deactivate-user b@x.com"},
+			ops:      []string{"1 create-user a@x.com", "2 activate-user a@x.com", "3 deactivate-user b@x.com"},
 			warnings: []string{`protect.groups: there is no OKTA_GROUP "admins"`},
 		},
 		{
@@ -370,7 +428,7 @@ func TestComputeOperationDetails(t *testing.T) {
 
 	want := []Operation{
 		{
-			Seq: 1, Action: CreateUser, Login: "New@x.com", Activate: true, SendEmail: true,
+			Seq: 1, Action: CreateUser, Login: "New@x.com", Activate: true,
 			Password: "s3cret-Passw0rd", Reason: "missing in Okta",
 			Profile: directory.Profile{"login": "New@x.com", "email": "New@x.com", "firstName": "First", "lastName": "Last", "dept": "Eng"},
 		},
@@ -408,9 +466,53 @@ func TestComputeSummaryCountsUnchanged(t *testing.T) {
 	f.want("new@x.com", "")
 	f.have("gone@x.com", "ACTIVE", true)
 	p := mustCompute(t, f.input())
-	want := ActionCounts{Create: 1, Update: 1, Deactivate: 1, Unchanged: 2}
+	want := ActionCounts{Create: 1, Update: 1, Deactivate: 1, Activate: 1, Unchanged: 2}
 	if diff := cmp.Diff(want, p.Summary.Users); diff != "" {
 		t.Errorf("user counts (-want +got):\n%s", diff)
+	}
+}
+
+// TestComputeEmails checks which operations make Okta email a user, and
+// that the summary counts them: none unless users.sendActivationEmail.
+func TestComputeEmails(t *testing.T) {
+	t.Parallel()
+	for _, send := range []bool{false, true} {
+		f := newFixture()
+		f.policy.SendActivationEmail = send
+		f.want("new@x.com", "")
+		f.want("pw@x.com", "")
+		f.desired.SetPassword("pw@x.com", "Passw0rd!")
+		f.want("stg@x.com", "").have("stg@x.com", "STAGED", true)
+		f.want("back@x.com", "").have("back@x.com", "DEPROVISIONED", true)
+		f.want("same@x.com", "").have("same@x.com", "ACTIVE", true)
+		p := mustCompute(t, f.input())
+		var got []string
+		for _, op := range p.Operations {
+			got = append(got, fmt.Sprintf("%s %s activate=%v email=%v", op.Action, op.Login, op.Activate, op.SendEmail))
+		}
+		want := []string{
+			"create-user new@x.com activate=false email=false",
+			"create-user pw@x.com activate=true email=false",
+			"activate-user new@x.com activate=false email=false",
+			"activate-user stg@x.com activate=false email=false",
+			"reactivate-user back@x.com activate=false email=false",
+		}
+		wantEmails := 0
+		if send {
+			want = []string{
+				"create-user new@x.com activate=true email=true",
+				"create-user pw@x.com activate=true email=false",
+				"activate-user stg@x.com activate=false email=true",
+				"reactivate-user back@x.com activate=false email=true",
+			}
+			wantEmails = 3
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("sendActivationEmail %v: operations (-want +got):\n%s", send, diff)
+		}
+		if p.Summary.Emails != wantEmails {
+			t.Errorf("sendActivationEmail %v: summary emails = %d, want %d", send, p.Summary.Emails, wantEmails)
+		}
 	}
 }
 

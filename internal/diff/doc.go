@@ -44,22 +44,33 @@
 //
 // A desired user missing from Okta is created (active when
 // Policy.CreateActive or when the source asks for ACTIVE or SUSPENDED),
-// unless the source asks for DEPROVISIONED. A managed user absent from the
+// unless the source asks for DEPROVISIONED. Okta emails every user created
+// active without a password, so unless Policy.SendActivationEmail such a
+// user is created STAGED and then activated with sendEmail=false;
+// activations and reactivations send an email only with
+// Policy.SendActivationEmail, and Summary.Emails counts the users Okta will
+// email. A managed user absent from the
 // source is deactivated; one that oktasync deactivated at least
 // Policy.DeleteAfter ago is deleted. The source's optional status asks for:
 //
 //	""             any live status: DEPROVISIONED is reactivated (Policy.Reactivate),
 //	               STAGED activated when Policy.CreateActive
 //	ACTIVE         as "", and STAGED activated, SUSPENDED unsuspended
-//	SUSPENDED      ACTIVE suspended; STAGED activated then suspended;
-//	               DEPROVISIONED reactivated then suspended; other statuses
-//	               cannot be suspended by Okta and get a warning
+//	SUSPENDED      ACTIVE suspended; STAGED activated and DEPROVISIONED
+//	               reactivated, to be suspended by a later run once ACTIVE
+//	               (activated without a password, a user is PROVISIONED,
+//	               which Okta does not suspend); other statuses get a warning
 //	DEPROVISIONED  deactivated
+//
+// A user who is DEPROVISIONED and is not reactivated gets no profile
+// update, which Okta refuses, unless Policy.EditDeactivatedProfiles. A user
+// whose status Okta is still changing (directory.User.Transition) gets no
+// operation at all, and a warning when it would; a later run plans it.
 //
 // # Order
 //
 // Operations come in Action order (group creates and updates, user
-// creates, updates, activations, reactivations, unsuspensions,
+// creates, activations, reactivations, updates, unsuspensions,
 // suspensions, membership adds, membership removals, deactivations,
 // deletions, group deletions), each action sorted by login key or group
 // key (memberships by group key, then login key), numbered from 1.

@@ -9,14 +9,16 @@ import (
 // Action is what one operation does.
 type Action int
 
-// The actions, in the order a plan lists them within one object.
+// The actions, in the order a plan lists them within one object: a user is
+// activated (or reactivated) before its profile is updated, since Okta
+// refuses profile updates of a DEPROVISIONED user.
 const (
 	CreateGroup Action = iota + 1
 	UpdateGroup
 	CreateUser
-	UpdateUser
 	ActivateUser
 	ReactivateUser
+	UpdateUser
 	UnsuspendUser
 	SuspendUser
 	AddMember
@@ -102,8 +104,13 @@ type Operation struct {
 	// Profile is, for CreateUser, the whole profile to create; for
 	// UpdateUser, only the attributes to change (a nil value clears one).
 	Profile directory.Profile `json:"profile,omitempty"`
-	// Activate and SendEmail apply to CreateUser and ActivateUser.
-	Activate  bool `json:"activate,omitempty"`
+	// Activate applies to CreateUser: create the user activated (ACTIVE
+	// with a password, PROVISIONED without one) rather than STAGED.
+	Activate bool `json:"activate,omitempty"`
+	// SendEmail says that Okta emails the user: for ActivateUser and
+	// ReactivateUser it is Okta's sendEmail parameter; for CreateUser,
+	// which has no such parameter, it records that Okta will email the
+	// activation link of a user created active without a password.
 	SendEmail bool `json:"sendEmail,omitempty"`
 	// Password is the initial password for CreateUser. Never rendered,
 	// logged or stored.
@@ -148,6 +155,10 @@ type Summary struct {
 	Users       ActionCounts     `json:"users"`
 	Groups      GroupCounts      `json:"groups"`
 	Memberships MembershipCounts `json:"memberships"`
+	// Emails counts the users Okta will email when the plan is applied:
+	// the operations with SendEmail set. It is 0 when
+	// users.sendActivationEmail is off.
+	Emails int `json:"emails"`
 }
 
 // Plan is the full, ordered list of changes that would make current match

@@ -12,9 +12,18 @@ type Policy struct {
 	// are created STAGED. It also asks for STAGED managed users to be
 	// activated. Config users.createStatus; default true (active).
 	CreateActive bool
-	// SendActivationEmail is passed to Okta's activate call. Config
-	// users.sendActivationEmail; default true, as Okta's own default.
+	// SendActivationEmail lets Okta email users their activation link.
+	// When false, no email goes out: a user without a password is created
+	// STAGED and then activated with sendEmail=false (Okta emails every
+	// user created active without a password, and its create call has no
+	// sendEmail parameter), and activations and reactivations pass
+	// sendEmail=false. Config users.sendActivationEmail; default false.
 	SendActivationEmail bool
+	// EditDeactivatedProfiles plans profile updates of users who are, and
+	// stay, DEPROVISIONED. Okta refuses those unless the org has turned on
+	// "edit deactivated user profiles", which is off by default. Config
+	// users.editDeactivatedProfiles; default false.
+	EditDeactivatedProfiles bool
 	// Reactivate activates a managed DEPROVISIONED user who is back in
 	// the source. Config users.reactivate; default true.
 	Reactivate bool
@@ -62,9 +71,8 @@ type Safety struct {
 // DefaultPolicy returns the policy of an empty configuration.
 func DefaultPolicy() Policy {
 	return Policy{
-		CreateActive:        true,
-		SendActivationEmail: true,
-		Reactivate:          true,
+		CreateActive: true,
+		Reactivate:   true,
 		Safety: Safety{
 			MaxDeactivations:      Limit{Count: 5, Percent: 10},
 			MaxMembershipRemovals: Limit{Count: 20, Percent: 10},

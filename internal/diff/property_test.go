@@ -73,6 +73,7 @@ func randomCase(r *rand.Rand) world {
 	pol.CreateActive = r.IntN(3) > 0
 	pol.Reactivate = r.IntN(3) > 0
 	pol.SendActivationEmail = r.IntN(2) == 0
+	pol.EditDeactivatedProfiles = r.IntN(3) == 0
 	if r.IntN(2) == 0 {
 		pol.DeleteAfter = 24 * time.Hour
 	}
@@ -191,8 +192,10 @@ func randomCase(r *rand.Rand) world {
 // interpret applies p to a copy of in.Current the way Okta would, checking
 // that each operation is valid in Okta's current state, and returns the
 // next run's Input (current state, ownership and deactivation times
-// updated as apply records them).
-func interpret(t *testing.T, in Input, p *Plan) Input {
+// updated as apply records them) and how many emails Okta sent. Users
+// that exist are taken to have a password: their activation makes them
+// ACTIVE.
+func interpret(t *testing.T, in Input, p *Plan) (Input, int) {
 	t.Helper()
 	cur := cloneDirectory(in.Current)
 	next := in
@@ -217,6 +220,8 @@ func interpret(t *testing.T, in Input, p *Plan) Input {
 		}
 		u.Status = to
 	}
+	noPassword := map[string]bool{} // users created without a password
+	emails := 0
 	for _, op := range p.Operations {
 		lk, gk := directory.LoginKey(op.Login), directory.GroupKey(op.Group)
 		switch op.Action {
@@ -236,13 +241,22 @@ func interpret(t *testing.T, in Input, p *Plan) Input {
 				t.Fatalf("op %d: user %q exists", op.Seq, op.Login)
 			}
 			status := "STAGED"
-			if op.Activate {
+			switch {
+			case op.Activate && op.Password == "":
+				// Okta emails the activation link; create has no sendEmail.
+				status = "PROVISIONED"
+				emails++
+			case op.Activate:
 				status = "ACTIVE"
 			}
+			noPassword[lk] = op.Password == ""
 			cur.Users[lk] = &directory.User{ID: "new-" + lk, Status: status, Profile: op.Profile.Pack()}
 			next.Managed[lk] = true
 		case UpdateUser:
 			u := user(op)
+			if u.Status == "DEPROVISIONED" && !in.Policy.EditDeactivatedProfiles {
+				t.Fatalf("op %d: update %s, DEPROVISIONED: Okta refuses it", op.Seq, op.Login)
+			}
 			prof := u.Profile.Map()
 			for k, v := range op.Profile {
 				if v == nil {
@@ -253,8 +267,15 @@ func interpret(t *testing.T, in Input, p *Plan) Input {
 			}
 			u.Profile = prof.Pack()
 		case ActivateUser, ReactivateUser:
-			transition(op, []string{"STAGED", "DEPROVISIONED"}, "ACTIVE")
+			to := "ACTIVE"
+			if noPassword[lk] {
+				to = "PROVISIONED"
+			}
+			transition(op, []string{"STAGED", "DEPROVISIONED"}, to)
 			delete(next.DeactivatedAt, lk)
+			if op.SendEmail {
+				emails++
+			}
 		case UnsuspendUser:
 			transition(op, []string{"SUSPENDED"}, "ACTIVE")
 		case SuspendUser:
@@ -291,7 +312,7 @@ func interpret(t *testing.T, in Input, p *Plan) Input {
 			t.Fatalf("op %d: unknown action %v", op.Seq, op.Action)
 		}
 	}
-	return next
+	return next, emails
 }
 
 func cloneDirectory(d *directory.Directory) *directory.Directory {
@@ -346,7 +367,10 @@ func statusOK(want, before, after string, pol Policy) bool {
 		switch {
 		case stuck:
 			return after == "DEPROVISIONED"
-		case slices.Contains([]string{"ACTIVE", "STAGED", "DEPROVISIONED", "SUSPENDED"}, before):
+		case before == "STAGED" || before == "DEPROVISIONED":
+			// Activated now, suspended by the next run once ACTIVE.
+			return after == "ACTIVE"
+		case before == "ACTIVE" || before == "SUSPENDED":
 			return after == "SUSPENDED"
 		}
 		return after == before
@@ -391,6 +415,16 @@ func checkConverged(t *testing.T, in Input, after *directory.Directory) {
 		if !in.Managed[lk] || protected[lk] {
 			if diff := cmp.Diff(bu, au); diff != "" {
 				t.Errorf("user %s is out of scope or protected but changed (-before +after):\n%s", lk, diff)
+			}
+			continue
+		}
+		if bu.Status == "DEPROVISIONED" && au.Status == "DEPROVISIONED" && !in.Policy.EditDeactivatedProfiles {
+			// Okta refuses to update a deactivated profile.
+			if !bu.Profile.Equal(au.Profile) {
+				t.Errorf("user %s stays DEPROVISIONED but its profile changed", lk)
+			}
+			if !statusOK(du.Status, bu.Status, au.Status, in.Policy) {
+				t.Errorf("user %s: source status %q, Okta %s before, %s after", lk, du.Status, bu.Status, au.Status)
 			}
 			continue
 		}
@@ -520,6 +554,9 @@ func TestComputeProperties(t *testing.T) {
 			if f := summaryField(&counted, op.Action); f != nil {
 				*f++
 			}
+			if op.SendEmail {
+				counted.Emails++
+			}
 		}
 		counted.Users.Unchanged = p.Summary.Users.Unchanged
 		if diff := cmp.Diff(counted, p.Summary); diff != "" {
@@ -533,15 +570,29 @@ func TestComputeProperties(t *testing.T) {
 				t.Fatalf("seed %d: operation %d (%v) after %v", seed, op.Seq, op.Action, p.Operations[i-1].Action)
 			}
 		}
-		next := interpret(t, w.in, p)
+		next, emails := interpret(t, w.in, p)
+		if emails != p.Summary.Emails || (!w.in.Policy.SendActivationEmail && emails > 0) {
+			t.Fatalf("seed %d: Okta sends %d emails, the summary says %d, users.sendActivationEmail is %v",
+				seed, emails, p.Summary.Emails, w.in.Policy.SendActivationEmail)
+		}
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			checkConverged(t, w.in, next.Current)
 			second, err := Compute(next)
 			if err != nil {
 				t.Fatalf("second Compute: %v", err)
 			}
-			if len(second.Operations) > 0 {
-				t.Errorf("a second plan, after applying the first, is not empty:\n%s", strings.Join(brief(second), "\n"))
+			// A user activated so that it can be suspended is suspended
+			// by the second run, once it is ACTIVE; nothing else is left.
+			for _, op := range second.Operations {
+				lk := directory.LoginKey(op.Login)
+				was := w.in.Current.Users[lk]
+				if op.Action != SuspendUser || was == nil || (was.Status != "STAGED" && was.Status != "DEPROVISIONED") {
+					t.Fatalf("a second plan, after applying the first, is not empty:\n%s", strings.Join(brief(second), "\n"))
+				}
+			}
+			third, _ := interpret(t, next, second)
+			if last, err := Compute(third); err != nil || len(last.Operations) > 0 {
+				t.Errorf("a third plan is not empty (%v):\n%s", err, strings.Join(brief(last), "\n"))
 			}
 		})
 		if t.Failed() {

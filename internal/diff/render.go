@@ -32,8 +32,8 @@ const (
 // one line per operation ("+ create user jdoe@example.com", "~ update user
 // …" with one "    attr: before → after" line per change, "- deactivate
 // user …", "+ add jdoe@example.com to "Engineering"", …), then a summary
-// line, then why the plan is blocked, if it is. Passwords are never
-// written.
+// line and how many users Okta will email (EmailLine), then why the plan is
+// blocked, if it is. Passwords are never written.
 func RenderText(w io.Writer, p *Plan, opts RenderOptions) error {
 	bw := bufio.NewWriter(w)
 	paint := func(color, s string) string {
@@ -54,6 +54,9 @@ func RenderText(w io.Writer, p *Plan, opts RenderOptions) error {
 	if len(p.Operations) > 0 {
 		bw.WriteString("\n")
 		bw.WriteString(paint(ansiBold, SummaryLine(p.Summary)) + "\n")
+		if line := EmailLine(p.Summary); line != "" {
+			bw.WriteString(line + "\n")
+		}
 	} else {
 		bw.WriteString(paint(ansiBold, "No changes. Okta matches the source within oktasync's scope.") + "\n")
 	}
@@ -185,6 +188,19 @@ func SummaryLine(s Summary) string {
 		fmt.Sprintf("%d %s", s.Memberships.Remove, plural(s.Memberships.Remove, "removal", "removals")),
 	)
 	return "Plan: " + strings.Join(parts, ", ") + "."
+}
+
+// EmailLine says how many users Okta will email when a plan with summary s
+// is applied ("Okta will email 3 users an activation link."), for a plan
+// that creates, activates or reactivates users; "" for any other plan.
+func EmailLine(s Summary) string {
+	if s.Users.Create+s.Users.Activate+s.Users.Reactivate == 0 {
+		return ""
+	}
+	if s.Emails == 0 {
+		return "Okta will email no user."
+	}
+	return fmt.Sprintf("Okta will email %d %s an activation link.", s.Emails, plural(s.Emails, "user", "users"))
 }
 
 // FormatValue renders a profile value for people: strings quoted, numbers

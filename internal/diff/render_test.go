@@ -22,6 +22,7 @@ func samplePlan(t *testing.T) *Plan {
 	t.Helper()
 	f := newFixture()
 	f.policy.DeleteAfter = 30 * 24 * time.Hour
+	f.policy.SendActivationEmail = true
 	f.policy.DeleteUnlistedGroups = true
 	f.policy.GroupPrefix = "team-"
 	f.policy.Safety.MaxDeactivations = Limit{Count: -1}
@@ -247,6 +248,24 @@ func TestFormatValue(t *testing.T) {
 	for _, tt := range tests {
 		if got := FormatValue(tt.in); got != tt.want {
 			t.Errorf("FormatValue(%#v) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestEmailLine(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		s    Summary
+		want string
+	}{
+		{Summary{Memberships: MembershipCounts{Add: 3}}, ""},
+		{Summary{Users: ActionCounts{Create: 2, Activate: 2}}, "Okta will email no user."},
+		{Summary{Users: ActionCounts{Reactivate: 1}, Emails: 1}, "Okta will email 1 user an activation link."},
+		{Summary{Users: ActionCounts{Create: 3}, Emails: 3}, "Okta will email 3 users an activation link."},
+	}
+	for _, tt := range tests {
+		if got := EmailLine(tt.s); got != tt.want {
+			t.Errorf("EmailLine(%+v) = %q, want %q", tt.s, got, tt.want)
 		}
 	}
 }

@@ -64,6 +64,29 @@ func (u *User) Login() string {
 	return u.Profile.Str(AttrLogin)
 }
 
+// transitionSep separates, in the Status of a user read from Okta, its
+// status from the status Okta is moving it to.
+const transitionSep = "->"
+
+// StatusInTransition returns the Status of a user that Okta shows with
+// status and transitioningToStatus to: status alone when to is empty,
+// otherwise "STATUS->TO" (such as "STAGED->ACTIVE"). The rare user with a
+// lifecycle change in flight carries it in its one Status string, so that
+// the many others cost nothing more.
+func StatusInTransition(status, to string) string {
+	if to == "" {
+		return status
+	}
+	return status + transitionSep + to
+}
+
+// Transition returns, for a user read from Okta whose status Okta is still
+// changing (StatusInTransition), its status and the status it is moving
+// to; ok is false for a user with no change in flight.
+func (u *User) Transition() (from, to string, ok bool) {
+	return strings.Cut(u.Status, transitionSep)
+}
+
 // Group is one group, desired or current.
 type Group struct {
 	// ID is the Okta group id (00g…); empty for a desired group.

@@ -46,7 +46,7 @@ func New(version string) *Metrics {
 		}, []string{"status"}),
 		operations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "operations_total",
-			Help: "Plan operations by action and outcome (applied, failed, skipped).",
+			Help: "Plan operations by action and outcome (applied, failed, skipped, mastered, pending).",
 		}, []string{"action", "outcome"}),
 		apiRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "api_requests_total",

@@ -183,6 +183,25 @@ func IsAccessDenied(err error) bool {
 	return errors.As(err, &e) && e.StatusCode == http.StatusForbidden
 }
 
+// IsProfileMastered reports whether err is Okta's 403 E0000023: the user's
+// profile is mastered by another system (Active Directory, LDAP, an HR
+// app), so Okta refuses to update it. Lifecycle calls still work.
+func IsProfileMastered(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.ErrorCode == "E0000023"
+}
+
+// IsLifecycleInProgress reports whether err is Okta's 409 E0000112: the
+// user has an activation or deactivation in flight (it shows
+// transitioningToStatus), and Okta refuses lifecycle calls and profile
+// updates until it settles, which may take minutes. Nothing was changed;
+// the call may be sent again later. The client retries it within its
+// retry budget; this error is what remains after.
+func IsLifecycleInProgress(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.ErrorCode == "E0000112"
+}
+
 // outcomeUnknownError marks an error as ErrOutcomeUnknown while keeping the
 // underlying error for errors.As.
 type outcomeUnknownError struct{ err error }

@@ -458,3 +458,63 @@ func benchClient(b *testing.B, sim *oktasim.Server) *Client {
 	}
 	return c
 }
+
+// TestSimulatorLifecycleInFlightAndMastered reads a user whose activation
+// is still in flight (transitioningToStatus, 409 E0000112 on an update
+// until it settles) and a user whose profile another system masters (403
+// E0000023), as Okta shows them.
+func TestSimulatorLifecycleInFlightAndMastered(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	sim, c := simOrg(t, oktasim.Options{LifecycleDelay: 2 * time.Minute, RateLimit: oktasim.RateLimitOptions{Disabled: true}},
+		clock, WithMaxRetries(0))
+	person := func(login string) map[string]any {
+		return map[string]any{"login": login, "email": login, "firstName": "F", "lastName": "L"}
+	}
+	if err := sim.Seed(oktasim.Seed{Users: []oktasim.SeedUser{
+		{Profile: person("stg@example.com"), Status: "STAGED"},
+		{Profile: person("ad@example.com"), ProfileMaster: "ActiveDirectory"},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	read := func(login string) *BasicUser {
+		t.Helper()
+		for u, err := range c.Users.ListBasic(ctx, &UserListOptions{Filter: `profile.login eq "` + login + `"`}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			return u
+		}
+		t.Fatalf("no user %s", login)
+		return nil
+	}
+	stg, ad := read("stg@example.com"), read("ad@example.com")
+	if _, err := c.Users.Activate(ctx, stg.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if u := read("stg@example.com"); u.Status != "STAGED" || u.TransitioningToStatus != "ACTIVE" {
+		t.Errorf("user being activated: status %q, transitioningToStatus %q; want STAGED, ACTIVE", u.Status, u.TransitioningToStatus)
+	}
+	_, _, err := c.Users.Update(ctx, stg.ID, map[string]any{"title": "Lead"})
+	if !IsLifecycleInProgress(err) || IsProfileMastered(err) {
+		t.Errorf("update of a user being activated: %v; want 409 E0000112", err)
+	}
+	_, _, err = c.Users.Update(ctx, ad.ID, map[string]any{"title": "Lead"})
+	if !IsProfileMastered(err) || IsLifecycleInProgress(err) {
+		t.Errorf("update of a mastered user: %v; want 403 E0000023", err)
+	}
+	if _, err := c.Users.Suspend(ctx, ad.ID); err != nil {
+		t.Errorf("suspend of a mastered user: %v; lifecycle calls still work", err)
+	}
+
+	if err := clock.sleep(ctx, 2*time.Minute, nil); err != nil {
+		t.Fatal(err)
+	}
+	if u := read("stg@example.com"); u.Status != "PROVISIONED" || u.TransitioningToStatus != "" {
+		t.Errorf("once settled: status %q, transitioningToStatus %q; want PROVISIONED and none", u.Status, u.TransitioningToStatus)
+	}
+	if _, _, err := c.Users.Update(ctx, stg.ID, map[string]any{"title": "Lead"}); err != nil {
+		t.Errorf("update once the activation settled: %v", err)
+	}
+}

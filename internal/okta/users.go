@@ -94,13 +94,16 @@ func (s *UsersService) List(ctx context.Context, opts *UserListOptions) iter.Seq
 }
 
 // BasicUser is the part of a user object a sync reads: its id, status
-// and profile. Decoding only these (no timestamps, type, credentials or
+// (and the status it is moving to) and profile. Decoding only these (no timestamps, type, credentials or
 // links) makes reading a large org's users several times cheaper in memory
 // churn and CPU.
 type BasicUser struct {
-	ID      string         `json:"id"`
-	Status  string         `json:"status"`
-	Profile map[string]any `json:"profile"`
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	// TransitioningToStatus is the status Okta is moving the user to,
+	// while an activation or deactivation is in flight; "" otherwise.
+	TransitioningToStatus string         `json:"transitioningToStatus,omitempty"`
+	Profile               map[string]any `json:"profile"`
 }
 
 // ListBasic is List, decoding each user as a BasicUser.

@@ -16,7 +16,11 @@ import (
 // OperationReport is one planned operation and, after apply, its outcome.
 type OperationReport struct {
 	diff.Operation
-	Status string `json:"status,omitempty"` // applied, failed, skipped; empty in a dry run
+	// Status is applied, failed, skipped, mastered (a profile update
+	// refused because another system masters the profile) or pending
+	// (left for the next run while Okta changes the user's status); empty
+	// in a dry run.
+	Status string `json:"status,omitempty"`
 	Error  string `json:"error,omitempty"`
 }
 
@@ -29,6 +33,8 @@ type Report struct {
 	Applied    int               `json:"applied"`
 	Failed     int               `json:"failed"`
 	Skipped    int               `json:"skipped"`
+	Mastered   int               `json:"mastered"` // profile updates of users another system masters (see Warnings)
+	Pending    int               `json:"pending"`  // operations left for the next run (see Warnings)
 	Blocked    bool              `json:"blocked"`
 	Blocks     []diff.Block      `json:"blocks,omitempty"`
 	Warnings   []string          `json:"warnings,omitempty"`
@@ -37,6 +43,16 @@ type Report struct {
 
 	// Plan is the computed plan, for rendering.
 	Plan *diff.Plan `json:"-"`
+
+	// applyWarnings counts the warnings at the end of Warnings that apply's
+	// outcomes added.
+	applyWarnings int
+}
+
+// ApplyWarnings returns the warnings apply's outcomes added to the plan's:
+// users whose profiles another system masters, operations left pending.
+func (rep *Report) ApplyWarnings() []string {
+	return rep.Warnings[len(rep.Warnings)-rep.applyWarnings:]
 }
 
 func newReport(dryRun bool, started time.Time, plan *diff.Plan) *Report {
@@ -90,6 +106,7 @@ func (r *Runner) Apply(ctx context.Context, p *Planned, o Options) (*Report, err
 		Logger:      r.log,
 		Progress:    o.Progress,
 		Grace:       o.Grace,
+		PendingWait: o.PendingWait,
 	})
 	rep.FinishedAt = time.Now().UTC()
 	rep.record(res)
@@ -101,6 +118,7 @@ func (r *Runner) Apply(ctx context.Context, p *Planned, o Options) (*Report, err
 		err = fmt.Errorf("%d of %d operations failed, %d skipped: %w", rep.Failed, len(p.Plan.Operations), rep.Skipped, ErrOperationsFailed)
 	}
 	counts["applied"], counts["failed"], counts["skipped"] = rep.Applied, rep.Failed, rep.Skipped
+	counts["mastered"], counts["pending"] = rep.Mastered, rep.Pending
 	msg := ""
 	if applyErr != nil {
 		msg = applyErr.Error()
@@ -109,7 +127,8 @@ func (r *Runner) Apply(ctx context.Context, p *Planned, o Options) (*Report, err
 		r.log.Warn("record run end", "err", ferr)
 	}
 	r.saveShares(context.WithoutCancel(ctx), store)
-	r.log.Info("applied plan", "applied", rep.Applied, "failed", rep.Failed, "skipped", rep.Skipped)
+	r.log.Info("applied plan", "applied", rep.Applied, "failed", rep.Failed, "skipped", rep.Skipped,
+		"mastered", rep.Mastered, "pending", rep.Pending)
 	return rep, err
 }
 
@@ -119,6 +138,7 @@ func (rep *Report) record(res *apply.Result) {
 		return
 	}
 	rep.Applied, rep.Failed, rep.Skipped = res.Applied, res.Failed, res.Skipped
+	rep.Mastered, rep.Pending = res.Mastered, res.Pending
 	bySeq := make(map[int]int, len(rep.Operations))
 	for i, op := range rep.Operations {
 		bySeq[op.Seq] = i
@@ -131,6 +151,7 @@ func (rep *Report) record(res *apply.Result) {
 			}
 		}
 	}
+	rep.warnOutcomes()
 }
 
 func blockMessage(p *diff.Plan) string {

@@ -350,12 +350,14 @@ func (r *oktaReader) getUser(ctx context.Context, login string) error {
 	if err != nil {
 		return fmt.Errorf("look up Okta user %q: %w", login, err)
 	}
-	return r.addUser(&okta.BasicUser{ID: u.ID, Status: u.Status, Profile: u.Profile})
+	return r.addUser(&okta.BasicUser{ID: u.ID, Status: u.Status, TransitioningToStatus: u.TransitioningToStatus, Profile: u.Profile})
 }
 
-// addUser adds a user read from Okta, sharing the source's storage.
+// addUser adds a user read from Okta, sharing the source's storage. A user
+// with a status change in flight has it in its Status
+// (directory.StatusInTransition).
 func (r *oktaReader) addUser(u *okta.BasicUser) error {
-	du := r.intern.User(u.ID, u.Status, u.Profile)
+	du := r.intern.User(u.ID, directory.StatusInTransition(u.Status, u.TransitioningToStatus), u.Profile)
 	k := directory.LoginKey(du.Login())
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -94,6 +94,10 @@ type Options struct {
 	// Grace is how long in-flight calls may still run once ctx is
 	// cancelled (default: apply's).
 	Grace time.Duration
+	// PendingWait is how long apply tries again a call Okta refuses while
+	// the user's status is still changing, before it leaves the operation
+	// for the next run (default: apply's; negative: no second try).
+	PendingWait time.Duration
 }
 
 // Runner runs syncs of one org with the parts it was given. Its steps are

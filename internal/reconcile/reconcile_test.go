@@ -418,8 +418,8 @@ func TestPlanVerifyApply(t *testing.T) {
 	if st := h.sim.Stats(); st.Writes != 0 {
 		t.Fatalf("%d writes from a dry run's plan", st.Writes)
 	}
-	if dry.Saved == nil || len(dry.Saved.Plan.Operations) != 4 {
-		t.Fatalf("saved plan %+v, want create-group, create-user, two add-members", dry.Saved)
+	if dry.Saved == nil || len(dry.Saved.Plan.Operations) != 5 {
+		t.Fatalf("saved plan %+v, want create-group, create-user, activate-user, two add-members", dry.Saved)
 	}
 
 	p, err := r.Verify(ctx, dry.Saved, Options{})
@@ -428,13 +428,13 @@ func TestPlanVerifyApply(t *testing.T) {
 	}
 	rep, err := r.Apply(ctx, p, Options{})
 	p.Close()
-	if err != nil || rep.Applied != 4 || rep.DryRun {
+	if err != nil || rep.Applied != 5 || rep.DryRun {
 		t.Fatalf("apply: %v, %+v", err, rep)
 	}
 	// Applied once, the plan now conflicts with Okta.
 	p, err = r.Verify(ctx, dry.Saved, Options{})
 	defer p.Close()
-	if !errors.Is(err, ErrPlanConflict) || len(p.Report().Warnings) != 4 {
+	if !errors.Is(err, ErrPlanConflict) || len(p.Report().Warnings) != 5 {
 		t.Fatalf("second verify: %v, report %+v", err, p.Report())
 	}
 }

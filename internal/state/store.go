@@ -22,6 +22,12 @@ const (
 	OpApplied = "applied"
 	OpFailed  = "failed"
 	OpSkipped = "skipped" // not attempted (a dependency failed, or cancelled)
+	// OpMastered is a profile update Okta refused because another system
+	// masters the user's profile (403 E0000023); not a failure.
+	OpMastered = "mastered"
+	// OpPending is an operation left for the next run because Okta was
+	// still changing the user's status (409 E0000112); not a failure.
+	OpPending = "pending"
 )
 
 // Run is one recorded run of oktasync.
@@ -46,7 +52,7 @@ type OpRecord struct {
 	Seq     int
 	Action  string // diff.Action.String()
 	Target  string // login, group name, or "group/login" for memberships
-	Outcome string // OpApplied, OpFailed, OpSkipped
+	Outcome string // OpApplied, OpFailed, OpSkipped, OpMastered, OpPending
 	Error   string
 	OktaID  string // the created or affected object's id, when known
 	At      time.Time
