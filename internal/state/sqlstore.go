@@ -192,41 +192,7 @@ func (s *sqlStore) FinishRun(ctx context.Context, id int64, status string, count
 
 // Runs implements RunHistory. limit <= 0 means no limit.
 func (s *sqlStore) Runs(ctx context.Context, org string, limit int) ([]Run, error) {
-	query := `SELECT id, org, dry_run, status, started_at, finished_at, counts, error, config_digest FROM runs`
-	var args []any
-	if org != "" {
-		query += ` WHERE org = ?`
-		args = append(args, org)
-	}
-	query += ` ORDER BY id DESC`
-	if limit > 0 {
-		query += ` LIMIT ?`
-		args = append(args, limit)
-	}
-	rows, err := s.db.QueryContext(ctx, s.d.rebind(query), args...)
-	if err != nil {
-		return nil, fmt.Errorf("list runs: %w", err)
-	}
-	defer rows.Close()
-	var runs []Run
-	for rows.Next() {
-		var (
-			r      Run
-			counts []byte
-		)
-		if err := rows.Scan(&r.ID, &r.Org, &r.DryRun, &r.Status, timeDest(&r.StartedAt), timeDest(&r.FinishedAt),
-			&counts, &r.Error, &r.ConfigDigest); err != nil {
-			return nil, fmt.Errorf("list runs: %w", err)
-		}
-		if r.Counts, err = decodeCounts(counts); err != nil {
-			return nil, fmt.Errorf("list runs: run %d: %w", r.ID, err)
-		}
-		runs = append(runs, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list runs: %w", err)
-	}
-	return runs, nil
+	return s.RunsBefore(ctx, org, 0, limit)
 }
 
 // RecordOperations implements Checkpoints: one transaction per call. A
