@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"sort"
 	"strings"
@@ -202,11 +203,9 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // user's page.
 func (s *Server) userSearch(w http.ResponseWriter, r *http.Request) {
 	if login := strings.TrimSpace(r.URL.Query().Get("login")); login != "" {
-		http.Redirect(w, r, "/users/"+pathEscape(login), http.StatusSeeOther)
+		http.Redirect(w, r, "/users/"+url.PathEscape(login), http.StatusSeeOther)
 		return
 	}
 	s.render(w, r, http.StatusOK, "users", nil)
 }
 
-// pathEscape escapes a login for one path segment.
-func pathEscape(s string) string { return strings.ReplaceAll(template.URLQueryEscaper(s), "+", "%20") }
