@@ -208,4 +208,3 @@ func (s *Server) userSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, "users", nil)
 }
-
