@@ -12,18 +12,6 @@ import (
 	"github.com/oktasync/oktasync/internal/web"
 )
 
-// statusUsersCSV writes the serve fixture's users.csv with its first n
-// users.
-func statusUsersCSV(t *testing.T, dir string, n int) {
-	t.Helper()
-	var b strings.Builder
-	b.WriteString("login,email,firstName,lastName,department,groups\n")
-	for i := range n {
-		fmt.Fprintf(&b, "serve%03d@example.com,serve%03d@example.com,First%d,Last%d,Synced,Serve Team %d\n", i, i, i, i, i%3)
-	}
-	writeFile(t, filepath.Join(dir, "users.csv"), b.String())
-}
-
 // postAs posts to the status page of p with the given Authorization
 // header ("" for none) and returns the status code.
 func postAs(t *testing.T, p *serveProcess, path, auth string) int {
@@ -97,7 +85,7 @@ func TestStatusPageApprovesHeldPlan(t *testing.T) {
 	finished("succeeded")
 
 	// Three users leave the source: their deactivation is over the limit.
-	statusUsersCSV(t, dir, 5)
+	writeServeUsers(t, dir, 5)
 	runNow()
 	p.waitFor(t, "the held plan", func(e logEvent) bool { return e.msg() == "plan held back for approval" })
 	finished("blocked")

@@ -227,19 +227,26 @@ func (s *sqlStore) Operations(ctx context.Context, runID int64) ([]OpRecord, err
 	if err != nil {
 		return nil, fmt.Errorf("list operations of run %d: %w", runID, err)
 	}
+	ops, err := scanOps(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list operations of run %d: %w", runID, err)
+	}
+	return ops, nil
+}
+
+// scanOps reads and closes rows of the columns run_id, seq, action,
+// target, outcome, error, okta_id, at.
+func scanOps(rows *sql.Rows) ([]OpRecord, error) {
 	defer rows.Close()
 	var ops []OpRecord
 	for rows.Next() {
 		var o OpRecord
 		if err := rows.Scan(&o.RunID, &o.Seq, &o.Action, &o.Target, &o.Outcome, &o.Error, &o.OktaID, timeDest(&o.At)); err != nil {
-			return nil, fmt.Errorf("list operations of run %d: %w", runID, err)
+			return nil, err
 		}
 		ops = append(ops, o)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list operations of run %d: %w", runID, err)
-	}
-	return ops, nil
+	return ops, rows.Err()
 }
 
 // AddOwned implements Ownership. Adding a login already owned keeps its

@@ -113,16 +113,8 @@ func (s *sqlStore) UserOperations(ctx context.Context, org, login string, limit 
 	if err != nil {
 		return nil, fmt.Errorf("list operations of user %s: %w", login, err)
 	}
-	defer rows.Close()
-	var ops []OpRecord
-	for rows.Next() {
-		var o OpRecord
-		if err := rows.Scan(&o.RunID, &o.Seq, &o.Action, &o.Target, &o.Outcome, &o.Error, &o.OktaID, timeDest(&o.At)); err != nil {
-			return nil, fmt.Errorf("list operations of user %s: %w", login, err)
-		}
-		ops = append(ops, o)
-	}
-	if err := rows.Err(); err != nil {
+	ops, err := scanOps(rows)
+	if err != nil {
 		return nil, fmt.Errorf("list operations of user %s: %w", login, err)
 	}
 	return ops, nil

@@ -12,9 +12,9 @@ import (
 	"github.com/oktasync/oktasync/internal/state"
 )
 
-// TestBrowserPages opens every page in headless Chromium: each loads with
-// its content, without JavaScript, and its screenshot is written.
-func TestBrowserPages(t *testing.T) {
+// startBrowser serves the fixture's page and starts Chromium, for a
+// browser test that runs beside the others.
+func startBrowser(t *testing.T) (*fixture, *httptest.Server, *browsertest.Browser) {
 	if testing.Short() {
 		t.Skip("browser test; skipped with -short")
 	}
@@ -22,7 +22,13 @@ func TestBrowserPages(t *testing.T) {
 	f := newFixture(t, testAdmin)
 	ts := httptest.NewServer(f.srv)
 	t.Cleanup(ts.Close)
-	b := browsertest.Start(t)
+	return f, ts, browsertest.Start(t)
+}
+
+// TestBrowserPages opens every page in headless Chromium: each loads with
+// its content, without JavaScript, and its screenshot is written.
+func TestBrowserPages(t *testing.T) {
+	_, ts, b := startBrowser(t)
 
 	pages := []struct {
 		path, name, h1, want string
@@ -60,14 +66,7 @@ func TestBrowserPages(t *testing.T) {
 // TestBrowserApprove approves the held plan from the page: refused
 // without the credential, with nothing changed, and taken with it.
 func TestBrowserApprove(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test; skipped with -short")
-	}
-	t.Parallel()
-	f := newFixture(t, testAdmin)
-	ts := httptest.NewServer(f.srv)
-	t.Cleanup(ts.Close)
-	b := browsertest.Start(t)
+	f, ts, b := startBrowser(t)
 
 	b.Open(ts.URL + "/held")
 	// The page answers 401 with a basic-auth challenge, which headless
