@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
@@ -41,13 +42,18 @@ func (a *app) serveCommand() *cobra.Command {
 	f := &serveFlags{}
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Sync on a schedule and serve /metrics, /healthz and /readyz",
+		Short: "Sync on a schedule and serve a status page, /metrics, /healthz and /readyz",
 		Long: `serve syncs on the schedule the config sets (schedule.cron, five fields or
 six with seconds first, or schedule.every, plus schedule.jitter) and never runs
 two syncs at once. With a PostgreSQL state store, replicas share a lock so that
 each scheduled sync runs once.
 
-It serves on serve.addr (default 127.0.0.1:9464):
+It serves on serve.addr (default 127.0.0.1:9464), over HTTPS with
+serve.tls.certFile and keyFile:
+  /         the status page: runs, the last plan, users, plans held back
+            by a safety limit; its JSON under /api. Actions (run now,
+            pause, resume, approve a held plan) need the credential in
+            serve.adminTokenFile; without one the page is read-only
   /metrics  Prometheus metrics
   /healthz  200 while the process is up
   /readyz   200 once the config is loaded and Okta answered an authenticated
@@ -62,7 +68,7 @@ default 30s), and exits 0.`,
 			return a.serve(cmd.Context(), f)
 		},
 	}
-	cmd.Flags().StringVar(&f.addr, "addr", "", "listen address for /metrics, /healthz and /readyz (default serve.addr)")
+	cmd.Flags().StringVar(&f.addr, "addr", "", "listen address of the status page, /metrics, /healthz and /readyz (default serve.addr)")
 	return cmd
 }
 
@@ -83,6 +89,16 @@ type server struct {
 	mu       sync.Mutex
 	ready    bool
 	draining bool
+
+	// store is the state store the status page reads; board holds the
+	// last sync's plan and users; job is the scheduled sync. running is
+	// true while a sync runs, and manual while one asked for by the status
+	// page is due or running.
+	store   state.Store
+	board   statusBoard
+	job     gocron.Job
+	running atomic.Bool
+	manual  atomic.Bool
 }
 
 // serveConfig is what serve takes from the config and flags, checked.
@@ -132,15 +148,11 @@ func (a *app) serve(ctx context.Context, f *serveFlags) error {
 	runCtx, stopRuns := context.WithCancel(ctx)
 	defer stopRuns()
 
-	// The listener first, so that a taken port fails at once.
-	ln, err := net.Listen("tcp", sc.addr)
+	httpSrv, httpErr, err := s.listen(ctx, sc.addr)
 	if err != nil {
-		return fmt.Errorf("serve: listen on %s (serve.addr): %w", sc.addr, err)
+		return err
 	}
-	httpSrv := &http.Server{Handler: s.handler(), ReadHeaderTimeout: 10 * time.Second}
-	httpErr := make(chan error, 1)
-	go func() { httpErr <- httpSrv.Serve(ln) }()
-	log.Info("serving metrics and health", "addr", ln.Addr().String())
+	defer s.store.Close()
 
 	locker, closeLocker, err := s.scheduleLocker(ctx, sc.interval)
 	if err != nil {
@@ -180,6 +192,45 @@ func (a *app) serve(ctx context.Context, f *serveFlags) error {
 	return s.shutdown(ctx, sched, httpSrv, sc.grace, serveErr)
 }
 
+// listen opens the listener (first, so that a taken port fails at once)
+// and the status page's state store, and serves the status page, metrics
+// and health on it. Its errors come on the returned channel.
+func (s *server) listen(ctx context.Context, addr string) (*http.Server, chan error, error) {
+	adminToken, err := readAdminToken(s.cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("serve: listen on %s (serve.addr): %w", addr, err)
+	}
+	if err := s.openStatusStore(ctx); err != nil {
+		ln.Close()
+		return nil, nil, err
+	}
+	page, err := s.newStatusPage(adminToken)
+	if err != nil {
+		ln.Close()
+		s.store.Close()
+		return nil, nil, fmt.Errorf("serve: %w", err)
+	}
+	httpSrv := &http.Server{Handler: s.handler(page), ReadHeaderTimeout: 10 * time.Second}
+	httpErr := make(chan error, 1)
+	cert, key := s.cfg.Serve.TLS.CertFile, s.cfg.Serve.TLS.KeyFile
+	go func() {
+		if cert != "" {
+			httpErr <- httpSrv.ServeTLS(ln, cert, key)
+			return
+		}
+		httpErr <- httpSrv.Serve(ln)
+	}()
+	s.log.Info("serving metrics and health", "addr", ln.Addr().String(), "statusPage", "/", "tls", cert != "", "readOnly", page.ReadOnly())
+	for _, w := range listenerWarnings(ln.Addr().String(), cert != "", adminToken != "") {
+		s.log.Warn(w)
+	}
+	return httpSrv, httpErr, nil
+}
+
 // scheduleLocker returns, with a PostgreSQL state store, the lock replicas
 // share so that each scheduled sync runs once, and a function that
 // releases it and closes its store; with another store, nil and a function
@@ -212,6 +263,7 @@ func (s *server) schedule(runCtx context.Context, sc serveConfig, locker *schedu
 		gocron.WithName(syncJobName),
 		gocron.WithSingletonMode(gocron.LimitModeReschedule),
 		gocron.WithEventListeners(gocron.AfterLockError(func(_ uuid.UUID, _ string, err error) {
+			s.manual.Store(false) // a sync asked for now did not start either
 			s.log.Info("scheduled sync skipped: another replica runs it", "reason", err)
 		})),
 	}, sc.jobOpts...)
@@ -223,6 +275,7 @@ func (s *server) schedule(runCtx context.Context, sc serveConfig, locker *schedu
 		_ = sched.Shutdown()
 		return nil, fmt.Errorf("serve: schedule sync: %w", err)
 	}
+	s.job = job
 	sched.Start()
 	if next, err := job.NextRun(); err == nil {
 		s.log.Info("scheduled syncs", "next", next.Format(time.RFC3339), "distributedLock", locker != nil)
@@ -255,9 +308,10 @@ func isPostgresURL(u string) bool {
 	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
 }
 
-// handler serves /metrics, /healthz and /readyz.
-func (s *server) handler() http.Handler {
+// handler serves the status page, /metrics, /healthz and /readyz.
+func (s *server) handler(page http.Handler) http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("/", page)
 	mux.Handle("GET /metrics", s.metrics.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -326,17 +380,31 @@ func (s *server) observeAPI() {
 	s.apiSeen = now
 }
 
-// syncOnce runs one scheduled sync and records it in the metrics and logs.
+// syncOnce runs one sync, scheduled or asked for on the status page
+// (which runs even while the schedule is paused, and without jitter), and
+// records it in the metrics, the logs and the status page.
 func (s *server) syncOnce(ctx context.Context) {
+	manual := s.manual.Load()
+	defer s.manual.Store(false)
 	if ctx.Err() != nil {
 		return
 	}
-	if err := schedule.Jitter(ctx, s.cfg.Schedule.Jitter); err != nil {
+	if !manual && s.paused(ctx) {
+		s.log.Info("scheduled sync skipped: the schedule is paused")
 		return
 	}
+	s.running.Store(true)
+	defer s.running.Store(false)
+	if !manual {
+		if err := schedule.Jitter(ctx, s.cfg.Schedule.Jitter); err != nil {
+			return
+		}
+	}
+	runner, approval := s.runnerFor(ctx)
+	s.board.forget()
 	s.metrics.RunStarted()
 	started := time.Now()
-	rep, err := s.runner.Run(ctx, reconcile.Options{Grace: s.cfg.Serve.ShutdownGrace})
+	rep, err := runner.Run(ctx, reconcile.Options{Grace: s.cfg.Serve.ShutdownGrace, Observe: s.board.observe})
 	finished := time.Now()
 	s.observeAPI()
 	status := reconcile.Classify(ctx, err).Label
@@ -352,6 +420,7 @@ func (s *server) syncOnce(ctx context.Context) {
 			"applied", rep.Applied, "failed", rep.Failed, "skipped", rep.Skipped)
 	}
 	s.metrics.RunFinished(run)
+	s.afterSync(ctx, rep, status, approval)
 	switch status {
 	case state.RunSucceeded:
 		s.setReady()

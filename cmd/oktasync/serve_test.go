@@ -211,16 +211,23 @@ next:
 	return 0, false
 }
 
+// writeServeUsers writes the serve fixture's users.csv with n users in
+// three groups.
+func writeServeUsers(t *testing.T, dir string, n int) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("login,email,firstName,lastName,department,groups\n")
+	for i := range n {
+		fmt.Fprintf(&b, "serve%03d@example.com,serve%03d@example.com,First%d,Last%d,Synced,Serve Team %d\n", i, i, i, i, i%3)
+	}
+	writeFile(t, filepath.Join(dir, "users.csv"), b.String())
+}
+
 // serveFixture writes a small CSV source and a config syncing it into sim
 // with the given extra YAML, and returns the config's path.
 func serveFixture(t *testing.T, dir, simURL string, users int, extra string) string {
 	t.Helper()
-	var b strings.Builder
-	b.WriteString("login,email,firstName,lastName,department,groups\n")
-	for i := range users {
-		fmt.Fprintf(&b, "serve%03d@example.com,serve%03d@example.com,First%d,Last%d,Synced,Serve Team %d\n", i, i, i, i, i%3)
-	}
-	writeFile(t, filepath.Join(dir, "users.csv"), b.String())
+	writeServeUsers(t, dir, users)
 	cfg := filepath.Join(dir, "oktasync.yaml")
 	writeFile(t, cfg, fmt.Sprintf(`
 okta:

@@ -229,14 +229,28 @@ type Schedule struct {
 	Jitter time.Duration `yaml:"jitter" env:"OKTASYNC_SCHEDULE_JITTER"`
 }
 
-// Serve configures `oktasync serve`'s HTTP listener.
+// Serve configures `oktasync serve`'s HTTP listener and status page.
 type Serve struct {
-	// Addr is the address of /metrics, /healthz and /readyz.
+	// Addr is the address of the status page, /metrics, /healthz and
+	// /readyz.
 	Addr string `yaml:"addr" env:"OKTASYNC_SERVE_ADDR"`
 	// ShutdownGrace bounds how long serve waits, after SIGTERM or SIGINT,
 	// for the running sync to finish its calls in flight and record where
 	// it stopped; 0 means 30s.
 	ShutdownGrace time.Duration `yaml:"shutdownGrace" env:"OKTASYNC_SERVE_SHUTDOWNGRACE"`
+	// AdminTokenFile names a file holding the status page's admin
+	// credential; serve reads it at start. Empty: the page is read-only.
+	AdminTokenFile string `yaml:"adminTokenFile" env:"OKTASYNC_SERVE_ADMINTOKENFILE"`
+	// TLS makes the listener serve HTTPS.
+	TLS ServeTLS `yaml:"tls"`
+}
+
+// ServeTLS names the certificate and key of serve's HTTPS listener.
+type ServeTLS struct {
+	// CertFile is a PEM certificate (chain).
+	CertFile string `yaml:"certFile" env:"OKTASYNC_SERVE_TLS_CERTFILE"`
+	// KeyFile is the certificate's PEM private key.
+	KeyFile string `yaml:"keyFile" env:"OKTASYNC_SERVE_TLS_KEYFILE"`
 }
 
 // State configures the state store.

@@ -341,6 +341,7 @@ func TestValidate(t *testing.T) {
 			c.Serve.Addr = "9464"
 			c.State.Schema = "Okta-Sync"
 		}, []string{"serve.addr", "state.schema"}},
+		{"serve TLS half set", func(c *Config) { c.Serve.TLS.CertFile = "cert.pem" }, []string{"serve.tls"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -210,6 +210,9 @@ func (c *Config) validatePolicy(bad func(field, format string, args ...any)) {
 			bad("serve.addr", "want host:port, such as 127.0.0.1:9464, got %q", c.Serve.Addr)
 		}
 	}
+	if (c.Serve.TLS.CertFile == "") != (c.Serve.TLS.KeyFile == "") {
+		bad("serve.tls", "set both serve.tls.certFile and serve.tls.keyFile, or neither")
+	}
 	if c.State.Schema != "" && !identifier.MatchString(c.State.Schema) {
 		bad("state.schema", "want a plain identifier (lower-case letters, digits and _, not starting with a digit), got %q", c.State.Schema)
 	}

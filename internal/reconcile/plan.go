@@ -74,6 +74,9 @@ func (r *Runner) Plan(ctx context.Context, o Options) (*Planned, error) {
 	if o.SavePlan {
 		p.Saved = diff.NewSavedPlan(p.Plan, s.cur.Dir, r.set.ConfigDigest, diff.SourceDigest(s.desired), started)
 	}
+	if o.Observe != nil {
+		o.Observe(s.desired, s.cur.Dir)
+	}
 	s.release()
 	p.rep = newReport(o.DryRun, started, p.Plan)
 	for _, w := range p.Plan.Warnings {

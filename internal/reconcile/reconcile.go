@@ -8,6 +8,7 @@ import (
 
 	"github.com/oktasync/oktasync/internal/apply"
 	"github.com/oktasync/oktasync/internal/diff"
+	"github.com/oktasync/oktasync/internal/directory"
 	"github.com/oktasync/oktasync/internal/okta"
 	"github.com/oktasync/oktasync/internal/source"
 	"github.com/oktasync/oktasync/internal/state"
@@ -98,6 +99,11 @@ type Options struct {
 	// the user's status is still changing, before it leaves the operation
 	// for the next run (default: apply's; negative: no second try).
 	PendingWait time.Duration
+	// Observe, when set, is handed the desired and current directories
+	// once Plan has made the plan, before the run lets go of them
+	// (serve's status page keeps them to show a user as last read). It
+	// must not change them.
+	Observe func(desired, current *directory.Directory)
 }
 
 // Runner runs syncs of one org with the parts it was given. Its steps are

@@ -438,3 +438,24 @@ func TestPlanVerifyApply(t *testing.T) {
 		t.Fatalf("second verify: %v, report %+v", err, p.Report())
 	}
 }
+
+// Observe is handed the source's and Okta's directories once the plan is
+// made.
+func TestObserveSeesBothDirectories(t *testing.T) {
+	h := newHarness(t, oktasim.Options{}, oktasim.Seed{
+		Users: []oktasim.SeedUser{hrUser("a@example.com")},
+	}, header+"a@example.com,a@example.com,F,L,hr,\nb@example.com,b@example.com,F,L,hr,\n")
+	var desired, current *directory.Directory
+	_, err := h.runner(t).Run(context.Background(), Options{DryRun: true, Observe: func(d, c *directory.Directory) {
+		desired, current = d, c
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if desired == nil || len(desired.Users) != 2 || current == nil || len(current.Users) != 1 {
+		t.Fatalf("Observe saw desired %v, current %v; want 2 source users and 1 Okta user", desired, current)
+	}
+	if u := current.Users["a@example.com"]; u == nil || u.ID == "" {
+		t.Errorf("Okta's user has no id: %+v", u)
+	}
+}

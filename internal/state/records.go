@@ -9,6 +9,12 @@ import (
 // ErrNoRun is wrapped when a run id names no recorded run.
 var ErrNoRun = errors.New("no such run")
 
+// ErrNoHeldPlan is wrapped when an id names no held plan.
+var ErrNoHeldPlan = errors.New("no such held plan")
+
+// ErrNotPending is wrapped when a held plan to approve is not pending.
+var ErrNotPending = errors.New("the held plan is not waiting for approval")
+
 // interruptedMessage is the error recorded on a run found still running
 // when run id began.
 func interruptedMessage(id int64) string {

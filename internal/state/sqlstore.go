@@ -192,41 +192,7 @@ func (s *sqlStore) FinishRun(ctx context.Context, id int64, status string, count
 
 // Runs implements RunHistory. limit <= 0 means no limit.
 func (s *sqlStore) Runs(ctx context.Context, org string, limit int) ([]Run, error) {
-	query := `SELECT id, org, dry_run, status, started_at, finished_at, counts, error, config_digest FROM runs`
-	var args []any
-	if org != "" {
-		query += ` WHERE org = ?`
-		args = append(args, org)
-	}
-	query += ` ORDER BY id DESC`
-	if limit > 0 {
-		query += ` LIMIT ?`
-		args = append(args, limit)
-	}
-	rows, err := s.db.QueryContext(ctx, s.d.rebind(query), args...)
-	if err != nil {
-		return nil, fmt.Errorf("list runs: %w", err)
-	}
-	defer rows.Close()
-	var runs []Run
-	for rows.Next() {
-		var (
-			r      Run
-			counts []byte
-		)
-		if err := rows.Scan(&r.ID, &r.Org, &r.DryRun, &r.Status, timeDest(&r.StartedAt), timeDest(&r.FinishedAt),
-			&counts, &r.Error, &r.ConfigDigest); err != nil {
-			return nil, fmt.Errorf("list runs: %w", err)
-		}
-		if r.Counts, err = decodeCounts(counts); err != nil {
-			return nil, fmt.Errorf("list runs: run %d: %w", r.ID, err)
-		}
-		runs = append(runs, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list runs: %w", err)
-	}
-	return runs, nil
+	return s.RunsBefore(ctx, org, 0, limit)
 }
 
 // RecordOperations implements Checkpoints: one transaction per call. A
@@ -261,19 +227,26 @@ func (s *sqlStore) Operations(ctx context.Context, runID int64) ([]OpRecord, err
 	if err != nil {
 		return nil, fmt.Errorf("list operations of run %d: %w", runID, err)
 	}
+	ops, err := scanOps(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list operations of run %d: %w", runID, err)
+	}
+	return ops, nil
+}
+
+// scanOps reads and closes rows of the columns run_id, seq, action,
+// target, outcome, error, okta_id, at.
+func scanOps(rows *sql.Rows) ([]OpRecord, error) {
 	defer rows.Close()
 	var ops []OpRecord
 	for rows.Next() {
 		var o OpRecord
 		if err := rows.Scan(&o.RunID, &o.Seq, &o.Action, &o.Target, &o.Outcome, &o.Error, &o.OktaID, timeDest(&o.At)); err != nil {
-			return nil, fmt.Errorf("list operations of run %d: %w", runID, err)
+			return nil, err
 		}
 		ops = append(ops, o)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list operations of run %d: %w", runID, err)
-	}
-	return ops, nil
+	return ops, rows.Err()
 }
 
 // AddOwned implements Ownership. Adding a login already owned keeps its

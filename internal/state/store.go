@@ -58,6 +58,44 @@ type OpRecord struct {
 	At      time.Time
 }
 
+// Held plan statuses.
+const (
+	HeldPending    = "pending"    // waiting for approval
+	HeldApproved   = "approved"   // approved; the next run may apply it
+	HeldUsed       = "used"       // a run ran with the approval
+	HeldSuperseded = "superseded" // a newer plan, or a run that needed none, replaced it
+)
+
+// HeldPlan is a plan a safety rule held back, and its approval.
+type HeldPlan struct {
+	ID    int64
+	Org   string
+	RunID int64 // the blocked run
+	// Counts holds what each safety rule counted, keyed by rule name
+	// ("safety.maxDeactivations": 12).
+	Counts map[string]int
+	// Deactivations and Removals are the deactivations (and deletions)
+	// and membership removals an approval allows the next run.
+	Deactivations, Removals int
+	// Reason is why the plan was held; Summary its one-line summary.
+	Reason, Summary string
+	// Plan is the held plan as JSON; empty in listings.
+	Plan       []byte
+	Status     string // Held*
+	CreatedAt  time.Time
+	ApprovedBy string
+	ApprovedAt time.Time // zero until approved
+	UsedByRun  int64     // 0 until used
+	UsedAt     time.Time
+}
+
+// Pause says whether a schedule is paused.
+type Pause struct {
+	Paused bool
+	By     string
+	Since  time.Time
+}
+
 // OwnedUser is a user oktasync created (and so manages whatever the scope).
 type OwnedUser struct {
 	Login         string // as created; compare with directory.LoginKey
@@ -111,17 +149,76 @@ type Ownership interface {
 	Owned(ctx context.Context, org string) (map[string]OwnedUser, error)
 }
 
+// RunQueries reads the run history a page at a time, as the status page of
+// `oktasync serve` shows it.
+type RunQueries interface {
+	// Run returns one run, or an error wrapping ErrNoRun.
+	Run(ctx context.Context, id int64) (Run, error)
+	// RunsBefore lists up to limit runs of org (all orgs when org is
+	// empty) whose id is below before (all when before <= 0), newest
+	// first.
+	RunsBefore(ctx context.Context, org string, before int64, limit int) ([]Run, error)
+	// UserOperations lists up to limit checkpoints of org's runs whose
+	// target is the user login (its own operations and its memberships),
+	// newest first. Logins compare case-insensitively.
+	UserOperations(ctx context.Context, org, login string, limit int) ([]OpRecord, error)
+}
+
+// HeldPlans records the plans a safety rule held back, and a person's
+// approval to apply one of them once.
+type HeldPlans interface {
+	// HoldPlan records a held plan as pending and returns its id; the
+	// org's older pending plans become superseded.
+	HoldPlan(ctx context.Context, h HeldPlan) (int64, error)
+	// SupersedeHeldPlans marks org's pending plans superseded (a later
+	// run needed none of them).
+	SupersedeHeldPlans(ctx context.Context, org string) error
+	// HeldPlansOf lists up to limit held plans of org, newest first,
+	// without their Plan.
+	HeldPlansOf(ctx context.Context, org string, limit int) ([]HeldPlan, error)
+	// HeldPlan returns one held plan with its Plan, or an error wrapping
+	// ErrNoHeldPlan.
+	HeldPlan(ctx context.Context, id int64) (HeldPlan, error)
+	// ApproveHeldPlan approves a pending plan once, recording who, and
+	// returns it; a plan not pending gives an error wrapping
+	// ErrNotPending.
+	ApproveHeldPlan(ctx context.Context, id int64, by string) (HeldPlan, error)
+	// ApprovedPlan returns org's newest approved plan not yet used, and
+	// whether there is one.
+	ApprovedPlan(ctx context.Context, org string) (HeldPlan, bool, error)
+	// UseHeldPlan records that run runID ran with the approval of plan
+	// id, which becomes used.
+	UseHeldPlan(ctx context.Context, id, runID int64) error
+	// RunApprovals returns, for each of runIDs that ran with an
+	// approval, the plan whose approval it used.
+	RunApprovals(ctx context.Context, runIDs []int64) (map[int64]HeldPlan, error)
+}
+
+// Pauses records whether the schedule of `oktasync serve` is paused for
+// an org, shared by every replica.
+type Pauses interface {
+	// SetPaused pauses (paused true) or resumes org's schedule; by names
+	// who did.
+	SetPaused(ctx context.Context, org string, paused bool, by string) error
+	// Paused says whether org's schedule is paused, by whom and since
+	// when.
+	Paused(ctx context.Context, org string) (Pause, error)
+}
+
 // Store keeps oktasync's state: the lock, runs, checkpoints, ownership,
-// and the rate-limit shares learned.
-// Open returns one; a caller that needs only a part of it takes the small
+// held plans, the schedule's pause and the rate-limit shares learned. Open
+// returns one; a caller that needs only a part of it takes the small
 // interface for that part. Every method is safe for concurrent use.
 // Secrets are never stored.
 type Store interface {
 	Locker
 	RunHistory
+	RunQueries
 	Checkpoints
 	Ownership
 	RateShares
+	HeldPlans
+	Pauses
 
 	// Close releases the store's resources, and the locks still held.
 	Close() error

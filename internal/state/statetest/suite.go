@@ -44,6 +44,11 @@ func RunStoreSuite(t *testing.T, open Opener) {
 		{"LockCancelledWait", testLockCancelledWait},
 		{"UnlockTwice", testUnlockTwice},
 		{"CloseReleasesLock", testCloseReleasesLock},
+		{"RunPages", testRunPages},
+		{"UserOperations", testUserOperations},
+		{"HeldPlans", testHeldPlans},
+		{"HeldPlanApprovalOnce", testHeldPlanApprovalOnce},
+		{"Pauses", testPauses},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
