@@ -20,7 +20,7 @@ func TestSavedPlan(t *testing.T) {
 	}
 	dir := t.TempDir()
 	const token = "saved-plan-token-e4a"
-	seed := `{"users":[{"profile":{"login":"a@example.com","email":"a@example.com","firstName":"A","lastName":"One","title":"Old","employeeType":"hr"}}]}`
+	seed := `{"customAttributes":["employeeType"],"users":[{"profile":{"login":"a@example.com","email":"a@example.com","firstName":"A","lastName":"One","title":"Old","employeeType":"hr"}}]}`
 	writeFile(t, filepath.Join(dir, "seed.json"), seed)
 	sim := startSim(t, token, "--no-rate-limits", "--seed", filepath.Join(dir, "seed.json"))
 	csv := "login,email,firstName,lastName,title,employeeType,groups\n" +
