@@ -17,6 +17,21 @@ import (
 	"github.com/oktasync/oktasync/internal/oktasim"
 )
 
+// rsaKeyPEM returns a new RSA key for an OAuth service app and its PKCS#8
+// PEM.
+func rsaKeyPEM(t *testing.T) (*rsa.PrivateKey, string) {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key, string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+}
+
 // exampleScopes returns the OAuth scopes config.example.yaml shows for
 // okta.scopes.
 func exampleScopes(t *testing.T) []string {
@@ -50,15 +65,7 @@ func TestExampleScopesSufficeForARun(t *testing.T) {
 	if !slices.Contains(scopes, "okta.schemas.read") {
 		t.Errorf("config.example.yaml's scopes %v lack okta.schemas.read, which a run's schema check needs", scopes)
 	}
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	key, keyPEM := rsaKeyPEM(t)
 	const clientID = "0oaScopesTestClient"
 
 	for _, tc := range []struct {

@@ -54,18 +54,7 @@ func TestSimCustomAttribute(t *testing.T) {
 	create := func(login, attr string) int {
 		t.Helper()
 		body := `{"profile":{"login":"` + login + `","email":"` + login + `","firstName":"S","lastName":"C","` + attr + `":"x"}}`
-		req, err := http.NewRequest("POST", sim.URL+"/api/v1/users?activate=false", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "SSWS "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+		return sim.apiPost(t, token, "/api/v1/users?activate=false", body).StatusCode
 	}
 	if got := create("a@example.com", "employeeType"); got != http.StatusOK {
 		t.Errorf("create with declared employeeType: %d, want 200", got)
@@ -85,18 +74,8 @@ func TestSimRealisticServes(t *testing.T) {
 	t.Parallel()
 	const token = "sim-realistic-token-0000000000000000"
 	sim := startSim(t, token, "--realistic")
-	req, err := http.NewRequest("POST", sim.URL+"/api/v1/users?activate=false",
-		strings.NewReader(`{"profile":{"login":"r@example.com","email":"r@example.com","firstName":"R","lastName":"E","employeeType":"hr"}}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "SSWS "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp := sim.apiPost(t, token, "/api/v1/users?activate=false",
+		`{"profile":{"login":"r@example.com","email":"r@example.com","firstName":"R","lastName":"E","employeeType":"hr"}}`)
 	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("X-Rate-Limit-Limit") != "600" {
 		t.Errorf("create with employeeType: %s, X-Rate-Limit-Limit %s; want 400 and the org's 600",
 			resp.Status, resp.Header.Get("X-Rate-Limit-Limit"))
