@@ -171,7 +171,7 @@ func (s Spec) WriteCSV(path string) error {
 	}
 	bw := bufio.NewWriterSize(f, 1<<20)
 	w := csv.NewWriter(bw)
-	if err := w.Write([]string{"login", "email", "firstName", "lastName", "department", "title", "employeeType", "groups"}); err != nil {
+	if err := w.Write([]string{"login", "email", "firstName", "lastName", "department", "title", "userType", "groups"}); err != nil {
 		f.Close()
 		return fmt.Errorf("write source CSV %s: %w", path, err)
 	}
@@ -234,7 +234,7 @@ func (s Spec) Seed() oktasim.Seed {
 			ID: fmt.Sprintf("00ub%016d", i),
 			Profile: map[string]any{
 				"login": u.login, "email": u.login, "firstName": u.first, "lastName": u.last,
-				"department": u.dept, "title": u.title, "employeeType": "Employee",
+				"department": u.dept, "title": u.title, "userType": "Employee",
 			},
 			Groups: names,
 		}

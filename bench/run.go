@@ -253,7 +253,7 @@ func (h *Harness) config(url string) string {
 		}
 	}
 	b.WriteString("source:\n  csv:\n    users: users.csv\n")
-	b.WriteString("scope:\n  users: profile.employeeType eq \"Employee\"\n")
+	b.WriteString("scope:\n  users: profile.userType eq \"Employee\"\n")
 	b.WriteString("state:\n  url: sqlite://state.db\n")
 	// The benchmark measures throughput; the safety limits are tested
 	// elsewhere and would block small scales for the wrong reason.

@@ -22,9 +22,13 @@ import (
 	"github.com/oktasync/oktasync/internal/source"
 )
 
-// demoScope is the scope the demo config uses: the example users all have
-// employeeType "hr".
-const demoScope = `profile.employeeType eq "hr"`
+// demoScope is the scope the demo config uses, as examples/oktasync.yaml
+// does: the example users all have userType "Employee". userType is a base
+// attribute of Okta's user profile, so the scope works on a new org (and on
+// the demo's simulated org, whose schema is Okta's base profile); a custom
+// attribute such as employeeType would first have to be added to the org's
+// schema.
+const demoScope = `profile.userType eq "Employee"`
 
 func (a *app) demoCommand() *cobra.Command {
 	keep := false
@@ -179,12 +183,12 @@ func demoSeed(desired *directory.Directory) oktasim.Seed {
 	seed.Users = append(seed.Users,
 		oktasim.SeedUser{
 			Profile: map[string]any{"login": "former.employee@example.com", "email": "former.employee@example.com",
-				"firstName": "Former", "lastName": "Employee", "employeeType": "hr"},
+				"firstName": "Former", "lastName": "Employee", "userType": "Employee"},
 			Groups: []string{seed.Groups[0].Name},
 		},
 		oktasim.SeedUser{
 			Profile: map[string]any{"login": "contractor@example.com", "email": "contractor@example.com",
-				"firstName": "Casey", "lastName": "Contractor", "employeeType": "contractor"},
+				"firstName": "Casey", "lastName": "Contractor", "userType": "Contractor"},
 		},
 	)
 	return seed

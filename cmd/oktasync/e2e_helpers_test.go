@@ -118,6 +118,24 @@ func (s *simProcess) resetStats(t *testing.T) {
 	resp.Body.Close()
 }
 
+// apiPost sends body to the simulator's API at path with the SSWS token, as
+// another admin would, and returns the answer (its body closed).
+func (s *simProcess) apiPost(t *testing.T, token, path, body string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "SSWS "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
 // result is a finished oktasync invocation.
 type result struct {
 	code           int

@@ -39,6 +39,10 @@ func teamName(i int) string { return fmt.Sprintf("Team %02d", i+1) }
 func generateE2E(nUsers, nGroups int) e2eData {
 	r := rand.New(rand.NewPCG(42, 7))
 	var d e2eData
+	// The org has employeeType added to its profile schema, as an org fed
+	// from an HR system has; the scope uses it. On a new org it does not
+	// exist, and the simulator, as Okta, refuses it until declared.
+	d.seed.CustomAttributes = []string{"employeeType"}
 	for i := range nGroups {
 		if i < nGroups-2 {
 			d.seed.Groups = append(d.seed.Groups, oktasim.SeedGroup{Name: teamName(i), Description: "generated"})

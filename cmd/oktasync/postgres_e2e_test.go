@@ -139,8 +139,8 @@ func TestEndToEndPostgres(t *testing.T) {
 		if fmt.Sprint(u.Profile["title"]) != w.title || !slices.Equal(groups, w.groups) {
 			t.Errorf("%s: title %v groups %v, want %q %v", login, u.Profile["title"], groups, w.title, w.groups)
 		}
-		if u.Profile["employeeType"] != "hr" {
-			t.Errorf("%s: employeeType %v", login, u.Profile["employeeType"])
+		if u.Profile["userType"] != "Employee" {
+			t.Errorf("%s: userType %v", login, u.Profile["userType"])
 		}
 	}
 	if live != len(wants) {

@@ -20,7 +20,7 @@ func TestSavedPlan(t *testing.T) {
 	}
 	dir := t.TempDir()
 	const token = "saved-plan-token-e4a"
-	seed := `{"users":[{"profile":{"login":"a@example.com","email":"a@example.com","firstName":"A","lastName":"One","title":"Old","employeeType":"hr"}}]}`
+	seed := `{"customAttributes":["employeeType"],"users":[{"profile":{"login":"a@example.com","email":"a@example.com","firstName":"A","lastName":"One","title":"Old","employeeType":"hr"}}]}`
 	writeFile(t, filepath.Join(dir, "seed.json"), seed)
 	sim := startSim(t, token, "--no-rate-limits", "--seed", filepath.Join(dir, "seed.json"))
 	csv := "login,email,firstName,lastName,title,employeeType,groups\n" +
@@ -83,15 +83,7 @@ func TestSavedPlan(t *testing.T) {
 // as another admin would.
 func changeTitle(t *testing.T, sim *simProcess, token, login, title string) {
 	t.Helper()
-	body := strings.NewReader(fmt.Sprintf(`{"profile":{"title":%q}}`, title))
-	req, _ := http.NewRequest(http.MethodPost, sim.URL+"/api/v1/users/"+login, body)
-	req.Header.Set("Authorization", "SSWS "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp := sim.apiPost(t, token, "/api/v1/users/"+login, fmt.Sprintf(`{"profile":{"title":%q}}`, title))
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("update %s: %s", login, resp.Status)
 	}

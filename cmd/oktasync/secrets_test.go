@@ -289,15 +289,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test; skipped with -short")
 	}
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	key, keyPEM := rsaKeyPEM(t)
 	scopes := []string{"okta.users.read", "okta.users.manage", "okta.groups.read", "okta.groups.manage", "okta.schemas.read"}
 	const clientID = "0oaSecretsTestClient"
 

@@ -43,7 +43,6 @@ type simFlags struct {
 	caseSensitiveFilter bool
 	refuseDeprovisioned bool
 	lifecycleDelay      time.Duration
-	strictSchema        bool
 	customAttributes    []string
 	memberPageTimeout   int
 	searchLag           time.Duration
@@ -75,10 +74,14 @@ By default the org is lenient where the client is not yet ready for Okta:
   case-sensitive filter values                     (--case-sensitive-filter)
   refused updates of DEPROVISIONED users           (--refuse-deprovisioned-updates)
   asynchronous activation and deactivation         (--lifecycle-delay 2s)
-  Okta's base user profile, custom attributes
-  only as declared                                 (--strict-schema, --custom-attribute)
 A flag given explicitly wins over --realistic. Not in --realistic:
---two-reset-lines, --member-page-timeout-above, --search-lag and the faults.`,
+--two-reset-lines, --member-page-timeout-above, --search-lag and the faults.
+
+Always, with or without --realistic, the user schema is Okta's base profile
+(login, email, firstName, lastName, userType, department, ...); a custom
+attribute such as employeeType exists only when declared, with
+--custom-attribute or the seed file's "customAttributes", as an admin adds
+it in Okta's Profile Editor. Any other attribute is refused (400 E0000001).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runSim(cmd, f)
@@ -101,7 +104,7 @@ A flag given explicitly wins over --realistic. Not in --realistic:
 	fs.DurationVar(&f.latency, "latency", 0, "latency added to every request")
 	fs.DurationVar(&f.jitter, "latency-jitter", 0, "random extra latency up to this much")
 	fs.DurationVar(&f.writeDelay, "write-latency", 0, "latency added to every write before it is carried out (counted in /sim/stats writesHeld while it waits)")
-	fs.BoolVar(&f.realistic, "realistic", false, "behave as Okta does (see above): --header-mode org, --token-share 0.5, --search-cap 50000, --lifecycle-delay 2s, --case-sensitive-filter, --refuse-deprovisioned-updates, --strict-schema")
+	fs.BoolVar(&f.realistic, "realistic", false, "behave as Okta does (see above): --header-mode org, --token-share 0.5, --search-cap 50000, --lifecycle-delay 2s, --case-sensitive-filter, --refuse-deprovisioned-updates")
 	fs.StringVar(&f.headerMode, "header-mode", "", `what X-Rate-Limit-Limit/-Remaining show: "token" (the token's share; default) or "org" (the org's bucket, the share a hidden ceiling)`)
 	fs.BoolVar(&f.twoResetLines, "two-reset-lines", false, "send two X-Rate-Limit-Reset lines, a later one first; the earliest holds")
 	fs.BoolVar(&f.legacyBuckets, "legacy-buckets", false, "the older bucket map: lifecycle calls in user-write, member calls in group")
@@ -109,8 +112,7 @@ A flag given explicitly wins over --realistic. Not in --realistic:
 	fs.BoolVar(&f.caseSensitiveFilter, "case-sensitive-filter", false, "filter values are case-sensitive, profile.login included, as Okta's")
 	fs.BoolVar(&f.refuseDeprovisioned, "refuse-deprovisioned-updates", false, `refuse profile updates of DEPROVISIONED users (404 E0000007), as an org without "edit deactivated user profiles"`)
 	fs.DurationVar(&f.lifecycleDelay, "lifecycle-delay", 0, "activations and deactivations take this long (transitioningToStatus; 409 E0000112 meanwhile)")
-	fs.BoolVar(&f.strictSchema, "strict-schema", false, "the user schema is exactly Okta's base profile plus --custom-attribute and the seed's customAttributes; other attributes are refused")
-	fs.StringArrayVar(&f.customAttributes, "custom-attribute", nil, "declare a custom user attribute, name or name:type (string, integer, number, boolean, array; repeatable; default without --strict-schema: employeeType, hireDate)")
+	fs.StringArrayVar(&f.customAttributes, "custom-attribute", nil, "declare a custom user attribute, name or name:type (string, integer, number, boolean, array; repeatable); the schema is otherwise Okta's base profile")
 	fs.IntVar(&f.memberPageTimeout, "member-page-timeout-above", 0, "member pages larger than this (limit and members) answer 500 E0000009 (0: never)")
 	fs.DurationVar(&f.searchLag, "search-lag", 0, "search results lag changes by this long, as Okta's search index")
 	return cmd
@@ -127,7 +129,6 @@ func (f *simFlags) switches() map[string]func(*oktasim.Options) {
 		"case-sensitive-filter":        func(o *oktasim.Options) { o.CaseSensitiveFilter = f.caseSensitiveFilter },
 		"refuse-deprovisioned-updates": func(o *oktasim.Options) { o.RefuseDeprovisionedUpdates = f.refuseDeprovisioned },
 		"lifecycle-delay":              func(o *oktasim.Options) { o.LifecycleDelay = f.lifecycleDelay },
-		"strict-schema":                func(o *oktasim.Options) { o.StrictSchema = f.strictSchema },
 		"member-page-timeout-above":    func(o *oktasim.Options) { o.MemberPageTimeoutAbove = f.memberPageTimeout },
 		"search-lag":                   func(o *oktasim.Options) { o.SearchLag = f.searchLag },
 	}

@@ -150,7 +150,7 @@ func checkOkta(ctx context.Context, cfg *config.Config, desired *directory.Direc
 	case errors.As(err, &apiErr) && apiErr.StatusCode == 401:
 		return fmt.Errorf("%s rejected the credentials: %w; check okta.token (OKTA_CLIENT_TOKEN) or, for OAuth, okta.clientId and the private key", cfg.Okta.OrgURL, err)
 	case errors.As(err, &apiErr) && apiErr.StatusCode == 403:
-		return fmt.Errorf("%s refused to list users: %w; the API token's admin, or the OAuth service app, needs the okta.users.manage, okta.groups.manage, okta.logs.read and okta.schemas.read scopes and an admin role that covers users and groups", cfg.Okta.OrgURL, err)
+		return fmt.Errorf("%s refused to list users: %w; the API token's admin, or the OAuth service app, needs the okta.users.read, okta.users.manage, okta.groups.read, okta.groups.manage and okta.schemas.read scopes and an admin role that covers users and groups", cfg.Okta.OrgURL, err)
 	case errors.As(err, &apiErr) && apiErr.StatusCode == 400 && cfg.Scope.Users != "":
 		return fmt.Errorf("%s rejected scope.users %q as a search expression: %w", cfg.Okta.OrgURL, cfg.Scope.Users, err)
 	case errors.As(err, &apiErr):

@@ -21,7 +21,7 @@ CREATE TABLE employees (
     title            text,
     department_id    int NOT NULL REFERENCES departments (id),
     manager_id       int REFERENCES employees (id),
-    employee_type    text NOT NULL DEFAULT 'hr',
+    employee_type    text NOT NULL DEFAULT 'Employee',
     cost_center      text,
     city             text,
     mobile_phone     text,

@@ -36,7 +36,7 @@ BEGIN
            f, l, f || ' ' || l,
            titles[1 + i % array_length(titles, 1)],
            1 + i % 5,
-           'hr',
+           'Employee',
            format('CC-%s', 100 + i % 5),
            cities[1 + i % array_length(cities, 1)],
            CASE WHEN i % 4 = 0 THEN NULL ELSE format('+1 555 %s', lpad((i % 10000)::text, 4, '0')) END,

@@ -121,7 +121,7 @@ func outcomes(res *apply.Result) map[int]string {
 // nor the deactivation that follow them.
 func TestExecuteUserOrderAndIndependence(t *testing.T) {
 	t.Parallel()
-	org := newSimOrg(t, oktasim.Options{RefuseDeprovisionedUpdates: true, StrictSchema: true},
+	org := newSimOrg(t, oktasim.Options{RefuseDeprovisionedUpdates: true},
 		oktasim.SeedUser{Profile: person("carol@example.com"), Status: "DEPROVISIONED"},
 		oktasim.SeedUser{Profile: person("ad@example.com"), ProfileMaster: "ActiveDirectory"},
 		oktasim.SeedUser{Profile: person("bob@example.com")},

@@ -82,7 +82,7 @@ func (c *Config) validate(lookupEnv func(string) (string, bool)) error {
 			bad("okta.clientId", "required with authorizationMode PrivateKey (env OKTA_CLIENT_CLIENTID)")
 		}
 		if len(o.Scopes) == 0 {
-			bad("okta.scopes", "required with authorizationMode PrivateKey, such as [okta.users.manage, okta.groups.manage]")
+			bad("okta.scopes", "required with authorizationMode PrivateKey; a run needs [okta.users.read, okta.users.manage, okta.groups.read, okta.groups.manage, okta.schemas.read]")
 		}
 		switch k := strings.TrimSpace(o.PrivateKey); {
 		case k == "":

@@ -85,11 +85,6 @@
 //     delay passes on the org's clock (Options.Now); meanwhile lifecycle
 //     calls and updates get 409 E0000112. Realistic uses two seconds
 //     (--lifecycle-delay).
-//   - Options.StrictSchema: the user schema is exactly Okta's base profile
-//     plus the declared custom attributes (Options.CustomAttributes,
-//     Seed.CustomAttributes; name or name:type); any other attribute is
-//     400 E0000001 (--strict-schema, --custom-attribute). Without it the
-//     org has employeeType and hireDate added and accepts any attribute.
 //
 // Off by default and not in Realistic, as Okta shows them rarely or
 // intermittently: RateLimitOptions.TwoResetLines (--two-reset-lines),
@@ -102,6 +97,18 @@
 // refuse suspend (400 E0000001); a seed user with SeedUser.ProfileMaster is
 // mastered by another system and refuses profile updates with 403 E0000023
 // while lifecycle calls still work; emails are counted (below).
+//
+// # User schema
+//
+// Always on: the default user schema is exactly Okta's base profile (login,
+// email, firstName, lastName, userType, department, ... as okta-api.md lists
+// them) plus the custom attributes declared with Options.CustomAttributes or
+// Seed.CustomAttributes (name or name:type; `oktasync sim
+// --custom-attribute`, or "customAttributes" in a seed file), as an admin
+// adds them in the Profile Editor. A create or update that sets any other
+// attribute is 400 E0000001, and a seed user that has one is refused. An
+// attribute such as employeeType or hireDate is custom on Okta, so a test or
+// demo that uses one declares it.
 //
 // # Emails
 //

@@ -139,7 +139,11 @@ func TestSystemLogPolling(t *testing.T) {
 func TestUserSchema(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{CustomAttributes: []string{"badgeNumber"}})
-	if err := e.sim.Seed(Seed{Users: []SeedUser{{Profile: profile("s@example.com", "employeeType", "hr", "level", 3.0, "title", "x")}}}); err != nil {
+	seed := Seed{
+		CustomAttributes: []string{"employeeType", "level:integer"},
+		Users:            []SeedUser{{Profile: profile("s@example.com", "employeeType", "hr", "level", 3.0, "title", "x")}},
+	}
+	if err := e.sim.Seed(seed); err != nil {
 		t.Fatal(err)
 	}
 	r := e.do("GET", "/api/v1/meta/schemas/user/default", nil)

@@ -18,10 +18,10 @@ const OktaTokenShare = 0.5
 // as Okta does turned on: Okta's bucket map (LegacyBuckets off) with
 // Workforce limits, X-Rate-Limit headers that show the org's bucket
 // (HeaderOrg) over a hidden 50 % token share, the 50,000-result search cap,
-// case-sensitive filter values, refused updates of DEPROVISIONED users, a
-// short lifecycle delay and the base-profile schema (StrictSchema). Figures
-// o already sets (TokenShare, SearchCap, LifecycleDelay, HeaderMode, Limits)
-// are kept. Not included, as rare or intermittent on Okta: TwoResetLines,
+// case-sensitive filter values, refused updates of DEPROVISIONED users and a
+// short lifecycle delay. (The base-profile user schema needs no switch: it
+// is always on.) Figures o already sets (TokenShare, SearchCap,
+// LifecycleDelay, HeaderMode, Limits) are kept. Not included, as rare or intermittent on Okta: TwoResetLines,
 // MemberPageTimeoutAbove, SearchLag and FaultOptions.
 func Realistic(o Options) Options {
 	o.RateLimit.LegacyBuckets = false
@@ -39,6 +39,5 @@ func Realistic(o Options) Options {
 	}
 	o.CaseSensitiveFilter = true
 	o.RefuseDeprovisionedUpdates = true
-	o.StrictSchema = true
 	return o
 }

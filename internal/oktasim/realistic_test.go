@@ -370,12 +370,12 @@ func schemaAttrs(t *testing.T, e *env) (base, custom []string, types map[string]
 	return base, custom, types
 }
 
-// TestStrictSchema checks the base-profile schema: exactly Okta's base
-// attributes, custom attributes only when declared, and every other
-// attribute refused.
-func TestStrictSchema(t *testing.T) {
+// TestDeclaredCustomAttributes checks the schema with declared custom
+// attributes: exactly Okta's base attributes plus those declared (options
+// or seed), with their types, and every other attribute refused.
+func TestDeclaredCustomAttributes(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, Options{StrictSchema: true, CustomAttributes: []string{"badge:integer"}})
+	e := newEnv(t, Options{CustomAttributes: []string{"badge:integer"}})
 	base, custom, types := schemaAttrs(t, e)
 	want := strings.Fields(oktaBaseProfile)
 	sort.Strings(want)
@@ -411,14 +411,6 @@ func TestStrictSchema(t *testing.T) {
 	if _, err := New(Options{Tokens: []string{"t"}, CustomAttributes: []string{"x:date"}}); err == nil {
 		t.Error("custom attribute type date accepted")
 	}
-
-	// Without the switch: the simulator's older org, with employeeType and
-	// hireDate added and any attribute accepted.
-	loose := newEnv(t, Options{})
-	if _, custom, _ := schemaAttrs(t, loose); fmt.Sprint(custom) != "[employeeType hireDate]" {
-		t.Errorf("loose custom attributes %v", custom)
-	}
-	mustStatus(t, loose.do("POST", "/api/v1/users?activate=false", map[string]any{"profile": profile("l@example.com", "anything", "x")}), 200)
 }
 
 // TestMemberPageTimeout checks that large member pages answer 500 E0000009
@@ -463,7 +455,7 @@ func TestRealistic(t *testing.T) {
 	o := Realistic(Options{RateLimit: RateLimitOptions{LegacyBuckets: true}})
 	if o.RateLimit.LegacyBuckets || o.RateLimit.HeaderMode != HeaderOrg || o.RateLimit.TokenShare != 0.5 ||
 		o.SearchCap != 50000 || o.LifecycleDelay != RealisticLifecycleDelay || !o.CaseSensitiveFilter ||
-		!o.RefuseDeprovisionedUpdates || !o.StrictSchema {
+		!o.RefuseDeprovisionedUpdates {
 		t.Errorf("Realistic(Options{}) = %+v", o)
 	}
 	kept := Realistic(Options{SearchCap: 7, LifecycleDelay: time.Minute, RateLimit: RateLimitOptions{TokenShare: 0.3, HeaderMode: HeaderToken}})

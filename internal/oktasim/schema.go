@@ -25,13 +25,6 @@ var baseUserAttrs = [][2]string{
 	{"managerId", "ManagerId"}, {"manager", "Manager"},
 }
 
-// defaultCustomAttrs are the custom attributes of the default user schema
-// when Options.CustomAttributes is nil: the simulated org has had
-// employeeType and hireDate added in its Profile Editor, as orgs fed from
-// an HR system commonly have. A non-nil CustomAttributes, even an empty
-// one, replaces them.
-var defaultCustomAttrs = []string{"employeeType", "hireDate"}
-
 var baseAttrSet = func() map[string]bool {
 	m := make(map[string]bool, len(baseUserAttrs))
 	for _, a := range baseUserAttrs {
@@ -60,47 +53,11 @@ func schemaAttr(title, typ string, required bool) map[string]any {
 	return a
 }
 
-// jsonType names the schema type of a profile value.
-func jsonType(v any) string {
-	switch x := v.(type) {
-	case bool:
-		return "boolean"
-	case float64:
-		if x == float64(int64(x)) {
-			return "integer"
-		}
-		return "number"
-	case []any, []string:
-		return "array"
-	}
-	return "string"
-}
-
-// customSchema returns the custom attributes of the default user schema
-// with their types. With Options.StrictSchema they are the declared ones;
-// otherwise also the defaults (when Options.CustomAttributes is nil) and
-// every attribute a user holds, typed after its first holder's value. Call
-// with s.mu held.
+// customSchema returns the declared custom attributes of the default user
+// schema (Options.CustomAttributes and the seeds' CustomAttributes) with
+// their types. Call with s.mu held.
 func (s *Server) customSchema() map[string]string {
-	custom := maps.Clone(s.customAttr)
-	if s.opts.StrictSchema {
-		return custom
-	}
-	if s.opts.CustomAttributes == nil {
-		for _, a := range defaultCustomAttrs {
-			if _, ok := custom[a]; !ok {
-				custom[a] = "string"
-			}
-		}
-	}
-	for _, id := range s.userOrder {
-		for k, v := range s.users[id].profile {
-			if _, seen := custom[k]; !seen && !baseAttrSet[k] {
-				custom[k] = jsonType(v)
-			}
-		}
-	}
-	return custom
+	return maps.Clone(s.customAttr)
 }
 
 // schemaTypes are the types a declared custom attribute may have.
@@ -122,13 +79,10 @@ func parseCustomAttr(decl string) (name, typ string, err error) {
 	return name, typ, nil
 }
 
-// checkSchema returns, with Options.StrictSchema, the errorCauses of the
-// attributes of p that the user schema does not define, with the first of
-// them. Call with s.mu held.
+// checkSchema returns the errorCauses of the attributes of p that the user
+// schema (Okta's base profile and the declared custom attributes) does not
+// define, with the first of them. Call with s.mu held.
 func (s *Server) checkSchema(p map[string]any) (field string, causes []string) {
-	if !s.opts.StrictSchema {
-		return "", nil
-	}
 	for _, k := range slices.Sorted(maps.Keys(p)) {
 		if _, declared := s.customAttr[k]; baseAttrSet[k] || declared {
 			continue

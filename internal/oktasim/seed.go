@@ -140,11 +140,9 @@ func (s *Server) checkSeed(seed Seed) (map[string]string, error) {
 			}
 			userIDs[u.ID] = true
 		}
-		if s.opts.StrictSchema {
-			for _, k := range slices.Sorted(maps.Keys(u.Profile)) {
-				if _, ok := declared[k]; !ok && !baseAttrSet[k] && s.customAttr[k] == "" {
-					return nil, fmt.Errorf("seed user %q: attribute %q is not in the user schema; declare it in the seed's customAttributes or Options.CustomAttributes", login, k)
-				}
+		for _, k := range slices.Sorted(maps.Keys(u.Profile)) {
+			if _, ok := declared[k]; !ok && !baseAttrSet[k] && s.customAttr[k] == "" {
+				return nil, fmt.Errorf("seed user %q: attribute %q is not in the user schema; declare it in the seed's customAttributes or Options.CustomAttributes", login, k)
 			}
 		}
 		logins[key] = true

@@ -38,9 +38,11 @@ type Options struct {
 	Clients []OAuthClient
 	// CustomAttributes declare the custom attributes of the default user
 	// schema, each as a name or name:type (type string, the default,
-	// integer, number, boolean or array). Unless StrictSchema is set, nil
-	// means employeeType and hireDate, and attributes the users hold are
-	// added.
+	// integer, number, boolean or array), as an admin adds them in Okta's
+	// Profile Editor. The schema is Okta's base profile plus these and a
+	// seed's CustomAttributes: a create or update that sets any other
+	// attribute is refused with 400 E0000001, and so is a seed user that
+	// has one. nil: none, as on a new org.
 	CustomAttributes []string
 	// SearchLag makes the `search` parameter of the users list eventually
 	// consistent, as Okta's is: for this long after a user is created or
@@ -76,14 +78,6 @@ type Options struct {
 	// at 50,000 (SearchCapOkta): a page starting at or past it answers 400
 	// E0000031. 0 means no cap. Plain lists and `filter` have no cap.
 	SearchCap int
-	// StrictSchema makes the default user schema exactly Okta's base
-	// profile plus the declared custom attributes (CustomAttributes and a
-	// seed's CustomAttributes): a create or update that sets any other
-	// attribute is refused with 400 E0000001, and so is a seed user that
-	// has one. false: CustomAttributes (nil: employeeType and hireDate)
-	// plus whatever attributes users hold are in the schema, and any
-	// attribute is accepted.
-	StrictSchema bool
 	// MemberPageTimeoutAbove makes large member pages time out, as Okta's
 	// pages of 1000 full users can: GET /api/v1/groups/{id}/users whose
 	// page size (limit, or the default) is above this and whose page would

@@ -414,12 +414,12 @@ func TestDeleteUser(t *testing.T) {
 
 func TestListUsers(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{CustomAttributes: []string{"employeeType", "nicknames:array", "level:integer"}})
 	e.createUser("alice@example.com", "department", "Eng", "employeeType", "hr")
 	e.createUser("bob@example.com", "department", "Sales", "nicknames", []any{"bobby", "rob"})
 	gone := e.createUser("carol@example.com", "department", "Eng")
 	mustStatus(t, e.do("POST", "/api/v1/users/"+gone+"/lifecycle/deactivate", nil), 200)
-	e.do("POST", "/api/v1/users?activate=false", map[string]any{"profile": profile("dave@example.com", "level", 3.0, "manager", true)})
+	mustStatus(t, e.do("POST", "/api/v1/users?activate=false", map[string]any{"profile": profile("dave@example.com", "level", 3.0, "manager", true)}), 200)
 
 	q := func(param, expr string) string { return "/api/v1/users?" + param + "=" + url.QueryEscape(expr) }
 	tests := []struct {
@@ -478,7 +478,7 @@ func TestListUsers(t *testing.T) {
 
 func TestSearchSortBy(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{CustomAttributes: []string{"rank"}})
 	for _, n := range []string{"delta", "alpha", "charlie", "bravo", "echo"} {
 		e.createUser(n+"@example.com", "rank", n)
 	}

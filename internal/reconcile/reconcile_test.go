@@ -43,6 +43,11 @@ func newHarness(t *testing.T, simOpts oktasim.Options, seed oktasim.Seed, csv st
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The harness's org has employeeType added to its profile schema, as an
+	// org fed from an HR system has: the scope, hrUser and header use it. On
+	// a new org it is a custom attribute, which the simulator, as Okta,
+	// refuses until declared.
+	seed.CustomAttributes = append([]string{"employeeType"}, seed.CustomAttributes...)
 	if err := sim.Seed(seed); err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +335,7 @@ func TestFetchSharesEqualProfiles(t *testing.T) {
 	same.Profile["tags"] = []string{"a", "b"}
 	other := hrUser("other@example.com")
 	other.Profile["employeeNumber"] = 43
-	h := newHarness(t, oktasim.Options{}, oktasim.Seed{Users: []oktasim.SeedUser{same, other}},
+	h := newHarness(t, oktasim.Options{}, oktasim.Seed{CustomAttributes: []string{"tags:array"}, Users: []oktasim.SeedUser{same, other}},
 		"login,email,firstName,lastName,employeeType,employeeNumber,tags\n"+
 			"same@example.com,same@example.com,F,L,hr,42,a;b\n"+
 			"other@example.com,other@example.com,F,L,hr,42,a;b\n")

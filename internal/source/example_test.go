@@ -21,8 +21,8 @@ func TestExampleUsersCSV(t *testing.T) {
 		t.Errorf("%d groups, want 4 or 5", n)
 	}
 	for k, u := range d.Users {
-		if u.Profile.Value("employeeType") != "hr" {
-			t.Errorf("user %s: employeeType = %v, want hr (the example scope)", k, u.Profile.Value("employeeType"))
+		if u.Profile.Value("userType") != "Employee" {
+			t.Errorf("user %s: userType = %v, want Employee (the example scope)", k, u.Profile.Value("userType"))
 		}
 	}
 }
