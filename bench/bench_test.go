@@ -89,7 +89,7 @@ func TestGroupsDistinct(t *testing.T) {
 }
 
 // TestTinyScenarios runs small versions of the scenarios end to end with
-// the built binary: each run must exit 0 with nothing failed and leave
+// the built binary against a realistic simulator: each run must exit 0 with nothing failed and leave
 // nothing for a second plan to do. It asserts correctness only; the
 // harness measures speed.
 func TestTinyScenarios(t *testing.T) {
@@ -106,9 +106,10 @@ func TestTinyScenarios(t *testing.T) {
 		Bin: bin,
 		// Fast enough that pacing hardly matters: the test is about
 		// correctness.
-		Pace:   Pace{Speedup: 600, Window: time.Second, TokenShare: 0.5, Concurrency: 75},
-		Verify: true,
-		Log:    t.Logf,
+		Pace:      Pace{Speedup: 600, Window: time.Second, TokenShare: 0.5, Concurrency: 75},
+		Verify:    true,
+		Realistic: true,
+		Log:       t.Logf,
 	}
 	for _, sc := range []Scenario{
 		{Name: "initial", Spec: Spec{Users: 150, Groups: 8, PerUser: 3, EmptyOrg: true}},

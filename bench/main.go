@@ -70,6 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		memLimit = fs.String("gomemlimit", "", "GOMEMLIMIT for the oktasync process only, such as 800MiB")
 		bin      = fs.String("bin", "", "a built oktasync binary (default: build ./cmd/oktasync)")
 		verify   = fs.Bool("verify", true, "after each run, check that a second plan is empty")
+		realSim  = fs.Bool("realistic", false, "run the simulator as Okta behaves (oktasim.Realistic), keeping -token-share")
 		keep     = fs.Bool("keep", false, "keep each scenario's files")
 		jsonOut  = fs.String("json", "", "also write the results as JSON to this file")
 	)
@@ -94,11 +95,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("speedup %g and window %v must be positive", *speedup, *window)
 	}
 	h := &Harness{
-		Bin:    *bin,
-		Pace:   Pace{Speedup: *speedup, Window: *window, TokenShare: *share, Concurrency: *conc},
-		Client: Client{MaxShare: *maxShare, MaxConcurrency: *maxConc, Workers: *workers, GoMemLimit: *memLimit},
-		Verify: *verify,
-		Keep:   *keep,
+		Bin:       *bin,
+		Pace:      Pace{Speedup: *speedup, Window: *window, TokenShare: *share, Concurrency: *conc},
+		Client:    Client{MaxShare: *maxShare, MaxConcurrency: *maxConc, Workers: *workers, GoMemLimit: *memLimit},
+		Verify:    *verify,
+		Realistic: *realSim,
+		Keep:      *keep,
 		Log: func(format string, args ...any) {
 			fmt.Fprintf(stderr, "%s "+format+"\n", append([]any{time.Now().UTC().Format("15:04:05")}, args...)...)
 		},

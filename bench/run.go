@@ -112,6 +112,11 @@ type Harness struct {
 	Client Client
 	// Verify runs a second plan after each run and records its exit.
 	Verify bool
+	// Realistic runs the simulator as Okta behaves (oktasim.Realistic:
+	// headers showing the org's bucket over a hidden token share, a
+	// lifecycle delay, case-sensitive filters, …), with the pace's token
+	// share and the scenario's search cap.
+	Realistic bool
 	// Keep leaves each scenario's directory in place.
 	Keep bool
 	// Log receives progress lines.
@@ -166,7 +171,7 @@ func (h *Harness) Run(ctx context.Context, sc Scenario) (*Result, error) {
 		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
 	}
 	h.Log("%s: starting and seeding the simulator", sc.Name)
-	sim, err := startSim(sc.Spec, h.Pace, benchToken)
+	sim, err := startSim(sc.Spec, h.Pace, h.Realistic, benchToken)
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
 	}

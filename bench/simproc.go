@@ -67,6 +67,9 @@ func (p Pace) TokenRate(perMinute int) float64 {
 type simChild struct {
 	Spec Spec `json:"spec"`
 	Pace Pace `json:"pace"`
+	// Realistic makes the org behave as Okta does (oktasim.Realistic),
+	// keeping the pace's token share and the spec's search cap.
+	Realistic bool `json:"realistic"`
 }
 
 const simTokenEnv = "OKTASYNC_BENCH_SIM_TOKEN"
@@ -83,7 +86,7 @@ func serveSim(arg string) error {
 	if token == "" {
 		return errors.New("simulator child: no token in " + simTokenEnv)
 	}
-	sim, err := oktasim.New(oktasim.Options{
+	opts := oktasim.Options{
 		Tokens: []string{token},
 		RateLimit: oktasim.RateLimitOptions{
 			Window:      req.Pace.Window,
@@ -99,7 +102,11 @@ func serveSim(arg string) error {
 		MaxPageSize: memberPageSize,
 		SearchCap:   req.Spec.SearchCap,
 		Logger:      slog.New(slog.DiscardHandler),
-	})
+	}
+	if req.Realistic {
+		opts = oktasim.Realistic(opts)
+	}
+	sim, err := oktasim.New(opts)
 	if err != nil {
 		return fmt.Errorf("start simulator: %w", err)
 	}
@@ -143,12 +150,12 @@ type simProcess struct {
 }
 
 // startSim starts the simulator child for spec at pace.
-func startSim(spec Spec, pace Pace, token string) (*simProcess, error) {
+func startSim(spec Spec, pace Pace, realistic bool, token string) (*simProcess, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("find the harness executable: %w", err)
 	}
-	arg, err := json.Marshal(simChild{Spec: spec, Pace: pace})
+	arg, err := json.Marshal(simChild{Spec: spec, Pace: pace, Realistic: realistic})
 	if err != nil {
 		return nil, fmt.Errorf("encode simulator request: %w", err)
 	}

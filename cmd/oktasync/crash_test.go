@@ -47,14 +47,18 @@ type orgHarness struct {
 // itself (the simulator then never sees it).
 type requestHook func(w http.ResponseWriter, r *http.Request, write int64) bool
 
-// newOrgHarness starts an in-process simulator with opts, seeded with seed,
-// on a plain HTTP test server. Unless opts says otherwise, the org's user
-// schema has employeeType, which the tests' sources use.
+// newOrgHarness starts an in-process simulator with opts made realistic
+// (oktasim.Realistic: Okta's buckets, headers showing the org's bucket over
+// a hidden token share, the search cap, case-sensitive filters, refused
+// updates of deactivated users, a lifecycle delay), seeded with seed, on a
+// plain HTTP test server. Unless opts says otherwise, the org's user schema
+// has employeeType, which the tests' sources use.
 func newOrgHarness(t *testing.T, opts oktasim.Options, seed oktasim.Seed) *orgHarness {
 	t.Helper()
 	if len(opts.CustomAttributes) == 0 {
 		opts.CustomAttributes = []string{"employeeType"}
 	}
+	opts = oktasim.Realistic(opts)
 	sim, err := oktasim.New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -199,10 +203,14 @@ func (d e2eData) writes() int {
 
 // checkOrgExactly asserts the org holds the source's users (activated, with
 // their attributes and groups) and groups and nothing else, and that the
-// simulator never refused a create because the login existed.
+// simulator never refused a create because the login existed. A user whose
+// activation Okta accepted but is still carrying out (STAGED, transitioning
+// to ACTIVE: the realistic org's lifecycle delay) counts as activated; how
+// many were is logged.
 func checkOrgExactly(t *testing.T, h *orgHarness, data e2eData) {
 	t.Helper()
 	snap := h.sim.Snapshot()
+	activating := 0
 	users := make(map[string]oktasim.SnapshotUser, len(snap.Users))
 	for _, u := range snap.Users {
 		l := strings.ToLower(fmt.Sprint(u.Profile["login"]))
@@ -218,9 +226,13 @@ func checkOrgExactly(t *testing.T, h *orgHarness, data e2eData) {
 			t.Errorf("%s missing from Okta", cu.login)
 			continue
 		}
-		// Created active without a password, a user is PROVISIONED.
-		if u.Status != "ACTIVE" && u.Status != "PROVISIONED" {
-			t.Errorf("%s is %s, want ACTIVE or PROVISIONED", cu.login, u.Status)
+		// Activated without a password, a user is PROVISIONED.
+		switch {
+		case u.Status == "STAGED" && u.TransitioningToStatus == "ACTIVE":
+			activating++
+		case (u.Status == "ACTIVE" || u.Status == "PROVISIONED") && u.TransitioningToStatus == "":
+		default:
+			t.Errorf("%s is %s (transitioning to %q), want ACTIVE or PROVISIONED, or STAGED transitioning to ACTIVE", cu.login, u.Status, u.TransitioningToStatus)
 		}
 		for attr, want := range map[string]string{"department": cu.dept, "title": cu.title, "firstName": cu.first, "lastName": cu.last, "email": cu.login, "employeeType": "Employee"} {
 			if got := fmt.Sprint(u.Profile[attr]); got != want {
@@ -258,6 +270,18 @@ func checkOrgExactly(t *testing.T, h *orgHarness, data e2eData) {
 	}
 	if st := h.sim.Stats(); st.DuplicateCreateAttempts != 0 {
 		t.Errorf("%d creates of a login that already existed", st.DuplicateCreateAttempts)
+	}
+	t.Logf("org holds the source exactly; %d of %d users still being activated by Okta", activating, len(data.csvUsers))
+}
+
+// checkNothingToDo asserts that a plan made now, right after the last run,
+// has no changes: nothing the runs left pending or undone remains, and users
+// whose activation Okta is still carrying out are not planned again.
+func checkNothingToDo(t *testing.T, env []string, cfg string) {
+	t.Helper()
+	r := runOktasync(t, env, "plan", "--config", cfg, "--detailed-exitcode")
+	if r.code != exitOK {
+		t.Errorf("plan after the last run: exit %d, want %d (nothing to do)\n%s\n%s", r.code, exitOK, lastLines(r.stdout, 20), lastLines(r.stderr, 10))
 	}
 }
 
@@ -411,6 +435,7 @@ func crashChain(t *testing.T, spec chainSpec, passed, ran *atomic.Int64) {
 			t.Errorf("run %d (%d newest) is %s, want %s (error %q)", run.ID, i, run.Status, want, run.Error)
 		}
 	}
+	checkNothingToDo(t, env, cfg)
 }
 
 // checkCheckpointsTrue reads the newest run's checkpoints from the state
@@ -528,11 +553,19 @@ func TestTerminateAndResume(t *testing.T) {
 			cmd, wait, _ := startOktasync(t, env, "run", "--config", cfg, "--output", "json")
 			var signalled atomic.Bool
 			var writesAtSignal atomic.Int64
+			var (
+				mu    sync.Mutex
+				kinds = map[string]int{} // writes after the signal, by call
+			)
 			h.setHook(func(w http.ResponseWriter, r *http.Request, n int64) bool {
 				if n == signalAt {
 					writesAtSignal.Store(n)
 					signalled.Store(true)
 					_ = cmd.Process.Signal(syscall.SIGTERM)
+				} else if n > signalAt {
+					mu.Lock()
+					kinds[writeKind(r)]++
+					mu.Unlock()
 				}
 				return false
 			})
@@ -542,7 +575,9 @@ func TestTerminateAndResume(t *testing.T) {
 				t.Fatalf("the run ended (exit %d) before write %d", res.code, signalAt)
 			}
 			after := h.writes.Load() - writesAtSignal.Load()
-			t.Logf("exit %d; %d write requests arrived after SIGTERM (8 workers)", res.code, after)
+			mu.Lock()
+			t.Logf("exit %d; %d write requests arrived after SIGTERM (8 workers in each of the users and groups lanes): %v", res.code, after, kinds)
+			mu.Unlock()
 			if res.code == exitOK || res.code < 0 {
 				t.Errorf("terminated run: exit %d, want a failure exit code\n%s", res.code, lastLines(res.stderr, 5))
 			}
@@ -568,6 +603,19 @@ func TestTerminateAndResume(t *testing.T) {
 			if st := h.sim.Stats(); st.UsersCreated != len(data.csvUsers) {
 				t.Errorf("simulator created %d users, want exactly %d", st.UsersCreated, len(data.csvUsers))
 			}
+			checkNothingToDo(t, env, cfg)
 		})
 	}
+}
+
+// writeKind names the call a write request makes: its method and path with
+// ids left out.
+func writeKind(r *http.Request) string {
+	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/api/v1/"), "/")
+	for i := 1; i < len(parts); i += 2 {
+		if parts[i-1] == "users" || parts[i-1] == "groups" {
+			parts[i] = "{id}"
+		}
+	}
+	return r.Method + " " + strings.Join(parts, "/")
 }

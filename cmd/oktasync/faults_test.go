@@ -215,6 +215,7 @@ func TestFaultsConverge(t *testing.T) {
 					t.Errorf("simulator created %d users, want exactly %d", st.UsersCreated, data.newUsers)
 				}
 				checkOrgExactly(t, h, data.e2eData)
+				checkNothingToDo(t, env, cfg)
 			})
 		}
 	})

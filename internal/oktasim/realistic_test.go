@@ -262,6 +262,9 @@ func TestLifecycleDelay(t *testing.T) {
 	if u := user(); u["status"] != "ACTIVE" || u["transitioningToStatus"] != "DEPROVISIONED" {
 		t.Errorf("during deactivation: status %v, transitioning %v", u["status"], u["transitioningToStatus"])
 	}
+	if s := e.sim.Snapshot(); s.Users[0].Status != "ACTIVE" || s.Users[0].TransitioningToStatus != "DEPROVISIONED" {
+		t.Errorf("snapshot during deactivation: status %q, transitioning %q", s.Users[0].Status, s.Users[0].TransitioningToStatus)
+	}
 	for _, call := range [][2]string{
 		{"POST", "/lifecycle/deactivate"}, {"POST", "/lifecycle/suspend"}, {"POST", "/lifecycle/activate"},
 		{"POST", ""}, {"DELETE", ""},
@@ -319,7 +322,7 @@ func TestLifecycleDelay(t *testing.T) {
 	if r.errorCode(t) != "E0000001" {
 		t.Errorf("suspend of a PROVISIONED user: %s", r.body)
 	}
-	if s := e.sim.Snapshot(); s.Users[0].Status != "ACTIVE" || s.Users[1].Status != "PROVISIONED" {
+	if s := e.sim.Snapshot(); s.Users[0].Status != "ACTIVE" || s.Users[1].Status != "PROVISIONED" || s.Users[1].TransitioningToStatus != "" {
 		t.Errorf("snapshot %+v", s.Users)
 	}
 }

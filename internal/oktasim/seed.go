@@ -217,9 +217,13 @@ type Snapshot struct {
 
 // SnapshotUser is one user in a Snapshot.
 type SnapshotUser struct {
-	ID      string         `json:"id"`
-	Status  string         `json:"status"`
-	Profile map[string]any `json:"profile"`
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	// TransitioningToStatus is the status a lifecycle change in flight
+	// (Options.LifecycleDelay) moves the user to, as Okta's
+	// transitioningToStatus shows it; empty when none is.
+	TransitioningToStatus string         `json:"transitioningToStatus,omitempty"`
+	Profile               map[string]any `json:"profile"`
 	// Groups holds the names of the user's groups, sorted; it includes
 	// "Everyone".
 	Groups []string `json:"groups"`
@@ -241,7 +245,7 @@ func (s *Server) Snapshot() Snapshot {
 	defer s.mu.Unlock()
 	snap := Snapshot{Users: make([]SnapshotUser, 0, len(s.users)), Groups: make([]SnapshotGroup, 0, len(s.groups))}
 	for _, u := range s.users {
-		su := SnapshotUser{ID: u.id, Status: u.status, Profile: deepCopy(u.profile), Groups: []string{}}
+		su := SnapshotUser{ID: u.id, Status: u.status, TransitioningToStatus: u.transitionTo, Profile: deepCopy(u.profile), Groups: []string{}}
 		for gid := range u.groups {
 			su.Groups = append(su.Groups, s.groups[gid].name)
 		}
