@@ -18,6 +18,7 @@ import (
 // runFlags are the flags of run, plan and the bare root command.
 type runFlags struct {
 	dryRun             bool
+	yes                bool // apply without asking on a terminal
 	output             string
 	detailedExitCode   bool
 	allowDeactivations int
@@ -32,6 +33,7 @@ func (f *runFlags) register(cmd *cobra.Command, withDryRun bool) {
 	fs := cmd.Flags()
 	if withDryRun {
 		fs.BoolVar(&f.dryRun, "dry-run", false, "compute and print the plan, change nothing")
+		fs.BoolVarP(&f.yes, "yes", "y", false, "apply without asking (a run asks only on a terminal)")
 	}
 	fs.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	fs.BoolVar(&f.detailedExitCode, "detailed-exitcode", false, "exit 2 when a dry run's plan has changes")
@@ -101,6 +103,10 @@ func (a *app) runSync(ctx context.Context, f *runFlags) error {
 	if err != nil {
 		return err
 	}
+	ask := !f.dryRun && f.applyFile == "" && !f.yes && a.interactive()
+	if ask && f.output == "json" {
+		return &exitCodeError{code: exitError, err: errors.New("--output json on a terminal applies only with --yes")}
+	}
 	runner, err := newRunner(cfg, log, nil, allowances{f.allowDeactivations, f.allowRemovals})
 	if err != nil {
 		return err
@@ -112,10 +118,22 @@ func (a *app) runSync(ctx context.Context, f *runFlags) error {
 		Progress:      update,
 		FetchProgress: fetch,
 	}
-	rep, runErr := runSteps(ctx, runner, f, opts)
+	var (
+		rep    *reconcile.Report
+		runErr error
+		shown  bool
+	)
+	if ask {
+		rep, shown, runErr = a.runConfirmed(ctx, runner, cfg.Okta.OrgURL, opts, finish)
+	} else {
+		rep, runErr = runSteps(ctx, runner, f, opts)
+	}
 	finish()
+	if errors.Is(runErr, errApplyCancelled) {
+		return &exitCodeError{code: exitError, err: runErr}
+	}
 	if rep != nil {
-		if err := a.printReport(a.stdout, rep, f.output); err != nil {
+		if err := a.printReport(a.stdout, rep, f.output, cfg.Okta.OrgURL, shown); err != nil {
 			return err
 		}
 		if f.reportFile != "" {
@@ -169,14 +187,18 @@ func runSteps(ctx context.Context, r *reconcile.Runner, f *runFlags, o reconcile
 }
 
 // printReport renders a run report as text for people or JSON for machines.
-func (a *app) printReport(w io.Writer, rep *reconcile.Report, format string) error {
+// The text names the org and, unless shown (printed before the apply
+// prompt), the plan.
+func (a *app) printReport(w io.Writer, rep *reconcile.Report, format, org string, shown bool) error {
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	if err := diff.RenderText(w, rep.Plan, diff.RenderOptions{Color: isTerminal(w)}); err != nil {
-		return err
+	if !shown {
+		if err := a.printPlan(w, rep, org); err != nil {
+			return err
+		}
 	}
 	if rep.DryRun || rep.Blocked || !rep.Plan.HasChanges() {
 		return nil
@@ -195,19 +217,25 @@ func (a *app) printReport(w io.Writer, rep *reconcile.Report, format string) err
 	for _, warn := range rep.ApplyWarnings() {
 		fmt.Fprintf(w, "Warning: %s\n", warn)
 	}
-	shown := 0
+	listed := 0
 	for _, op := range rep.Operations {
 		if op.Status != state.OpFailed && op.Status != state.OpSkipped {
 			continue
 		}
-		if shown == 20 {
+		if listed == 20 {
 			fmt.Fprintln(w, "  … (see --output json for every failure)")
 			break
 		}
 		fmt.Fprintf(w, "  ! %s %s%s: %s\n", op.Action, op.Login, groupSuffix(op.Group), op.Error)
-		shown++
+		listed++
 	}
 	return nil
+}
+
+// printPlan prints the org a report's plan targets, then the plan.
+func (a *app) printPlan(w io.Writer, rep *reconcile.Report, org string) error {
+	printOrg(w, org, rep.DryRun)
+	return diff.RenderText(w, rep.Plan, diff.RenderOptions{Color: isTerminal(w)})
 }
 
 func groupSuffix(g string) string {
