@@ -141,6 +141,7 @@ func (a *app) runSync(ctx context.Context, f *runFlags) error {
 				return err
 			}
 		}
+		a.printSavedPlanHints(f, rep)
 	}
 	if runErr != nil {
 		return runErr
