@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -201,7 +202,7 @@ func (a *app) printReport(w io.Writer, rep *reconcile.Report, format, org string
 			return err
 		}
 	}
-	if rep.DryRun || rep.Blocked || !rep.Plan.HasChanges() {
+	if printConflicts(w, rep) || rep.DryRun || rep.Blocked || !rep.Plan.HasChanges() {
 		return nil
 	}
 	fmt.Fprintf(w, "\nApplied %d of %d operations", rep.Applied, len(rep.Operations))
@@ -237,6 +238,34 @@ func (a *app) printReport(w io.Writer, rep *reconcile.Report, format, org string
 func (a *app) printPlan(w io.Writer, rep *reconcile.Report, org string) error {
 	printOrg(w, org, rep.DryRun)
 	return diff.RenderText(w, rep.Plan, diff.RenderOptions{Color: isTerminal(w)})
+}
+
+// printConflicts lists, for a saved plan refused because Okta changed
+// since, each conflict: the user or group, what Okta has now and what the
+// plan saw. It reports whether there were any.
+func printConflicts(w io.Writer, rep *reconcile.Report) bool {
+	var conflicts []string
+	for _, warn := range rep.Warnings {
+		if c, ok := strings.CutPrefix(warn, "conflict: "); ok {
+			conflicts = append(conflicts, c)
+		}
+	}
+	if len(conflicts) == 0 {
+		return false
+	}
+	fmt.Fprintf(w, "\nNothing was applied: Okta changed since the plan was made (%d %s):\n", len(conflicts), pluralWord(len(conflicts), "conflict", "conflicts"))
+	for _, c := range conflicts {
+		fmt.Fprintf(w, "  ! %s\n", c)
+	}
+	fmt.Fprintln(w, "Make a new plan.")
+	return true
+}
+
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func groupSuffix(g string) string {

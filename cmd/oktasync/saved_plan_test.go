@@ -49,6 +49,10 @@ func TestSavedPlan(t *testing.T) {
 	if st := sim.stats(t); st.Writes != 0 {
 		t.Fatalf("a refused plan sent %d writes", st.Writes)
 	}
+	if !strings.Contains(r.stdout, "Nothing was applied: Okta changed since the plan was made (1 conflict)") ||
+		!strings.Contains(r.stdout, "a@example.com") || !strings.Contains(r.stdout, "Changed by someone else") {
+		t.Fatalf("apply of a stale plan does not list the conflict (user, what Okta has now):\n%s", r.stdout)
+	}
 
 	// A fresh plan applies exactly, once.
 	if r := runOktasync(t, env, "plan", "--config", cfg, "--out", planFile); r.code != 0 {
