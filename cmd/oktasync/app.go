@@ -94,12 +94,18 @@ func (a *app) rootCommand() *cobra.Command {
 or Postgres) says should exist, reads what the Okta org has, computes a plan and
 applies it within Okta's rate limits.
 
-Run with no subcommand, oktasync runs a sync: "oktasync --dry-run" is
-"oktasync run --dry-run".`,
+Run with no subcommand and a config to be found, oktasync runs a sync:
+"oktasync --dry-run" is "oktasync run --dry-run"; with no config, it prints
+this help. On a terminal a run shows the plan and asks before it applies
+(--yes skips the question); without one (cron, CI, Kubernetes) it applies
+at once.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !a.configFound() {
+				return cmd.Help()
+			}
 			return a.runSync(cmd.Context(), rf)
 		},
 	}

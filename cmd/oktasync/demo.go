@@ -113,7 +113,7 @@ func (a *app) runDemo(ctx context.Context, keep bool) error {
 	}
 	rep, err := runner.Run(ctx, reconcile.Options{})
 	if rep != nil {
-		if perr := a.printReport(a.stdout, rep, "text"); perr != nil {
+		if perr := a.printReport(a.stdout, rep, "text", cfg.Okta.OrgURL, false); perr != nil {
 			return perr
 		}
 	}
@@ -128,7 +128,7 @@ func (a *app) runDemo(ctx context.Context, keep bool) error {
 	if err != nil {
 		return err
 	}
-	if err := a.printReport(a.stdout, rep, "text"); err != nil {
+	if err := a.printReport(a.stdout, rep, "text", cfg.Okta.OrgURL, false); err != nil {
 		return err
 	}
 	if rep.Plan.HasChanges() {

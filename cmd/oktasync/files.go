@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/oktasync/oktasync/internal/diff"
 	"github.com/oktasync/oktasync/internal/reconcile"
@@ -125,4 +126,46 @@ func writeReportFile(path string, rep *reconcile.Report) error {
 		return fmt.Errorf("write report %s: %w", path, err)
 	}
 	return nil
+}
+
+// allowFlags are the one-off allowances that lift each limit rule.
+var allowFlags = map[string]string{
+	diff.RuleMaxDeactivations:      "--allow-deactivations",
+	diff.RuleMaxMembershipRemovals: "--allow-removals",
+}
+
+// printSavedPlanHints tells, after plan --out or apply FILE, what to do
+// next: where the plan was saved and how to apply it, or, for a plan a
+// limit blocks, the plan command that saves one allowing it.
+func (a *app) printSavedPlanHints(f *runFlags, rep *reconcile.Report) {
+	file := f.planOut
+	if file == "" {
+		file = f.applyFile
+	}
+	if file == "" || rep == nil {
+		return
+	}
+	w := a.stdout
+	if f.output == "json" {
+		w = a.stderr
+	}
+	cfgFlag := ""
+	if a.configPath != "" {
+		cfgFlag = " --config " + a.configPath
+	}
+	if rep.Blocked {
+		var allow strings.Builder
+		for _, b := range rep.Blocks {
+			if flag, ok := allowFlags[b.Rule]; ok {
+				fmt.Fprintf(&allow, " %s %d", flag, b.Count)
+			}
+		}
+		if allow.Len() > 0 {
+			fmt.Fprintf(w, "\nTo save a plan that allows it once: oktasync plan%s%s --out %s\n", cfgFlag, allow.String(), file)
+		}
+		return
+	}
+	if f.planOut != "" {
+		fmt.Fprintf(w, "\nSaved the plan to %s. Apply it with: oktasync apply %s%s\n", file, file, cfgFlag)
+	}
 }

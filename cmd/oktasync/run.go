@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +19,7 @@ import (
 // runFlags are the flags of run, plan and the bare root command.
 type runFlags struct {
 	dryRun             bool
+	yes                bool // apply without asking on a terminal
 	output             string
 	detailedExitCode   bool
 	allowDeactivations int
@@ -32,6 +34,7 @@ func (f *runFlags) register(cmd *cobra.Command, withDryRun bool) {
 	fs := cmd.Flags()
 	if withDryRun {
 		fs.BoolVar(&f.dryRun, "dry-run", false, "compute and print the plan, change nothing")
+		fs.BoolVarP(&f.yes, "yes", "y", false, "apply without asking (a run asks only on a terminal)")
 	}
 	fs.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	fs.BoolVar(&f.detailedExitCode, "detailed-exitcode", false, "exit 2 when a dry run's plan has changes")
@@ -101,6 +104,10 @@ func (a *app) runSync(ctx context.Context, f *runFlags) error {
 	if err != nil {
 		return err
 	}
+	ask := !f.dryRun && f.applyFile == "" && !f.yes && a.interactive()
+	if ask && f.output == "json" {
+		return &exitCodeError{code: exitError, err: errors.New("--output json on a terminal applies only with --yes")}
+	}
 	runner, err := newRunner(cfg, log, nil, allowances{f.allowDeactivations, f.allowRemovals})
 	if err != nil {
 		return err
@@ -112,10 +119,22 @@ func (a *app) runSync(ctx context.Context, f *runFlags) error {
 		Progress:      update,
 		FetchProgress: fetch,
 	}
-	rep, runErr := runSteps(ctx, runner, f, opts)
+	var (
+		rep    *reconcile.Report
+		runErr error
+		shown  bool
+	)
+	if ask {
+		rep, shown, runErr = a.runConfirmed(ctx, runner, cfg.Okta.OrgURL, opts, finish)
+	} else {
+		rep, runErr = runSteps(ctx, runner, f, opts)
+	}
 	finish()
+	if errors.Is(runErr, errApplyCancelled) {
+		return &exitCodeError{code: exitError, err: runErr}
+	}
 	if rep != nil {
-		if err := a.printReport(a.stdout, rep, f.output); err != nil {
+		if err := a.printReport(a.stdout, rep, f.output, cfg.Okta.OrgURL, shown); err != nil {
 			return err
 		}
 		if f.reportFile != "" {
@@ -123,6 +142,7 @@ func (a *app) runSync(ctx context.Context, f *runFlags) error {
 				return err
 			}
 		}
+		a.printSavedPlanHints(f, rep)
 	}
 	if runErr != nil {
 		return runErr
@@ -169,16 +189,20 @@ func runSteps(ctx context.Context, r *reconcile.Runner, f *runFlags, o reconcile
 }
 
 // printReport renders a run report as text for people or JSON for machines.
-func (a *app) printReport(w io.Writer, rep *reconcile.Report, format string) error {
+// The text names the org and, unless shown (printed before the apply
+// prompt), the plan.
+func (a *app) printReport(w io.Writer, rep *reconcile.Report, format, org string, shown bool) error {
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	if err := diff.RenderText(w, rep.Plan, diff.RenderOptions{Color: isTerminal(w)}); err != nil {
-		return err
+	if !shown {
+		if err := a.printPlan(w, rep, org); err != nil {
+			return err
+		}
 	}
-	if rep.DryRun || rep.Blocked || !rep.Plan.HasChanges() {
+	if printConflicts(w, rep) || rep.DryRun || rep.Blocked || !rep.Plan.HasChanges() {
 		return nil
 	}
 	fmt.Fprintf(w, "\nApplied %d of %d operations", rep.Applied, len(rep.Operations))
@@ -195,19 +219,53 @@ func (a *app) printReport(w io.Writer, rep *reconcile.Report, format string) err
 	for _, warn := range rep.ApplyWarnings() {
 		fmt.Fprintf(w, "Warning: %s\n", warn)
 	}
-	shown := 0
+	listed := 0
 	for _, op := range rep.Operations {
 		if op.Status != state.OpFailed && op.Status != state.OpSkipped {
 			continue
 		}
-		if shown == 20 {
+		if listed == 20 {
 			fmt.Fprintln(w, "  … (see --output json for every failure)")
 			break
 		}
 		fmt.Fprintf(w, "  ! %s %s%s: %s\n", op.Action, op.Login, groupSuffix(op.Group), op.Error)
-		shown++
+		listed++
 	}
 	return nil
+}
+
+// printPlan prints the org a report's plan targets, then the plan.
+func (a *app) printPlan(w io.Writer, rep *reconcile.Report, org string) error {
+	printOrg(w, org, rep.DryRun)
+	return diff.RenderText(w, rep.Plan, diff.RenderOptions{Color: isTerminal(w)})
+}
+
+// printConflicts lists, for a saved plan refused because Okta changed
+// since, each conflict: the user or group, what Okta has now and what the
+// plan saw. It reports whether there were any.
+func printConflicts(w io.Writer, rep *reconcile.Report) bool {
+	var conflicts []string
+	for _, warn := range rep.Warnings {
+		if c, ok := strings.CutPrefix(warn, "conflict: "); ok {
+			conflicts = append(conflicts, c)
+		}
+	}
+	if len(conflicts) == 0 {
+		return false
+	}
+	fmt.Fprintf(w, "\nNothing was applied: Okta changed since the plan was made (%d %s):\n", len(conflicts), pluralWord(len(conflicts), "conflict", "conflicts"))
+	for _, c := range conflicts {
+		fmt.Fprintf(w, "  ! %s\n", c)
+	}
+	fmt.Fprintln(w, "Make a new plan.")
+	return true
+}
+
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func groupSuffix(g string) string {

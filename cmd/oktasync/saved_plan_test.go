@@ -49,6 +49,10 @@ func TestSavedPlan(t *testing.T) {
 	if st := sim.stats(t); st.Writes != 0 {
 		t.Fatalf("a refused plan sent %d writes", st.Writes)
 	}
+	if !strings.Contains(r.stdout, "Nothing was applied: Okta changed since the plan was made (1 conflict)") ||
+		!strings.Contains(r.stdout, "a@example.com") || !strings.Contains(r.stdout, "Changed by someone else") {
+		t.Fatalf("apply of a stale plan does not list the conflict (user, what Okta has now):\n%s", r.stdout)
+	}
 
 	// A fresh plan applies exactly, once.
 	if r := runOktasync(t, env, "plan", "--config", cfg, "--out", planFile); r.code != 0 {
@@ -86,5 +90,45 @@ func changeTitle(t *testing.T, sim *simProcess, token, login, title string) {
 	resp := sim.apiPost(t, token, "/api/v1/users/"+login, fmt.Sprintf(`{"profile":{"title":%q}}`, title))
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("update %s: %s", login, resp.Status)
+	}
+}
+
+// TestSavedPlanHints: plan --out says where it saved the plan and gives the
+// apply command, which works; a plan a limit blocks names the plan command
+// with the --allow-… flag and --out FILE.
+func TestSavedPlanHints(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test; skipped with -short")
+	}
+	dir := t.TempDir()
+	const token = "saved-plan-hints-token-31b"
+	sim := startSim(t, token, "--no-rate-limits")
+	header := "login,email,firstName,lastName,userType\n"
+	users := "a@example.com,a@example.com,A,One,hr\nb@example.com,b@example.com,B,Two,hr\nc@example.com,c@example.com,C,Three,hr\n"
+	writeFile(t, filepath.Join(dir, "users.csv"), header+users)
+	cfg := filepath.Join(dir, "oktasync.yaml")
+	writeFile(t, cfg, fmt.Sprintf("okta:\n  orgUrl: %s\n  testing:\n    disableHttpsCheck: true\nsource:\n  csv:\n    users: users.csv\nscope:\n  users: profile.userType eq \"hr\"\nstate:\n  url: sqlite://state.db\nsafety:\n  maxDeactivations: 1\n", sim.URL))
+	env := []string{"OKTA_CLIENT_TOKEN=" + token}
+	planFile := filepath.Join(dir, "plan.json")
+
+	r := runOktasync(t, env, "plan", "--config", cfg, "--out", planFile)
+	want := fmt.Sprintf("Saved the plan to %s. Apply it with: oktasync apply %s --config %s\n", planFile, planFile, cfg)
+	if r.code != 0 || !strings.Contains(r.stdout, want) {
+		t.Fatalf("plan --out: exit %d, want 0 and %q:\n%s\n%s", r.code, want, r.stdout, r.stderr)
+	}
+	args := strings.Fields(strings.TrimPrefix(strings.TrimSpace(want[strings.Index(want, "oktasync apply"):]), "oktasync "))
+	if r := runOktasync(t, env, args...); r.code != 0 || !strings.Contains(r.stdout, "Applied 6 of 6") {
+		t.Fatalf("the apply command printed by plan --out: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+
+	// Two leavers, over the limit of one: the plan is blocked, and saved.
+	writeFile(t, filepath.Join(dir, "users.csv"), header+"a@example.com,a@example.com,A,One,hr\n")
+	r = runOktasync(t, env, "plan", "--config", cfg, "--out", planFile)
+	want = fmt.Sprintf("oktasync plan --config %s --allow-deactivations 2 --out %s\n", cfg, planFile)
+	if r.code != exitBlocked || !strings.Contains(r.stdout, want) || strings.Contains(r.stdout, "Saved the plan") {
+		t.Fatalf("blocked plan --out: exit %d, want %d and %q:\n%s\n%s", r.code, exitBlocked, want, r.stdout, r.stderr)
+	}
+	if r := runOktasync(t, env, strings.Fields(strings.TrimSpace(want))[1:]...); r.code != 0 || !strings.Contains(r.stdout, "Saved the plan") {
+		t.Fatalf("the plan command the hint names: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
