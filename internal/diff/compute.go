@@ -64,6 +64,7 @@ func Compute(in Input) (*Plan, error) {
 	c.absentUsers()
 	c.memberships()
 	c.unlistedGroups()
+	c.holdDeactivations()
 	if len(c.errs) > 0 {
 		return nil, fmt.Errorf("compute plan: %w", errors.Join(c.errs...))
 	}
@@ -86,8 +87,10 @@ type computer struct {
 	protected map[string]bool
 	// unchanged counts managed desired users with no user-level operation.
 	unchanged int
-	warnings  []keyed[string]
-	errs      []error
+	// held holds the operations held back, in the order they are listed.
+	held     []Held
+	warnings []keyed[string]
+	errs     []error
 }
 
 // keyed is a value with the key it sorts by. Compute walks maps in no
@@ -332,6 +335,7 @@ func (c *computer) assemble() *Plan {
 	for _, w := range c.warnings {
 		p.Warnings = append(p.Warnings, w.v)
 	}
+	p.Held = c.held
 	s := &p.Summary
 	for i := range p.Operations {
 		op := &p.Operations[i]

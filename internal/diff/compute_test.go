@@ -710,3 +710,61 @@ func TestComputeIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestComputeHoldsDeactivationsAtZero: safety.maxDeactivations 0 holds
+// every deactivation and deletion back, says so, and lets the rest of the
+// plan apply; --allow-deactivations covering them all plans them.
+func TestComputeHoldsDeactivationsAtZero(t *testing.T) {
+	t.Parallel()
+	build := func(allow int) *Plan {
+		f := newFixture()
+		f.want("stay@x.com", "", "title", "new").have("stay@x.com", "ACTIVE", true, "title", "old")
+		f.have("leaver@x.com", "ACTIVE", true)
+		f.want("gone@x.com", "DEPROVISIONED").have("gone@x.com", "ACTIVE", true)
+		f.have("old@x.com", "DEPROVISIONED", true)
+		f.deactivatedAt["old@x.com"] = now.Add(-48 * time.Hour)
+		f.policy.DeleteAfter = 24 * time.Hour
+		f.policy.Safety.MaxDeactivations = Limit{}
+		f.policy.Safety.AllowDeactivations = allow
+		return mustCompute(t, f.input())
+	}
+	p := build(2)
+	if p.Blocked {
+		t.Fatalf("blocked: %+v", p.Blocks)
+	}
+	var ops, held []string
+	for _, op := range p.Operations {
+		ops = append(ops, op.Action.String()+" "+op.Login)
+	}
+	for _, h := range p.Held {
+		held = append(held, h.Rule+" "+h.Operation.Action.String()+" "+h.Operation.Login)
+	}
+	if diff := cmp.Diff([]string{"update-user stay@x.com"}, ops); diff != "" {
+		t.Errorf("operations (-want +got):\n%s", diff)
+	}
+	wantHeld := []string{
+		"safety.maxDeactivations deactivate-user gone@x.com",
+		"safety.maxDeactivations deactivate-user leaver@x.com",
+		"safety.maxDeactivations delete-user old@x.com",
+	}
+	if diff := cmp.Diff(wantHeld, held); diff != "" {
+		t.Errorf("held (-want +got):\n%s", diff)
+	}
+	if p.Summary.Users.Deactivate != 0 || p.Summary.Users.Delete != 0 {
+		t.Errorf("summary counts held operations: %+v", p.Summary.Users)
+	}
+	var b strings.Builder
+	if err := RenderText(&b, p, RenderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"Held back, not applied:", "  - deactivate user leaver@x.com (absent from source)",
+		"safety.maxDeactivations is 0: the 3 deactivations and deletions above are held back and the rest of the plan applies; " +
+			"to apply them once, rerun with --allow-deactivations 3"} {
+		if !strings.Contains(b.String(), s) {
+			t.Errorf("rendered plan lacks %q:\n%s", s, b.String())
+		}
+	}
+	if all := build(3); len(all.Held) != 0 || all.Blocked || all.Summary.Users.Deactivate != 2 || all.Summary.Users.Delete != 1 {
+		t.Errorf("allowed 3: held %d, blocked %v, summary %+v", len(all.Held), all.Blocked, all.Summary.Users)
+	}
+}

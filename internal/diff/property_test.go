@@ -542,6 +542,12 @@ func TestComputeProperties(t *testing.T) {
 		if w.removals.overBy(countOps(p, RemoveMember), membershipCount(w.in)) && want.allowed(RuleMaxMembershipRemovals) {
 			seen["allowed "+RuleMaxMembershipRemovals]++
 		}
+		if len(p.Held) > 0 {
+			seen["held"]++
+			w, p = checkHeld(t, seed, w, p)
+		} else if w.deact.zero() && countOps(p, DeactivateUser, DeleteUser) > w.in.Policy.Safety.AllowDeactivations {
+			t.Fatalf("seed %d: safety.maxDeactivations is 0 but the plan holds nothing back", seed)
+		}
 		if p.Blocked != (len(p.Blocks) > 0) {
 			t.Fatalf("seed %d: Blocked = %v with %d blocks", seed, p.Blocked, len(p.Blocks))
 		}
@@ -603,12 +609,64 @@ func TestComputeProperties(t *testing.T) {
 	// every verdict: each rule broken, and each limit exceeded but
 	// allowed once.
 	for _, v := range []string{RuleEmptySource, RuleMinSourceUsers, RuleMaxDeactivations, RuleMaxMembershipRemovals,
-		"allowed " + RuleMaxDeactivations, "allowed " + RuleMaxMembershipRemovals} {
+		"allowed " + RuleMaxDeactivations, "allowed " + RuleMaxMembershipRemovals, "held"} {
 		if seen[v] == 0 {
 			t.Errorf("no case out of %d came to the verdict %q; the generator needs widening (seen %v)", cases, v, seen)
 		}
 	}
 }
+
+// checkHeld checks a plan that holds operations back: only under
+// safety.maxDeactivations 0, when --allow-deactivations does not cover
+// them; every deactivation and deletion is held and none is planned; and
+// allowing them once plans exactly those, with the rest unchanged. It
+// returns that world and plan, which the caller goes on checking.
+func checkHeld(t *testing.T, seed uint64, w world, p *Plan) (world, *Plan) {
+	t.Helper()
+	if !w.deact.zero() || len(p.Held) <= w.in.Policy.Safety.AllowDeactivations {
+		t.Fatalf("seed %d: %d operations held back under limit %+v, --allow-deactivations %d", seed, len(p.Held), w.deact, w.in.Policy.Safety.AllowDeactivations)
+	}
+	if n := countOps(p, DeactivateUser, DeleteUser); n > 0 {
+		t.Fatalf("seed %d: %d deactivations or deletions planned besides those held back", seed, n)
+	}
+	var held []string
+	for _, h := range p.Held {
+		if h.Rule != RuleMaxDeactivations || (h.Operation.Action != DeactivateUser && h.Operation.Action != DeleteUser) {
+			t.Fatalf("seed %d: held back %+v", seed, h)
+		}
+		held = append(held, h.Operation.Action.String()+" "+h.Operation.Login)
+	}
+	w.in.Policy.Safety.AllowDeactivations = len(p.Held)
+	allowed, err := Compute(w.in)
+	if err != nil {
+		t.Fatalf("seed %d: Compute with --allow-deactivations %d: %v", seed, len(p.Held), err)
+	}
+	var rest, now []string
+	for _, op := range allowed.Operations {
+		if op.Action == DeactivateUser || op.Action == DeleteUser {
+			now = append(now, op.Action.String()+" "+op.Login)
+		} else {
+			rest = append(rest, op.Action.String()+" "+op.Login+" "+op.Group)
+		}
+	}
+	var before []string
+	for _, op := range p.Operations {
+		before = append(before, op.Action.String()+" "+op.Login+" "+op.Group)
+	}
+	if diff := cmp.Diff(held, now, cmpEmpty); diff != "" {
+		t.Fatalf("seed %d: allowed once, the plan deactivates and deletes (-held +planned):\n%s", seed, diff)
+	}
+	if diff := cmp.Diff(before, rest, cmpEmpty); diff != "" {
+		t.Fatalf("seed %d: allowed once, the rest of the plan changes (-held plan +allowed):\n%s", seed, diff)
+	}
+	if len(allowed.Held) > 0 {
+		t.Fatalf("seed %d: allowed once, the plan still holds %d back", seed, len(allowed.Held))
+	}
+	return w, allowed
+}
+
+// zero reports whether s is the limit 0, which holds deactivations back.
+func (s limitSpec) zero() bool { return !s.off && s.count == 0 && s.tenths == 0 }
 
 // hasAttr reports whether p has attribute name, even with a nil value.
 func hasAttr(p directory.Attrs, name string) bool {
