@@ -2,7 +2,6 @@ package diff
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/oktasync/oktasync/internal/limit"
@@ -14,6 +13,8 @@ const (
 	RuleMinSourceUsers        = "safety.minSourceUsers"
 	RuleMaxDeactivations      = "safety.maxDeactivations"
 	RuleMaxMembershipRemovals = "safety.maxMembershipRemovals"
+	// RuleLeavers holds back leavers' changes (users.leavers: report).
+	RuleLeavers = "users.leavers"
 )
 
 // safety sets p.Blocked and p.Blocks from the policy's safety rules.
@@ -77,10 +78,8 @@ func (c *computer) holdDeactivations() {
 		return
 	}
 	for _, a := range []Action{DeactivateUser, DeleteUser} {
-		ops := c.ops[a]
-		slices.SortFunc(ops, func(x, y keyed[Operation]) int { return strings.Compare(x.key, y.key) })
-		for _, k := range ops {
-			c.held = append(c.held, Held{Rule: RuleMaxDeactivations, Operation: k.v})
+		for _, k := range c.ops[a] {
+			c.hold(RuleMaxDeactivations, k.key, k.v)
 		}
 		c.ops[a] = nil
 	}
@@ -94,6 +93,10 @@ func HeldNote(rule string, n int) string {
 		return fmt.Sprintf("safety.maxDeactivations is 0: the %d %s above %s held back and the rest of the plan applies; "+
 			"to apply %s once, rerun with --allow-deactivations %d", n, plural(n, "deactivation or deletion", "deactivations and deletions"),
 			plural(n, "is", "are"), plural(n, "it", "them"), n)
+	case RuleLeavers:
+		return fmt.Sprintf("users.leavers is report: the %d %s above %s listed, not applied, and the rest of the plan applies; "+
+			"set users.leavers to deactivate or suspend to apply leavers' changes", n, plural(n, "change of a leaver", "changes of leavers"),
+			plural(n, "is", "are"))
 	}
 	return rule + ": held back"
 }
