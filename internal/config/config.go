@@ -185,6 +185,10 @@ type UserPolicy struct {
 	// DeleteAfter deletes a user oktasync deactivated once it has stayed
 	// absent from the source this long; 0 never deletes.
 	DeleteAfter time.Duration `yaml:"deleteAfter" env:"OKTASYNC_USERS_DELETEAFTER"`
+	// Leavers says what happens to a managed user absent from the source:
+	// deactivate, suspend (ACTIVE users; Okta suspends no others) or
+	// report (listed in the plan, nothing applied for them).
+	Leavers string `yaml:"leavers" env:"OKTASYNC_USERS_LEAVERS"`
 }
 
 // GroupPolicy says how groups are retired.

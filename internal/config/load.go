@@ -53,6 +53,7 @@ func Default() Config {
 		Users: UserPolicy{
 			CreateStatus: DefaultCreateStatus,
 			Reactivate:   true,
+			Leavers:      "deactivate",
 		},
 		Safety: Safety{
 			MaxDeactivations:      DefaultMaxDeactivations,

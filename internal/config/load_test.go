@@ -323,9 +323,11 @@ func TestValidate(t *testing.T) {
 		{"policy keys valid", func(c *Config) {
 			c.Users.CreateStatus = "STAGED"
 			c.Users.DeleteAfter = 720 * time.Hour
+			c.Users.Leavers = "suspend"
 			c.Safety = Safety{MaxDeactivations: "off", MaxMembershipRemovals: "25", MinSourceUsers: 100}
 			c.Schedule = Schedule{Cron: "0 */15 * * * *", Jitter: time.Minute}
 		}, nil},
+		{"leavers report", func(c *Config) { c.Users.Leavers = "report" }, nil},
 		{"limit forms", func(c *Config) {
 			c.Safety = Safety{MaxDeactivations: "5 or 12.5%", MaxMembershipRemovals: "10%"}
 			c.Schedule = Schedule{Every: 15 * time.Minute}
@@ -333,8 +335,9 @@ func TestValidate(t *testing.T) {
 		{"policy keys invalid", func(c *Config) {
 			c.Users.CreateStatus = "PENDING"
 			c.Users.DeleteAfter = -time.Hour
+			c.Users.Leavers = "Suspend"
 			c.Safety = Safety{MaxDeactivations: "lots", MaxMembershipRemovals: "10% and 5", MinSourceUsers: -1}
-		}, []string{"users.createStatus", "users.deleteAfter", "safety.maxDeactivations", "safety.maxMembershipRemovals", "safety.minSourceUsers"}},
+		}, []string{"users.createStatus", "users.leavers", "users.deleteAfter", "safety.maxDeactivations", "safety.maxMembershipRemovals", "safety.minSourceUsers"}},
 		{"schedule both", func(c *Config) { c.Schedule = Schedule{Cron: "* * * * *", Every: time.Minute} }, []string{"schedule"}},
 		{"schedule cron fields", func(c *Config) { c.Schedule = Schedule{Cron: "* * *", Jitter: -1} }, []string{"schedule.cron", "schedule.jitter"}},
 		{"serve and schema", func(c *Config) {

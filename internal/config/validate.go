@@ -177,6 +177,11 @@ func (c *Config) validatePolicy(bad func(field, format string, args ...any)) {
 	default:
 		bad("users.createStatus", "want ACTIVE or STAGED, got %q", c.Users.CreateStatus)
 	}
+	switch c.Users.Leavers {
+	case "deactivate", "suspend", "report":
+	default:
+		bad("users.leavers", "want deactivate, suspend or report, got %q", c.Users.Leavers)
+	}
 	if c.Users.DeleteAfter < 0 {
 		bad("users.deleteAfter", "must not be negative (0 never deletes)")
 	}

@@ -64,6 +64,7 @@ func Compute(in Input) (*Plan, error) {
 	c.absentUsers()
 	c.memberships()
 	c.unlistedGroups()
+	c.holdDeactivations()
 	if len(c.errs) > 0 {
 		return nil, fmt.Errorf("compute plan: %w", errors.Join(c.errs...))
 	}
@@ -86,8 +87,10 @@ type computer struct {
 	protected map[string]bool
 	// unchanged counts managed desired users with no user-level operation.
 	unchanged int
-	warnings  []keyed[string]
-	errs      []error
+	// held holds the operations held back, in the order they are listed.
+	held     []keyed[Held]
+	warnings []keyed[string]
+	errs     []error
 }
 
 // keyed is a value with the key it sorts by. Compute walks maps in no
@@ -154,6 +157,23 @@ func (c *computer) warn(key, format string, args ...any) {
 
 func (c *computer) fail(format string, args ...any) {
 	c.errs = append(c.errs, fmt.Errorf(format, args...))
+}
+
+// hold records an operation held back by rule, sorting by rule, action
+// and key.
+func (c *computer) hold(rule, key string, op Operation) {
+	k := fmt.Sprintf("%s\x00%02d\x00%s", rule, op.Action, key)
+	c.held = append(c.held, keyed[Held]{k, Held{Rule: rule, Operation: op}})
+}
+
+// addLeaverRemoval plans the removal of lk from a group, held back when lk
+// is a leaver and users.leavers is report.
+func (c *computer) addLeaverRemoval(key, lk string, op Operation) {
+	if _, stays := c.in.Desired.Users[lk]; !stays && c.in.Managed[lk] && c.pol.Leavers == LeaversReport {
+		c.hold(RuleLeavers, key, op)
+		return
+	}
+	c.add(key, op)
 }
 
 // add records an operation that sorts by key within its action.
@@ -280,7 +300,7 @@ func (c *computer) memberships() {
 				c.warn(warnMembership+gk+"\x00"+lk, "group %q lists member %q, which is not among Okta's users as read; not removed", name, lk)
 				continue
 			}
-			c.add(gk+"\x00"+lk, Operation{Action: RemoveMember, Login: cu.Login(), UserID: cu.ID, Group: name, GroupID: groupID})
+			c.addLeaverRemoval(gk+"\x00"+lk, lk, Operation{Action: RemoveMember, Login: cu.Login(), UserID: cu.ID, Group: name, GroupID: groupID})
 		}
 	}
 }
@@ -331,6 +351,10 @@ func (c *computer) assemble() *Plan {
 	slices.SortStableFunc(c.warnings, func(a, b keyed[string]) int { return strings.Compare(a.key, b.key) })
 	for _, w := range c.warnings {
 		p.Warnings = append(p.Warnings, w.v)
+	}
+	slices.SortFunc(c.held, func(a, b keyed[Held]) int { return strings.Compare(a.key, b.key) })
+	for _, h := range c.held {
+		p.Held = append(p.Held, h.v)
 	}
 	s := &p.Summary
 	for i := range p.Operations {

@@ -710,3 +710,126 @@ func TestComputeIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestComputeHoldsDeactivationsAtZero: safety.maxDeactivations 0 holds
+// every deactivation and deletion back, says so, and lets the rest of the
+// plan apply; --allow-deactivations covering them all plans them.
+func TestComputeHoldsDeactivationsAtZero(t *testing.T) {
+	t.Parallel()
+	build := func(allow int) *Plan {
+		f := newFixture()
+		f.want("stay@x.com", "", "title", "new").have("stay@x.com", "ACTIVE", true, "title", "old")
+		f.have("leaver@x.com", "ACTIVE", true)
+		f.want("gone@x.com", "DEPROVISIONED").have("gone@x.com", "ACTIVE", true)
+		f.have("old@x.com", "DEPROVISIONED", true)
+		f.deactivatedAt["old@x.com"] = now.Add(-48 * time.Hour)
+		f.policy.DeleteAfter = 24 * time.Hour
+		f.policy.Safety.MaxDeactivations = Limit{}
+		f.policy.Safety.AllowDeactivations = allow
+		return mustCompute(t, f.input())
+	}
+	p := build(2)
+	if p.Blocked {
+		t.Fatalf("blocked: %+v", p.Blocks)
+	}
+	var ops, held []string
+	for _, op := range p.Operations {
+		ops = append(ops, op.Action.String()+" "+op.Login)
+	}
+	for _, h := range p.Held {
+		held = append(held, h.Rule+" "+h.Operation.Action.String()+" "+h.Operation.Login)
+	}
+	if diff := cmp.Diff([]string{"update-user stay@x.com"}, ops); diff != "" {
+		t.Errorf("operations (-want +got):\n%s", diff)
+	}
+	wantHeld := []string{
+		"safety.maxDeactivations deactivate-user gone@x.com",
+		"safety.maxDeactivations deactivate-user leaver@x.com",
+		"safety.maxDeactivations delete-user old@x.com",
+	}
+	if diff := cmp.Diff(wantHeld, held); diff != "" {
+		t.Errorf("held (-want +got):\n%s", diff)
+	}
+	if p.Summary.Users.Deactivate != 0 || p.Summary.Users.Delete != 0 {
+		t.Errorf("summary counts held operations: %+v", p.Summary.Users)
+	}
+	var b strings.Builder
+	if err := RenderText(&b, p, RenderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"Held back, not applied:", "  - deactivate user leaver@x.com (absent from source)",
+		"safety.maxDeactivations is 0: the 3 deactivations and deletions above are held back and the rest of the plan applies; " +
+			"to apply them once, rerun with --allow-deactivations 3"} {
+		if !strings.Contains(b.String(), s) {
+			t.Errorf("rendered plan lacks %q:\n%s", s, b.String())
+		}
+	}
+	if all := build(3); len(all.Held) != 0 || all.Blocked || all.Summary.Users.Deactivate != 2 || all.Summary.Users.Delete != 1 {
+		t.Errorf("allowed 3: held %d, blocked %v, summary %+v", len(all.Held), all.Blocked, all.Summary.Users)
+	}
+}
+
+// TestComputeLeavers: users.leavers decides what a leaver gets; report
+// holds back its deactivation, deletion and membership removals while the
+// rest of the plan applies.
+func TestComputeLeavers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		leavers   string
+		ops, held []string
+		warn      string
+	}{
+		{leavers: "", ops: []string{"update-user stay@x.com", "remove-member leaver@x.com Eng", "deactivate-user leaver@x.com", "deactivate-user locked@x.com", "deactivate-user parked@x.com", "delete-user old@x.com"}},
+		{leavers: LeaversSuspend, ops: []string{"update-user stay@x.com", "suspend-user leaver@x.com", "remove-member leaver@x.com Eng", "delete-user old@x.com"},
+			warn: `user "locked@x.com" is absent from the source and users.leavers is suspend, but Okta suspends only ACTIVE users and this one is LOCKED_OUT; left as is`},
+		{leavers: LeaversReport, ops: []string{"update-user stay@x.com"},
+			held: []string{"users.leavers remove-member leaver@x.com Eng", "users.leavers deactivate-user leaver@x.com ",
+				"users.leavers deactivate-user locked@x.com ", "users.leavers deactivate-user parked@x.com ", "users.leavers delete-user old@x.com "}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.leavers, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture()
+			f.wantGroup("Eng").haveGroup("Eng", "OKTA_GROUP")
+			f.want("stay@x.com", "", "title", "new").have("stay@x.com", "ACTIVE", true, "title", "old")
+			f.desired.AddMember("Eng", "stay@x.com")
+			f.current.AddMember("Eng", "stay@x.com")
+			f.have("leaver@x.com", "ACTIVE", true)
+			f.current.AddMember("Eng", "leaver@x.com")
+			f.have("locked@x.com", "LOCKED_OUT", true)
+			f.have("parked@x.com", "SUSPENDED", true)
+			f.have("old@x.com", "DEPROVISIONED", true)
+			f.deactivatedAt["old@x.com"] = now.Add(-48 * time.Hour)
+			f.policy.DeleteAfter = 24 * time.Hour
+			f.policy.Safety.MaxDeactivations = Limit{Count: -1}
+			f.policy.Safety.MaxMembershipRemovals = Limit{Count: -1}
+			f.policy.Leavers = tt.leavers
+			p := mustCompute(t, f.input())
+			var ops, held []string
+			for _, op := range p.Operations {
+				ops = append(ops, strings.TrimSpace(op.Action.String()+" "+op.Login+" "+op.Group))
+			}
+			for _, h := range p.Held {
+				held = append(held, h.Rule+" "+h.Operation.Action.String()+" "+h.Operation.Login+" "+h.Operation.Group)
+			}
+			if diff := cmp.Diff(tt.ops, ops); diff != "" {
+				t.Errorf("operations (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.held, held, cmpEmpty); diff != "" {
+				t.Errorf("held (-want +got):\n%s", diff)
+			}
+			if tt.warn != "" && !strings.Contains(strings.Join(p.Warnings, "\n"), tt.warn) {
+				t.Errorf("warnings %q lack %q", p.Warnings, tt.warn)
+			}
+			if tt.leavers == LeaversReport {
+				var b strings.Builder
+				if err := RenderText(&b, p, RenderOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(b.String(), "users.leavers is report: the 5 changes of leavers above are listed, not applied") {
+					t.Errorf("rendered plan:\n%s", b.String())
+				}
+			}
+		})
+	}
+}

@@ -170,9 +170,21 @@ type Plan struct {
 	// which rules and how to allow the plan once.
 	Blocked bool    `json:"blocked"`
 	Blocks  []Block `json:"blocks,omitempty"`
+	// Held lists operations the plan leaves undone on purpose, each with
+	// the setting that holds it back (safety.maxDeactivations at 0). They
+	// are not in Operations or Summary and are never applied.
+	Held []Held `json:"held,omitempty"`
 	// Warnings are things the plan leaves alone that a person should know
 	// of (a source user that exists in Okta outside the scope, …).
 	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Held is an operation a setting holds back: listed, never applied.
+type Held struct {
+	// Rule is the setting that holds it back, e.g.
+	// "safety.maxDeactivations".
+	Rule      string    `json:"rule"`
+	Operation Operation `json:"operation"`
 }
 
 // Block is one safety rule that refuses a plan.

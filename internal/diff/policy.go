@@ -31,6 +31,12 @@ type Policy struct {
 	// stayed absent from the source at least this long; 0 never deletes.
 	// Config users.deleteAfter; default 0.
 	DeleteAfter time.Duration
+	// Leavers says what happens to a managed user absent from the source:
+	// LeaversDeactivate ("" too) deactivates it; LeaversSuspend suspends it
+	// when ACTIVE (Okta suspends no other status); LeaversReport lists its
+	// deactivation, deletion and membership removals in Plan.Held and
+	// applies none of them. Config users.leavers; default deactivate.
+	Leavers string
 	// ProtectLogins and ProtectGroups name users, and groups whose members,
 	// are never updated, suspended, deactivated, deleted or removed from a
 	// group. Config protect.logins, protect.groups.
@@ -67,6 +73,13 @@ type Safety struct {
 	AllowDeactivations int
 	AllowRemovals      int
 }
+
+// The values of Policy.Leavers (config users.leavers).
+const (
+	LeaversDeactivate = "deactivate"
+	LeaversSuspend    = "suspend"
+	LeaversReport     = "report"
+)
 
 // DefaultPolicy returns the policy of an empty configuration.
 func DefaultPolicy() Policy {

@@ -78,6 +78,7 @@ func randomCase(r *rand.Rand) world {
 		pol.DeleteAfter = 24 * time.Hour
 	}
 	pol.DeleteUnlistedGroups = r.IntN(2) == 0
+	pol.Leavers = []string{"", LeaversDeactivate, LeaversSuspend, LeaversReport}[r.IntN(4)]
 	if r.IntN(2) == 0 {
 		pol.GroupPrefix = "G"
 	}
@@ -453,8 +454,23 @@ func checkConverged(t *testing.T, in Input, after *directory.Directory) {
 			}
 			continue
 		}
-		if exists && au.Status != "DEPROVISIONED" {
-			t.Errorf("managed user %s is absent from the source but %s", lk, au.Status)
+		switch in.Policy.Leavers {
+		case LeaversReport:
+			if !exists || au.Status != bu.Status {
+				t.Errorf("managed user %s is absent from the source and users.leavers is report, but it went from %s to %v", lk, bu.Status, au)
+			}
+		case LeaversSuspend:
+			want := bu.Status
+			if want == "ACTIVE" {
+				want = "SUSPENDED"
+			}
+			if exists && au.Status != want {
+				t.Errorf("managed user %s is absent from the source and users.leavers is suspend: %s before, %s after, want %s", lk, bu.Status, au.Status, want)
+			}
+		default:
+			if exists && au.Status != "DEPROVISIONED" {
+				t.Errorf("managed user %s is absent from the source but %s", lk, au.Status)
+			}
 		}
 		if exists && !bu.Profile.Equal(au.Profile) {
 			t.Errorf("managed user %s absent from the source had its profile changed", lk)
@@ -508,7 +524,8 @@ func checkConverged(t *testing.T, in Input, after *directory.Directory) {
 			}
 		}
 		for lk := range before.Members[gk].All() {
-			if protected[lk] {
+			_, stays := in.Desired.Users[lk]
+			if protected[lk] || (!stays && in.Managed[lk] && in.Policy.Leavers == LeaversReport) {
 				want[lk] = struct{}{}
 			}
 		}
@@ -541,6 +558,13 @@ func TestComputeProperties(t *testing.T) {
 		}
 		if w.removals.overBy(countOps(p, RemoveMember), membershipCount(w.in)) && want.allowed(RuleMaxMembershipRemovals) {
 			seen["allowed "+RuleMaxMembershipRemovals]++
+		}
+		if len(p.Held) > 0 {
+			seen["held "+p.Held[0].Rule]++
+			w, p = checkHeld(t, seed, w, p)
+		}
+		if w.deact.zero() && countOps(p, DeactivateUser, DeleteUser) > w.in.Policy.Safety.AllowDeactivations {
+			t.Fatalf("seed %d: safety.maxDeactivations is 0 but the plan holds nothing back", seed)
 		}
 		if p.Blocked != (len(p.Blocks) > 0) {
 			t.Fatalf("seed %d: Blocked = %v with %d blocks", seed, p.Blocked, len(p.Blocks))
@@ -603,12 +627,83 @@ func TestComputeProperties(t *testing.T) {
 	// every verdict: each rule broken, and each limit exceeded but
 	// allowed once.
 	for _, v := range []string{RuleEmptySource, RuleMinSourceUsers, RuleMaxDeactivations, RuleMaxMembershipRemovals,
-		"allowed " + RuleMaxDeactivations, "allowed " + RuleMaxMembershipRemovals} {
+		"allowed " + RuleMaxDeactivations, "allowed " + RuleMaxMembershipRemovals,
+		"held " + RuleMaxDeactivations, "held " + RuleLeavers} {
 		if seen[v] == 0 {
 			t.Errorf("no case out of %d came to the verdict %q; the generator needs widening (seen %v)", cases, v, seen)
 		}
 	}
 }
+
+// checkHeld checks a plan that holds operations back. users.leavers
+// report holds exactly the deactivations, deletions and membership
+// removals of managed users absent from the source. safety.maxDeactivations
+// 0 holds the rest of the deactivations and deletions, when
+// --allow-deactivations does not cover them, and none is planned; allowing
+// them once plans exactly those, with the rest unchanged. It returns that
+// world and plan, which the caller goes on checking.
+func checkHeld(t *testing.T, seed uint64, w world, p *Plan) (world, *Plan) {
+	t.Helper()
+	var held, leavers []string
+	for _, h := range p.Held {
+		op := h.Operation
+		line := op.Action.String() + " " + op.Login + " " + op.Group
+		lk := directory.LoginKey(op.Login)
+		_, stays := w.in.Desired.Users[lk]
+		switch {
+		case h.Rule == RuleLeavers && w.in.Policy.Leavers == LeaversReport && !stays && w.in.Managed[lk] &&
+			slices.Contains([]Action{DeactivateUser, DeleteUser, RemoveMember}, op.Action):
+			leavers = append(leavers, line)
+		case h.Rule == RuleMaxDeactivations && (op.Action == DeactivateUser || op.Action == DeleteUser):
+			held = append(held, line)
+		default:
+			t.Fatalf("seed %d: held back %+v (users.leavers %q)", seed, h, w.in.Policy.Leavers)
+		}
+	}
+	if len(held) == 0 {
+		return w, p
+	}
+	if !w.deact.zero() || len(held) <= w.in.Policy.Safety.AllowDeactivations {
+		t.Fatalf("seed %d: %d operations held back under limit %+v, --allow-deactivations %d", seed, len(held), w.deact, w.in.Policy.Safety.AllowDeactivations)
+	}
+	if n := countOps(p, DeactivateUser, DeleteUser); n > 0 {
+		t.Fatalf("seed %d: %d deactivations or deletions planned besides those held back", seed, n)
+	}
+	w.in.Policy.Safety.AllowDeactivations = len(held)
+	allowed, err := Compute(w.in)
+	if err != nil {
+		t.Fatalf("seed %d: Compute with --allow-deactivations %d: %v", seed, len(held), err)
+	}
+	var rest, now, stillHeld []string
+	for _, op := range allowed.Operations {
+		line := op.Action.String() + " " + op.Login + " " + op.Group
+		if op.Action == DeactivateUser || op.Action == DeleteUser {
+			now = append(now, line)
+		} else {
+			rest = append(rest, line)
+		}
+	}
+	var before []string
+	for _, op := range p.Operations {
+		before = append(before, op.Action.String()+" "+op.Login+" "+op.Group)
+	}
+	for _, h := range allowed.Held {
+		stillHeld = append(stillHeld, h.Operation.Action.String()+" "+h.Operation.Login+" "+h.Operation.Group)
+	}
+	if diff := cmp.Diff(held, now, cmpEmpty); diff != "" {
+		t.Fatalf("seed %d: allowed once, the plan deactivates and deletes (-held +planned):\n%s", seed, diff)
+	}
+	if diff := cmp.Diff(before, rest, cmpEmpty); diff != "" {
+		t.Fatalf("seed %d: allowed once, the rest of the plan changes (-held plan +allowed):\n%s", seed, diff)
+	}
+	if diff := cmp.Diff(leavers, stillHeld, cmpEmpty); diff != "" {
+		t.Fatalf("seed %d: allowed once, the plan holds back (-leavers +held):\n%s", seed, diff)
+	}
+	return w, allowed
+}
+
+// zero reports whether s is the limit 0, which holds deactivations back.
+func (s limitSpec) zero() bool { return !s.off && s.count == 0 && s.tenths == 0 }
 
 // hasAttr reports whether p has attribute name, even with a nil value.
 func hasAttr(p directory.Attrs, name string) bool {

@@ -57,9 +57,12 @@ func RenderText(w io.Writer, p *Plan, opts RenderOptions) error {
 		if line := EmailLine(p.Summary); line != "" {
 			bw.WriteString(line + "\n")
 		}
+	} else if len(p.Held) > 0 {
+		bw.WriteString(paint(ansiBold, "No changes to apply; some are held back (below).") + "\n")
 	} else {
 		bw.WriteString(paint(ansiBold, "No changes. Okta matches the source within oktasync's scope.") + "\n")
 	}
+	renderHeld(bw, p.Held, paint)
 	if p.Blocked {
 		bw.WriteString("\n")
 		bw.WriteString(paint(ansiRed+ansiBold, "Blocked: nothing will be applied.") + "\n")
@@ -71,6 +74,24 @@ func RenderText(w io.Writer, p *Plan, opts RenderOptions) error {
 		return fmt.Errorf("write plan: %w", err)
 	}
 	return nil
+}
+
+// renderHeld lists the operations held back, rule by rule, each rule
+// followed by why and how to apply them.
+func renderHeld(w *bufio.Writer, held []Held, paint func(color, s string) string) {
+	for i := 0; i < len(held); {
+		j := i
+		for j < len(held) && held[j].Rule == held[i].Rule {
+			j++
+		}
+		fmt.Fprintf(w, "\n%s\n", paint(ansiBold, "Held back, not applied:"))
+		for k := i; k < j; k++ {
+			w.WriteString("  ")
+			renderOp(w, &held[k].Operation, paint)
+		}
+		fmt.Fprintf(w, "  %s\n", HeldNote(held[i].Rule, j-i))
+		i = j
+	}
 }
 
 // opSign returns the leading symbol and its colour for an action.

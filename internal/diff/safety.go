@@ -13,6 +13,8 @@ const (
 	RuleMinSourceUsers        = "safety.minSourceUsers"
 	RuleMaxDeactivations      = "safety.maxDeactivations"
 	RuleMaxMembershipRemovals = "safety.maxMembershipRemovals"
+	// RuleLeavers holds back leavers' changes (users.leavers: report).
+	RuleLeavers = "users.leavers"
 )
 
 // safety sets p.Blocked and p.Blocks from the policy's safety rules.
@@ -60,6 +62,43 @@ func (c *computer) safety(p *Plan) {
 		p.Blocks = append(p.Blocks, b)
 	}
 	p.Blocked = len(p.Blocks) > 0
+}
+
+// holdDeactivations holds back every deactivation and deletion of a user
+// when safety.maxDeactivations is 0 and --allow-deactivations does not
+// cover them all: the rest of the plan applies, and the plan lists what
+// it holds back. Any other limit blocks the plan instead (safety).
+func (c *computer) holdDeactivations() {
+	s := c.pol.Safety
+	if s.MaxDeactivations != (Limit{}) {
+		return
+	}
+	n := len(c.ops[DeactivateUser]) + len(c.ops[DeleteUser])
+	if n == 0 || s.AllowDeactivations >= n {
+		return
+	}
+	for _, a := range []Action{DeactivateUser, DeleteUser} {
+		for _, k := range c.ops[a] {
+			c.hold(RuleMaxDeactivations, k.key, k.v)
+		}
+		c.ops[a] = nil
+	}
+}
+
+// HeldNote says why the operations held back under rule are, and how to
+// apply them; n is how many.
+func HeldNote(rule string, n int) string {
+	switch rule {
+	case RuleMaxDeactivations:
+		return fmt.Sprintf("safety.maxDeactivations is 0: the %d %s above %s held back and the rest of the plan applies; "+
+			"to apply %s once, rerun with --allow-deactivations %d", n, plural(n, "deactivation or deletion", "deactivations and deletions"),
+			plural(n, "is", "are"), plural(n, "it", "them"), n)
+	case RuleLeavers:
+		return fmt.Sprintf("users.leavers is report: the %d %s above %s listed, not applied, and the rest of the plan applies; "+
+			"set users.leavers to deactivate or suspend to apply leavers' changes", n, plural(n, "change of a leaver", "changes of leavers"),
+			plural(n, "is", "are"))
+	}
+	return rule + ": held back"
 }
 
 // limitBlock returns the Block for rule when count is over what l allows of

@@ -228,7 +228,7 @@ func (c *computer) absentUsers() {
 				c.warn(warnUser+lk, "user %q is absent from the source but protected; not deactivated", cu.Login())
 				continue
 			}
-			c.add(lk, Operation{Action: DeactivateUser, Login: cu.Login(), UserID: cu.ID, Reason: "absent from source"})
+			c.leaver(lk, cu)
 			continue
 		}
 		if c.pol.DeleteAfter <= 0 || c.protected[lk] {
@@ -238,7 +238,7 @@ func (c *computer) absentUsers() {
 		if !ok || at.IsZero() || c.in.Now.Before(at.Add(c.pol.DeleteAfter)) {
 			continue
 		}
-		c.add(lk, Operation{
+		c.addLeaver(lk, Operation{
 			Action: DeleteUser,
 			Login:  cu.Login(),
 			UserID: cu.ID,
@@ -246,4 +246,30 @@ func (c *computer) absentUsers() {
 				at.UTC().Format(time.RFC3339), formatDuration(c.pol.DeleteAfter)),
 		})
 	}
+}
+
+// leaver plans what users.leavers asks for a managed user absent from the
+// source that is neither DEPROVISIONED nor protected.
+func (c *computer) leaver(lk string, cu *directory.User) {
+	if c.pol.Leavers != LeaversSuspend {
+		c.addLeaver(lk, Operation{Action: DeactivateUser, Login: cu.Login(), UserID: cu.ID, Reason: "absent from source"})
+		return
+	}
+	switch strings.ToUpper(cu.Status) {
+	case statusActive:
+		c.add(lk, Operation{Action: SuspendUser, Login: cu.Login(), UserID: cu.ID, Reason: "absent from source; users.leavers is suspend"})
+	case statusSuspended:
+	default:
+		c.warn(warnUser+lk, "user %q is absent from the source and users.leavers is suspend, but Okta suspends only ACTIVE users and this one is %s; left as is", cu.Login(), cu.Status)
+	}
+}
+
+// addLeaver plans op for a leaver, or under users.leavers report holds it
+// back.
+func (c *computer) addLeaver(lk string, op Operation) {
+	if c.pol.Leavers == LeaversReport {
+		c.hold(RuleLeavers, lk, op)
+		return
+	}
+	c.add(lk, op)
 }
