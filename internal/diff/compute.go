@@ -42,6 +42,12 @@ type Input struct {
 	// ScopedGroups holds the GroupKeys of groups matching
 	// scope.groups.search, for Policy.DeleteUnlistedGroups.
 	ScopedGroups map[string]bool
+	// LeftSource holds the GroupKeys (as in Current) of groups oktasync
+	// managed before that the source no longer names: they left it, or
+	// were renamed there. Their members are removed (Members must be read
+	// for them, MembersRead set), and with Policy.DeleteUnlistedGroups they
+	// are deleted. Keys the source names are ignored.
+	LeftSource map[string]bool
 	// Now is the time the plan is made at.
 	Now time.Time
 	// Policy says what the plan may do.
@@ -63,6 +69,7 @@ func Compute(in Input) (*Plan, error) {
 	c.users()
 	c.absentUsers()
 	c.memberships()
+	c.leftGroups()
 	c.unlistedGroups()
 	c.holdDeactivations()
 	if len(c.errs) > 0 {
@@ -325,8 +332,8 @@ func (c *computer) unlistedGroups() {
 		protected[directory.GroupKey(g)] = true
 	}
 	for gk, cg := range c.in.Current.Groups {
-		if named[gk] || protected[gk] || (cg.Type != "" && cg.Type != groupTypeOkta) {
-			continue
+		if named[gk] || protected[gk] || c.in.LeftSource[gk] || (cg.Type != "" && cg.Type != groupTypeOkta) {
+			continue // a group that left the source is deleted by leftGroups
 		}
 		if !(prefix != "" && strings.HasPrefix(gk, prefix)) && !c.in.ScopedGroups[gk] {
 			continue

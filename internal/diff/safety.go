@@ -52,7 +52,7 @@ func (c *computer) safety(p *Plan) {
 	}
 
 	memberships := 0
-	for _, gk := range c.managedGroups {
+	for _, gk := range append(c.managedGroups, c.leftGroupKeys()...) {
 		if cg, ok := c.in.Current.Groups[gk]; ok && c.in.MembersRead[gk] && (cg.Type == "" || cg.Type == groupTypeOkta) {
 			memberships += c.in.Current.Members[gk].Len()
 		}

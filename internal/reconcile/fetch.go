@@ -35,6 +35,10 @@ type Current struct {
 	// ScopedGroups holds the GroupKeys of groups matching the group
 	// search.
 	ScopedGroups map[string]bool
+	// LeftSource holds the GroupKeys of OKTA_GROUPs oktasync managed
+	// before (by id) that the source no longer names; their members are
+	// read.
+	LeftSource map[string]bool
 }
 
 // oktaReader reads Okta's current state for one run, a phase per method:
@@ -53,7 +57,9 @@ type oktaReader struct {
 	// ownedLogins are the logins of the users oktasync created, looked up
 	// when the scope's search does not return them.
 	ownedLogins []string
-	progress    func(what string, n int)
+	// managedIDs holds the ids of the groups oktasync managed before.
+	managedIDs map[string]bool
+	progress   func(what string, n int)
 
 	mu  sync.Mutex // guards what follows
 	cur *Current
@@ -95,6 +101,7 @@ func newOktaReader(c *okta.Client, desired *directory.Directory, scope Scope, pr
 			MembersRead:  make(map[string]bool),
 			InScope:      make(map[string]bool),
 			ScopedGroups: make(map[string]bool),
+			LeftSource:   make(map[string]bool),
 		},
 		memberRefs: make(map[string]memberRef),
 	}
@@ -178,6 +185,9 @@ func (r *oktaReader) groups(ctx context.Context) error {
 		}
 		if err := dir.AddGroup(dg); err != nil {
 			return fmt.Errorf("two Okta groups are named %q (%s and %s): rename one before syncing", gr.Profile.Name, dir.Groups[key].ID, gr.ID)
+		}
+		if _, inMembers := r.desired.Members[key]; r.managedIDs[gr.ID] && gr.Type == "OKTA_GROUP" && !named && !inMembers {
+			r.cur.LeftSource[key] = true
 		}
 	}
 	return nil
@@ -388,6 +398,11 @@ func (r *oktaReader) memberGroups() []string {
 	keys := r.desired.GroupKeys()
 	for key := range r.protected {
 		if _, named := r.desired.Groups[key]; !named {
+			keys = append(keys, key)
+		}
+	}
+	for key := range r.cur.LeftSource {
+		if !r.protected[key] {
 			keys = append(keys, key)
 		}
 	}

@@ -26,6 +26,9 @@ type Planned struct {
 
 	rep  *Report
 	sess *session
+	// managed are the source's groups that exist in Okta, recorded as
+	// managed once the plan is applied.
+	managed []state.ManagedGroup
 }
 
 // Report returns the report of the plan as planned, with nothing applied.
@@ -77,6 +80,7 @@ func (r *Runner) Plan(ctx context.Context, o Options) (*Planned, error) {
 	if o.Observe != nil {
 		o.Observe(s.desired, s.cur.Dir)
 	}
+	p.managed = s.managedGroups()
 	s.release()
 	p.rep = newReport(o.DryRun, started, p.Plan)
 	for _, w := range p.Plan.Warnings {
@@ -169,6 +173,9 @@ func (r *Runner) open(ctx context.Context, o Options) (_ *session, err error) {
 		ownedLogins = append(ownedLogins, u.Login)
 	}
 	reader := newOktaReader(r.parts.Okta, s.desired, r.set.Scope, r.parts.Policy.ProtectGroups, ownedLogins, o.FetchProgress)
+	if reader.managedIDs, err = managedGroupIDs(ctx, s.store, r.set.Org); err != nil {
+		return nil, err
+	}
 	if s.cur, err = reader.read(ctx, r.log); err != nil {
 		return nil, err
 	}
@@ -210,6 +217,7 @@ func (s *session) input(policy diff.Policy) diff.Input {
 		Current:       s.cur.Dir,
 		MembersRead:   s.cur.MembersRead,
 		ScopedGroups:  s.cur.ScopedGroups,
+		LeftSource:    s.cur.LeftSource,
 		Managed:       s.cur.InScope,
 		DeactivatedAt: make(map[string]time.Time),
 		Now:           time.Now().UTC(),

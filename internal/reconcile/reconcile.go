@@ -56,6 +56,9 @@ type Store interface {
 	// FinishRun sets a run's final status, counts and error.
 	FinishRun(ctx context.Context, id int64, status string, counts map[string]int, errMsg string) error
 	state.RateShares
+	state.ManagedGroups
+	// Operations lists a run's checkpoints (for the groups it created).
+	Operations(ctx context.Context, runID int64) ([]state.OpRecord, error)
 	io.Closer
 }
 

@@ -205,10 +205,10 @@ type Pauses interface {
 	Paused(ctx context.Context, org string) (Pause, error)
 }
 
-// Store keeps oktasync's state: the lock, runs, checkpoints, ownership,
-// held plans, the schedule's pause and the rate-limit shares learned. Open
-// returns one; a caller that needs only a part of it takes the small
-// interface for that part. Every method is safe for concurrent use.
+// Store keeps oktasync's state: the lock, runs, checkpoints, ownership
+// of users and groups, held plans, the schedule's pause and the rate-limit
+// shares learned. Open returns one; a caller that needs only a part of it
+// takes the small interface for that part. Every method is safe for concurrent use.
 // Secrets are never stored.
 type Store interface {
 	Locker
@@ -216,6 +216,7 @@ type Store interface {
 	RunQueries
 	Checkpoints
 	Ownership
+	ManagedGroups
 	RateShares
 	HeldPlans
 	Pauses

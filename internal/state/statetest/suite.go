@@ -38,6 +38,7 @@ func RunStoreSuite(t *testing.T, open Opener) {
 		{"ConcurrentRecordOperations", testConcurrentRecordOperations},
 		{"SharedDatabase", testSharedDatabase},
 		{"RateShares", testRateShares},
+		{"ManagedGroups", testManagedGroups},
 		{"LockExclusion", testLockExclusion},
 		{"LockWaitGetsLock", testLockWaitGetsLock},
 		{"LockWaitTimesOut", testLockWaitTimesOut},
