@@ -28,6 +28,9 @@ type Scenario struct {
 type Client struct {
 	// MaxShare is okta.rateLimit.maxShare.
 	MaxShare float64
+	// TokenShare is okta.rateLimit.tokenShare, the share of the org's
+	// bucket the client assumes the token may use until it learns it.
+	TokenShare float64
 	// MaxConcurrency is okta.rateLimit.maxConcurrency.
 	MaxConcurrency int
 	// Workers is concurrency, the apply workers.
@@ -57,10 +60,17 @@ type Result struct {
 	// SearchCapRefusals counts search pages the simulator refused past
 	// Spec.SearchCap.
 	SearchCapRefusals int
-	Wall              time.Duration
-	Usage             Usage
-	ExitCode          int
-	Applied, Failed   int
+	// HeaderLimit is the X-Rate-Limit-Limit the simulator showed for the
+	// users bucket after the run (the org's or the token's figure, by
+	// header mode).
+	HeaderLimit int
+	// BucketMismatch lists the buckets where the simulator's reading of
+	// Okta's table counted other calls than okta's (bucketDisagreements).
+	BucketMismatch  []string
+	Wall            time.Duration
+	Usage           Usage
+	ExitCode        int
+	Applied, Failed int
 	// PlannedOps is the number of operations the run planned.
 	PlannedOps int
 	// SecondPlanExit is the exit code of `plan --detailed-exitcode` after
@@ -154,11 +164,7 @@ func (h *Harness) Run(ctx context.Context, sc Scenario) (*Result, error) {
 	res.Changes, res.Minimum = sc.Spec.Analyse()
 	if sc.PlanOnly {
 		// A plan reads and changes nothing: its minimum is the reads.
-		c := res.Changes
-		res.Minimum["users"] -= c.UserCreates
-		res.Minimum["groups"] -= c.GroupCreates
-		res.Minimum["group"] -= c.MemberAdds + c.MemberRemoves
-		res.Minimum["user-write"] -= c.UserUpdates + c.Deactivations
+		res.Minimum.addWrites(res.Changes, -1)
 	}
 
 	h.Log("%s: writing the source (%d users)", sc.Name, sc.Spec.Users)
@@ -218,6 +224,10 @@ func (h *Harness) Run(ctx context.Context, sc Scenario) (*Result, error) {
 	res.MaxInFlight = st.MaxInFlight
 	res.ConcurrencyLimited = st.ConcurrencyLimited
 	res.SearchCapRefusals = st.SearchCapRefusals
+	res.BucketMismatch = bucketDisagreements(st.ByRoute, st.ByBucket)
+	if res.HeaderLimit, err = sim.HeaderLimit(); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
+	}
 	res.RateLimited = map[string]int{}
 	for route, byStatus := range st.ByRoute {
 		if n := byStatus[429]; n > 0 {
@@ -243,10 +253,13 @@ func (h *Harness) Run(ctx context.Context, sc Scenario) (*Result, error) {
 func (h *Harness) config(url string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "okta:\n  orgUrl: %s\n  testing:\n    disableHttpsCheck: true\n", url)
-	if h.Client.MaxShare > 0 || h.Client.MaxConcurrency > 0 {
+	if h.Client.MaxShare > 0 || h.Client.TokenShare > 0 || h.Client.MaxConcurrency > 0 {
 		b.WriteString("  rateLimit:\n")
 		if h.Client.MaxShare > 0 {
 			fmt.Fprintf(&b, "    maxShare: %g\n", h.Client.MaxShare)
+		}
+		if h.Client.TokenShare > 0 {
+			fmt.Fprintf(&b, "    tokenShare: %g\n", h.Client.TokenShare)
 		}
 		if h.Client.MaxConcurrency > 0 {
 			fmt.Fprintf(&b, "    maxConcurrency: %d\n", h.Client.MaxConcurrency)
@@ -295,30 +308,6 @@ func (h *Harness) oktasync(ctx context.Context, dir string, args ...string) (inv
 		return inv, fmt.Errorf("oktasync %s: %w", args[0], err)
 	}
 	return inv, nil
-}
-
-// routeBucket maps a simulator route ("PUT /api/v1/groups/{id}/users/{userId}")
-// to its rate-limit bucket.
-func routeBucket(route string) string {
-	method, path, _ := strings.Cut(route, " ")
-	switch {
-	case path == "/api/v1/users":
-		return "users"
-	case strings.HasPrefix(path, "/api/v1/users/"):
-		if method == "GET" {
-			return "user"
-		}
-		return "user-write"
-	case path == "/api/v1/groups":
-		return "groups"
-	case strings.HasPrefix(path, "/api/v1/groups/"):
-		return "group"
-	case strings.HasPrefix(path, "/api/v1/logs"):
-		return "logs"
-	case strings.HasPrefix(path, "/oauth2/"):
-		return "token"
-	}
-	return "other"
 }
 
 func sortedKeys[V any](m map[string]V) []string {
