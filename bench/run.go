@@ -201,6 +201,13 @@ func (h *Harness) Run(ctx context.Context, sc Scenario) (*Result, error) {
 		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
 	}
 	res.Wall, res.Usage, res.ExitCode = out.wall, out.usage, out.code
+	if h.Keep {
+		// For a look at the client's pacing: OKTASYNC_LOG_LEVEL=debug
+		// logs every request with its bucket and rate-limit headers.
+		if err := os.WriteFile(filepath.Join(dir, "oktasync-"+verb+".stderr"), []byte(out.stderr), 0o600); err != nil {
+			return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
+		}
+	}
 	var rep struct {
 		Operations []json.RawMessage `json:"operations"`
 		Applied    int               `json:"applied"`
@@ -214,25 +221,8 @@ func (h *Harness) Run(ctx context.Context, sc Scenario) (*Result, error) {
 		h.Log("%s: oktasync %s exited %d; stderr ends:\n%s", sc.Name, verb, out.code, lastLines(out.stderr, 10))
 	}
 
-	st, err := sim.Stats()
-	if err != nil {
+	if err := res.readSim(sim); err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
-	}
-	res.Calls = st.ByBucket
-	res.Requests = st.Requests
-	res.Writes = st.Writes
-	res.MaxInFlight = st.MaxInFlight
-	res.ConcurrencyLimited = st.ConcurrencyLimited
-	res.SearchCapRefusals = st.SearchCapRefusals
-	res.BucketMismatch = bucketDisagreements(st.ByRoute, st.ByBucket)
-	if res.HeaderLimit, err = sim.HeaderLimit(); err != nil {
-		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
-	}
-	res.RateLimited = map[string]int{}
-	for route, byStatus := range st.ByRoute {
-		if n := byStatus[429]; n > 0 {
-			res.RateLimited[routeBucket(route)] += n
-		}
 	}
 	if h.Verify && !sc.PlanOnly {
 		h.Log("%s: checking that a second plan is empty", sc.Name)
@@ -247,6 +237,30 @@ func (h *Harness) Run(ctx context.Context, sc Scenario) (*Result, error) {
 		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
 	}
 	return res, nil
+}
+
+// readSim takes the simulator's counters after a run, and the
+// X-Rate-Limit-Limit it shows.
+func (res *Result) readSim(sim *simProcess) error {
+	st, err := sim.Stats()
+	if err != nil {
+		return err
+	}
+	res.Calls = st.ByBucket
+	res.Requests = st.Requests
+	res.Writes = st.Writes
+	res.MaxInFlight = st.MaxInFlight
+	res.ConcurrencyLimited = st.ConcurrencyLimited
+	res.SearchCapRefusals = st.SearchCapRefusals
+	res.RateLimited = map[string]int{}
+	for route, byStatus := range st.ByRoute {
+		if n := byStatus[429]; n > 0 {
+			res.RateLimited[routeBucket(route)] += n
+		}
+	}
+	res.BucketMismatch = bucketDisagreements(st.ByRoute, st.ByBucket)
+	res.HeaderLimit, err = sim.HeaderLimit()
+	return err
 }
 
 // config is the oktasync configuration of a scenario run.
