@@ -195,6 +195,11 @@ func TestTinyScenarios(t *testing.T) {
 			if !sc.PlanOnly && (res.Applied != want || res.SecondPlanExit != 0) {
 				t.Errorf("applied %d of %d; second plan exit %d, want 0 (nothing left to do)", res.Applied, want, res.SecondPlanExit)
 			}
+			// The second plan reads the org again: at least its minimum
+			// reads (the minimum without writes).
+			if !sc.PlanOnly && (res.SecondPlan == nil || res.SecondPlan.Calls < res.Minimum.Total()-res.Changes.Total()) {
+				t.Errorf("second plan cost %+v, want at least the %d reads", res.SecondPlan, res.Minimum.Total()-res.Changes.Total())
+			}
 			if sc.PlanOnly && res.Writes != 0 {
 				t.Errorf("a plan sent %d write requests", res.Writes)
 			}

@@ -71,12 +71,15 @@ func printResult(w io.Writer, r *Result) {
 	fmt.Fprintf(w, "oktasync: exit %d, applied %d, failed %d, peak RSS %s, CPU %.2f s", r.ExitCode, r.Applied, r.Failed, mib(r.Usage.MaxRSS), r.Usage.CPU.Seconds())
 	switch r.SecondPlanExit {
 	case -1:
-		fmt.Fprintln(w)
 	case 0:
-		fmt.Fprintln(w, "; second plan empty")
+		fmt.Fprint(w, "; second plan empty")
 	default:
-		fmt.Fprintf(w, "; second plan exit %d (NOT empty)\n", r.SecondPlanExit)
+		fmt.Fprintf(w, "; second plan exit %d (NOT empty)", r.SecondPlanExit)
 	}
+	if sp := r.SecondPlan; sp != nil {
+		fmt.Fprintf(w, " (%d calls, %d 429s, %.2f s)", sp.Calls, sp.RateLimited, sp.Wall.Seconds())
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "simulator: seeded in %.1f s, peak RSS %s, CPU %.2f s\n", r.SimSeeded.Seconds(), mib(r.SimUsage.MaxRSS), r.SimUsage.CPU.Seconds())
 }
 

@@ -76,8 +76,11 @@ type Result struct {
 	// SecondPlanExit is the exit code of `plan --detailed-exitcode` after
 	// the run (0: nothing left to do); -1 when not checked.
 	SecondPlanExit int
-	SimSeeded      time.Duration
-	SimUsage       Usage
+	// SecondPlan is what the second plan cost (when checked): it starts
+	// right after the run, seeded with the rate-limit shares the run kept.
+	SecondPlan *SecondPlan `json:",omitempty"`
+	SimSeeded  time.Duration
+	SimUsage   Usage
 }
 
 // Floor returns the rate-limit floor in seconds and its bucket: for each
@@ -226,17 +229,50 @@ func (h *Harness) Run(ctx context.Context, sc Scenario) (*Result, error) {
 	}
 	if h.Verify && !sc.PlanOnly {
 		h.Log("%s: checking that a second plan is empty", sc.Name)
-		out, err := h.oktasync(ctx, dir, "plan", "--config", cfg, "--detailed-exitcode")
-		if err != nil {
+		if err := h.secondPlan(ctx, sim, dir, cfg, res); err != nil {
 			return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
 		}
-		res.SecondPlanExit = out.code
 	}
 	stopped = true
 	if res.SimUsage, err = sim.Stop(); err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
 	}
 	return res, nil
+}
+
+// SecondPlan is the cost of the plan that checks a run left nothing to do.
+type SecondPlan struct {
+	Calls       int
+	RateLimited int
+	Wall        time.Duration
+}
+
+// secondPlan runs `plan --detailed-exitcode` after a run and records its
+// exit and cost.
+func (h *Harness) secondPlan(ctx context.Context, sim *simProcess, dir, cfg string, res *Result) error {
+	if err := sim.ResetStats(); err != nil {
+		return err
+	}
+	out, err := h.oktasync(ctx, dir, "plan", "--config", cfg, "--detailed-exitcode")
+	if err != nil {
+		return err
+	}
+	if h.Keep {
+		if err := os.WriteFile(filepath.Join(dir, "oktasync-plan.stderr"), []byte(out.stderr), 0o600); err != nil {
+			return err
+		}
+	}
+	res.SecondPlanExit = out.code
+	st, err := sim.Stats()
+	if err != nil {
+		return err
+	}
+	sp := &SecondPlan{Calls: st.Requests, Wall: out.wall}
+	for _, byStatus := range st.ByRoute {
+		sp.RateLimited += byStatus[429]
+	}
+	res.SecondPlan = sp
+	return nil
 }
 
 // readSim takes the simulator's counters after a run, and the
