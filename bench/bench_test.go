@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/oktasync/oktasync/internal/okta"
+	"github.com/oktasync/oktasync/internal/oktasim"
 )
 
 func TestMain(m *testing.M) {
@@ -34,17 +37,19 @@ func TestAnalyse(t *testing.T) {
 			name:    "initial load",
 			spec:    Spec{Users: 1000, Groups: 10, PerUser: 3, EmptyOrg: true},
 			changes: Changes{UserCreates: 1000, UserActivations: 1000, GroupCreates: 10, MemberAdds: 3000},
-			// one empty search page and one group page (Everyone); each
-			// user created STAGED, then activated.
-			minimum: Minimum{"users": 1 + 1000 + 1000, "groups": 1 + 10, "group": 3000, "user-write": 0},
+			// one empty search page, the creates and the activations
+			// (each user is created STAGED, then activated) in users; one
+			// group page (Everyone), the group creates and the memberships
+			// in groups.
+			minimum: Minimum{"users": 1 + 1000 + 1000, "groups": 1 + 10 + 3000},
 		},
 		{
 			name:    "steady",
 			spec:    Spec{Users: 1000, Groups: 10, PerUser: 3},
 			changes: Changes{},
-			// 5 user pages, one group page, one member page a group
-			// (300 members each).
-			minimum: Minimum{"users": 5, "groups": 1, "group": 10, "user-write": 0},
+			// 5 user pages; one group page and one member page a group
+			// (300 members each), both in groups.
+			minimum: Minimum{"users": 5, "groups": 1 + 10},
 		},
 		{
 			name: "1 % drift",
@@ -52,7 +57,9 @@ func TestAnalyse(t *testing.T) {
 			// 10 users of each kind: leavers lose all 3 memberships,
 			// movers swap one group for another.
 			changes: Changes{UserUpdates: 10, Deactivations: 10, MemberAdds: 10, MemberRemoves: 30 + 10},
-			minimum: Minimum{"users": 5, "groups": 1, "group": 10 + 50, "user-write": 20},
+			// Deactivations (lifecycle) in users, profile updates in
+			// user-write, memberships with the member pages in groups.
+			minimum: Minimum{"users": 5 + 10, "groups": 1 + 10 + 50, "user-write": 10},
 		},
 	}
 	for _, tt := range tests {
@@ -62,12 +69,64 @@ func TestAnalyse(t *testing.T) {
 			if c != tt.changes {
 				t.Errorf("changes = %+v, want %+v", c, tt.changes)
 			}
-			for _, b := range []string{"users", "groups", "group", "user-write"} {
+			for _, b := range sortedKeys(unionKeys(m, tt.minimum)) {
 				if m[b] != tt.minimum[b] {
 					t.Errorf("minimum[%s] = %d, want %d", b, m[b], tt.minimum[b])
 				}
 			}
 		})
+	}
+}
+
+// TestBuckets checks the harness's bucket names against okta's table and
+// the simulator's names, and where the calls the minimum counts fall.
+func TestBuckets(t *testing.T) {
+	t.Parallel()
+	for _, r := range okta.Buckets() {
+		if _, ok := shortNames[r.Name]; !ok {
+			t.Errorf("okta bucket %q has no short name", r.Name)
+		}
+	}
+	sim := map[string]bool{}
+	for _, n := range oktasim.BucketNames() {
+		sim[n] = true
+		if _, ok := enterpriseLimits[n]; !ok {
+			t.Errorf("simulator bucket %q has no Enterprise limit", n)
+		}
+	}
+	for long, short := range shortNames {
+		if !sim[short] {
+			t.Errorf("okta bucket %q: short name %q is not a simulator bucket", long, short)
+		}
+	}
+	for _, tt := range []struct {
+		call call
+		want string
+	}{
+		{callUserPage, "users"},
+		{callUserCreate, "users"},
+		{callDeactivate, "users"},
+		{callUserUpdate, "user-write"},
+		{callGroupPage, "groups"},
+		{callGroupCreate, "groups"},
+		{callMemberPage, "groups"},
+		{callMemberAdd, "groups"},
+		{callMemberRemove, "groups"},
+		{call{"GET", "/api/v1/users/{id}"}, "user"},
+		{call{"GET", "/api/v1/groups/{id}"}, "group"},
+		{call{"GET", "/api/v1/meta/schemas/user/default"}, "other"},
+	} {
+		if got := tt.call.bucket(); got != tt.want {
+			t.Errorf("%s %s: bucket %q, want %q", tt.call.method, tt.call.path, got, tt.want)
+		}
+	}
+	// A route the simulator counted in another bucket is reported.
+	byRoute := map[string]map[int]int{"PUT /api/v1/groups/{id}/users/{userId}": {204: 3}, "GET /api/v1/users": {200: 2}}
+	if d := bucketDisagreements(byRoute, map[string]int{"groups": 3, "users": 2}); len(d) != 0 {
+		t.Errorf("agreeing counts reported as disagreeing: %v", d)
+	}
+	if d := bucketDisagreements(byRoute, map[string]int{"group": 3, "users": 2}); len(d) != 2 {
+		t.Errorf("member calls counted in group: disagreements %v, want 2 (group, groups)", d)
 	}
 }
 
@@ -111,14 +170,22 @@ func TestTinyScenarios(t *testing.T) {
 		Realistic: true,
 		Log:       t.Logf,
 	}
-	for _, sc := range []Scenario{
-		{Name: "initial", Spec: Spec{Users: 150, Groups: 8, PerUser: 3, EmptyOrg: true}},
-		{Name: "drift", Spec: Spec{Users: 600, Groups: 12, PerUser: 3, DriftPercent: 1}},
-		{Name: "plan", Spec: Spec{Users: 300, Groups: 8, PerUser: 2, DriftPercent: 1}, PlanOnly: true},
+	for _, tc := range []struct {
+		sc   Scenario
+		mode string
+	}{
+		{Scenario{Name: "initial", Spec: Spec{Users: 150, Groups: 8, PerUser: 3, EmptyOrg: true}}, headerToken},
+		{Scenario{Name: "drift", Spec: Spec{Users: 600, Groups: 12, PerUser: 3, DriftPercent: 1}}, headerToken},
+		// The headers show the org's bucket, the token's share hidden.
+		{Scenario{Name: "drift-org", Spec: Spec{Users: 600, Groups: 12, PerUser: 3, DriftPercent: 1}}, headerOrg},
+		{Scenario{Name: "plan", Spec: Spec{Users: 300, Groups: 8, PerUser: 2, DriftPercent: 1}, PlanOnly: true}, headerToken},
 		// search60k in small: a scope over the search cap.
-		{Name: "search", Spec: Spec{Users: 1000, Groups: 6, PerUser: 1, SearchCap: 400}, PlanOnly: true},
+		{Scenario{Name: "search", Spec: Spec{Users: 1000, Groups: 6, PerUser: 1, SearchCap: 400}, PlanOnly: true}, headerToken},
 	} {
+		sc := tc.sc
 		t.Run(sc.Name, func(t *testing.T) {
+			h := *h
+			h.Pace.HeaderMode = tc.mode
 			res, err := h.Run(ctx, sc)
 			if err != nil {
 				t.Fatal(err)
@@ -130,6 +197,11 @@ func TestTinyScenarios(t *testing.T) {
 			if !sc.PlanOnly && (res.Applied != want || res.SecondPlanExit != 0) {
 				t.Errorf("applied %d of %d; second plan exit %d, want 0 (nothing left to do)", res.Applied, want, res.SecondPlanExit)
 			}
+			// The second plan reads the org again: at least its minimum
+			// reads (the minimum without writes).
+			if !sc.PlanOnly && (res.SecondPlan == nil || res.SecondPlan.Calls < res.Minimum.Total()-res.Changes.Total()) {
+				t.Errorf("second plan cost %+v, want at least the %d reads", res.SecondPlan, res.Minimum.Total()-res.Changes.Total())
+			}
 			if sc.PlanOnly && res.Writes != 0 {
 				t.Errorf("a plan sent %d write requests", res.Writes)
 			}
@@ -137,6 +209,19 @@ func TestTinyScenarios(t *testing.T) {
 			// one page refused, which teaches oktasync the org's cap.
 			if sc.Spec.SearchCap > 0 && (res.Calls["users"] != res.Minimum["users"]+1 || res.SearchCapRefusals != 1) {
 				t.Errorf("users calls %d, %d refused past the cap; want %d pages and 1 refused", res.Calls["users"], res.SearchCapRefusals, res.Minimum["users"])
+			}
+			if want := h.Pace.ShownLimit(enterpriseLimits["users"]); res.HeaderLimit != want {
+				t.Errorf("header mode %s: the simulator showed X-Rate-Limit-Limit %d for users, want %d", tc.mode, res.HeaderLimit, want)
+			}
+			if len(res.BucketMismatch) != 0 {
+				t.Errorf("the simulator and okta's table place calls differently: %v", res.BucketMismatch)
+			}
+			// Every bucket the minimum names was called at least that
+			// often (each call of the minimum is needed).
+			for b, m := range res.Minimum {
+				if res.Calls[b] < m {
+					t.Errorf("bucket %s: %d calls, fewer than the minimum %d", b, res.Calls[b], m)
+				}
 			}
 		})
 	}

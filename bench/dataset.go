@@ -42,8 +42,9 @@ const (
 	memberPageSize = 1000
 )
 
-// Minimum is the fewest API calls per simulator bucket a sync of a dataset
-// can make: the list pages it must read plus one call per real change.
+// Minimum is the fewest API calls per rate-limit bucket (okta's table, by
+// the short names of shortNames) a sync of a dataset can make: the list
+// pages it must read plus one call per real change.
 type Minimum map[string]int
 
 // Total sums the minimum over every bucket.
@@ -313,19 +314,32 @@ func (s Spec) Analyse() (Changes, Minimum) {
 	}
 	m := Minimum{}
 	// Users in scope are every user in the org: one search, paged.
-	m["users"] = max(1, ceilDiv(orgUsers, userPageSize)) + c.UserCreates
-	m["users"] += c.UserActivations // lifecycle calls are in the users bucket
-	m["groups"] = max(1, ceilDiv(orgGroupCount, groupPageSize)) + c.GroupCreates
-	m["group"] = c.MemberAdds + c.MemberRemoves
+	m.add(callUserPage, max(1, ceilDiv(orgUsers, userPageSize)))
+	m.add(callGroupPage, max(1, ceilDiv(orgGroupCount, groupPageSize)))
 	if !s.EmptyOrg {
 		for g, n := range orgMembers {
 			if named[g] {
-				m["group"] += max(1, ceilDiv(n, memberPageSize))
+				m.add(callMemberPage, max(1, ceilDiv(n, memberPageSize)))
 			}
 		}
 	}
-	m["user-write"] = c.UserUpdates + c.Deactivations
+	m.addWrites(c, 1)
 	return c, m
+}
+
+// add counts n calls of kind c in c's bucket (okta's table).
+func (m Minimum) add(c call, n int) { m[c.bucket()] += n }
+
+// addWrites counts sign × one call per real change in c: 1 adds the
+// writes, -1 takes them out again (a plan writes nothing).
+func (m Minimum) addWrites(c Changes, sign int) {
+	m.add(callUserCreate, sign*c.UserCreates)
+	m.add(callActivate, sign*c.UserActivations)
+	m.add(callUserUpdate, sign*c.UserUpdates)
+	m.add(callDeactivate, sign*c.Deactivations)
+	m.add(callGroupCreate, sign*c.GroupCreates)
+	m.add(callMemberAdd, sign*c.MemberAdds)
+	m.add(callMemberRemove, sign*c.MemberRemoves)
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

@@ -11,6 +11,7 @@
 //
 //	go run ./bench -scenario all
 //	go run ./bench -scenario drift -scale 0.1
+//	go run ./bench -scenario drift -header-mode org
 //
 // See bench/README.md for the scenarios, the time mapping and results.
 package main

@@ -64,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		window   = fs.Duration("window", 6*time.Second, "the simulator's rate-limit window (Okta's is 1m)")
 		share    = fs.Float64("token-share", 0.5, "share of each bucket the API token may use")
 		conc     = fs.Int("concurrency-limit", 75, "the org's limit on requests in flight")
+		hdrMode  = fs.String("header-mode", headerToken, "what X-Rate-Limit-Limit shows: token (the token's share) or org (the org's bucket, the token's share a hidden ceiling)")
+		tokShare = fs.Float64("client-token-share", 0, "okta.rateLimit.tokenShare for oktasync (0: its default)")
 		maxShare = fs.Float64("max-share", 0, "okta.rateLimit.maxShare for oktasync (0: its default)")
 		maxConc  = fs.Int("max-concurrency", 0, "okta.rateLimit.maxConcurrency for oktasync (0: its default)")
 		workers  = fs.Int("workers", 0, "concurrency (apply workers) for oktasync (0: its default)")
@@ -94,10 +96,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *speedup <= 0 || *window <= 0 {
 		return fmt.Errorf("speedup %g and window %v must be positive", *speedup, *window)
 	}
+	if *hdrMode != headerToken && *hdrMode != headerOrg {
+		return fmt.Errorf("header mode %q: want %s or %s", *hdrMode, headerToken, headerOrg)
+	}
 	h := &Harness{
 		Bin:       *bin,
-		Pace:      Pace{Speedup: *speedup, Window: *window, TokenShare: *share, Concurrency: *conc},
-		Client:    Client{MaxShare: *maxShare, MaxConcurrency: *maxConc, Workers: *workers, GoMemLimit: *memLimit},
+		Pace:      Pace{Speedup: *speedup, Window: *window, TokenShare: *share, Concurrency: *conc, HeaderMode: *hdrMode},
+		Client:    Client{MaxShare: *maxShare, TokenShare: *tokShare, MaxConcurrency: *maxConc, Workers: *workers, GoMemLimit: *memLimit},
 		Verify:    *verify,
 		Realistic: *realSim,
 		Keep:      *keep,

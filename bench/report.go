@@ -11,7 +11,7 @@ import (
 )
 
 // bucketOrder is the order buckets are printed in.
-var bucketOrder = []string{"users", "user", "user-write", "groups", "group", "other"}
+var bucketOrder = []string{"users", "user", "user-write", "groups", "group", "apps", "app", "logs", "other"}
 
 // printResult prints one scenario's table.
 func printResult(w io.Writer, r *Result) {
@@ -30,6 +30,7 @@ func printResult(w io.Writer, r *Result) {
 	fmt.Fprintf(w, "\n== %s (oktasync %s): %d users, %d groups, %d per user, %s ==\n", sc.Name, verb, sc.Spec.Users, sc.Spec.Groups, sc.Spec.PerUser, drift)
 	fmt.Fprintf(w, "pace: %g× real time, window %v, limit-scale %g, token share %g, concurrency limit %d; client %s\n",
 		p.Speedup, p.Window, p.Scale(), p.TokenShare, p.Concurrency, r.Client)
+	fmt.Fprintln(w, headerLine(r))
 	c := r.Changes
 	fmt.Fprintf(w, "real changes: %d user creates (and %d activations), %d updates, %d deactivations, %d group creates, %d member adds, %d removes (%d); planned %d operations\n",
 		c.UserCreates, c.UserActivations, c.UserUpdates, c.Deactivations, c.GroupCreates, c.MemberAdds, c.MemberRemoves, c.Total(), r.PlannedOps)
@@ -61,19 +62,39 @@ func printResult(w io.Writer, r *Result) {
 		wall, realTime(wall, p), floor, fb, realTime(floor, p), fratio(wall, floor), percent(floor, wall))
 	fmt.Fprintf(w, "429s %d of %d requests (%s, %d for concurrency); most in flight %d\n",
 		r.TotalRateLimited(), r.Requests, percent(float64(r.TotalRateLimited()), float64(r.Requests)), r.ConcurrencyLimited, r.MaxInFlight)
+	for _, d := range r.BucketMismatch {
+		fmt.Fprintf(w, "WARNING: the simulator and okta's bucket table disagree: %s\n", d)
+	}
 	if sc.Spec.SearchCap > 0 {
 		fmt.Fprintf(w, "search cap %d results a listing: %d pages refused past it (400 E0000031)\n", sc.Spec.SearchCap, r.SearchCapRefusals)
 	}
 	fmt.Fprintf(w, "oktasync: exit %d, applied %d, failed %d, peak RSS %s, CPU %.2f s", r.ExitCode, r.Applied, r.Failed, mib(r.Usage.MaxRSS), r.Usage.CPU.Seconds())
 	switch r.SecondPlanExit {
 	case -1:
-		fmt.Fprintln(w)
 	case 0:
-		fmt.Fprintln(w, "; second plan empty")
+		fmt.Fprint(w, "; second plan empty")
 	default:
-		fmt.Fprintf(w, "; second plan exit %d (NOT empty)\n", r.SecondPlanExit)
+		fmt.Fprintf(w, "; second plan exit %d (NOT empty)", r.SecondPlanExit)
 	}
+	if sp := r.SecondPlan; sp != nil {
+		fmt.Fprintf(w, " (%d calls, %d 429s, %.2f s)", sp.Calls, sp.RateLimited, sp.Wall.Seconds())
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "simulator: seeded in %.1f s, peak RSS %s, CPU %.2f s\n", r.SimSeeded.Seconds(), mib(r.SimUsage.MaxRSS), r.SimUsage.CPU.Seconds())
+}
+
+// headerLine says which header mode ran and what the simulator showed.
+func headerLine(r *Result) string {
+	org, token := r.Pace.WindowLimits(enterpriseLimits["users"])
+	what := fmt.Sprintf("the token's share (users: %d a window of the org's %d)", token, org)
+	if r.Pace.HeaderMode == headerOrg {
+		what = fmt.Sprintf("the org's bucket (users: %d a window; the token's %d a hidden ceiling)", org, token)
+	}
+	s := fmt.Sprintf("header mode %s: X-Rate-Limit-Limit shows %s; the simulator showed %d", r.Pace.HeaderMode, what, r.HeaderLimit)
+	if want := r.Pace.ShownLimit(enterpriseLimits["users"]); r.HeaderLimit != want {
+		s += fmt.Sprintf(" (NOT the %d this mode shows)", want)
+	}
+	return s
 }
 
 // String describes the oktasync settings.
@@ -84,8 +105,9 @@ func (c Client) String() string {
 		}
 		return "default"
 	}
-	s := fmt.Sprintf("maxShare %s, maxConcurrency %s, workers %s",
-		show(fmt.Sprint(c.MaxShare), c.MaxShare > 0), show(fmt.Sprint(c.MaxConcurrency), c.MaxConcurrency > 0), show(fmt.Sprint(c.Workers), c.Workers > 0))
+	s := fmt.Sprintf("maxShare %s, tokenShare %s, maxConcurrency %s, workers %s",
+		show(fmt.Sprint(c.MaxShare), c.MaxShare > 0), show(fmt.Sprint(c.TokenShare), c.TokenShare > 0),
+		show(fmt.Sprint(c.MaxConcurrency), c.MaxConcurrency > 0), show(fmt.Sprint(c.Workers), c.Workers > 0))
 	if c.GoMemLimit != "" {
 		s += ", GOMEMLIMIT " + c.GoMemLimit
 	}

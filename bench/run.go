@@ -28,6 +28,9 @@ type Scenario struct {
 type Client struct {
 	// MaxShare is okta.rateLimit.maxShare.
 	MaxShare float64
+	// TokenShare is okta.rateLimit.tokenShare, the share of the org's
+	// bucket the client assumes the token may use until it learns it.
+	TokenShare float64
 	// MaxConcurrency is okta.rateLimit.maxConcurrency.
 	MaxConcurrency int
 	// Workers is concurrency, the apply workers.
@@ -57,17 +60,27 @@ type Result struct {
 	// SearchCapRefusals counts search pages the simulator refused past
 	// Spec.SearchCap.
 	SearchCapRefusals int
-	Wall              time.Duration
-	Usage             Usage
-	ExitCode          int
-	Applied, Failed   int
+	// HeaderLimit is the X-Rate-Limit-Limit the simulator showed for the
+	// users bucket after the run (the org's or the token's figure, by
+	// header mode).
+	HeaderLimit int
+	// BucketMismatch lists the buckets where the simulator's reading of
+	// Okta's table counted other calls than okta's (bucketDisagreements).
+	BucketMismatch  []string
+	Wall            time.Duration
+	Usage           Usage
+	ExitCode        int
+	Applied, Failed int
 	// PlannedOps is the number of operations the run planned.
 	PlannedOps int
 	// SecondPlanExit is the exit code of `plan --detailed-exitcode` after
 	// the run (0: nothing left to do); -1 when not checked.
 	SecondPlanExit int
-	SimSeeded      time.Duration
-	SimUsage       Usage
+	// SecondPlan is what the second plan cost (when checked): it starts
+	// right after the run, seeded with the rate-limit shares the run kept.
+	SecondPlan *SecondPlan `json:",omitempty"`
+	SimSeeded  time.Duration
+	SimUsage   Usage
 }
 
 // Floor returns the rate-limit floor in seconds and its bucket: for each
@@ -159,11 +172,7 @@ func (h *Harness) Run(ctx context.Context, sc Scenario) (*Result, error) {
 	res.Changes, res.Minimum = sc.Spec.Analyse()
 	if sc.PlanOnly {
 		// A plan reads and changes nothing: its minimum is the reads.
-		c := res.Changes
-		res.Minimum["users"] -= c.UserCreates + c.UserActivations
-		res.Minimum["groups"] -= c.GroupCreates
-		res.Minimum["group"] -= c.MemberAdds + c.MemberRemoves
-		res.Minimum["user-write"] -= c.UserUpdates + c.Deactivations
+		res.Minimum.addWrites(res.Changes, -1)
 	}
 
 	h.Log("%s: writing the source (%d users)", sc.Name, sc.Spec.Users)
@@ -200,6 +209,13 @@ func (h *Harness) Run(ctx context.Context, sc Scenario) (*Result, error) {
 		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
 	}
 	res.Wall, res.Usage, res.ExitCode = out.wall, out.usage, out.code
+	if h.Keep {
+		// For a look at the client's pacing: OKTASYNC_LOG_LEVEL=debug
+		// logs every request with its bucket and rate-limit headers.
+		if err := os.WriteFile(filepath.Join(dir, "oktasync-"+verb+".stderr"), []byte(out.stderr), 0o600); err != nil {
+			return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
+		}
+	}
 	var rep struct {
 		Operations []json.RawMessage `json:"operations"`
 		Applied    int               `json:"applied"`
@@ -213,9 +229,63 @@ func (h *Harness) Run(ctx context.Context, sc Scenario) (*Result, error) {
 		h.Log("%s: oktasync %s exited %d; stderr ends:\n%s", sc.Name, verb, out.code, lastLines(out.stderr, 10))
 	}
 
+	if err := res.readSim(sim); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
+	}
+	if h.Verify && !sc.PlanOnly {
+		h.Log("%s: checking that a second plan is empty", sc.Name)
+		if err := h.secondPlan(ctx, sim, dir, cfg, res); err != nil {
+			return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
+		}
+	}
+	stopped = true
+	if res.SimUsage, err = sim.Stop(); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
+	}
+	return res, nil
+}
+
+// SecondPlan is the cost of the plan that checks a run left nothing to do.
+type SecondPlan struct {
+	Calls       int
+	RateLimited int
+	Wall        time.Duration
+}
+
+// secondPlan runs `plan --detailed-exitcode` after a run and records its
+// exit and cost.
+func (h *Harness) secondPlan(ctx context.Context, sim *simProcess, dir, cfg string, res *Result) error {
+	if err := sim.ResetStats(); err != nil {
+		return err
+	}
+	out, err := h.oktasync(ctx, dir, "plan", "--config", cfg, "--detailed-exitcode")
+	if err != nil {
+		return err
+	}
+	if h.Keep {
+		if err := os.WriteFile(filepath.Join(dir, "oktasync-plan.stderr"), []byte(out.stderr), 0o600); err != nil {
+			return err
+		}
+	}
+	res.SecondPlanExit = out.code
 	st, err := sim.Stats()
 	if err != nil {
-		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
+		return err
+	}
+	sp := &SecondPlan{Calls: st.Requests, Wall: out.wall}
+	for _, byStatus := range st.ByRoute {
+		sp.RateLimited += byStatus[429]
+	}
+	res.SecondPlan = sp
+	return nil
+}
+
+// readSim takes the simulator's counters after a run, and the
+// X-Rate-Limit-Limit it shows.
+func (res *Result) readSim(sim *simProcess) error {
+	st, err := sim.Stats()
+	if err != nil {
+		return err
 	}
 	res.Calls = st.ByBucket
 	res.Requests = st.Requests
@@ -229,29 +299,22 @@ func (h *Harness) Run(ctx context.Context, sc Scenario) (*Result, error) {
 			res.RateLimited[routeBucket(route)] += n
 		}
 	}
-	if h.Verify && !sc.PlanOnly {
-		h.Log("%s: checking that a second plan is empty", sc.Name)
-		out, err := h.oktasync(ctx, dir, "plan", "--config", cfg, "--detailed-exitcode")
-		if err != nil {
-			return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
-		}
-		res.SecondPlanExit = out.code
-	}
-	stopped = true
-	if res.SimUsage, err = sim.Stop(); err != nil {
-		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
-	}
-	return res, nil
+	res.BucketMismatch = bucketDisagreements(st.ByRoute, st.ByBucket)
+	res.HeaderLimit, err = sim.HeaderLimit()
+	return err
 }
 
 // config is the oktasync configuration of a scenario run.
 func (h *Harness) config(url string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "okta:\n  orgUrl: %s\n  testing:\n    disableHttpsCheck: true\n", url)
-	if h.Client.MaxShare > 0 || h.Client.MaxConcurrency > 0 {
+	if h.Client.MaxShare > 0 || h.Client.TokenShare > 0 || h.Client.MaxConcurrency > 0 {
 		b.WriteString("  rateLimit:\n")
 		if h.Client.MaxShare > 0 {
 			fmt.Fprintf(&b, "    maxShare: %g\n", h.Client.MaxShare)
+		}
+		if h.Client.TokenShare > 0 {
+			fmt.Fprintf(&b, "    tokenShare: %g\n", h.Client.TokenShare)
 		}
 		if h.Client.MaxConcurrency > 0 {
 			fmt.Fprintf(&b, "    maxConcurrency: %d\n", h.Client.MaxConcurrency)
@@ -300,30 +363,6 @@ func (h *Harness) oktasync(ctx context.Context, dir string, args ...string) (inv
 		return inv, fmt.Errorf("oktasync %s: %w", args[0], err)
 	}
 	return inv, nil
-}
-
-// routeBucket maps a simulator route ("PUT /api/v1/groups/{id}/users/{userId}")
-// to its rate-limit bucket.
-func routeBucket(route string) string {
-	method, path, _ := strings.Cut(route, " ")
-	switch {
-	case path == "/api/v1/users":
-		return "users"
-	case strings.HasPrefix(path, "/api/v1/users/"):
-		if method == "GET" {
-			return "user"
-		}
-		return "user-write"
-	case path == "/api/v1/groups":
-		return "groups"
-	case strings.HasPrefix(path, "/api/v1/groups/"):
-		return "group"
-	case strings.HasPrefix(path, "/api/v1/logs"):
-		return "logs"
-	case strings.HasPrefix(path, "/oauth2/"):
-		return "token"
-	}
-	return "other"
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -21,18 +22,33 @@ import (
 )
 
 // enterpriseLimits are the per-minute limits of an Enterprise (One App)
-// org, from okta-api.md; `oktasync sim` serves Workforce limits, so the
-// harness serves the simulator itself to set these.
+// org, by bucket (short names; okta's table says which request falls in
+// which): okta-api.md's corrected table, where member lists and
+// memberships count against groups and lifecycle calls against users.
+// `oktasync sim` serves Workforce limits, so the harness serves the
+// simulator itself to set these.
 var enterpriseLimits = map[string]int{
 	"users":      600,
 	"user":       1000,
 	"user-write": 600,
 	"groups":     600,
 	"group":      600,
+	"apps":       100,
+	"app":        600,
 	"logs":       50,
 	"other":      600,
 	"token":      600,
 }
+
+// Header modes (-header-mode): what X-Rate-Limit-Limit and -Remaining
+// report, which Okta leaves undocumented.
+const (
+	// headerToken: the token's own share of the bucket.
+	headerToken = oktasim.HeaderToken
+	// headerOrg: the org's whole bucket, the token's share a hidden
+	// ceiling (Okta's examples show the org figure).
+	headerOrg = oktasim.HeaderOrg
+)
 
 // Pace is how the simulator's rate limits are compressed in time.
 type Pace struct {
@@ -45,6 +61,8 @@ type Pace struct {
 	TokenShare float64 `json:"tokenShare"`
 	// Concurrency is the org's limit on requests in flight.
 	Concurrency int `json:"concurrency"`
+	// HeaderMode is headerToken or headerOrg.
+	HeaderMode string `json:"headerMode"`
 }
 
 // Scale is the simulator's limit-scale: the factor on per-minute limits
@@ -54,12 +72,30 @@ func (p Pace) Scale() float64 { return p.Speedup * p.Window.Seconds() / 60 }
 // TokenRate is the requests per second one token may send to a bucket
 // whose per-minute limit is perMinute, computed as the simulator rounds.
 func (p Pace) TokenRate(perMinute int) float64 {
-	limit := max(1, int(float64(perMinute)*p.Scale()+0.5))
-	token := limit
-	if p.TokenShare > 0 {
-		token = max(1, int(float64(limit)*p.TokenShare))
-	}
+	_, token := p.WindowLimits(perMinute)
 	return float64(token) / p.Window.Seconds()
+}
+
+// WindowLimits returns, for a bucket whose per-minute limit is perMinute,
+// the org's limit per window and the token's share of it, as the
+// simulator rounds them.
+func (p Pace) WindowLimits(perMinute int) (org, token int) {
+	org = max(1, int(float64(perMinute)*p.Scale()+0.5))
+	token = org
+	if p.TokenShare > 0 {
+		token = max(1, int(float64(org)*p.TokenShare))
+	}
+	return org, token
+}
+
+// ShownLimit is the X-Rate-Limit-Limit the simulator shows for a bucket
+// whose per-minute limit is perMinute, in this pace's header mode.
+func (p Pace) ShownLimit(perMinute int) int {
+	org, token := p.WindowLimits(perMinute)
+	if p.HeaderMode == headerOrg {
+		return org
+	}
+	return token
 }
 
 // simChild is the request a harness process sends to its simulator
@@ -94,6 +130,7 @@ func serveSim(arg string) error {
 			Scale:       req.Pace.Scale(),
 			TokenShare:  req.Pace.TokenShare,
 			Concurrency: req.Pace.Concurrency,
+			HeaderMode:  req.Pace.HeaderMode,
 		},
 		// Okta serves up to 1000 group members a page. oktasim caps
 		// member pages at MaxPageSize, which defaults to the users' 200;
@@ -223,6 +260,25 @@ func (s *simProcess) Stats() (oktasim.Stats, error) {
 	var st oktasim.Stats
 	err := s.getJSON("/sim/stats", &st)
 	return st, err
+}
+
+// HeaderLimit returns the X-Rate-Limit-Limit the simulator shows for the
+// users bucket, read from an unauthenticated request: its 401 carries the
+// bucket's headers without counting against the bucket (it does count in
+// the stats, so read them first).
+func (s *simProcess) HeaderLimit() (int, error) {
+	resp, err := http.Get(s.URL + "/api/v1/users?limit=1")
+	if err != nil {
+		return 0, fmt.Errorf("read the rate-limit headers: %w", err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	v := resp.Header.Get("X-Rate-Limit-Limit")
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("read the rate-limit headers: X-Rate-Limit-Limit %q: %w", v, err)
+	}
+	return n, nil
 }
 
 // ResetStats zeroes the simulator's counters.
