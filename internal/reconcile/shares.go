@@ -54,12 +54,24 @@ func (r *Runner) seedShares(ctx context.Context, store Store) {
 }
 
 // saveShares keeps the shares the client has learned for the next run.
+//
+// Only shares at or above the configured token share are kept: they are
+// what saves a run the probing up to the header's own figure. A share
+// learned below it may come from a 429 that other programs using the same
+// token caused (the client counts only its own requests), and a kept low
+// share would hold every run for a week at a fraction of its budget;
+// learning it again costs one 429 a run.
 func (r *Runner) saveShares(ctx context.Context, store Store) {
 	rl := r.set.RateLimits
 	if rl.Credential == "" || r.parts.Okta == nil {
 		return
 	}
 	shares := r.parts.Okta.LearnedShares()
+	for bucket, share := range shares {
+		if share < rl.TokenShare {
+			delete(shares, bucket)
+		}
+	}
 	if len(shares) == 0 {
 		return
 	}
