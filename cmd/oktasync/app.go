@@ -55,6 +55,7 @@ type app struct {
 	configPath string
 	logLevel   string
 	logFormat  string
+	noColor    bool
 }
 
 // Main runs oktasync with args and returns the process exit code.
@@ -101,7 +102,8 @@ this help. On a terminal a run shows the plan and asks before it applies
 at once.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Args:          cobra.NoArgs,
+		Version:       version,
+		Args:          unknownCommand,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !a.configFound() {
 				return cmd.Help()
@@ -112,6 +114,9 @@ at once.`,
 	root.PersistentFlags().StringVarP(&a.configPath, "config", "c", "", "config file (default $OKTASYNC_CONFIG, then ./oktasync.yaml)")
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "", "log level: debug, info, warn, error (default warn, or log.level)")
 	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "", "log format: json or text (default: text on a terminal, json otherwise)")
+	root.PersistentFlags().BoolVar(&a.noColor, "no-color", false, "no colours in plans (also when NO_COLOR is set)")
+	root.SetVersionTemplate("oktasync {{.Version}}\n")
+	root.SuggestionsMinimumDistance = 2
 	rf.register(root, true)
 
 	root.AddCommand(
@@ -195,6 +200,26 @@ func (a *app) logger(cfgLevel string) (*slog.Logger, error) {
 		return slog.New(slog.NewTextHandler(a.stderr, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want json or text", a.logFormat)
+}
+
+// unknownCommand refuses arguments to the bare command, which takes none: a
+// word there is a mistyped subcommand, so the error suggests the closest.
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += fmt.Sprintf("; did you mean %s?", strings.Join(s, " or "))
+	}
+	return errors.New(msg + " (see oktasync --help)")
+}
+
+// color reports whether output to w may carry ANSI colours: w is a
+// terminal, and neither --no-color nor NO_COLOR (https://no-color.org) asks
+// otherwise.
+func (a *app) color(w io.Writer) bool {
+	return isTerminal(w) && !a.noColor && os.Getenv("NO_COLOR") == ""
 }
 
 // isTerminal reports whether w is a terminal (not merely a character

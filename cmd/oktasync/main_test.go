@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/creack/pty"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -74,5 +76,57 @@ func TestBadFlagsExitOne(t *testing.T) {
 		if !strings.HasPrefix(errOut, "oktasync: ") {
 			t.Errorf("%v: stderr %q lacks the oktasync: prefix", args, errOut)
 		}
+	}
+}
+
+// TestUnknownCommandSuggests checks that a mistyped subcommand fails with
+// the closest commands suggested, and a word like none with no suggestion.
+func TestUnknownCommandSuggests(t *testing.T) {
+	for _, tt := range []struct{ arg, want string }{
+		{"serv", "did you mean serve?"},
+		{"plna", "plan"},
+		{"xyzzy", `unknown command "xyzzy" for "oktasync" (see oktasync --help)`},
+	} {
+		code, _, errOut := runMain(t, tt.arg)
+		if code != exitError || !strings.Contains(errOut, tt.want) {
+			t.Errorf("oktasync %s: exit %d, stderr %q; want %d and %q", tt.arg, code, errOut, exitError, tt.want)
+		}
+	}
+}
+
+// TestVersionFlag checks that --version prints what `version` prints.
+func TestVersionFlag(t *testing.T) {
+	code, out, _ := runMain(t, "--version")
+	_, want, _ := runMain(t, "version")
+	if code != 0 || out != want {
+		t.Fatalf("--version: exit %d, %q; want 0 and %q", code, out, want)
+	}
+}
+
+// TestColorOnlyWhenAllowed checks that plans are coloured on a terminal
+// unless --no-color or NO_COLOR says otherwise, and never elsewhere.
+func TestColorOnlyWhenAllowed(t *testing.T) {
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatalf("open a pseudo-terminal: %v", err)
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	a := &app{}
+	t.Setenv("NO_COLOR", "")
+	if !a.color(tty) {
+		t.Error("no colour on a terminal")
+	}
+	if a.color(io.Discard) {
+		t.Error("colour on something that is not a terminal")
+	}
+	t.Setenv("NO_COLOR", "1")
+	if a.color(tty) {
+		t.Error("colour on a terminal with NO_COLOR set")
+	}
+	t.Setenv("NO_COLOR", "")
+	a.noColor = true
+	if a.color(tty) {
+		t.Error("colour on a terminal with --no-color")
 	}
 }

@@ -237,7 +237,7 @@ func (a *app) printReport(w io.Writer, rep *reconcile.Report, format, org string
 // printPlan prints the org a report's plan targets, then the plan.
 func (a *app) printPlan(w io.Writer, rep *reconcile.Report, org string) error {
 	printOrg(w, org, rep.DryRun)
-	return diff.RenderText(w, rep.Plan, diff.RenderOptions{Color: isTerminal(w)})
+	return diff.RenderText(w, rep.Plan, diff.RenderOptions{Color: a.color(w)})
 }
 
 // printConflicts lists, for a saved plan refused because Okta changed
