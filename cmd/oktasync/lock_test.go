@@ -77,4 +77,32 @@ func TestRunLockAndHistory(t *testing.T) {
 	if r := runOktasync(t, env, "runs", "--config", cfg); r.code != 0 || !strings.Contains(r.stdout, "succeeded") {
 		t.Fatalf("runs text: exit %d\n%s", r.code, r.stdout)
 	}
+
+	// runs show lists the run's operations, who and what, with outcomes.
+	id := fmt.Sprint(runs[0].ID)
+	r = runOktasync(t, env, "runs", "show", id, "--config", cfg)
+	if r.code != 0 {
+		t.Fatalf("runs show: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{"Run " + id + " of ", "succeeded", "create-user", "activate-user", "a@example.com", "applied"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("runs show lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	r = runOktasync(t, env, "runs", "show", id, "--config", cfg, "--output", "json")
+	var shown runShowJSON
+	if err := json.Unmarshal([]byte(r.stdout), &shown); err != nil || r.code != 0 {
+		t.Fatalf("runs show JSON: exit %d, %v\n%s", r.code, err, r.stdout)
+	}
+	if shown.ID != runs[0].ID || len(shown.Operations) != 7 {
+		t.Errorf("runs show JSON: run %d with %d operations, want run %d with 7", shown.ID, len(shown.Operations), runs[0].ID)
+	}
+	for _, o := range shown.Operations {
+		if o.Outcome != state.OpApplied {
+			t.Errorf("operation %+v: outcome %q, want applied", o, o.Outcome)
+		}
+	}
+	if r := runOktasync(t, env, "runs", "show", "999", "--config", cfg); r.code != exitError || !strings.Contains(r.stderr, "no run 999") {
+		t.Errorf("runs show of an unknown run: exit %d, stderr %q", r.code, r.stderr)
+	}
 }

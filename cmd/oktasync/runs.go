@@ -53,6 +53,7 @@ func (a *app) runsCommand() *cobra.Command {
 	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "how many runs to list, newest first")
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&all, "all-orgs", false, "list runs of every org in the store, not just the configured one")
+	cmd.AddCommand(a.runsShowCommand())
 	return cmd
 }
 
@@ -68,18 +69,23 @@ type runJSON struct {
 	Error      string         `json:"error,omitempty"`
 }
 
+// toRunJSON is r as `runs --output json` shows it.
+func toRunJSON(r state.Run) runJSON {
+	j := runJSON{ID: r.ID, Org: r.Org, DryRun: r.DryRun, Status: r.Status, StartedAt: r.StartedAt.UTC(), Counts: r.Counts, Error: r.Error}
+	if !r.FinishedAt.IsZero() {
+		f := r.FinishedAt.UTC()
+		j.FinishedAt = &f
+	}
+	if j.Counts == nil {
+		j.Counts = map[string]int{}
+	}
+	return j
+}
+
 func writeRunsJSON(a *app, runs []state.Run) error {
 	out := make([]runJSON, 0, len(runs))
 	for _, r := range runs {
-		j := runJSON{ID: r.ID, Org: r.Org, DryRun: r.DryRun, Status: r.Status, StartedAt: r.StartedAt.UTC(), Counts: r.Counts, Error: r.Error}
-		if !r.FinishedAt.IsZero() {
-			f := r.FinishedAt.UTC()
-			j.FinishedAt = &f
-		}
-		if j.Counts == nil {
-			j.Counts = map[string]int{}
-		}
-		out = append(out, j)
+		out = append(out, toRunJSON(r))
 	}
 	enc := json.NewEncoder(a.stdout)
 	enc.SetIndent("", "  ")
