@@ -240,19 +240,43 @@ func setValue(fv reflect.Value, s string) error {
 	return nil
 }
 
-// parseDuration accepts a Go duration ("90s", "5m") or a whole number of
-// seconds, as the Okta SDKs' files and environment use.
+// parseDuration accepts a Go duration ("90s", "5m"), one with whole days
+// in front ("30d", "1d12h"), as days-scale settings such as
+// users.deleteAfter are written, or a whole number of seconds, as the Okta
+// SDKs' files and environment use.
 func parseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return time.Duration(n) * time.Second, nil
 	}
+	bad := fmt.Errorf("want a duration such as 30s, 5m or 30d, or a number of seconds, got %q", s)
+	var days time.Duration
+	if m := daysPrefix.FindStringSubmatch(s); m != nil {
+		n, err := strconv.ParseInt(m[1], 10, 64)
+		if err != nil || n > maxDays {
+			return 0, bad
+		}
+		days, s = time.Duration(n)*24*time.Hour, m[2]
+		if s == "" {
+			return days, nil
+		}
+		if strings.HasPrefix(s, "-") {
+			return 0, bad
+		}
+	}
 	dur, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("want a duration such as 30s or 5m, or a number of seconds, got %q", s)
+		return 0, bad
 	}
-	return dur, nil
+	return days + dur, nil
 }
+
+// daysPrefix matches a duration that starts with whole days: "30d",
+// "1d12h".
+var daysPrefix = regexp.MustCompile(`^(\d+)d(.*)$`)
+
+// maxDays keeps a number of days within time.Duration (about 292 years).
+const maxDays = 100_000
 
 // splitList splits a list written as one string, with commas or spaces
 // between items.
