@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/oktasync/oktasync/internal/config"
 	"github.com/oktasync/oktasync/internal/state"
 )
 
@@ -27,13 +29,9 @@ func (a *app) runsCommand() *cobra.Command {
 			if output != "text" && output != "json" {
 				return fmt.Errorf("--output %q: want text or json", output)
 			}
-			cfg, log, err := a.setup()
+			cfg, store, err := a.openConfiguredStore(cmd.Context())
 			if err != nil {
 				return err
-			}
-			store, err := state.Open(cmd.Context(), cfg.State.URL, stateOptions(cfg, log))
-			if err != nil {
-				return fmt.Errorf("open state store: %w", err)
 			}
 			defer store.Close()
 			org := orgKey(cfg.Okta.OrgURL)
@@ -55,6 +53,20 @@ func (a *app) runsCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&all, "all-orgs", false, "list runs of every org in the store, not just the configured one")
 	cmd.AddCommand(a.runsShowCommand())
 	return cmd
+}
+
+// openConfiguredStore loads the config and opens its state store, for the
+// commands that only read the store (runs, runs show).
+func (a *app) openConfiguredStore(ctx context.Context) (*config.Config, state.Store, error) {
+	cfg, log, err := a.setup()
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := state.Open(ctx, cfg.State.URL, stateOptions(cfg, log))
+	if err != nil {
+		return nil, nil, fmt.Errorf("open state store: %w", err)
+	}
+	return cfg, store, nil
 }
 
 // runJSON is one run in `runs --output json`.

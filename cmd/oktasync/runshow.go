@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oktasync/oktasync/internal/state"
+	"github.com/oktasync/oktasync/internal/web"
 )
 
 // runsShowCommand is `oktasync runs show ID`: one run and what it did to
@@ -32,13 +33,9 @@ func (a *app) runsShowCommand() *cobra.Command {
 			if err != nil || id <= 0 {
 				return fmt.Errorf("run ID %q: want a positive number, as `oktasync runs` lists", args[0])
 			}
-			cfg, log, err := a.setup()
+			_, store, err := a.openConfiguredStore(cmd.Context())
 			if err != nil {
 				return err
-			}
-			store, err := state.Open(cmd.Context(), cfg.State.URL, stateOptions(cfg, log))
-			if err != nil {
-				return fmt.Errorf("open state store: %w", err)
 			}
 			defer store.Close()
 			run, err := store.Run(cmd.Context(), id)
@@ -62,27 +59,16 @@ func (a *app) runsShowCommand() *cobra.Command {
 	return cmd
 }
 
-// opJSON is one operation in `runs show --output json`.
-type opJSON struct {
-	Seq     int       `json:"seq"`
-	Action  string    `json:"action"`
-	Target  string    `json:"target"`
-	Outcome string    `json:"outcome"`
-	Error   string    `json:"error,omitempty"`
-	OktaID  string    `json:"oktaId,omitempty"`
-	At      time.Time `json:"at"`
-}
-
 // runShowJSON is `runs show --output json`.
 type runShowJSON struct {
 	runJSON
-	Operations []opJSON `json:"operations"`
+	Operations []web.OpView `json:"operations"`
 }
 
 func writeRunShowJSON(a *app, run state.Run, ops []state.OpRecord) error {
-	out := runShowJSON{runJSON: toRunJSON(run), Operations: make([]opJSON, 0, len(ops))}
+	out := runShowJSON{runJSON: toRunJSON(run), Operations: make([]web.OpView, 0, len(ops))}
 	for _, o := range ops {
-		out.Operations = append(out.Operations, opJSON{Seq: o.Seq, Action: o.Action, Target: o.Target, Outcome: o.Outcome, Error: o.Error, OktaID: o.OktaID, At: o.At.UTC()})
+		out.Operations = append(out.Operations, web.NewOpView(o))
 	}
 	enc := json.NewEncoder(a.stdout)
 	enc.SetIndent("", "  ")

@@ -18,8 +18,6 @@ type RateLimits struct {
 	// learned under another value are not used: the admin may have
 	// changed the token's share.
 	TokenShare float64
-	// KeepFor is how long a learned share is trusted (0: SharesKeptFor).
-	KeepFor time.Duration
 }
 
 // SharesKeptFor is how long a learned rate-limit share is trusted by
@@ -34,11 +32,7 @@ func (r *Runner) seedShares(ctx context.Context, store Store) {
 	if rl.Credential == "" || r.parts.Okta == nil {
 		return
 	}
-	keep := rl.KeepFor
-	if keep <= 0 {
-		keep = SharesKeptFor
-	}
-	shares, err := store.RateShares(ctx, r.set.Org, rl.Credential, rl.TokenShare, time.Now().Add(-keep))
+	shares, err := store.RateShares(ctx, r.set.Org, rl.Credential, rl.TokenShare, time.Now().Add(-SharesKeptFor))
 	if err != nil {
 		r.log.Warn("read learned rate-limit shares", "err", err)
 		return

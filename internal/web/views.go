@@ -144,7 +144,8 @@ func runView(r state.Run) RunView {
 	return v
 }
 
-func opView(o state.OpRecord) OpView {
+// NewOpView is an operation's checkpoint as pages and JSON show it.
+func NewOpView(o state.OpRecord) OpView {
 	return OpView{RunID: o.RunID, Seq: o.Seq, Action: o.Action, Target: o.Target, Outcome: o.Outcome, Error: o.Error, OktaID: o.OktaID, At: o.At}
 }
 
@@ -353,7 +354,7 @@ func (s *Server) run(r *http.Request) (any, error) {
 		}
 		d.Matched++
 		if len(d.Operations) < maxRunOps {
-			d.Operations = append(d.Operations, opView(o))
+			d.Operations = append(d.Operations, NewOpView(o))
 		}
 	}
 	slices.Sort(d.Actions)
@@ -472,7 +473,7 @@ func (s *Server) user(r *http.Request) (any, error) {
 		return nil, err
 	}
 	for _, o := range ops {
-		v.Operations = append(v.Operations, opView(o))
+		v.Operations = append(v.Operations, NewOpView(o))
 	}
 	if v.LastRun == nil && len(v.Operations) == 0 && s.cfg.User != nil {
 		if _, synced := s.lastSync(); synced {
