@@ -143,7 +143,10 @@ func checkOkta(ctx context.Context, cfg *config.Config, desired *directory.Direc
 	opts := &okta.UserListOptions{Limit: 1, Search: cfg.Scope.Users}
 	_, _, err = c.Users.ListPage(ctx, opts)
 	if err == nil {
-		return reconcile.CheckSchema(ctx, c, desired, schemaHints(cfg.Mapping))
+		if err := reconcile.CheckSchema(ctx, c, desired, schemaHints(cfg.Mapping)); err != nil {
+			return err
+		}
+		return reconcile.CheckGroupSchema(ctx, c, desired)
 	}
 	var apiErr *okta.APIError
 	switch {
