@@ -1,22 +1,46 @@
 package okta
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
+	"slices"
 )
 
 // MarshalJSON writes the profile's name, description (when not empty) and
-// custom attributes as one object.
+// custom attributes (sorted) as one object.
 func (p GroupProfile) MarshalJSON() ([]byte, error) {
-	m := make(map[string]any, len(p.Attrs)+2)
-	maps.Copy(m, p.Attrs)
-	m["name"] = p.Name
-	if p.Description != "" {
-		m["description"] = p.Description
-	} else {
-		delete(m, "description")
+	var b bytes.Buffer
+	field := func(k string, v any) error {
+		kb, _ := json.Marshal(k)
+		vb, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("group profile attribute %s: %w", k, err)
+		}
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(vb)
+		return nil
 	}
-	return json.Marshal(m)
+	b.WriteByte('{')
+	_ = field("name", p.Name)
+	if p.Description != "" {
+		_ = field("description", p.Description)
+	}
+	for _, k := range slices.Sorted(maps.Keys(p.Attrs)) {
+		if k == "name" || k == "description" {
+			continue
+		}
+		if err := field(k, p.Attrs[k]); err != nil {
+			return nil, err
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }
 
 // UnmarshalJSON reads name and description, and every other attribute
