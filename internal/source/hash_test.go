@@ -1,6 +1,7 @@
 package source
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
@@ -129,5 +130,29 @@ func TestPasswordHashColumnNeverAnAttribute(t *testing.T) {
 	m.Attributes = []config.AttributeMapping{{Attribute: "nickName", Template: "{{.hash}}"}}
 	if _, err := readUsersFile(t, header+",hash\n"+row(1)+","+testSHA256+"\n", WithMapping(m)); err == nil {
 		t.Fatal("a template reading the hash column was accepted")
+	}
+}
+
+func TestPasswordHashPostgres(t *testing.T) {
+	t.Parallel()
+	u := pgSchema(t, `
+CREATE TABLE people (login text, pw text, salt text, cost int);
+INSERT INTO people VALUES ('a@x.com', '`+testBcryptValue+`', '`+testBcryptSalt+`', 11), ('b@x.com', NULL, NULL, NULL);
+`)
+	h := config.PasswordHash{Algorithm: val("BCRYPT"), Value: col("pw"), Salt: col("salt"), WorkFactor: col("cost")}
+	src := NewPostgres(config.PostgresSource{
+		URL:   u,
+		Users: `SELECT login, login AS email, 'A' AS "firstName", 'B' AS "lastName", pw, salt, cost FROM people`,
+	}, hashOpt(h))
+	d, err := src.Read(context.Background())
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	want := map[string]*directory.PasswordHash{"a@x.com": {Algorithm: "BCRYPT", Value: testBcryptValue, Salt: testBcryptSalt, WorkFactor: 11}}
+	if diff := cmp.Diff(want, d.Hashes); diff != "" {
+		t.Errorf("hashes (-want +got):\n%s", diff)
+	}
+	if _, ok := d.Users["a@x.com"].Profile.Get("cost"); ok {
+		t.Error("a hash column became an attribute")
 	}
 }
