@@ -69,12 +69,28 @@ func TestGroupAttributesKeptUpToDate(t *testing.T) {
 			Users:  []oktasim.SeedUser{hrUser("a@example.com", "Team")},
 		}, header+"a@example.com,a@example.com,F,L,hr,Team;Ops\n")
 	h.writeGroupsCSV(t, "name,description,costCode,floor:integer\nTeam,The team,CC-2,\nOps,Operations,CC-9,4\n")
+	h.sim.ResetStats()
 	rep, err := h.run(t, false)
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
 	if rep.Plan.Summary.Groups.Update != 1 || rep.Plan.Summary.Groups.Create != 1 {
 		t.Errorf("groups planned: %+v", rep.Plan.Summary.Groups)
+	}
+	// What group attributes cost: one schema read per run, and per update
+	// a read of the group's profile and its replace.
+	calls := map[string]int{}
+	for route, byStatus := range h.sim.Stats().ByRoute {
+		for _, n := range byStatus {
+			calls[route] += n
+		}
+	}
+	for route, want := range map[string]int{
+		"GET /api/v1/meta/schemas/group/{schemaId}": 1, "GET /api/v1/groups/{id}": 1, "PUT /api/v1/groups/{id}": 1, "POST /api/v1/groups": 1,
+	} {
+		if calls[route] != want {
+			t.Errorf("%s: %d calls, want %d (all: %v)", route, calls[route], want, calls)
+		}
 	}
 	if diff := cmp.Diff(map[string]any{"costCode": "CC-2", "owner": "ann"}, groupAttrs(t, h.sim, "Team")); diff != "" {
 		t.Errorf("Team's attributes (-want +got):\n%s", diff)
