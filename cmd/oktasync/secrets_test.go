@@ -565,3 +565,77 @@ state:
 	}
 	out.check(t, secrets)
 }
+
+// TestPasswordHashesNeverLeak imports password hashes (BCRYPT and salted
+// SHA-512) with debug logging and injected faults, through validate, plan
+// (saving the plan), apply of the saved plan, run and runs, and searches
+// stdout, stderr, the reports, the saved plan and the state store (its
+// files and every row) for any 16 characters of a hash value or salt.
+func TestPasswordHashesNeverLeak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test; skipped with -short")
+	}
+	token := randomSecret(t, "00hash")
+	h := newOrgHarness(t, oktasim.Options{
+		Tokens:    []string{token},
+		RateLimit: oktasim.RateLimitOptions{Window: time.Second, Scale: 20},
+		Faults:    oktasim.FaultOptions{Seed: 7, ErrorRate: 0.05},
+	}, oktasim.Seed{})
+	secrets := &secretSet{}
+	secrets.add("SSWS token", token)
+	users := hashUsers(t, "leak", 12)
+	for _, u := range users {
+		switch u.alg {
+		case "BCRYPT":
+			secrets.add("bcrypt string", u.hash)
+			secrets.add("bcrypt salt", u.hash[7:29])
+			secrets.add("bcrypt hash", u.hash[29:])
+		case "SHA-512":
+			secrets.add("SHA-512 hash", u.hash)
+			secrets.add("SHA-512 salt", u.salt)
+		}
+	}
+	cfg := hashConfigDir(t, h.URL, hashUsersCSV(users))
+	dir := filepath.Dir(cfg)
+	env := []string{"OKTA_CLIENT_TOKEN=" + token}
+	planFile, report, applyReport := filepath.Join(dir, "saved.plan"), filepath.Join(dir, "report.json"), filepath.Join(dir, "apply-report.json")
+	debug := []string{"--config", cfg, "--log-level", "debug"}
+	out := leftBehind{}
+	for i, args := range [][]string{
+		append([]string{"validate"}, debug...),
+		append([]string{"plan", "--output", "json", "--out", planFile}, debug...),
+		append([]string{"apply", planFile, "--output", "json", "--report", applyReport}, debug...),
+		append([]string{"run", "--output", "json", "--report", report}, debug...),
+		append([]string{"run", "--output", "text", "--log-format", "text"}, debug...),
+		append([]string{"runs", "--output", "json"}, debug...),
+		append([]string{"runs"}, debug...),
+	} {
+		r := runOktasync(t, env, args...)
+		if r.code != exitOK && r.code != exitPartial && r.code != exitError {
+			t.Fatalf("%v: exit %d\n%s", args, r.code, lastLines(r.stderr, 10))
+		}
+		out[fmt.Sprintf("stdout of %s #%d", args[0], i)] = r.stdout
+		out[fmt.Sprintf("stderr of %s #%d", args[0], i)] = r.stderr
+	}
+	for _, f := range []string{report, applyReport, planFile} {
+		out.addFile(t, f)
+	}
+	if !strings.Contains(out["saved.plan"], `"importedPassword": true`) && !strings.Contains(out["saved.plan"], `"importedPassword":true`) {
+		t.Fatal("the saved plan imports no password; the test checked too little")
+	}
+	imported := 0
+	for _, u := range h.sim.Snapshot().Users {
+		if u.ImportedHash == "yes" {
+			imported++
+		}
+	}
+	if imported == 0 {
+		t.Fatal("no user was created with an imported hash; the test checked too little")
+	}
+	for _, f := range []string{"state.db", "state.db-wal", "state.db-shm", "state.db.lock"} {
+		out.addFile(t, filepath.Join(dir, f))
+	}
+	out["state store rows"] = stateRows(t, filepath.Join(dir, "state.db"))
+	out.check(t, secrets)
+	t.Logf("searched %d outputs and files for %d secrets; %d users imported a hash", len(out), len(secrets.values), imported)
+}

@@ -35,17 +35,18 @@ type simFlags struct {
 	writeDelay  time.Duration
 
 	// Fidelity switches (see oktasim.Options and oktasim.Realistic).
-	realistic           bool
-	headerMode          string
-	twoResetLines       bool
-	legacyBuckets       bool
-	searchCap           int
-	caseSensitiveFilter bool
-	refuseDeprovisioned bool
-	lifecycleDelay      time.Duration
-	customAttributes    []string
-	memberPageTimeout   int
-	searchLag           time.Duration
+	realistic             bool
+	headerMode            string
+	twoResetLines         bool
+	legacyBuckets         bool
+	searchCap             int
+	caseSensitiveFilter   bool
+	refuseDeprovisioned   bool
+	lifecycleDelay        time.Duration
+	customAttributes      []string
+	groupCustomAttributes []string
+	memberPageTimeout     int
+	searchLag             time.Duration
 }
 
 func (a *app) simCommand() *cobra.Command { return a.newSimCommand(&simFlags{}) }
@@ -81,7 +82,9 @@ Always, with or without --realistic, the user schema is Okta's base profile
 (login, email, firstName, lastName, userType, department, ...); a custom
 attribute such as employeeType exists only when declared, with
 --custom-attribute or the seed file's "customAttributes", as an admin adds
-it in Okta's Profile Editor. Any other attribute is refused (400 E0000001).`,
+it in Okta's Profile Editor. Any other attribute is refused (400 E0000001).
+The group schema is name and description plus the attributes declared with
+--group-custom-attribute or the seed's "groupCustomAttributes".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runSim(cmd, f)
@@ -113,6 +116,7 @@ it in Okta's Profile Editor. Any other attribute is refused (400 E0000001).`,
 	fs.BoolVar(&f.refuseDeprovisioned, "refuse-deprovisioned-updates", false, `refuse profile updates of DEPROVISIONED users (404 E0000007), as an org without "edit deactivated user profiles"`)
 	fs.DurationVar(&f.lifecycleDelay, "lifecycle-delay", 0, "activations and deactivations take this long (transitioningToStatus; 409 E0000112 meanwhile)")
 	fs.StringArrayVar(&f.customAttributes, "custom-attribute", nil, "declare a custom user attribute, name or name:type (string, integer, number, boolean, array; repeatable); the schema is otherwise Okta's base profile")
+	fs.StringArrayVar(&f.groupCustomAttributes, "group-custom-attribute", nil, "declare a custom group attribute, name or name:type (repeatable); the group schema is otherwise name and description")
 	fs.IntVar(&f.memberPageTimeout, "member-page-timeout-above", 0, "member pages larger than this (limit and members) answer 500 E0000009 (0: never)")
 	fs.DurationVar(&f.searchLag, "search-lag", 0, "search results lag changes by this long, as Okta's search index")
 	return cmd
@@ -139,7 +143,8 @@ func (f *simFlags) switches() map[string]func(*oktasim.Options) {
 // then the fidelity flags that changed reports as given explicitly.
 func (f *simFlags) options(changed func(name string) bool) oktasim.Options {
 	o := oktasim.Options{
-		CustomAttributes: f.customAttributes,
+		CustomAttributes:      f.customAttributes,
+		GroupCustomAttributes: f.groupCustomAttributes,
 		RateLimit: oktasim.RateLimitOptions{
 			Disabled:    f.noLimits,
 			Limits:      f.limits,

@@ -39,7 +39,8 @@ func (a *app) validateCommand() *cobra.Command {
   1. the config: it loads, every key is known and valid, the schedule parses;
   2. the source: the CSV files or PostgreSQL queries are read in full and
      every record is valid;
-  3. Okta: one cheap authenticated call (the first user in scope) succeeds;
+  3. Okta: one cheap authenticated call (the first user in scope) succeeds,
+     and the source's attributes are in the org's user and group schemas;
   4. the state store: it is reachable and its schema is current, or will be
      brought up to date by the next run (state.autoMigrate).
 Then it prints what a sync would manage. It writes nothing to Okta, and
@@ -134,7 +135,8 @@ func authMode(cfg *config.Config) string {
 // checkOkta makes one cheap authenticated call: the first user matching
 // scope.users (which also checks the search expression), or the first
 // user of the org when no scope is set; then it checks the source's
-// attributes against the org's user schema, as a run would.
+// attributes against the org's user schema, and its groups' custom
+// attributes against the group schema, as a run would.
 func checkOkta(ctx context.Context, cfg *config.Config, desired *directory.Directory, log *slog.Logger) error {
 	c, err := newOktaClient(cfg, log)
 	if err != nil {
@@ -143,7 +145,10 @@ func checkOkta(ctx context.Context, cfg *config.Config, desired *directory.Direc
 	opts := &okta.UserListOptions{Limit: 1, Search: cfg.Scope.Users}
 	_, _, err = c.Users.ListPage(ctx, opts)
 	if err == nil {
-		return reconcile.CheckSchema(ctx, c, desired, schemaHints(cfg.Mapping))
+		if err := reconcile.CheckSchema(ctx, c, desired, schemaHints(cfg.Mapping)); err != nil {
+			return err
+		}
+		return reconcile.CheckGroupSchema(ctx, c, desired)
 	}
 	var apiErr *okta.APIError
 	switch {

@@ -35,17 +35,21 @@ func benchPlan(users, groups, per int) *diff.Plan {
 type nopOkta struct{ next atomic.Int64 }
 
 func (o *nopOkta) id() string { return strconv.FormatInt(o.next.Add(1), 10) }
-func (o *nopOkta) CreateUser(context.Context, directory.Profile, string, bool) (string, error) {
+func (o *nopOkta) CreateUser(context.Context, directory.Profile, string, *directory.PasswordHash, bool) (string, error) {
 	return o.id(), nil
 }
 func (o *nopOkta) UpdateUser(context.Context, string, directory.Profile) error { return nil }
 func (o *nopOkta) Lifecycle(context.Context, string, string, bool) error       { return nil }
 func (o *nopOkta) DeleteUser(context.Context, string) error                    { return nil }
-func (o *nopOkta) CreateGroup(context.Context, string, string) (string, error) { return o.id(), nil }
-func (o *nopOkta) UpdateGroup(context.Context, string, string, string) error   { return nil }
-func (o *nopOkta) DeleteGroup(context.Context, string) error                   { return nil }
-func (o *nopOkta) AddMember(context.Context, string, string) error             { return nil }
-func (o *nopOkta) RemoveMember(context.Context, string, string) error          { return nil }
+func (o *nopOkta) CreateGroup(context.Context, string, string, directory.Profile) (string, error) {
+	return o.id(), nil
+}
+func (o *nopOkta) UpdateGroup(context.Context, string, string, string, directory.Profile) error {
+	return nil
+}
+func (o *nopOkta) DeleteGroup(context.Context, string) error          { return nil }
+func (o *nopOkta) AddMember(context.Context, string, string) error    { return nil }
+func (o *nopOkta) RemoveMember(context.Context, string, string) error { return nil }
 
 // nopCheckpoints accepts every checkpoint.
 type nopCheckpoints struct{}

@@ -17,8 +17,16 @@ type oktaAPI struct{ c *okta.Client }
 
 var _ Okta = oktaAPI{}
 
-func (a oktaAPI) CreateUser(ctx context.Context, profile directory.Profile, password string, activate bool) (string, error) {
-	u, _, err := a.c.Users.Create(ctx, okta.CreateUserRequest{Profile: profile, Password: password}, activate)
+func (a oktaAPI) CreateUser(ctx context.Context, profile directory.Profile, password string, hash *directory.PasswordHash, activate bool) (string, error) {
+	req := okta.CreateUserRequest{Profile: profile, Password: password}
+	if hash != nil {
+		req.PasswordHash = &okta.PasswordHash{
+			Algorithm: hash.Algorithm, Value: hash.Value, Salt: hash.Salt, SaltOrder: hash.SaltOrder,
+			WorkFactor: hash.WorkFactor, IterationCount: hash.IterationCount, KeySize: hash.KeySize,
+			DigestAlgorithm: hash.DigestAlgorithm,
+		}
+	}
+	u, _, err := a.c.Users.Create(ctx, req, activate)
 	if okta.IsAlreadyExists(err) {
 		return "", fmt.Errorf("%w: %w", ErrConflict, err)
 	}
@@ -74,17 +82,42 @@ func (a oktaAPI) DeleteUser(ctx context.Context, id string) error {
 	return userError(err)
 }
 
-func (a oktaAPI) CreateGroup(ctx context.Context, name, description string) (string, error) {
-	g, _, err := a.c.Groups.Create(ctx, okta.GroupProfile{Name: name, Description: description})
+func (a oktaAPI) CreateGroup(ctx context.Context, name, description string, attrs directory.Profile) (string, error) {
+	g, _, err := a.c.Groups.Create(ctx, okta.GroupProfile{Name: name, Description: description, Attrs: attrs})
 	if err != nil {
 		return "", err
 	}
 	return g.ID, nil
 }
 
-func (a oktaAPI) UpdateGroup(ctx context.Context, id, name, description string) error {
-	_, _, err := a.c.Groups.Update(ctx, id, okta.GroupProfile{Name: name, Description: description})
+func (a oktaAPI) UpdateGroup(ctx context.Context, id, name, description string, attrs directory.Profile) error {
+	g, _, err := a.c.Groups.Get(ctx, id)
+	if err != nil {
+		return fmt.Errorf("read the group's profile to keep what oktasync does not manage: %w", err)
+	}
+	p := mergeGroupProfile(g.Profile, name, description, attrs)
+	_, _, err = a.c.Groups.Update(ctx, id, p)
 	return err
+}
+
+// mergeGroupProfile returns cur with the name, the description (unless
+// "") and the given attributes set (a nil value removes one).
+func mergeGroupProfile(cur okta.GroupProfile, name, description string, attrs directory.Profile) okta.GroupProfile {
+	p := okta.GroupProfile{Name: name, Description: cur.Description, Attrs: make(map[string]any, len(cur.Attrs)+len(attrs))}
+	if description != "" {
+		p.Description = description
+	}
+	for k, v := range cur.Attrs {
+		p.Attrs[k] = v
+	}
+	for k, v := range attrs {
+		if v == nil {
+			delete(p.Attrs, k)
+		} else {
+			p.Attrs[k] = v
+		}
+	}
+	return p
 }
 
 func (a oktaAPI) DeleteGroup(ctx context.Context, id string) error {

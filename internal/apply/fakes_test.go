@@ -245,7 +245,7 @@ func (e *conflictError) Conflict() bool { return true }
 
 var errNotFound = errors.New("not found")
 
-func (f *fakeOkta) CreateUser(ctx context.Context, profile directory.Profile, password string, activate bool) (string, error) {
+func (f *fakeOkta) CreateUser(ctx context.Context, profile directory.Profile, password string, _ *directory.PasswordHash, activate bool) (string, error) {
 	login, _ := profile["login"].(string)
 	leave, err := f.enter(ctx, "CreateUser", login)
 	defer leave()
@@ -350,7 +350,7 @@ func (f *fakeOkta) DeleteUser(ctx context.Context, id string) error {
 	return nil
 }
 
-func (f *fakeOkta) CreateGroup(ctx context.Context, name, description string) (string, error) {
+func (f *fakeOkta) CreateGroup(ctx context.Context, name, description string, _ directory.Profile) (string, error) {
 	leave, err := f.enter(ctx, "CreateGroup", name)
 	defer leave()
 	if err != nil {
@@ -364,7 +364,7 @@ func (f *fakeOkta) CreateGroup(ctx context.Context, name, description string) (s
 	return id, nil
 }
 
-func (f *fakeOkta) UpdateGroup(ctx context.Context, id, name, description string) error {
+func (f *fakeOkta) UpdateGroup(ctx context.Context, id, name, description string, _ directory.Profile) error {
 	leave, err := f.enter(ctx, "UpdateGroup", f.groupName(id))
 	defer leave()
 	if err != nil {

@@ -19,9 +19,10 @@ import (
 // post only the managed attributes, and membership calls are PUT and
 // DELETE.
 type Okta interface {
-	// CreateUser creates a user and returns its id. A login that already
-	// exists is an error satisfying IsConflict.
-	CreateUser(ctx context.Context, profile directory.Profile, password string, activate bool) (id string, err error)
+	// CreateUser creates a user, with a password or an imported password
+	// hash when given, and returns its id. A login that already exists is
+	// an error satisfying IsConflict.
+	CreateUser(ctx context.Context, profile directory.Profile, password string, hash *directory.PasswordHash, activate bool) (id string, err error)
 	// UpdateUser partially updates a user's profile (a nil value clears
 	// an attribute).
 	UpdateUser(ctx context.Context, id string, profile directory.Profile) error
@@ -30,8 +31,14 @@ type Okta interface {
 	Lifecycle(ctx context.Context, id, op string, sendEmail bool) error
 	// DeleteUser deletes a DEPROVISIONED user.
 	DeleteUser(ctx context.Context, id string) error
-	CreateGroup(ctx context.Context, name, description string) (id string, err error)
-	UpdateGroup(ctx context.Context, id, name, description string) error
+	// CreateGroup creates an OKTA_GROUP with a description and custom
+	// attributes (either may be empty).
+	CreateGroup(ctx context.Context, name, description string, attrs directory.Profile) (id string, err error)
+	// UpdateGroup sets a group's name, its description (unless "") and the
+	// custom attributes given (a nil value clears one), keeping the rest
+	// of its profile: Okta replaces a group's profile whole, so the
+	// current one is read and merged.
+	UpdateGroup(ctx context.Context, id, name, description string, attrs directory.Profile) error
 	DeleteGroup(ctx context.Context, id string) error
 	AddMember(ctx context.Context, groupID, userID string) error
 	RemoveMember(ctx context.Context, groupID, userID string) error

@@ -27,6 +27,7 @@ var lifecycleOps = map[diff.Action]string{
 var (
 	errNoUserID  = errors.New("no Okta id for the user, and the plan does not create it")
 	errNoGroupID = errors.New("no Okta id for the group, and the plan does not create it")
+	errNoHash    = errors.New("the plan imports this user's password hash, but the source gives none now; make a new plan")
 )
 
 // perform carries out one operation on a worker goroutine: its ownership
@@ -34,11 +35,15 @@ var (
 func (e *executor) perform(callCtx, cpCtx context.Context, t task) result {
 	r := e.call(callCtx, cpCtx, t)
 	r.idx = t.idx
+	secrets := []string{t.op.Password}
+	if h := t.op.PasswordHash; h != nil {
+		secrets = append(secrets, h.Value, h.Salt)
+	}
 	if r.err != nil {
-		r.err = redact.Error(fmt.Errorf("%s %s: %w", t.op.Action, target(t.op), r.err), t.op.Password)
+		r.err = redact.Error(fmt.Errorf("%s %s: %w", t.op.Action, target(t.op), r.err), secrets...)
 	}
 	if r.cpErr != nil {
-		r.cpErr = redact.Error(r.cpErr, t.op.Password)
+		r.cpErr = redact.Error(r.cpErr, secrets...)
 	}
 	return r
 }
@@ -61,14 +66,14 @@ func (e *executor) call(ctx, cpCtx context.Context, t task) result {
 	case diff.DeleteUser:
 		return e.deleteUser(ctx, cpCtx, t)
 	case diff.CreateGroup:
-		id, err := e.api.CreateGroup(ctx, op.Group, op.Description)
+		id, err := e.api.CreateGroup(ctx, op.Group, op.Description, op.Attributes)
 		return result{oktaID: id, err: err}
 	case diff.UpdateGroup, diff.DeleteGroup:
 		if err := t.needGroup(); err != nil {
 			return result{err: err}
 		}
 		if op.Action == diff.UpdateGroup {
-			return result{oktaID: t.groupID, err: e.api.UpdateGroup(ctx, t.groupID, op.Group, op.Description)}
+			return result{oktaID: t.groupID, err: e.api.UpdateGroup(ctx, t.groupID, op.Group, op.Description, op.Attributes)}
 		}
 		return result{oktaID: t.groupID, err: e.api.DeleteGroup(ctx, t.groupID)}
 	case diff.AddMember, diff.RemoveMember:
@@ -106,6 +111,11 @@ func (t task) needGroup() error {
 // its id. A create refused because the login exists withdraws the intent:
 // the user is not oktasync's.
 func (e *executor) createUser(ctx, cpCtx context.Context, op *diff.Operation) result {
+	if op.ImportedPassword && op.PasswordHash == nil {
+		// Never create, without its password, a user the plan said would
+		// have one: activated, Okta would email it instead.
+		return result{err: errNoHash}
+	}
 	org, now := e.opts.Org, e.opts.Now()
 	intent := []state.OwnedUser{{Login: op.Login, CreatedAt: now}}
 	if err := e.cp.AddOwned(cpCtx, org, intent); err != nil {
@@ -114,7 +124,7 @@ func (e *executor) createUser(ctx, cpCtx context.Context, op *diff.Operation) re
 			cpErr: fmt.Errorf("record ownership of %s before creating it: %w", op.Login, err),
 		}
 	}
-	id, err := e.api.CreateUser(ctx, op.Profile, op.Password, op.Activate)
+	id, err := e.api.CreateUser(ctx, op.Profile, op.Password, op.PasswordHash, op.Activate)
 	if err != nil {
 		r := result{err: err}
 		if IsConflict(err) {

@@ -297,6 +297,9 @@ type Mapping struct {
 	// (or to a column name, short for {from: column}). They can only be
 	// set in a file.
 	Attributes []AttributeMapping `yaml:"attributes" env:"-"`
+	// PasswordHash, when set, imports each created user's password hash
+	// from the source (see PasswordHash). It can only be set in a file.
+	PasswordHash *PasswordHash `yaml:"passwordHash" env:"-"`
 }
 
 // What an empty value does (Mapping.EmptyValues, AttributeMapping.EmptyValue).

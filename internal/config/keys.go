@@ -55,7 +55,7 @@ func structType(t reflect.Type) (reflect.Type, bool) {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t.Kind() == reflect.Struct && t != durationType {
+	if t.Kind() == reflect.Struct && t != durationType && t != passwordHashType {
 		return t, true
 	}
 	return nil, false

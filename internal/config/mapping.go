@@ -119,6 +119,7 @@ func (c *Config) validateMapping() []error {
 	if m.EmptyValues != "" && !slices.Contains(emptyValueModes, m.EmptyValues) {
 		bad(nil, "mapping.emptyValues", "want ignore (an empty value leaves Okta's value alone) or clear (it removes it), got %q", m.EmptyValues)
 	}
+	errs = append(errs, c.validatePasswordHash()...)
 	seen := make(map[string]bool)
 	for i := range m.Attributes {
 		r := &m.Attributes[i]

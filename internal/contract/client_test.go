@@ -623,6 +623,47 @@ func scenarios() []scenario {
 				h.expectOperations("getUserSchema")
 			},
 		},
+		{
+			name: "group schema and group custom attributes",
+			opts: oktasim.Options{GroupCustomAttributes: []string{"costCode", "floor:integer"}},
+			run: func(t *testing.T, h *harness) {
+				s, _, err := h.client.Schemas.GetDefaultGroupSchema(ctx)
+				if err != nil {
+					t.Fatalf("group schema: %v", err)
+				}
+				if !slices.Equal(s.CustomAttributes(), []string{"costCode", "floor"}) {
+					t.Errorf("group schema: custom attributes %v", s.CustomAttributes())
+				}
+				g, _, err := h.client.Groups.Create(ctx, okta.GroupProfile{Name: "Eng", Description: "E", Attrs: map[string]any{"costCode": "CC-1"}})
+				if err != nil {
+					t.Fatalf("create: %v", err)
+				}
+				if _, _, err := h.client.Groups.Update(ctx, g.ID, okta.GroupProfile{Name: "Eng", Attrs: map[string]any{"costCode": "CC-2", "floor": 3}}); err != nil {
+					t.Fatalf("replace: %v", err)
+				}
+				_, _, err = h.client.Groups.Update(ctx, g.ID, okta.GroupProfile{Name: "Eng", Attrs: map[string]any{"floor": "three"}})
+				wantCode(t, err, http.StatusBadRequest, "E0000001")
+				h.expectOperations("getGroupSchema", "addGroup", "replaceGroup")
+			},
+		},
+		{
+			name: "users create with an imported password hash",
+			run: func(t *testing.T, h *harness) {
+				hash := &okta.PasswordHash{Algorithm: "BCRYPT", WorkFactor: 10, Salt: "abcdefghijklmnopqrstuv", Value: "ABCDEFGHIJKLMNOPQRSTUVWXYZ./012"}
+				u, _, err := h.client.Users.Create(ctx, okta.CreateUserRequest{Profile: seedUser("h@example.com", "", nil).Profile, PasswordHash: hash}, true)
+				if err != nil {
+					t.Fatalf("create: %v", err)
+				}
+				if u.Status != "ACTIVE" {
+					t.Errorf("status %s, want ACTIVE", u.Status)
+				}
+				pb := &okta.PasswordHash{Algorithm: "PBKDF2", Value: "c2VjcmV0", Salt: "c2FsdA==", IterationCount: 4096, KeySize: 6, DigestAlgorithm: "SHA512_HMAC"}
+				if _, _, err := h.client.Users.Create(ctx, okta.CreateUserRequest{Profile: seedUser("p@example.com", "", nil).Profile, PasswordHash: pb}, false); err != nil {
+					t.Fatalf("create PBKDF2: %v", err)
+				}
+				h.expectOperations("createUser")
+			},
+		},
 	}
 }
 
@@ -648,34 +689,35 @@ func addBySeed(ctx context.Context, h *harness, group, login string) error {
 // the specification operation it calls. A method missing from this table
 // fails TestContract, so that a new client call cannot go unvalidated.
 var clientOperations = map[string]string{
-	"Users.Activate":               "activateUser",
-	"Users.Create":                 "createUser",
-	"Users.Deactivate":             "deactivateUser",
-	"Users.Delete":                 "deleteUser",
-	"Users.Get":                    "getUser",
-	"Users.List":                   "listUsers",
-	"Users.ListBasic":              "listUsers",
-	"Users.ListGroups":             "listUserGroups",
-	"Users.ListPage":               "listUsers",
-	"Users.Reactivate":             "reactivateUser",
-	"Users.Search":                 "listUsers",
-	"Users.SearchBasic":            "listUsers",
-	"Users.Suspend":                "suspendUser",
-	"Users.Unlock":                 "unlockUser",
-	"Users.Unsuspend":              "unsuspendUser",
-	"Users.Update":                 "updateUser",
-	"Groups.AddMember":             "assignUserToGroup",
-	"Groups.Create":                "addGroup",
-	"Groups.Delete":                "deleteGroup",
-	"Groups.Get":                   "getGroup",
-	"Groups.List":                  "listGroups",
-	"Groups.ListMembers":           "listGroupUsers",
-	"Groups.ListMemberRefs":        "listGroupUsers",
-	"Groups.ListPage":              "listGroups",
-	"Groups.RemoveMember":          "unassignUserFromGroup",
-	"Groups.Update":                "replaceGroup",
-	"Logs.List":                    "listLogEvents",
-	"Schemas.GetDefaultUserSchema": "getUserSchema",
+	"Users.Activate":                "activateUser",
+	"Users.Create":                  "createUser",
+	"Users.Deactivate":              "deactivateUser",
+	"Users.Delete":                  "deleteUser",
+	"Users.Get":                     "getUser",
+	"Users.List":                    "listUsers",
+	"Users.ListBasic":               "listUsers",
+	"Users.ListGroups":              "listUserGroups",
+	"Users.ListPage":                "listUsers",
+	"Users.Reactivate":              "reactivateUser",
+	"Users.Search":                  "listUsers",
+	"Users.SearchBasic":             "listUsers",
+	"Users.Suspend":                 "suspendUser",
+	"Users.Unlock":                  "unlockUser",
+	"Users.Unsuspend":               "unsuspendUser",
+	"Users.Update":                  "updateUser",
+	"Groups.AddMember":              "assignUserToGroup",
+	"Groups.Create":                 "addGroup",
+	"Groups.Delete":                 "deleteGroup",
+	"Groups.Get":                    "getGroup",
+	"Groups.List":                   "listGroups",
+	"Groups.ListMembers":            "listGroupUsers",
+	"Groups.ListMemberRefs":         "listGroupUsers",
+	"Groups.ListPage":               "listGroups",
+	"Groups.RemoveMember":           "unassignUserFromGroup",
+	"Groups.Update":                 "replaceGroup",
+	"Logs.List":                     "listLogEvents",
+	"Schemas.GetDefaultUserSchema":  "getUserSchema",
+	"Schemas.GetDefaultGroupSchema": "getGroupSchema",
 }
 
 // clientServiceMethods lists "Service.Method" for every exported method of

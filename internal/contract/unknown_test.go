@@ -14,7 +14,8 @@ import (
 // others. Okta's schemas leave additionalProperties unset almost
 // everywhere, so schema validation alone accepts a misspelt key
 // ("lastupdated"); this check does not. It looks through allOf, and skips
-// oneOf, anyOf and open objects.
+// oneOf, anyOf and open objects: additionalProperties, or Okta's
+// x-okta-extensible (a group profile's custom attributes).
 func unknownProperties(schema *openapi3.SchemaRef, v any, at string) []string {
 	if schema == nil || schema.Value == nil {
 		return nil
@@ -68,6 +69,9 @@ func collectProperties(s *openapi3.Schema, props map[string]*openapi3.SchemaRef,
 		props[k] = p
 	}
 	if s.AdditionalProperties.Has != nil && *s.AdditionalProperties.Has || s.AdditionalProperties.Schema != nil {
+		*open = true
+	}
+	if ext, _ := s.Extensions["x-okta-extensible"].(bool); ext {
 		*open = true
 	}
 	for _, part := range s.AllOf {

@@ -3,6 +3,7 @@ package diff
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -233,8 +234,13 @@ func (c *computer) groups() {
 		cg, exists := c.in.Current.Groups[gk]
 		if !exists {
 			op := Operation{Action: CreateGroup, Group: c.groupName(gk)}
-			if dg != nil && dg.HasDescription {
-				op.Description = dg.Description
+			if dg != nil {
+				if dg.HasDescription {
+					op.Description = dg.Description
+				}
+				if len(dg.Attrs) > 0 {
+					op.Attributes = dg.Attrs
+				}
 			}
 			c.add(gk, op)
 			continue
@@ -247,16 +253,39 @@ func (c *computer) groups() {
 			c.fail("group %q: its members were not read from Okta, so its memberships cannot be planned", cg.Name)
 			continue
 		}
-		if dg != nil && dg.HasDescription && dg.Description != cg.Description {
-			c.add(gk, Operation{
-				Action:      UpdateGroup,
-				Group:       cg.Name,
-				GroupID:     cg.ID,
-				Description: dg.Description,
-				Changes:     []Change{{Attr: "description", Before: cg.Description, After: dg.Description}},
-			})
+		if op := groupUpdate(dg, cg); op != nil {
+			c.add(gk, *op)
 		}
 	}
+}
+
+// groupUpdate returns the UpdateGroup operation for the description and
+// custom attributes of dg that differ from cg, or nil. Attributes the
+// source does not give are left alone.
+func groupUpdate(dg, cg *directory.Group) *Operation {
+	if dg == nil {
+		return nil
+	}
+	op := &Operation{Action: UpdateGroup, Group: cg.Name, GroupID: cg.ID}
+	if dg.HasDescription && dg.Description != cg.Description {
+		op.Description = dg.Description
+		op.Changes = append(op.Changes, Change{Attr: "description", Before: cg.Description, After: dg.Description})
+	}
+	for _, a := range slices.Sorted(maps.Keys(dg.Attrs)) {
+		dv, cv := dg.Attrs[a], cg.Attrs[a]
+		if directory.EqualValues(a, dv, cv) {
+			continue
+		}
+		if op.Attributes == nil {
+			op.Attributes = directory.Profile{}
+		}
+		op.Attributes[a] = dv
+		op.Changes = append(op.Changes, Change{Attr: a, Before: cv, After: dv})
+	}
+	if len(op.Changes) == 0 {
+		return nil
+	}
+	return op
 }
 
 // memberships plans adds and removals in the managed groups.

@@ -115,8 +115,21 @@ type Operation struct {
 	// Password is the initial password for CreateUser. Never rendered,
 	// logged or stored.
 	Password string `json:"-"`
-	// Description is the group description for CreateGroup/UpdateGroup.
+	// Description is the group description for CreateGroup/UpdateGroup
+	// ("" in an update: unchanged).
 	Description string `json:"description,omitempty"`
+	// Attributes are, for CreateGroup, the group's custom profile
+	// attributes; for UpdateGroup, those to change. Apply merges them into
+	// the group's current profile, since Okta replaces a group's profile
+	// whole.
+	Attributes directory.Profile `json:"attributes,omitempty"`
+	// PasswordHash is the imported password hash for CreateUser. Never
+	// rendered, logged or stored: a saved plan records ImportedPassword and
+	// reads the hash from the source again when applied.
+	PasswordHash *directory.PasswordHash `json:"-"`
+	// ImportedPassword says that CreateUser sends an imported password
+	// hash.
+	ImportedPassword bool `json:"importedPassword,omitempty"`
 
 	// Changes lists before/after values for people to review.
 	Changes []Change `json:"changes,omitempty"`

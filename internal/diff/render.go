@@ -148,8 +148,12 @@ func renderOp(w *bufio.Writer, op *Operation, paint func(color, s string) string
 		line = opVerb(op.Action) + " " + op.Login
 	}
 	switch {
+	case op.Action == CreateUser && !op.Activate && op.ImportedPassword:
+		line += " (staged, with imported password)"
 	case op.Action == CreateUser && !op.Activate:
 		line += " (staged)"
+	case op.Action == CreateUser && op.ImportedPassword:
+		line += " (with imported password)"
 	case op.Reason != "" && op.Action != CreateUser:
 		line += " (" + op.Reason + ")"
 	}
@@ -170,6 +174,14 @@ func renderOp(w *bufio.Writer, op *Operation, paint func(color, s string) string
 	case CreateGroup:
 		if op.Description != "" {
 			fmt.Fprintf(w, "    description: %s\n", FormatValue(op.Description))
+		}
+		attrs := make([]string, 0, len(op.Attributes))
+		for a := range op.Attributes {
+			attrs = append(attrs, a)
+		}
+		sort.Strings(attrs)
+		for _, a := range attrs {
+			fmt.Fprintf(w, "    %s: %s\n", a, FormatValue(op.Attributes[a]))
 		}
 	default:
 		for _, ch := range op.Changes {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -76,6 +77,9 @@ type GroupExpectation struct {
 	ID string `json:"id,omitempty"`
 	// Description, for group updates, is the description the plan saw.
 	Description *string `json:"description,omitempty"`
+	// Attrs holds, for group updates, the values the plan saw for the
+	// custom attributes it changes (nil: no value).
+	Attrs map[string]any `json:"attrs,omitempty"`
 }
 
 // Conflict is an operation of a saved plan whose target has changed in
@@ -140,6 +144,12 @@ func expectationOf(op *Operation, current *directory.Directory) Expectation {
 		if cg, ok := current.Groups[directory.GroupKey(op.Group)]; ok {
 			d := cg.Description
 			e.Group.Description = &d
+			for a := range op.Attributes {
+				if e.Group.Attrs == nil {
+					e.Group.Attrs = make(map[string]any, len(op.Attributes))
+				}
+				e.Group.Attrs[a] = cg.Attrs[a]
+			}
 		}
 	case CreateUser:
 		e.User = userExpectation(op.Login, current)
@@ -302,13 +312,20 @@ func checkGroup(e *GroupExpectation, name string, current *directory.Directory) 
 	case e.Description != nil && cg.Description != *e.Description:
 		return []string{fmt.Sprintf("description is %s; the plan saw %s", FormatValue(cg.Description), FormatValue(*e.Description))}
 	}
-	return nil
+	var reasons []string
+	for _, a := range slices.Sorted(maps.Keys(e.Attrs)) {
+		if cv := cg.Attrs[a]; !directory.EqualValues(a, e.Attrs[a], cv) {
+			reasons = append(reasons, fmt.Sprintf("%s is %s; the plan saw %s", a, FormatValue(cv), FormatValue(e.Attrs[a])))
+		}
+	}
+	return reasons
 }
 
-// RestorePasswords sets the initial password of each CreateUser operation
-// from the source's users, since passwords are never saved. Call it only
-// after Verify has checked that desired is the source the plan was made
-// from.
+// RestorePasswords sets the initial password and imported password hash
+// of each CreateUser operation from the source's users, since neither is
+// ever saved. Call it only after Verify has checked that desired is the
+// source the plan was made from (its digest covers which users have a
+// hash, so a hash the plan promised is there).
 func (s *SavedPlan) RestorePasswords(desired *directory.Directory) {
 	if s.Plan == nil || desired == nil {
 		return
@@ -319,14 +336,16 @@ func (s *SavedPlan) RestorePasswords(desired *directory.Directory) {
 			continue
 		}
 		op.Password = desired.Password(directory.LoginKey(op.Login))
+		op.PasswordHash = desired.PasswordHash(directory.LoginKey(op.Login))
 	}
 }
 
 // SourceDigest returns a digest of the desired state d: its users (login,
-// status, profile values after normalisation), groups (name, description
-// when given) and memberships, in a canonical order. Passwords are left
-// out, so the digest reveals nothing of them; two sources that differ only
-// in passwords have the same digest.
+// status, profile values after normalisation, whether it has an imported
+// password hash), groups (name, description when given, custom attributes)
+// and memberships, in a canonical order. Passwords and hash values are
+// left out, so the digest reveals nothing of them; two sources that differ
+// only in passwords or hash values have the same digest.
 func SourceDigest(d *directory.Directory) string {
 	h := sha256.New()
 	enc := json.NewEncoder(h)
@@ -343,10 +362,20 @@ func SourceDigest(d *directory.Directory) string {
 			vals = append(vals, a, directory.NormalizeValue(a, v))
 		}
 		write([]any{"user", lk, strings.ToUpper(strings.TrimSpace(u.Status)), vals})
+		if d.PasswordHash(lk) != nil {
+			write([]any{"imported-hash", lk})
+		}
 	}
 	for _, gk := range d.GroupKeys() {
 		g := d.Groups[gk]
 		write([]any{"group", gk, g.Name, g.HasDescription, g.Description})
+		if len(g.Attrs) > 0 {
+			attrs := []any{}
+			for _, a := range slices.Sorted(maps.Keys(g.Attrs)) {
+				attrs = append(attrs, a, directory.NormalizeValue(a, g.Attrs[a]))
+			}
+			write([]any{"group-attrs", gk, attrs})
+		}
 	}
 	groups := make([]string, 0, len(d.Members))
 	for gk := range d.Members {

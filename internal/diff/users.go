@@ -95,18 +95,23 @@ func (c *computer) createUser(lk string, du *directory.User, want string) {
 		}
 		p[k] = v
 	}
-	password := c.in.Desired.Password(lk)
+	password, hash := c.in.Desired.Password(lk), c.in.Desired.PasswordHash(lk)
+	// A user with a password or an imported hash is created ACTIVE, and
+	// Okta emails it nothing.
+	hasPassword := password != "" || hash != nil
 	activate := c.pol.CreateActive || want == statusActive || want == statusSuspended
-	quiet := activate && password == "" && !c.pol.SendActivationEmail
+	quiet := activate && !hasPassword && !c.pol.SendActivationEmail
 	create := Operation{
-		Action:   CreateUser,
-		Login:    du.Login(),
-		Profile:  p,
-		Activate: activate && !quiet,
-		Password: password,
-		Reason:   "missing in Okta",
+		Action:           CreateUser,
+		Login:            du.Login(),
+		Profile:          p,
+		Activate:         activate && !quiet,
+		Password:         password,
+		PasswordHash:     hash,
+		ImportedPassword: hash != nil,
+		Reason:           "missing in Okta",
 	}
-	create.SendEmail = create.Activate && password == ""
+	create.SendEmail = create.Activate && !hasPassword
 	c.add(lk, create)
 	if quiet {
 		c.add(lk, Operation{Action: ActivateUser, Login: du.Login(), Reason: "created STAGED, so that Okta sends no email"})
@@ -156,6 +161,10 @@ func (c *computer) statusOps(du, cu *directory.User, want string) []Operation {
 		o := Operation{Action: a, Login: cu.Login(), UserID: cu.ID, Reason: reason}
 		if a == ActivateUser || a == ReactivateUser {
 			o.SendEmail = c.pol.SendActivationEmail
+		}
+		if a == ActivateUser && c.in.Desired.PasswordHash(directory.LoginKey(cu.Login())) != nil {
+			// A STAGED user with an imported password needs no email.
+			o.SendEmail = false
 		}
 		return o
 	}

@@ -99,6 +99,10 @@ type Group struct {
 	// diff manages it; a group named only by a user's groups column leaves
 	// the description alone.
 	HasDescription bool
+	// Attrs holds the group's custom profile attributes (those of the
+	// org's group schema beyond name and description): for a desired
+	// group, the ones the source gives; for a current group, all of them.
+	Attrs Profile
 	// Type is OKTA_GROUP, APP_GROUP or BUILT_IN (current only).
 	Type string
 	// Origin says where the record came from, for messages.
@@ -119,6 +123,13 @@ type Directory struct {
 	// (desired only; few sources have them). They are never logged,
 	// rendered in a plan or stored.
 	Passwords map[string]string
+	// Hashes holds imported password hashes from the source, by LoginKey
+	// (desired only), kept as Passwords are: never logged, rendered in a
+	// plan or stored.
+	Hashes map[string]*PasswordHash
+	// GroupAttrOrigins names, for each custom group attribute of a
+	// desired directory, the source row where it first appears.
+	GroupAttrOrigins map[string]string
 }
 
 // SetPassword records the initial password of the user with login key lk.

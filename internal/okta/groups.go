@@ -33,10 +33,14 @@ const (
 	GroupTypeBuiltIn = "BUILT_IN"
 )
 
-// GroupProfile is a group's profile.
+// GroupProfile is a group's profile: name, description, and the custom
+// attributes of the org's group schema (Attrs), which sit beside them in
+// Okta's JSON.
 type GroupProfile struct {
 	Name        string `json:"name"`
 	Description string `json:"description,omitempty"`
+	// Attrs holds the custom attributes, as encoding/json decodes them.
+	Attrs map[string]any `json:"-"`
 }
 
 // GroupListOptions select and page groups. Filter takes id, type,

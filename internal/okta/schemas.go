@@ -90,3 +90,37 @@ func (s *SchemasService) GetDefaultUserSchema(ctx context.Context) (*UserSchema,
 	}
 	return sc, resp, nil
 }
+
+// GroupSchema is the org's group profile schema: base attributes (name,
+// description) and the custom ones an admin added. It has the shape of a
+// user schema.
+type GroupSchema struct {
+	ID          string                `json:"id,omitempty"`
+	Name        string                `json:"name,omitempty"`
+	Title       string                `json:"title,omitempty"`
+	Type        string                `json:"type,omitempty"`
+	Definitions UserSchemaDefinitions `json:"definitions"`
+}
+
+// CustomAttributes returns the names of the custom attributes, sorted.
+func (s *GroupSchema) CustomAttributes() []string { return sortedKeys(s.Definitions.Custom.Properties) }
+
+// Attribute returns the definition of a base or custom attribute.
+func (s *GroupSchema) Attribute(name string) (UserSchemaAttribute, bool) {
+	if a, ok := s.Definitions.Custom.Properties[name]; ok {
+		return a, true
+	}
+	a, ok := s.Definitions.Base.Properties[name]
+	return a, ok
+}
+
+// GetDefaultGroupSchema returns the org's group schema
+// (GET /api/v1/meta/schemas/group/default).
+func (s *SchemasService) GetDefaultGroupSchema(ctx context.Context) (*GroupSchema, *Response, error) {
+	sc := new(GroupSchema)
+	resp, err := s.client.do(ctx, &request{method: http.MethodGet, path: "/api/v1/meta/schemas/group/default", out: sc, idempotent: true})
+	if err != nil {
+		return nil, resp, err
+	}
+	return sc, resp, nil
+}

@@ -55,10 +55,31 @@ type UserCredentials struct {
 	Provider *AuthenticationProvider `json:"provider,omitempty"`
 }
 
-// PasswordCredential holds a password value on create.
+// PasswordCredential holds a password value, or an imported hash, on
+// create.
 type PasswordCredential struct {
-	Value string `json:"value,omitempty"`
+	Value string        `json:"value,omitempty"`
+	Hash  *PasswordHash `json:"hash,omitempty"`
 }
+
+// PasswordHash is a password hash imported on create
+// (credentials.password.hash): Algorithm is BCRYPT, SHA-512, SHA-256,
+// SHA-1, MD5 or PBKDF2; WorkFactor applies to BCRYPT, SaltOrder to salted
+// SHA-* and MD5 hashes, IterationCount, KeySize and DigestAlgorithm to
+// PBKDF2. Value and Salt are secrets.
+type PasswordHash struct {
+	Algorithm       string `json:"algorithm"`
+	Value           string `json:"value"`
+	Salt            string `json:"salt,omitempty"`
+	SaltOrder       string `json:"saltOrder,omitempty"`
+	WorkFactor      int    `json:"workFactor,omitempty"`
+	IterationCount  int    `json:"iterationCount,omitempty"`
+	KeySize         int    `json:"keySize,omitempty"`
+	DigestAlgorithm string `json:"digestAlgorithm,omitempty"`
+}
+
+// String hides the hash.
+func (PasswordHash) String() string { return "[imported password hash]" }
 
 // AuthenticationProvider says where a user authenticates.
 type AuthenticationProvider struct {
@@ -146,6 +167,10 @@ type CreateUserRequest struct {
 	Password string
 	// GroupIDs are groups to put the user in (at most 20).
 	GroupIDs []string
+	// PasswordHash is an imported password hash, instead of Password. It
+	// is sent to Okta only; with activate, the user is ACTIVE and gets no
+	// email.
+	PasswordHash *PasswordHash
 }
 
 type createUserBody struct {
@@ -171,8 +196,8 @@ func (s *UsersService) Create(ctx context.Context, req CreateUserRequest, activa
 	if req.Profile == nil {
 		body.Profile = map[string]any{}
 	}
-	if req.Password != "" {
-		body.Credentials = &UserCredentials{Password: &PasswordCredential{Value: req.Password}}
+	if req.Password != "" || req.PasswordHash != nil {
+		body.Credentials = &UserCredentials{Password: &PasswordCredential{Value: req.Password, Hash: req.PasswordHash}}
 	}
 	login, _ := req.Profile["login"].(string)
 	path := "/api/v1/users?activate=" + strconv.FormatBool(activate)

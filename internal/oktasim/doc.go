@@ -110,6 +110,21 @@
 // attribute such as employeeType or hireDate is custom on Okta, so a test or
 // demo that uses one declares it.
 //
+// The group schema (GET /api/v1/meta/schemas/group/default) is name and
+// description plus the custom attributes declared with
+// Options.GroupCustomAttributes or Seed.GroupCustomAttributes (`oktasync
+// sim --group-custom-attribute`); a group create or replace with any other
+// attribute, or a value of another type, is 400 E0000001, and a replace
+// removes the attributes its profile leaves out, as Okta's PUT does.
+//
+// # Imported password hashes
+//
+// A create may carry credentials.password.hash (checked per algorithm as
+// okta-api.md and the specification describe); so may an update of a STAGED
+// user, and no other update. The user counts as having a password (ACTIVE on
+// activate, no email). Only the fact is kept: Snapshot shows importedHash
+// "yes", never the hash.
+//
 // # Emails
 //
 // Stats.Emails and Stats.EmailsByLogin count the emails Okta would send: an

@@ -18,10 +18,12 @@ const (
 
 // group is one group of the org.
 type group struct {
-	id                    string
-	typ                   string
-	name                  string
-	description           string
+	id          string
+	typ         string
+	name        string
+	description string
+	// attrs holds the custom profile attributes (the group schema's).
+	attrs                 map[string]any
 	created               time.Time
 	lastUpdated           time.Time
 	lastMembershipUpdated time.Time
@@ -30,20 +32,15 @@ type group struct {
 
 // groupJSON is Okta's Group object.
 type groupJSON struct {
-	ID                    string           `json:"id"`
-	Created               string           `json:"created"`
-	LastUpdated           string           `json:"lastUpdated"`
-	LastMembershipUpdated string           `json:"lastMembershipUpdated"`
-	ObjectClass           []string         `json:"objectClass"`
-	Type                  string           `json:"type"`
-	Profile               groupProfileJSON `json:"profile"`
-	Embedded              map[string]any   `json:"_embedded,omitempty"`
-	Links                 map[string]any   `json:"_links"`
-}
-
-type groupProfileJSON struct {
-	Name        string `json:"name"`
-	Description string `json:"description"`
+	ID                    string         `json:"id"`
+	Created               string         `json:"created"`
+	LastUpdated           string         `json:"lastUpdated"`
+	LastMembershipUpdated string         `json:"lastMembershipUpdated"`
+	ObjectClass           []string       `json:"objectClass"`
+	Type                  string         `json:"type"`
+	Profile               map[string]any `json:"profile"`
+	Embedded              map[string]any `json:"_embedded,omitempty"`
+	Links                 map[string]any `json:"_links"`
 }
 
 // renderGroup renders g; stats embeds the member count. Call with s.mu held.
@@ -56,7 +53,7 @@ func (s *Server) renderGroup(base string, g *group, stats bool) groupJSON {
 		LastMembershipUpdated: fmtTime(g.lastMembershipUpdated),
 		ObjectClass:           []string{"okta:user_group"},
 		Type:                  g.typ,
-		Profile:               groupProfileJSON{Name: g.name, Description: g.description},
+		Profile:               groupProfile(g),
 		Links: map[string]any{
 			"self":  href{Href: self},
 			"users": href{Href: self + "/users"},
@@ -71,6 +68,14 @@ func (s *Server) renderGroup(base string, g *group, stats bool) groupJSON {
 		j.Embedded = map[string]any{"stats": map[string]any{"usersCount": len(g.members), "appsCount": 0}}
 	}
 	return j
+}
+
+// groupProfile renders g's profile: name, description and the custom
+// attributes.
+func groupProfile(g *group) map[string]any {
+	p := deepCopy(g.attrs)
+	p["name"], p["description"] = g.name, g.description
+	return p
 }
 
 // groupGetter exposes g's attributes to filter and search expressions.
@@ -94,6 +99,12 @@ func groupGetter(g *group) getter {
 				return nil, false
 			}
 			return []any{g.description}, true
+		}
+		if v, ok := g.attrs[strings.TrimPrefix(attr, "profile.")]; ok && strings.HasPrefix(attr, "profile.") {
+			if a, isArray := v.([]any); isArray {
+				return a, true
+			}
+			return []any{v}, true
 		}
 		return nil, false
 	}
@@ -225,22 +236,32 @@ func (s *Server) handleGetGroup(w http.ResponseWriter, r *http.Request) {
 
 // groupBody is the body of a group create or replace.
 type groupBody struct {
-	Profile *struct {
-		Name        *string `json:"name"`
-		Description *string `json:"description"`
-	} `json:"profile"`
+	Profile map[string]any `json:"profile"`
 }
 
-// parse validates the body and returns the name and description.
-func (b *groupBody) parse(w http.ResponseWriter, r *http.Request) (name, desc string, ok bool) {
-	if b.Profile == nil || b.Profile.Name == nil || strings.TrimSpace(*b.Profile.Name) == "" {
+// parse validates the body's profile and returns the name, description
+// and custom attributes (null ones left out), checked against the group
+// schema. Call with s.mu held.
+func (s *Server) parseGroup(w http.ResponseWriter, r *http.Request, b *groupBody) (name, desc string, attrs map[string]any, ok bool) {
+	name, _ = b.Profile["name"].(string)
+	if strings.TrimSpace(name) == "" {
 		validationFailed(w, r, "name", "name: The field cannot be left blank")
-		return "", "", false
+		return "", "", nil, false
 	}
-	if b.Profile.Description != nil {
-		desc = *b.Profile.Description
+	if d, present := b.Profile["description"]; present && d != nil {
+		if desc, ok = d.(string); !ok {
+			validationFailed(w, r, "description", "description: Property has an invalid type")
+			return "", "", nil, false
+		}
 	}
-	return *b.Profile.Name, desc, true
+	attrs = dropNulls(b.Profile)
+	delete(attrs, "name")
+	delete(attrs, "description")
+	if field, causes := s.checkGroupProfile(attrs); len(causes) > 0 {
+		validationFailed(w, r, field, causes...)
+		return "", "", nil, false
+	}
+	return name, desc, attrs, true
 }
 
 const duplicateGroupCause = "name: An object with this field already exists in the current organization"
@@ -250,13 +271,13 @@ func (s *Server) handleCreateGroup(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &body) {
 		return
 	}
-	name, desc, ok := body.parse(w, r)
-	if !ok {
-		return
-	}
 	now := s.now()
 	s.lock()
 	defer s.mu.Unlock()
+	name, desc, attrs, ok := s.parseGroup(w, r, &body)
+	if !ok {
+		return
+	}
 	if _, dup := s.groupNames[strings.ToLower(name)]; dup {
 		validationFailed(w, r, "name", duplicateGroupCause)
 		return
@@ -266,6 +287,7 @@ func (s *Server) handleCreateGroup(w http.ResponseWriter, r *http.Request) {
 		typ:                   groupOkta,
 		name:                  name,
 		description:           desc,
+		attrs:                 attrs,
 		created:               now,
 		lastUpdated:           now,
 		lastMembershipUpdated: now,
@@ -294,7 +316,7 @@ func (s *Server) handleReplaceGroup(w http.ResponseWriter, r *http.Request) {
 		accessDenied(w, r)
 		return
 	}
-	name, desc, ok := body.parse(w, r)
+	name, desc, attrs, ok := s.parseGroup(w, r, &body)
 	if !ok {
 		return
 	}
@@ -302,9 +324,10 @@ func (s *Server) handleReplaceGroup(w http.ResponseWriter, r *http.Request) {
 		validationFailed(w, r, "name", duplicateGroupCause)
 		return
 	}
-	if name != g.name || desc != g.description {
+	// A replace: attributes left out of the profile are removed.
+	if name != g.name || desc != g.description || !profilesEqual(attrs, nonNilMap(g.attrs)) {
 		delete(s.groupNames, strings.ToLower(g.name))
-		g.name, g.description = name, desc
+		g.name, g.description, g.attrs = name, desc, attrs
 		s.groupNames[strings.ToLower(name)] = g.id
 		g.lastUpdated = now
 		s.emit(r, "group.profile.update", "Update group profile", groupTarget(g))

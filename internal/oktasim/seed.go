@@ -20,6 +20,9 @@ type Seed struct {
 	// schema, as Options.CustomAttributes (name or name:type), before the
 	// users are added.
 	CustomAttributes []string `json:"customAttributes,omitempty"`
+	// GroupCustomAttributes declare custom attributes of the group schema,
+	// as Options.GroupCustomAttributes, before the groups are added.
+	GroupCustomAttributes []string `json:"groupCustomAttributes,omitempty"`
 }
 
 // SeedUser is one user to create. Its profile needs at least a login.
@@ -51,6 +54,9 @@ type SeedGroup struct {
 	// Type is OKTA_GROUP (the default) or APP_GROUP; BUILT_IN is reserved
 	// for "Everyone", which always exists.
 	Type string `json:"type,omitempty"`
+	// Attributes are custom profile attributes, declared in the group
+	// schema (GroupCustomAttributes), with JSON values.
+	Attributes map[string]any `json:"attributes,omitempty"`
 }
 
 // LoadSeedFile reads a Seed from a JSON file.
@@ -74,8 +80,15 @@ func (s *Server) Seed(seed Seed) error {
 	now := s.now()
 	s.lock()
 	defer s.mu.Unlock()
+	groupAttrs := maps.Clone(s.groupAttr)
+	if err := declareGroupAttrs(groupAttrs, seed.GroupCustomAttributes); err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	saved := s.groupAttr
+	s.groupAttr = groupAttrs
 	declared, err := s.checkSeed(seed)
 	if err != nil {
+		s.groupAttr = saved
 		return err
 	}
 	maps.Copy(s.customAttr, declared)
@@ -112,6 +125,9 @@ func (s *Server) checkSeed(seed Seed) (map[string]string, error) {
 			return nil, fmt.Errorf("seed group %q: name already taken", g.Name)
 		case g.Type != "" && g.Type != groupOkta && g.Type != groupApp:
 			return nil, fmt.Errorf("seed group %q: type %q is not OKTA_GROUP or APP_GROUP", g.Name, g.Type)
+		}
+		if _, causes := s.checkGroupProfile(jsonValues(g.Attributes)); len(causes) > 0 {
+			return nil, fmt.Errorf("seed group %q: %s; declare its attributes in the seed's groupCustomAttributes", g.Name, strings.Join(causes, "; "))
 		}
 		if g.ID != "" {
 			if groupIDs[g.ID] || s.groups[g.ID] != nil {
@@ -153,7 +169,7 @@ func (s *Server) checkSeed(seed Seed) (map[string]string, error) {
 // seedGroup adds one seed group. Call with s.mu held.
 func (s *Server) seedGroup(sg SeedGroup, now time.Time) {
 	g := &group{
-		id: sg.ID, typ: sg.Type, name: sg.Name, description: sg.Description,
+		id: sg.ID, typ: sg.Type, name: sg.Name, description: sg.Description, attrs: dropNulls(jsonValues(sg.Attributes)),
 		created: now, lastUpdated: now, lastMembershipUpdated: now,
 		members: make(map[string]struct{}),
 	}
@@ -219,6 +235,9 @@ type Snapshot struct {
 type SnapshotUser struct {
 	ID     string `json:"id"`
 	Status string `json:"status"`
+	// ImportedHash is "yes" for a user created with an imported password
+	// hash; the hash itself is never kept.
+	ImportedHash string `json:"importedHash,omitempty"`
 	// TransitioningToStatus is the status a lifecycle change in flight
 	// (Options.LifecycleDelay) moves the user to, as Okta's
 	// transitioningToStatus shows it; empty when none is.
@@ -235,6 +254,8 @@ type SnapshotGroup struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
 	Type        string `json:"type"`
+	// Attributes are the custom profile attributes.
+	Attributes map[string]any `json:"attributes,omitempty"`
 	// Members holds the members' logins, sorted.
 	Members []string `json:"members"`
 }
@@ -246,6 +267,9 @@ func (s *Server) Snapshot() Snapshot {
 	snap := Snapshot{Users: make([]SnapshotUser, 0, len(s.users)), Groups: make([]SnapshotGroup, 0, len(s.groups))}
 	for _, u := range s.users {
 		su := SnapshotUser{ID: u.id, Status: u.status, TransitioningToStatus: u.transitionTo, Profile: deepCopy(u.profile), Groups: []string{}}
+		if u.importedHash {
+			su.ImportedHash = "yes"
+		}
 		for gid := range u.groups {
 			su.Groups = append(su.Groups, s.groups[gid].name)
 		}
@@ -262,6 +286,9 @@ func (s *Server) Snapshot() Snapshot {
 	})
 	for _, g := range s.groups {
 		sg := SnapshotGroup{ID: g.id, Name: g.name, Description: g.description, Type: g.typ, Members: []string{}}
+		if len(g.attrs) > 0 {
+			sg.Attributes = deepCopy(g.attrs)
+		}
 		for uid := range g.members {
 			sg.Members = append(sg.Members, s.users[uid].login())
 		}

@@ -44,6 +44,12 @@ type Options struct {
 	// attribute is refused with 400 E0000001, and so is a seed user that
 	// has one. nil: none, as on a new org.
 	CustomAttributes []string
+	// GroupCustomAttributes declare the custom attributes of the group
+	// schema (name or name:type, as CustomAttributes), besides name and
+	// description. A group create or replace that sets any other
+	// attribute, or a value of another type, is refused with 400
+	// E0000001. nil: none, as on a new org.
+	GroupCustomAttributes []string
 	// SearchLag makes the `search` parameter of the users list eventually
 	// consistent, as Okta's is: for this long after a user is created or
 	// changed, search matches the user as it was before (a new user not at
@@ -111,6 +117,7 @@ type Server struct {
 	userTypeID string
 	events     []logEvent
 	customAttr map[string]string // declared custom attribute -> schema type
+	groupAttr  map[string]string // declared custom group attribute -> schema type
 	// inTransition holds the ids of users with a lifecycle change in
 	// flight (Options.LifecycleDelay).
 	inTransition map[string]struct{}
@@ -187,6 +194,7 @@ func New(opts Options) (*Server, error) {
 		groups:        make(map[string]*group),
 		groupNames:    make(map[string]string),
 		customAttr:    make(map[string]string),
+		groupAttr:     make(map[string]string),
 		limiter:       lim,
 		inTransition:  make(map[string]struct{}),
 		searchOffsets: make(map[string]int),
@@ -195,6 +203,9 @@ func New(opts Options) (*Server, error) {
 	}
 	for _, t := range opts.Tokens {
 		s.tokens[t] = struct{}{}
+	}
+	if err := declareGroupAttrs(s.groupAttr, opts.GroupCustomAttributes); err != nil {
+		return nil, fmt.Errorf("oktasim: %w", err)
 	}
 	for _, a := range opts.CustomAttributes {
 		name, typ, err := parseCustomAttr(a)
@@ -246,6 +257,7 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("DELETE /api/v1/groups/{id}/users/{userId}", s.handleRemoveMember)
 	m.HandleFunc("GET /api/v1/logs", s.handleLogs)
 	m.HandleFunc("GET /api/v1/meta/schemas/user/{schemaId}", s.handleUserSchema)
+	m.HandleFunc("GET /api/v1/meta/schemas/group/{schemaId}", s.handleGroupSchema)
 	m.HandleFunc("POST /oauth2/v1/token", s.handleToken)
 	return m
 }

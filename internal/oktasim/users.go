@@ -44,7 +44,10 @@ type user struct {
 	passwordChanged time.Time
 	profile         map[string]any
 	hasPassword     bool
-	groups          map[string]struct{}
+	// importedHash is true when the password was imported as a hash; the
+	// hash itself is never kept.
+	importedHash bool
+	groups       map[string]struct{}
 
 	// master names the system the profile is mastered by (a seed's
 	// ProfileMaster); "" is Okta itself. Profile updates of a mastered

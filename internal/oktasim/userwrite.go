@@ -14,7 +14,8 @@ type userBody struct {
 	Profile     map[string]any `json:"profile"`
 	Credentials *struct {
 		Password *struct {
-			Value *string `json:"value"`
+			Value *string   `json:"value"`
+			Hash  *hashBody `json:"hash"`
 		} `json:"password"`
 	} `json:"credentials"`
 	GroupIDs []string `json:"groupIds"`
@@ -25,6 +26,14 @@ func (b *userBody) password() (string, bool) {
 		return "", false
 	}
 	return *b.Credentials.Password.Value, true
+}
+
+// hash returns the body's imported password hash, or nil.
+func (b *userBody) hash() *hashBody {
+	if b.Credentials == nil || b.Credentials.Password == nil {
+		return nil
+	}
+	return b.Credentials.Password.Hash
 }
 
 // checkProfile validates a profile that is about to be stored and returns
@@ -113,10 +122,21 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 			"groupIds: A user may be added to at most "+strconv.Itoa(maxGroupIDs)+" groups on creation")
 		return
 	}
+	if !checkCredentials(w, r, &body, true, "") {
+		return
+	}
 	_, hasPassword := body.password()
-	j, ok := s.createChecked(w, r, profile, hasPassword, activate, body.GroupIDs)
+	imported := body.hash() != nil
+	j, ok := s.createChecked(w, r, profile, hasPassword || imported, activate, body.GroupIDs)
 	if !ok {
 		return
+	}
+	if imported {
+		s.lock()
+		if u := s.users[j.ID]; u != nil {
+			u.importedHash = true
+		}
+		s.mu.Unlock()
 	}
 	s.stats.add(func(st *Stats) { st.UsersCreated++ })
 	writeJSON(w, http.StatusOK, j)
@@ -210,6 +230,11 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, replace bool
 	if u == nil || !s.mayUpdate(w, r, u, replace || len(body.Profile) > 0) {
 		return
 	}
+	if !checkCredentials(w, r, &body, false, u.status) {
+		return
+	}
+	importHash := body.hash() != nil
+	setPassword = setPassword || importHash
 	var profile map[string]any
 	if replace {
 		profile = dropNulls(body.Profile)
@@ -245,6 +270,9 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, replace bool
 		u.profile = profile
 		u.lastUpdated = now
 		s.emit(r, "user.account.update_profile", "Update user profile for Okta", userTarget(u))
+	}
+	if importHash {
+		u.importedHash = true
 	}
 	if setPassword {
 		u.hasPassword = true

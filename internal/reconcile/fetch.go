@@ -180,6 +180,7 @@ func (r *oktaReader) groups(ctx context.Context) error {
 			ID:          gr.ID,
 			Name:        gr.Profile.Name,
 			Description: gr.Profile.Description,
+			Attrs:       gr.Profile.Attrs,
 			Type:        gr.Type,
 			Origin:      "Okta group " + gr.ID,
 		}

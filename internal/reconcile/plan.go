@@ -168,6 +168,9 @@ func (r *Runner) open(ctx context.Context, o Options) (_ *session, err error) {
 	if err := CheckSchema(ctx, r.parts.Okta, s.desired, r.set.Schema); err != nil {
 		return nil, err
 	}
+	if err := CheckGroupSchema(ctx, r.parts.Okta, s.desired); err != nil {
+		return nil, err
+	}
 	ownedLogins := make([]string, 0, len(s.owned))
 	for _, u := range s.owned {
 		ownedLogins = append(ownedLogins, u.Login)

@@ -84,9 +84,14 @@ func (h *harness) client(t *testing.T) *okta.Client {
 	return c
 }
 
-// source returns the reader of the harness's CSV with its mapping.
+// source returns the reader of the harness's CSV with its mapping, and
+// its groups.csv when a test wrote one.
 func (h *harness) source() source.Reader {
-	return source.NewCSV(config.CSVSource{Users: filepath.Join(h.dir, "users.csv")}, source.WithMapping(h.mapping))
+	src := config.CSVSource{Users: filepath.Join(h.dir, "users.csv")}
+	if _, err := os.Stat(filepath.Join(h.dir, "groups.csv")); err == nil {
+		src.Groups = filepath.Join(h.dir, "groups.csv")
+	}
+	return source.NewCSV(src, source.WithMapping(h.mapping))
 }
 
 // runner returns a Runner with the harness's parts, as they are now.

@@ -214,7 +214,7 @@ type userRows map[string]string
 
 // addUser builds a user from a row and adds it and its memberships to d.
 func addUser(d *directory.Directory, coll *collector, cols *userColumns, vals []any, origin string, rows userRows) {
-	u, password, groups, problems := cols.buildUser(vals)
+	u, password, hash, groups, problems := cols.buildUser(vals)
 	if len(problems) > 0 {
 		coll.add(origin, errors.New(strings.Join(problems, "; ")))
 		return
@@ -238,6 +238,9 @@ func addUser(d *directory.Directory, coll *collector, cols *userColumns, vals []
 	}
 	if password != "" {
 		d.SetPassword(directory.LoginKey(u.Login()), password)
+	}
+	if hash != nil {
+		d.SetPasswordHash(directory.LoginKey(u.Login()), hash)
 	}
 	for _, g := range groups {
 		d.EnsureGroup(g, origin)
@@ -276,52 +279,22 @@ func fixedColumns(header []string, required, optional []string, add func(format 
 }
 
 func readGroupsCSV(ctx context.Context, r io.Reader, name string, d *directory.Directory, coll *collector) error {
-	var idx map[string]int
+	var gc *groupColumns
 	onHeader := func(header []string) bool {
 		var ok bool
-		idx, ok = fixedColumns(header, []string{"name"}, []string{"description"}, func(format string, args ...any) {
+		gc, ok = newGroupColumns(header, func(format string, args ...any) {
 			coll.addf(name+" line 1", format, args...)
 		})
 		return ok
 	}
 	onRow := func(line int, rec []string) {
-		origin := fmt.Sprintf("%s line %d", name, line)
-		vals := map[string]any{}
-		for col, i := range idx {
-			vals[col] = rec[i]
+		vals := make([]any, len(rec))
+		for i, f := range rec {
+			vals[i] = f
 		}
-		addGroup(d, coll, vals, origin)
+		addGroup(d, coll, gc, vals, fmt.Sprintf("%s line %d", name, line))
 	}
 	return table(ctx, r, name, coll, onHeader, onRow)
-}
-
-// addGroup adds the group of one groups row (name, description) to d.
-func addGroup(d *directory.Directory, coll *collector, vals map[string]any, origin string) {
-	gname, ok := vals["name"].(string)
-	gname = strings.TrimSpace(gname)
-	if !ok || gname == "" {
-		coll.addf(origin, "empty group name")
-		return
-	}
-	if p := checkGroupName(gname); p != "" {
-		coll.addf(origin, "name: %s", p)
-		return
-	}
-	g := &directory.Group{Name: gname, Origin: origin}
-	if desc, ok := vals["description"].(string); ok && strings.TrimSpace(desc) != "" {
-		desc = strings.TrimSpace(desc)
-		if p := checkText(desc); p != "" {
-			coll.addf(origin, "description: %s", p)
-			return
-		}
-		g.Description, g.HasDescription = desc, true
-	} else if v := vals["description"]; v != nil && !ok {
-		coll.addf(origin, "description: want text, got %T", v)
-		return
-	}
-	if err := d.AddGroup(g); err != nil {
-		coll.add("", err)
-	}
 }
 
 func readMembershipsCSV(ctx context.Context, r io.Reader, name string, d *directory.Directory, coll *collector) error {

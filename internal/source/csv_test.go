@@ -348,8 +348,8 @@ func TestCSVReadErrors(t *testing.T) {
 		}, []string{`groups.csv line 3: duplicate group "eng" (first at groups.csv line 2)`}},
 		{"groups file columns", map[string]string{
 			"users.csv":  header + "\n",
-			"groups.csv": "Name,desc\n",
-		}, []string{`groups.csv line 1: column "Name": did you mean "name"?`, `unknown column "desc" (want name, description)`}},
+			"groups.csv": "Name,cost-code,floor:int\n",
+		}, []string{`groups.csv line 1: column "Name": did you mean "name"?`, `column "cost-code" is not a valid Okta attribute name`, `column "floor:int": unknown type "int"`}},
 		{"membership of an unknown login", map[string]string{
 			"users.csv":       header + "\n" + row(1) + "\n",
 			"memberships.csv": "group,login\nEng,u1@example.com\nEng,ghost@example.com\n,u1@example.com\n",

@@ -54,6 +54,28 @@
 // an update that removes the attribute in Okta; the default, "ignore",
 // leaves it out.
 //
+// # Groups
+//
+// A groups file or query has a name column (required), an optional
+// description column, and one column per custom group attribute, typed as
+// user columns are ("floor:integer" in a CSV header; SQL types as they
+// are). An empty cell leaves the attribute out, so the sync leaves Okta's
+// value alone. A duplicate or empty name is an error naming the row.
+//
+// # Imported password hashes
+//
+// mapping.passwordHash (config.PasswordHash) names the columns, or
+// constants, of a password hash per user. Its columns are never profile
+// attributes and never reach the mapping's rules or templates. A row with
+// a hash value is checked for the algorithm's form (BCRYPT: a 22-character
+// salt, a 31-character hash and a work factor of 1 to 20, or a whole
+// $2a$/$2b$/$2y$ string holding all three; SHA-512, SHA-256, SHA-1, MD5: a
+// base64 digest of the algorithm's size, a base64 salt with saltOrder;
+// PBKDF2: base64 value and salt, at least 4096 iterations, a key size
+// equal to the value's length, SHA256_HMAC or SHA512_HMAC) and goes to
+// Directory.Hashes. Its problems name the row and the part, never the
+// value or the salt. A row may not have both a password and a hash.
+//
 // # Errors
 //
 // A source with any problem yields an error and no Directory, so that

@@ -50,6 +50,8 @@ type mapper struct {
 	reads   map[string]bool
 	// templates is true when some rule is a template.
 	templates bool
+	// hash is mapping.passwordHash, nil when not set.
+	hash *hashMapping
 }
 
 // rule is one compiled attribute rule.
@@ -70,6 +72,7 @@ func compileMapping(m config.Mapping) (*mapper, error) {
 		clear:       m.EmptyValues == config.EmptyClear,
 		defines:     make(map[string]bool),
 		reads:       make(map[string]bool),
+		hash:        compileHash(m.PasswordHash),
 	}
 	var errs []error
 	fail := func(r config.AttributeMapping, format string, args ...any) {
@@ -123,6 +126,9 @@ func compileMapping(m config.Mapping) (*mapper, error) {
 		case am.From == colPassword:
 			fail(am, "the password column is never copied into a profile")
 			continue
+		case mp.hash != nil && mp.hash.cols[am.From]:
+			fail(am, "column %q is part of the password hash and is never copied into a profile", am.From)
+			continue
 		case am.From != "":
 			mp.reads[am.From] = true
 		default:
@@ -163,7 +169,7 @@ func (m *mapper) bind(names []string, kinds []colKind, add func(format string, a
 	var have []string
 	data := make(map[string]any)
 	for i, n := range names {
-		if kinds[i] != colPass {
+		if kinds[i] != colPass && kinds[i] != colHashPart {
 			have = append(have, n)
 			data[n] = ""
 		}

@@ -260,34 +260,24 @@ func readUsersPG(ctx context.Context, tx pgx.Tx, query string, m *mapper, d *dir
 }
 
 func readGroupsPG(ctx context.Context, tx pgx.Tx, query string, d *directory.Directory, coll *collector) error {
-	var idx map[string]int
+	var gc *groupColumns
 	onColumns := func(names []string) bool {
 		var ok bool
-		idx, ok = fixedColumns(names, []string{"name"}, []string{"description"}, func(format string, args ...any) {
+		gc, ok = newGroupColumns(names, func(format string, args ...any) {
 			coll.addf("postgres groups query", format, args...)
 		})
 		return ok
 	}
 	onRow := func(n int, vals []any, problems []string) {
 		origin := fmt.Sprintf("postgres groups row %d", n)
-		if s, ok := vals[idx["name"]].(string); ok && s != "" {
+		if s, ok := vals[gc.name].(string); ok && s != "" {
 			origin += fmt.Sprintf(" (name=%s)", truncate(s, 100))
 		}
 		if len(problems) > 0 {
 			coll.add(origin, errors.New(strings.Join(problems, "; ")))
 			return
 		}
-		row := map[string]any{}
-		for col, i := range idx {
-			row[col] = vals[i]
-		}
-		if v := row["name"]; v != nil {
-			if _, ok := v.(string); !ok {
-				coll.addf(origin, "name: want text, got %T", v)
-				return
-			}
-		}
-		addGroup(d, coll, row, origin)
+		addGroup(d, coll, gc, vals, origin)
 	}
 	return queryRows(ctx, tx, query, coll, onColumns, onRow)
 }

@@ -197,7 +197,7 @@ func TestPostgresErrors(t *testing.T) {
 			name:    "groups query columns",
 			src:     config.PostgresSource{Users: `SELECT 'a@x.com' AS login, 'a@x.com' AS email, 'A' AS "firstName", 'B' AS "lastName"`, Groups: `SELECT 'G' AS group_name`},
 			invalid: true,
-			want:    []string{`postgres groups query: unknown column "group_name"`},
+			want:    []string{`postgres groups query: missing required column name (have group_name)`},
 		},
 		{
 			name:    "array with a NULL",

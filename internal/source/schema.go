@@ -29,6 +29,9 @@ const (
 	colGroupList
 	colPass
 	colStat
+	// colHashPart is a column mapping.passwordHash reads: never a profile
+	// attribute, never seen by the rules.
+	colHashPart
 )
 
 // userColumns maps the columns of a users table to user fields.
@@ -116,6 +119,10 @@ func newUserColumns(names []string, m *mapper, add func(format string, args ...a
 			uc.kinds[i] = colStat
 			continue
 		}
+		if m.hash != nil && m.hash.cols[n] {
+			uc.kinds[i] = colHashPart
+			continue
+		}
 		// Only a column that becomes the attribute of its name must be
 		// named like one; a column a rule reads may be named anything.
 		if !m.passes(n) {
@@ -136,6 +143,9 @@ func newUserColumns(names []string, m *mapper, add func(format string, args ...a
 	var bound bool
 	uc.from, bound = m.bind(uc.names, uc.kinds, add)
 	ok = ok && bound
+	if m.hash != nil {
+		ok = m.hash.bind(uc.names, add) && ok
+	}
 	var missing []string
 	for _, r := range directory.RequiredAttributes {
 		if !seen[r] && !suggested[r] && !m.defines[r] {
@@ -165,9 +175,9 @@ func foldMatch(n string, names []string) string {
 
 // buildUser makes a user from one row: vals[i] is the value of column i,
 // nil when empty or NULL. Strings are trimmed; empty strings are empty
-// values. It returns the user and the group names it lists, or the row's
-// problems.
-func (uc *userColumns) buildUser(vals []any) (u *directory.User, password string, groups, problems []string) {
+// values. It returns the user, its password or password hash, and the
+// group names it lists, or the row's problems.
+func (uc *userColumns) buildUser(vals []any) (u *directory.User, password string, hash *directory.PasswordHash, groups, problems []string) {
 	b := &rowBuild{uc: uc, user: &directory.User{}, prof: directory.Profile{}}
 	if len(uc.m.rules) > 0 {
 		b.row = make([]any, len(vals))
@@ -179,8 +189,16 @@ func (uc *userColumns) buildUser(vals []any) (u *directory.User, password string
 		b.problems = append(b.problems, uc.m.apply(b.prof, b.row, uc.names, uc.from)...)
 	}
 	b.problems = append(b.problems, profileProblems(b.prof)...)
+	if uc.m.hash != nil {
+		h, ps := uc.m.hash.build(b.hashVals)
+		b.problems = append(b.problems, ps...)
+		if h != nil && b.password != "" {
+			b.problemf("the row has both a password and a password hash; give one")
+		}
+		hash = h
+	}
 	b.user.Profile = b.prof.Pack()
-	return b.user, b.password, b.groups, b.problems
+	return b.user, b.password, hash, b.groups, b.problems
 }
 
 // rowBuild is one row on its way to a user.
@@ -193,6 +211,8 @@ type rowBuild struct {
 	// password); nil when the mapping has no rules.
 	row      []any
 	password string
+	// hashVals holds the values of the password hash's columns, by name.
+	hashVals map[string]any
 	groups   []string
 	problems []string
 }
@@ -221,6 +241,11 @@ func (b *rowBuild) column(i int, v any) {
 		return
 	}
 	switch b.uc.kinds[i] {
+	case colHashPart:
+		if b.hashVals == nil {
+			b.hashVals = make(map[string]any)
+		}
+		b.hashVals[name] = v
 	case colGroupList:
 		gs, p := groupNames(v)
 		if p != "" {
