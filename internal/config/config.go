@@ -12,6 +12,7 @@ type Config struct {
 	Okta        Okta    `yaml:"okta"`
 	Source      Source  `yaml:"source"`
 	Mapping     Mapping `yaml:"mapping"`
+	Links       Links   `yaml:"links"`
 	Scope       Scope   `yaml:"scope"`
 	State       State   `yaml:"state"`
 	Concurrency int     `yaml:"concurrency" env:"OKTASYNC_CONCURRENCY"`
@@ -297,6 +298,8 @@ type Mapping struct {
 	// (or to a column name, short for {from: column}). They can only be
 	// set in a file.
 	Attributes []AttributeMapping `yaml:"attributes" env:"-"`
+	// Manager sets users' managers (Okta Linked Objects) from a column.
+	Manager ManagerMapping `yaml:"manager"`
 }
 
 // What an empty value does (Mapping.EmptyValues, AttributeMapping.EmptyValue).

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -141,7 +142,7 @@ func expectationOf(op *Operation, current *directory.Directory) Expectation {
 			d := cg.Description
 			e.Group.Description = &d
 		}
-	case CreateUser:
+	case CreateUser, SetManager, ClearManager:
 		e.User = userExpectation(op.Login, current)
 	case UpdateUser:
 		e.User = userExpectation(op.Login, current)
@@ -355,6 +356,9 @@ func SourceDigest(d *directory.Directory) string {
 	slices.Sort(groups)
 	for _, gk := range groups {
 		write([]any{"members", gk, d.MemberKeys(gk)})
+	}
+	for _, lk := range slices.Sorted(maps.Keys(d.Managers)) {
+		write([]any{"manager", lk, d.Managers[lk].Value})
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }

@@ -119,6 +119,9 @@ type Directory struct {
 	// (desired only; few sources have them). They are never logged,
 	// rendered in a plan or stored.
 	Passwords map[string]string
+	// Managers holds, by LoginKey, the manager each user's source row
+	// names (desired only; set when mapping.manager is).
+	Managers map[string]ManagerRef
 }
 
 // SetPassword records the initial password of the user with login key lk.

@@ -111,6 +111,7 @@ type Server struct {
 	userTypeID string
 	events     []logEvent
 	customAttr map[string]string // declared custom attribute -> schema type
+	links      linkStore
 	// inTransition holds the ids of users with a lifecycle change in
 	// flight (Options.LifecycleDelay).
 	inTransition map[string]struct{}
@@ -247,6 +248,7 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /api/v1/logs", s.handleLogs)
 	m.HandleFunc("GET /api/v1/meta/schemas/user/{schemaId}", s.handleUserSchema)
 	m.HandleFunc("POST /oauth2/v1/token", s.handleToken)
+	s.linkRoutes(m)
 	return m
 }
 
