@@ -50,6 +50,9 @@ type mapper struct {
 	reads   map[string]bool
 	// templates is true when some rule is a template.
 	templates bool
+	// managerFrom is the column holding each user's manager
+	// (mapping.manager.from); "" for none.
+	managerFrom string
 }
 
 // rule is one compiled attribute rule.
@@ -138,6 +141,10 @@ func compileMapping(m config.Mapping) (*mapper, error) {
 			fail(am, "%s", p)
 		}
 		mp.rules = append(mp.rules, r)
+	}
+	if f := m.Manager.From; f != "" {
+		mp.managerFrom = f
+		mp.reads[f] = true
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -43,6 +44,9 @@ type userColumns struct {
 	m    *mapper
 	pass []bool
 	from []int
+	// manager is the index of the manager column (mapping.manager.from),
+	// or -1.
+	manager int
 }
 
 // Column types a header may declare after a colon, as "floor:integer".
@@ -136,6 +140,13 @@ func newUserColumns(names []string, m *mapper, add func(format string, args ...a
 	var bound bool
 	uc.from, bound = m.bind(uc.names, uc.kinds, add)
 	ok = ok && bound
+	uc.manager = -1
+	if f := m.managerFrom; f != "" {
+		if uc.manager = slices.Index(uc.names, f); uc.manager < 0 {
+			add("mapping.manager.from: no column %q (have %s)", f, strings.Join(uc.names, ", "))
+			ok = false
+		}
+	}
 	var missing []string
 	for _, r := range directory.RequiredAttributes {
 		if !seen[r] && !suggested[r] && !m.defines[r] {
