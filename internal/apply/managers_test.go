@@ -19,7 +19,11 @@ func TestSetManagerWaitsForBothCreates(t *testing.T) {
 		createUser("bob@example.com"),
 		createUser("alice@example.com"),
 	)
-	res, err := Execute(t.Context(), plan, api, cp, testOptions())
+	// One worker: without the wait, the link (seq 1) would run right after
+	// bob's create, before alice's.
+	opts := testOptions()
+	opts.Concurrency = 1
+	res, err := Execute(t.Context(), plan, api, cp, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
