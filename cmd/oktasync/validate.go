@@ -112,6 +112,9 @@ func (a *app) validate(ctx context.Context) error {
 		return validationError(problemOkta, err)
 	}
 	check("okta", "%s: credentials accepted (%s)", cfg.Okta.OrgURL, authMode(cfg))
+	if err := checkManagers(ctx, cfg, desired, log, out); err != nil {
+		return validationError(problemOkta, err)
+	}
 
 	// 4. The state store.
 	owned, stateNote, err := checkState(ctx, cfg)
