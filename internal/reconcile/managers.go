@@ -157,6 +157,10 @@ func (r *Runner) readLinks(ctx context.Context, s *session, dryRun bool) (*diff.
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(fetchParallelism)
 	for _, id := range toRead {
+		if s.noLinkDef {
+			in.Read[id] = "" // no definition yet, so no link: nothing to read
+			continue
+		}
 		g.Go(func() error {
 			ids, _, err := r.parts.Okta.Users.LinkedObjects(gctx, id, ls.Primary)
 			if err != nil {
