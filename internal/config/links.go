@@ -63,13 +63,6 @@ func (c *Config) validateLinks(bad func(field, format string, args ...any)) {
 	if c.Links.Primary == c.Links.Associated {
 		bad("links.associated", "must differ from links.primary (both %q)", c.Links.Primary)
 	}
-	if m.From != "" {
-		for _, r := range c.Mapping.Attributes {
-			if r.From == m.From {
-				bad("mapping.manager.from", "column %q is also read by mapping.attributes.%s; the manager column is not a profile attribute", m.From, r.Attribute)
-			}
-		}
-	}
 }
 
 // String describes the definition for messages: "manager/directReports".

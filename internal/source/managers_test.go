@@ -30,6 +30,17 @@ func TestManagerColumn(t *testing.T) {
 		t.Errorf("profile attribute manager = %v, want none: the column holds a link", v)
 	}
 
+	// A rule may read the manager column too, for the plain managerId
+	// attribute.
+	m.Attributes = []config.AttributeMapping{{Attribute: "managerId", From: "manager"}}
+	d, err = readUsersFile(t, input, WithMapping(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := d.Users["b@x"].Profile.Value("managerId"); v != "a@x" || d.Managers["b@x"].Value != "a@x" {
+		t.Errorf("with a managerId rule: managerId = %v, manager %+v; want a@x for both", v, d.Managers["b@x"])
+	}
+
 	m.Manager.From = "boss"
 	_, err = readUsersFile(t, input, WithMapping(m))
 	if err == nil || !strings.Contains(err.Error(), `mapping.manager.from: no column "boss"`) {
