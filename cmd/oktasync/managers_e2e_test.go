@@ -187,15 +187,20 @@ state:
 			t.Errorf("plan after the change does not show %q\n%s", want, r.stdout)
 		}
 	}
+	// Applied as a reviewed, saved plan.
+	planFile := filepath.Join(dir, "links.plan")
+	if r = runOktasync(t, env, "plan", "--config", cfg, "--out", planFile); r.code != 0 {
+		t.Fatalf("plan --out: exit %d\n%s", r.code, lastLines(r.stderr, 20))
+	}
 	sim.resetStats(t)
-	if r = runOktasync(t, env, "run", "--config", cfg); r.code != 0 {
-		t.Fatalf("run after the change: exit %d\n%s", r.code, lastLines(r.stderr, 20))
+	if r = runOktasync(t, env, "apply", planFile, "--config", cfg); r.code != 0 {
+		t.Fatalf("apply of the saved plan: exit %d\n%s", r.code, lastLines(r.stderr, 20))
 	}
 	want = []string{"alice@example.com>boss@example.com", "carol@example.com>alice@example.com"}
 	if got := simLinks(t, sim); !slices.Equal(got, want) {
 		t.Errorf("links after the change = %v, want %v", got, want)
 	}
 	if reads, writes := linkCalls(t, sim); reads != 2 || writes != 2 {
-		t.Errorf("run after the change: %d link reads, %d writes; want 2 and 2 (carol and bob only)", reads, writes)
+		t.Errorf("apply after the change: %d link reads, %d writes; want 2 and 2 (carol and bob only)", reads, writes)
 	}
 }
