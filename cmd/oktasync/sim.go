@@ -81,7 +81,12 @@ Always, with or without --realistic, the user schema is Okta's base profile
 (login, email, firstName, lastName, userType, department, ...); a custom
 attribute such as employeeType exists only when declared, with
 --custom-attribute or the seed file's "customAttributes", as an admin adds
-it in Okta's Profile Editor. Any other attribute is refused (400 E0000001).`,
+it in Okta's Profile Editor. Any other attribute is refused (400 E0000001).
+
+Manager links (Linked Objects) need a definition: the seed file's
+"linkDefinitions" ([{"primary": "manager", "associated": "directReports"}])
+and "links" ([{"relationship": "manager", "user": login, "primary": login}]),
+or POST /api/v1/meta/schemas/user/linkedObjects. GET /sim/state lists them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runSim(cmd, f)
