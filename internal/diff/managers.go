@@ -22,7 +22,9 @@ type LinkInput struct {
 	// looked up by login or By, by LoginKey.
 	Others map[string]*directory.User
 	// Read holds, by user id, the manager id read from Okta in this run
-	// ("" for none), for the users whose link was read.
+	// ("" for none), for the users whose link was read. A user whose link
+	// was checked only against its wanted manager's reports, and found to
+	// differ, is not in it (and gets a set).
 	Read map[string]string
 	// Known holds, by user id, the manager id oktasync last set or read
 	// (the state store's record). A user with a record and no read is
@@ -249,14 +251,15 @@ func (c *computer) managers() {
 			continue
 		}
 		op.Login, op.UserID = cu.Login(), cu.ID
-		now, known := li.Read[cu.ID]
-		if !known {
+		now, read := li.Read[cu.ID]
+		known := read
+		if !read {
 			now, known = li.Known[cu.ID]
 		}
 		switch {
 		case has && !(known && t.ID != "" && now == t.ID):
 			op.Action, op.Manager, op.ManagerID = SetManager, t.Login, t.ID
-			if known && now != "" {
+			if read && now != "" {
 				op.Changes = []Change{{Attr: li.Relationship, Before: logins[now], After: t.Login}}
 			}
 			c.add(lk, op)

@@ -124,11 +124,12 @@ func lookupManager(ctx context.Context, c *okta.Client, v, by string) ([]*direct
 }
 
 // readLinks prepares the plan's manager links: it resolves the source's
-// cells, then reads from Okta the link of each managed user whose resolved
-// manager differs from the one the state store records for it (or who has
-// a record and an empty cell), one GET per such user; Okta offers no list
-// of links. Unless dryRun, what it reads is recorded, so that the next run
-// reads only the users whose manager changed in the source.
+// cells, then reads from Okta the links of the managed users whose resolved
+// manager differs from the one the state store records for them (or who
+// have a record and an empty cell); Okta offers no list of links (see
+// fetchLinks for how they are read). Unless dryRun, what it reads is
+// recorded, so that the next run reads only the users whose manager
+// changed in the source.
 func (r *Runner) readLinks(ctx context.Context, s *session, dryRun bool) (*diff.LinkInput, error) {
 	ls := r.set.Links
 	known, err := s.store.ManagerLinks(ctx, r.set.Org)
@@ -140,7 +141,7 @@ func (r *Runner) readLinks(ctx context.Context, s *session, dryRun bool) (*diff.
 		return nil, err
 	}
 	in := &diff.LinkInput{Relationship: ls.Primary, By: ls.By, Others: others, Known: known, Read: make(map[string]string)}
-	var toRead []string
+	want := make(map[string]string) // user id -> manager id wanted ("" to clear)
 	for lk := range s.desired.Users {
 		cu, ok := s.cur.Dir.Users[lk]
 		if !ok || !(s.cur.InScope[lk] || s.owns(lk)) {
@@ -149,36 +150,21 @@ func (r *Runner) readLinks(ctx context.Context, s *session, dryRun bool) (*diff.
 		t, has := res.Targets[lk]
 		_, named := s.desired.Managers[lk]
 		k, isKnown := known[cu.ID]
-		if (has && t.ID != "" && (!isKnown || k != t.ID)) || (!named && isKnown && k != "") {
-			toRead = append(toRead, cu.ID)
+		switch {
+		case has && t.ID != "" && (!isKnown || k != t.ID):
+			want[cu.ID] = t.ID
+		case !named && isKnown && k != "":
+			want[cu.ID] = ""
 		}
 	}
-	var mu sync.Mutex
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(fetchParallelism)
-	for _, id := range toRead {
-		if s.noLinkDef {
-			in.Read[id] = "" // no definition yet, so no link: nothing to read
-			continue
+	if s.noLinkDef {
+		for u := range want {
+			in.Read[u] = "" // no definition yet, so no link: nothing to read
 		}
-		g.Go(func() error {
-			ids, _, err := r.parts.Okta.Users.LinkedObjects(gctx, id, ls.Primary)
-			if err != nil {
-				return fmt.Errorf("read the %s of Okta user %s: %w", ls.Primary, id, err)
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			in.Read[id] = ""
-			if len(ids) > 0 {
-				in.Read[id] = ids[0]
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	} else if err := r.fetchLinks(ctx, want, in.Read); err != nil {
 		return nil, err
 	}
-	r.log.Info("read manager links", "read", len(in.Read), "known", len(known))
+	r.log.Info("read manager links", "users", len(want), "confirmed", len(in.Read), "known", len(known))
 	if !dryRun && len(in.Read) > 0 {
 		links := make([]state.ManagerLink, 0, len(in.Read))
 		for u, m := range in.Read {
@@ -189,6 +175,71 @@ func (r *Runner) readLinks(ctx context.Context, s *session, dryRun bool) (*diff.
 		}
 	}
 	return in, nil
+}
+
+// fetchLinks reads the links of the users in want (user id -> the manager
+// id the source wants, "" for none) into read (user id -> manager id), in
+// the fewer calls of two ways: one GET of the user's primary per user, or
+// one GET of the associated users (directReports) per wanted manager. Read
+// by manager, a user who is among the manager's reports gets the manager;
+// one who is not is left out of read (their link differs, and is set).
+// Users with no wanted manager are read one by one.
+func (r *Runner) fetchLinks(ctx context.Context, want map[string]string, read map[string]string) error {
+	ls := r.set.Links
+	var single []string
+	byManager := make(map[string][]string)
+	for u, m := range want {
+		if m == "" {
+			single = append(single, u)
+		} else {
+			byManager[m] = append(byManager[m], u)
+		}
+	}
+	if len(byManager) >= len(want)-len(single) {
+		for _, us := range byManager {
+			single = append(single, us...)
+		}
+		byManager = nil
+	}
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(fetchParallelism)
+	for _, u := range single {
+		g.Go(func() error {
+			ids, _, err := r.parts.Okta.Users.LinkedObjects(gctx, u, ls.Primary)
+			if err != nil {
+				return fmt.Errorf("read the %s of Okta user %s: %w", ls.Primary, u, err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			read[u] = ""
+			if len(ids) > 0 {
+				read[u] = ids[0]
+			}
+			return nil
+		})
+	}
+	for m, us := range byManager {
+		g.Go(func() error {
+			ids, _, err := r.parts.Okta.Users.LinkedObjects(gctx, m, ls.Associated)
+			if err != nil {
+				return fmt.Errorf("read the %s of Okta user %s: %w", ls.Associated, m, err)
+			}
+			reports := make(map[string]bool, len(ids))
+			for _, id := range ids {
+				reports[id] = true
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, u := range us {
+				if reports[u] {
+					read[u] = m
+				}
+			}
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 // owns reports whether oktasync created the user with login key lk.
