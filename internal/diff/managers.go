@@ -93,11 +93,10 @@ func ResolveManagers(desired, current *directory.Directory, others map[string]*d
 			continue
 		case problem == "":
 			m.Unresolved = append(m.Unresolved, ref.Value)
-			what := strconv.Quote(ref.Value)
+			problem = strconv.Quote(ref.Value) + " is in neither the source nor Okta"
 			if by != "" && by != "login" {
-				what = fmt.Sprintf("no user with %s %q", by, ref.Value)
+				problem = fmt.Sprintf("no user in the source or Okta has %s %q", by, ref.Value)
 			}
-			problem = what + " is in neither the source nor Okta"
 		}
 		m.problem(lk, "manager of %q (%s): %s; the link is not written", desired.Users[lk].Login(), ref.Origin, problem)
 	}

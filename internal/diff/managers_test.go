@@ -94,7 +94,7 @@ func TestManagersByAttribute(t *testing.T) {
 		want("alice@x", "", "employeeNumber", "100").want("bob@x", "", "employeeNumber", "200").
 		want("carol@x", "").want("dan@x", "", "employeeNumber", "300").want("erin@x", "", "employeeNumber", "300").
 		have("boss@x", "ACTIVE", false, "employeeNumber", "900").
-		manages("bob@x", "100", "3").manages("carol@x", "900", "4").manages("alice@x", "300", "2")
+		manages("bob@x", "100", "3").manages("carol@x", "900", "4").manages("alice@x", "300", "2").manages("dan@x", "999", "5")
 	in := f.input()
 	in.Links = &LinkInput{Relationship: "manager", By: "employeeNumber"}
 	p, err := Compute(in)
@@ -108,7 +108,10 @@ func TestManagersByAttribute(t *testing.T) {
 	if d := cmp.Diff(want, managerLines(t, p)); d != "" {
 		t.Errorf("manager lines (-want +got):\n%s", d)
 	}
-	wantWarn := []string{`manager of "alice@x" (users.csv line 2): employeeNumber "300" matches more than one user (dan@x, erin@x); the link is not written`}
+	wantWarn := []string{
+		`manager of "alice@x" (users.csv line 2): employeeNumber "300" matches more than one user (dan@x, erin@x); the link is not written`,
+		`manager of "dan@x" (users.csv line 5): no user in the source or Okta has employeeNumber "999"; the link is not written`,
+	}
 	if d := cmp.Diff(wantWarn, p.Warnings); d != "" {
 		t.Errorf("warnings (-want +got):\n%s", d)
 	}

@@ -101,3 +101,36 @@ func TestManagerLinkReads(t *testing.T) {
 	step("after 25 managers changed", 1, 25)
 	step("fourth run", 0, 0)
 }
+
+// With mapping.manager.by, a cell holding an employee number resolves among
+// the source's users, and a manager outside the scope is searched in Okta.
+func TestManagersByEmployeeNumber(t *testing.T) {
+	t.Parallel()
+	seed := oktasim.Seed{
+		LinkDefinitions: []oktasim.LinkDefinition{{Primary: "manager", Associated: "directReports"}},
+		Users: []oktasim.SeedUser{{Profile: map[string]any{"login": "ceo@example.com", "email": "ceo@example.com",
+			"firstName": "C", "lastName": "E", "employeeType": "board", "employeeNumber": "1"}}},
+	}
+	csv := "login,email,firstName,lastName,employeeType,employeeNumber,manager\n" +
+		"vp@example.com,vp@example.com,V,P,hr,2,1\n" +
+		"dev@example.com,dev@example.com,D,V,hr,3,2\n" +
+		"lost@example.com,lost@example.com,L,O,hr,4,77\n"
+	h := newHarness(t, oktasim.Options{}, seed, csv)
+	h.mapping.Manager = config.ManagerMapping{From: "manager", By: "employeeNumber"}
+	h.set.Links = &LinkSettings{Primary: "manager", Associated: "directReports", By: "employeeNumber"}
+	rep, err := h.runner(t).Run(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range h.sim.Snapshot().Links {
+		got = append(got, l.User+">"+l.Primary)
+	}
+	want := "dev@example.com>vp@example.com vp@example.com>ceo@example.com"
+	if strings.Join(got, " ") != want {
+		t.Errorf("links = %v, want %s", got, want)
+	}
+	if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], `no user in the source or Okta has employeeNumber "77"`) {
+		t.Errorf("warnings = %q, want one about employeeNumber 77", rep.Warnings)
+	}
+}
