@@ -40,6 +40,9 @@ func (a *app) validateCommand() *cobra.Command {
   2. the source: the CSV files or PostgreSQL queries are read in full and
      every record is valid;
   3. Okta: one cheap authenticated call (the first user in scope) succeeds;
+     with mapping.manager, the org has the linked object definition (or
+     links.createDefinition is on), and the source's managers are printed
+     as warnings, naming the rows, where they dangle or form a cycle;
   4. the state store: it is reachable and its schema is current, or will be
      brought up to date by the next run (state.autoMigrate).
 Then it prints what a sync would manage. It writes nothing to Okta, and
