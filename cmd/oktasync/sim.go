@@ -84,7 +84,12 @@ attribute such as employeeType exists only when declared, with
 --custom-attribute or the seed file's "customAttributes", as an admin adds
 it in Okta's Profile Editor. Any other attribute is refused (400 E0000001).
 The group schema is name and description plus the attributes declared with
---group-custom-attribute or the seed's "groupCustomAttributes".`,
+--group-custom-attribute or the seed's "groupCustomAttributes".
+
+Manager links (Linked Objects) need a definition: the seed file's
+"linkDefinitions" ([{"primary": "manager", "associated": "directReports"}])
+and "links" ([{"relationship": "manager", "user": login, "primary": login}]),
+or POST /api/v1/meta/schemas/user/linkedObjects. GET /sim/state lists them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runSim(cmd, f)

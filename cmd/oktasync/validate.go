@@ -41,6 +41,9 @@ func (a *app) validateCommand() *cobra.Command {
      every record is valid;
   3. Okta: one cheap authenticated call (the first user in scope) succeeds,
      and the source's attributes are in the org's user and group schemas;
+     with mapping.manager, the org has the linked object definition (or
+     links.createDefinition is on), and the source's managers are printed
+     as warnings, naming the rows, where they dangle or form a cycle;
   4. the state store: it is reachable and its schema is current, or will be
      brought up to date by the next run (state.autoMigrate).
 Then it prints what a sync would manage. It writes nothing to Okta, and
@@ -113,6 +116,9 @@ func (a *app) validate(ctx context.Context) error {
 		return validationError(problemOkta, err)
 	}
 	check("okta", "%s: credentials accepted (%s)", cfg.Okta.OrgURL, authMode(cfg))
+	if err := checkManagers(ctx, cfg, desired, log, out); err != nil {
+		return validationError(problemOkta, err)
+	}
 
 	// 4. The state store.
 	owned, stateNote, err := checkState(ctx, cfg)

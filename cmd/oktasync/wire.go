@@ -63,7 +63,18 @@ func settingsFrom(cfg *config.Config) reconcile.Settings {
 		Concurrency:  cfg.Concurrency,
 		Schema:       schemaHints(cfg.Mapping),
 		RateLimits:   rateLimitsFrom(cfg),
+		Links:        linksFrom(cfg),
 	}
+}
+
+// linksFrom returns the manager link settings, or nil when mapping.manager
+// names no column.
+func linksFrom(cfg *config.Config) *reconcile.LinkSettings {
+	if cfg.Mapping.Manager.From == "" {
+		return nil
+	}
+	return &reconcile.LinkSettings{Primary: cfg.Links.Primary, Associated: cfg.Links.Associated,
+		By: cfg.Mapping.Manager.ManagerBy(), CreateDefinition: cfg.Links.CreateDefinition}
 }
 
 // rateLimitsFrom says under which credential the rate-limit shares the
@@ -221,5 +232,8 @@ func configDigest(cfg *config.Config) string {
 		Protect config.Protect
 		Safety  config.Safety
 	}{1, orgKey(cfg.Okta.OrgURL), cfg.Scope, cfg.Users, cfg.Groups, cfg.Protect, cfg.Safety})
+	if l := linksFrom(cfg); l != nil {
+		_ = json.NewEncoder(h).Encode(l)
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -159,6 +159,8 @@ type task struct {
 	op      *diff.Operation
 	userID  string
 	groupID string
+	// managerID is a SetManager's manager, resolved like userID.
+	managerID string
 }
 
 // result is a worker's report.
@@ -380,6 +382,9 @@ func (e *executor) dispatch() {
 			}
 			if t.groupID == "" {
 				t.groupID = e.groupIDs[directory.GroupKey(n.op.Group)]
+			}
+			if t.managerID = n.op.ManagerID; t.managerID == "" && n.op.Manager != "" {
+				t.managerID = e.userIDs[directory.LoginKey(n.op.Manager)]
 			}
 			e.inflight[lane]++
 			e.running++

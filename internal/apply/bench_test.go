@@ -47,9 +47,11 @@ func (o *nopOkta) CreateGroup(context.Context, string, string, directory.Profile
 func (o *nopOkta) UpdateGroup(context.Context, string, string, string, directory.Profile) error {
 	return nil
 }
-func (o *nopOkta) DeleteGroup(context.Context, string) error          { return nil }
-func (o *nopOkta) AddMember(context.Context, string, string) error    { return nil }
-func (o *nopOkta) RemoveMember(context.Context, string, string) error { return nil }
+func (o *nopOkta) DeleteGroup(context.Context, string) error                { return nil }
+func (o *nopOkta) AddMember(context.Context, string, string) error          { return nil }
+func (o *nopOkta) RemoveMember(context.Context, string, string) error       { return nil }
+func (o *nopOkta) SetManager(context.Context, string, string, string) error { return nil }
+func (o *nopOkta) ClearManager(context.Context, string, string) error       { return nil }
 
 // nopCheckpoints accepts every checkpoint.
 type nopCheckpoints struct{}

@@ -130,6 +130,16 @@ func (a oktaAPI) AddMember(ctx context.Context, groupID, userID string) error {
 	return err
 }
 
+func (a oktaAPI) SetManager(ctx context.Context, userID, rel, managerID string) error {
+	_, err := a.c.Users.SetLinkedObject(ctx, userID, rel, managerID)
+	return err
+}
+
+func (a oktaAPI) ClearManager(ctx context.Context, userID, rel string) error {
+	_, err := a.c.Users.DeleteLinkedObject(ctx, userID, rel)
+	return err
+}
+
 func (a oktaAPI) RemoveMember(ctx context.Context, groupID, userID string) error {
 	_, err := a.c.Groups.RemoveMember(ctx, groupID, userID)
 	return err

@@ -423,6 +423,36 @@ func (f *fakeOkta) RemoveMember(ctx context.Context, groupID, userID string) err
 	return f.member(ctx, "RemoveMember", groupID, userID, false)
 }
 
+func (f *fakeOkta) SetManager(ctx context.Context, userID, rel, managerID string) error {
+	leave, err := f.enter(ctx, "SetManager", f.loginOf(userID))
+	defer leave()
+	if err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u, m := f.users[userID], f.users[managerID]
+	if u == nil || m == nil {
+		return errNotFound
+	}
+	u.profile[rel+"Link"] = managerID
+	return nil
+}
+
+func (f *fakeOkta) ClearManager(ctx context.Context, userID, rel string) error {
+	leave, err := f.enter(ctx, "ClearManager", f.loginOf(userID))
+	defer leave()
+	if err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if u := f.users[userID]; u != nil {
+		delete(u.profile, rel+"Link")
+	}
+	return nil
+}
+
 // members lists a group's members by login, sorted.
 func (f *fakeOkta) members(group string) []string {
 	f.mu.Lock()

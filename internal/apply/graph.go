@@ -137,6 +137,19 @@ func buildGraph(ops []diff.Operation, laneOf func(diff.Action) string) ([]*node,
 			groupMembers[gk] = append(groupMembers[gk], i)
 		}
 	}
+	// Manager links wait for the creates of both users, wherever those
+	// sit in the plan.
+	for i, n := range nodes {
+		if a := n.op.Action; a != diff.SetManager && a != diff.ClearManager {
+			continue
+		}
+		if c, ok := createUser[userKey(n.op)]; ok {
+			link(c, i, true)
+		}
+		if c, ok := createUser[directory.LoginKey(n.op.Manager)]; ok && n.op.Manager != "" {
+			link(c, i, true)
+		}
+	}
 	// Memberships wait for the creates of their user and group wherever
 	// those sit in the plan.
 	for i, n := range nodes {

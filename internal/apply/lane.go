@@ -45,6 +45,8 @@ var actionCalls = map[diff.Action]actionCall{
 	diff.DeleteGroup:    {"DELETE", "/api/v1/groups/{id}"},
 	diff.AddMember:      {"PUT", "/api/v1/groups/{id}/users/{userId}"},
 	diff.RemoveMember:   {"DELETE", "/api/v1/groups/{id}/users/{userId}"},
+	diff.SetManager:     {"PUT", "/api/v1/users/{id}/linkedObjects/{name}/{managerId}"},
+	diff.ClearManager:   {"DELETE", "/api/v1/users/{id}/linkedObjects/{name}"},
 }
 
 // Lane returns the lane (the Okta rate-limit bucket, as okta.BucketFor

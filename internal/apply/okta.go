@@ -42,6 +42,18 @@ type Okta interface {
 	DeleteGroup(ctx context.Context, id string) error
 	AddMember(ctx context.Context, groupID, userID string) error
 	RemoveMember(ctx context.Context, groupID, userID string) error
+	// SetManager makes managerID the primary of userID in the Linked
+	// Objects relationship rel (such as manager); ClearManager removes
+	// it. Both are idempotent.
+	SetManager(ctx context.Context, userID, rel, managerID string) error
+	ClearManager(ctx context.Context, userID, rel string) error
+}
+
+// LinkRecorder, when the checkpoints implement it, records each manager
+// link apply sets or clears (state.Store does), so that the next run
+// needs not read it from Okta.
+type LinkRecorder interface {
+	RecordManagerLinks(ctx context.Context, org string, links []state.ManagerLink) error
 }
 
 // Checkpoints receives operation outcomes and ownership as they happen;

@@ -28,6 +28,8 @@ var (
 	errNoUserID  = errors.New("no Okta id for the user, and the plan does not create it")
 	errNoGroupID = errors.New("no Okta id for the group, and the plan does not create it")
 	errNoHash    = errors.New("the plan imports this user's password hash, but the source gives none now; make a new plan")
+	// errNoManagerID reports a SetManager whose manager has no id.
+	errNoManagerID = errors.New("no Okta id for the manager, and the plan does not create it")
 )
 
 // perform carries out one operation on a worker goroutine: its ownership
@@ -76,6 +78,8 @@ func (e *executor) call(ctx, cpCtx context.Context, t task) result {
 			return result{oktaID: t.groupID, err: e.api.UpdateGroup(ctx, t.groupID, op.Group, op.Description, op.Attributes)}
 		}
 		return result{oktaID: t.groupID, err: e.api.DeleteGroup(ctx, t.groupID)}
+	case diff.SetManager, diff.ClearManager:
+		return e.manager(ctx, cpCtx, t)
 	case diff.AddMember, diff.RemoveMember:
 		if err := t.needUser(); err != nil {
 			return result{err: err}
@@ -89,6 +93,33 @@ func (e *executor) call(ctx, cpCtx context.Context, t task) result {
 		return result{oktaID: t.groupID, err: e.api.RemoveMember(ctx, t.groupID, t.userID)}
 	}
 	return result{err: fmt.Errorf("unknown action %d", int(op.Action))}
+}
+
+// manager sets or clears t's user's manager and records the link.
+func (e *executor) manager(ctx, cpCtx context.Context, t task) result {
+	if err := t.needUser(); err != nil {
+		return result{err: err}
+	}
+	var err error
+	if t.op.Action == diff.SetManager {
+		if t.managerID == "" {
+			return result{err: errNoManagerID}
+		}
+		err = e.api.SetManager(ctx, t.userID, t.op.Link, t.managerID)
+	} else {
+		err = e.api.ClearManager(ctx, t.userID, t.op.Link)
+	}
+	if err != nil {
+		return result{oktaID: t.userID, err: err}
+	}
+	r := result{oktaID: t.userID}
+	if lr, ok := e.cp.(LinkRecorder); ok {
+		link := []state.ManagerLink{{UserID: t.userID, ManagerID: t.managerID}}
+		if err := lr.RecordManagerLinks(cpCtx, e.opts.Org, link); err != nil {
+			r.cpErr = fmt.Errorf("record the manager link of %s: %w", t.op.Login, err)
+		}
+	}
+	return r
 }
 
 // needUser reports errNoUserID when t has no user id.

@@ -12,6 +12,7 @@ type Config struct {
 	Okta        Okta    `yaml:"okta"`
 	Source      Source  `yaml:"source"`
 	Mapping     Mapping `yaml:"mapping"`
+	Links       Links   `yaml:"links"`
 	Scope       Scope   `yaml:"scope"`
 	State       State   `yaml:"state"`
 	Concurrency int     `yaml:"concurrency" env:"OKTASYNC_CONCURRENCY"`
@@ -300,6 +301,8 @@ type Mapping struct {
 	// PasswordHash, when set, imports each created user's password hash
 	// from the source (see PasswordHash). It can only be set in a file.
 	PasswordHash *PasswordHash `yaml:"passwordHash" env:"-"`
+	// Manager sets users' managers (Okta Linked Objects) from a column.
+	Manager ManagerMapping `yaml:"manager"`
 }
 
 // What an empty value does (Mapping.EmptyValues, AttributeMapping.EmptyValue).

@@ -61,6 +61,7 @@ func Default() Config {
 		},
 		Serve:   Serve{Addr: DefaultServeAddr},
 		Mapping: Mapping{Passthrough: true, EmptyValues: EmptyIgnore},
+		Links:   Links{Primary: DefaultLinkPrimary, Associated: DefaultLinkAssociated},
 	}
 }
 

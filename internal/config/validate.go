@@ -132,6 +132,7 @@ func (c *Config) validate(lookupEnv func(string) (string, bool)) error {
 	}
 	c.validatePolicy(bad)
 	errs = append(errs, c.validateMapping()...)
+	c.validateLinks(bad)
 
 	levelOK := false
 	for _, l := range LogLevels {

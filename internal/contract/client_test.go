@@ -718,6 +718,12 @@ var clientOperations = map[string]string{
 	"Logs.List":                     "listLogEvents",
 	"Schemas.GetDefaultUserSchema":  "getUserSchema",
 	"Schemas.GetDefaultGroupSchema": "getGroupSchema",
+
+	"Schemas.GetLinkedObjectDefinition":    "getLinkedObjectDefinition",
+	"Schemas.CreateLinkedObjectDefinition": "createLinkedObjectDefinition",
+	"Users.SetLinkedObject":                "assignLinkedObjectValueForPrimary",
+	"Users.DeleteLinkedObject":             "deleteLinkedObjectForUser",
+	"Users.LinkedObjects":                  "listLinkedObjectsForUser",
 }
 
 // clientServiceMethods lists "Service.Method" for every exported method of
@@ -747,7 +753,7 @@ func TestContract(t *testing.T) {
 	ran := false
 	t.Run("scenarios", func(t *testing.T) {
 		ran = true
-		for _, sc := range scenarios() {
+		for _, sc := range append(scenarios(), linkScenarios()...) {
 			t.Run(sc.name, func(t *testing.T) {
 				t.Parallel()
 				h := newHarness(t, s, sc.opts, sc.seed)

@@ -184,6 +184,10 @@ func authenticate(_ context.Context, in *openapi3filter.AuthenticationInput) err
 		}
 		return errors.New("no Authorization: SSWS <token> header")
 	case "oauth2":
+		if op := in.RequestValidationInput.Route; op != nil && op.Operation != nil && ssWSAlsoAccepted[op.Operation.OperationID] &&
+			strings.HasPrefix(authz, "SSWS ") && len(authz) > len("SSWS ") {
+			return nil
+		}
 		for _, p := range []string{"Bearer ", "DPoP "} {
 			if strings.HasPrefix(authz, p) && len(authz) > len(p) {
 				return nil
@@ -211,6 +215,11 @@ func authenticate(_ context.Context, in *openapi3filter.AuthenticationInput) err
 		return fmt.Errorf("security scheme %s is not one oktasync uses", in.SecuritySchemeName)
 	}
 }
+
+// ssWSAlsoAccepted are the operations whose security the specification
+// lists as OAuth 2.0 only although Okta takes an API token for them as
+// for every management call (Okta's own linked object examples use SSWS).
+var ssWSAlsoAccepted = map[string]bool{"assignLinkedObjectValueForPrimary": true}
 
 // validationOptions are the openapi3filter options for every exchange.
 //

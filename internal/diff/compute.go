@@ -53,6 +53,9 @@ type Input struct {
 	Now time.Time
 	// Policy says what the plan may do.
 	Policy Policy
+	// Links, when set, has the plan keep users' managers as
+	// Desired.Managers says; nil leaves links alone.
+	Links *LinkInput
 }
 
 // Compute returns the plan that makes in.Current match in.Desired within
@@ -70,6 +73,7 @@ func Compute(in Input) (*Plan, error) {
 	c.users()
 	c.absentUsers()
 	c.memberships()
+	c.managers()
 	c.leftGroups()
 	c.unlistedGroups()
 	c.holdDeactivations()
@@ -87,7 +91,7 @@ type computer struct {
 	pol Policy
 
 	// ops holds the operations by action, each with its sort key.
-	ops [DeleteGroup + 1][]keyed[Operation]
+	ops [lastAction + 1][]keyed[Operation]
 	// managedGroups are the GroupKeys the source names, sorted.
 	managedGroups []string
 	// protected holds protected LoginKeys (listed, or members of a
@@ -426,6 +430,10 @@ func (c *computer) assemble() *Plan {
 			s.Memberships.Add++
 		case RemoveMember:
 			s.Memberships.Remove++
+		case SetManager:
+			s.Managers.Set++
+		case ClearManager:
+			s.Managers.Clear++
 		}
 	}
 	s.Users.Unchanged = c.unchanged

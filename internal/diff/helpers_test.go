@@ -54,6 +54,10 @@ func summaryField(s *Summary, a Action) *int {
 		return &s.Memberships.Add
 	case RemoveMember:
 		return &s.Memberships.Remove
+	case SetManager:
+		return &s.Managers.Set
+	case ClearManager:
+		return &s.Managers.Clear
 	}
 	return nil
 }

@@ -26,7 +26,14 @@ const (
 	DeactivateUser
 	DeleteUser
 	DeleteGroup
+	// SetManager and ClearManager set and clear a user's manager (Okta
+	// Linked Objects); they come last, once both users exist.
+	SetManager
+	ClearManager
 )
+
+// lastAction is the highest Action.
+const lastAction = ClearManager
 
 var actionNames = map[Action]string{
 	CreateGroup:    "create-group",
@@ -42,6 +49,8 @@ var actionNames = map[Action]string{
 	DeleteUser:     "delete-user",
 	AddMember:      "add-member",
 	RemoveMember:   "remove-member",
+	SetManager:     "set-manager",
+	ClearManager:   "clear-manager",
 }
 
 // String returns the action's stable name, as used in JSON plans and the
@@ -131,6 +140,13 @@ type Operation struct {
 	// hash.
 	ImportedPassword bool `json:"importedPassword,omitempty"`
 
+	// Manager is, for SetManager, the manager's login, and ManagerID its
+	// Okta id when it exists (apply resolves it when the plan creates
+	// the manager). Link is the relationship's primary name (manager).
+	Manager   string `json:"manager,omitempty"`
+	ManagerID string `json:"managerId,omitempty"`
+	Link      string `json:"link,omitempty"`
+
 	// Changes lists before/after values for people to review.
 	Changes []Change `json:"changes,omitempty"`
 	// Reason says why, in a few words ("absent from source", …).
@@ -163,11 +179,18 @@ type MembershipCounts struct {
 	Remove int `json:"remove"`
 }
 
+// ManagerCounts counts manager link operations.
+type ManagerCounts struct {
+	Set   int `json:"set"`
+	Clear int `json:"clear"`
+}
+
 // Summary counts a plan's operations.
 type Summary struct {
 	Users       ActionCounts     `json:"users"`
 	Groups      GroupCounts      `json:"groups"`
 	Memberships MembershipCounts `json:"memberships"`
+	Managers    ManagerCounts    `json:"managers,omitzero"`
 	// Emails counts the users Okta will email when the plan is applied:
 	// the operations with SendEmail set. It is 0 when
 	// users.sendActivationEmail is off.

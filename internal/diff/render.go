@@ -99,7 +99,7 @@ func opSign(a Action) (string, string) {
 	switch a {
 	case CreateGroup, CreateUser, AddMember:
 		return "+", ansiGreen
-	case RemoveMember, DeactivateUser, DeleteUser, DeleteGroup:
+	case RemoveMember, DeactivateUser, DeleteUser, DeleteGroup, ClearManager:
 		return "-", ansiRed
 	}
 	return "~", ansiYellow
@@ -144,6 +144,8 @@ func renderOp(w *bufio.Writer, op *Operation, paint func(color, s string) string
 		line = fmt.Sprintf("remove %s from %s", op.Login, strconv.Quote(op.Group))
 	case CreateGroup, UpdateGroup, DeleteGroup:
 		line = opVerb(op.Action) + " " + strconv.Quote(op.Group)
+	case SetManager, ClearManager:
+		line = managerLine(op)
 	default:
 		line = opVerb(op.Action) + " " + op.Login
 	}
@@ -183,6 +185,7 @@ func renderOp(w *bufio.Writer, op *Operation, paint func(color, s string) string
 		for _, a := range attrs {
 			fmt.Fprintf(w, "    %s: %s\n", a, FormatValue(op.Attributes[a]))
 		}
+	case SetManager, ClearManager:
 	default:
 		for _, ch := range op.Changes {
 			fmt.Fprintf(w, "    %s: %s → %s\n", ch.Attr, FormatValue(ch.Before), FormatValue(ch.After))
@@ -220,7 +223,30 @@ func SummaryLine(s Summary) string {
 		fmt.Sprintf("%d membership %s", s.Memberships.Add, plural(s.Memberships.Add, "add", "adds")),
 		fmt.Sprintf("%d %s", s.Memberships.Remove, plural(s.Memberships.Remove, "removal", "removals")),
 	)
+	if s.Managers.Set+s.Managers.Clear > 0 {
+		parts = append(parts, fmt.Sprintf("%d manager %s to set, %d to clear",
+			s.Managers.Set, plural(s.Managers.Set, "link", "links"), s.Managers.Clear))
+	}
 	return "Plan: " + strings.Join(parts, ", ") + "."
+}
+
+// managerLine is a manager link operation's line: set manager of "bob"
+// to "alice" (was "carol"), clear manager of "bob" (was "alice").
+func managerLine(op *Operation) string {
+	rel := op.Link
+	if rel == "" {
+		rel = "manager"
+	}
+	line := fmt.Sprintf("set %s of %s to %s", rel, strconv.Quote(op.Login), strconv.Quote(op.Manager))
+	if op.Action == ClearManager {
+		line = fmt.Sprintf("clear %s of %s", rel, strconv.Quote(op.Login))
+	}
+	for _, ch := range op.Changes {
+		if b, ok := ch.Before.(string); ok && b != "" {
+			line += " (was " + strconv.Quote(b) + ")"
+		}
+	}
+	return line
 }
 
 // EmailLine says how many users Okta will email when a plan with summary s

@@ -151,7 +151,7 @@ func expectationOf(op *Operation, current *directory.Directory) Expectation {
 				e.Group.Attrs[a] = cg.Attrs[a]
 			}
 		}
-	case CreateUser:
+	case CreateUser, SetManager, ClearManager:
 		e.User = userExpectation(op.Login, current)
 	case UpdateUser:
 		e.User = userExpectation(op.Login, current)
@@ -384,6 +384,9 @@ func SourceDigest(d *directory.Directory) string {
 	slices.Sort(groups)
 	for _, gk := range groups {
 		write([]any{"members", gk, d.MemberKeys(gk)})
+	}
+	for _, lk := range slices.Sorted(maps.Keys(d.Managers)) {
+		write([]any{"manager", lk, d.Managers[lk].Value})
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }

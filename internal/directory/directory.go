@@ -130,6 +130,9 @@ type Directory struct {
 	// GroupAttrOrigins names, for each custom group attribute of a
 	// desired directory, the source row where it first appears.
 	GroupAttrOrigins map[string]string
+	// Managers holds, by LoginKey, the manager each user's source row
+	// names (desired only; set when mapping.manager is).
+	Managers map[string]ManagerRef
 }
 
 // SetPassword records the initial password of the user with login key lk.

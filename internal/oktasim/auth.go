@@ -102,6 +102,8 @@ func requiredScope(method, path string) string {
 		area = "okta.groups"
 	case strings.HasPrefix(path, "/api/v1/logs"):
 		return "okta.logs.read"
+	case strings.HasPrefix(path, "/api/v1/meta/schemas/user/linkedObjects"):
+		area = "okta.linkedObjects"
 	case strings.HasPrefix(path, "/api/v1/meta/schemas"):
 		area = "okta.schemas"
 	default:

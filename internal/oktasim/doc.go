@@ -133,6 +133,18 @@
 // activate unless sendEmail=false (its default is true); one per
 // reactivate or deactivate with sendEmail=true (their default is false).
 //
+// # Linked objects
+//
+// Manager links follow okta-api.md: definitions (primary/associated name
+// pairs such as manager/directReports) under
+// /api/v1/meta/schemas/user/linkedObjects, in the "other" bucket; a user's
+// links under /api/v1/users/{id}/linkedObjects/..., in the users bucket
+// (PUT sets the primary, replacing any; DELETE clears it, also when none;
+// GET by the primary name lists the user's primary, by the associated name
+// all the users it is primary of). A Seed's LinkDefinitions and Links add
+// them; Snapshot lists them. okta-api.md does not say what deactivation
+// does to links: they are kept; deleting a user removes all of its links.
+//
 // # Reading what happened
 //
 // In process, Server.Stats returns the counters and Server.Snapshot the whole

@@ -23,6 +23,10 @@ type Seed struct {
 	// GroupCustomAttributes declare custom attributes of the group schema,
 	// as Options.GroupCustomAttributes, before the groups are added.
 	GroupCustomAttributes []string `json:"groupCustomAttributes,omitempty"`
+	// LinkDefinitions are linked object definitions (manager/directReports)
+	// and Links the links between the seed's (or existing) users.
+	LinkDefinitions []LinkDefinition `json:"linkDefinitions,omitempty"`
+	Links           []SeedLink       `json:"links,omitempty"`
 }
 
 // SeedUser is one user to create. Its profile needs at least a login.
@@ -91,6 +95,9 @@ func (s *Server) Seed(seed Seed) error {
 		s.groupAttr = saved
 		return err
 	}
+	if err := s.checkSeedLinks(seed); err != nil {
+		return err
+	}
 	maps.Copy(s.customAttr, declared)
 	for _, sg := range seed.Groups {
 		s.seedGroup(sg, now)
@@ -98,7 +105,7 @@ func (s *Server) Seed(seed Seed) error {
 	for _, su := range seed.Users {
 		s.seedUser(su, now)
 	}
-	return nil
+	return s.seedLinks(seed.LinkDefinitions, seed.Links)
 }
 
 // checkSeed validates a seed against itself and the org, and returns the
@@ -229,6 +236,10 @@ func (s *Server) seedUser(su SeedUser, now time.Time) {
 type Snapshot struct {
 	Users  []SnapshotUser  `json:"users"`
 	Groups []SnapshotGroup `json:"groups"`
+	// LinkDefinitions and Links are the linked object definitions and
+	// the links between users (a user's manager).
+	LinkDefinitions []LinkDefinition `json:"linkDefinitions,omitempty"`
+	Links           []SnapshotLink   `json:"links,omitempty"`
 }
 
 // SnapshotUser is one user in a Snapshot.
@@ -302,6 +313,7 @@ func (s *Server) Snapshot() Snapshot {
 		}
 		return snap.Groups[i].ID < snap.Groups[j].ID
 	})
+	snap.LinkDefinitions, snap.Links = s.snapshotLinks()
 	return snap
 }
 

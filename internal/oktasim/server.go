@@ -118,6 +118,7 @@ type Server struct {
 	events     []logEvent
 	customAttr map[string]string // declared custom attribute -> schema type
 	groupAttr  map[string]string // declared custom group attribute -> schema type
+	links      linkStore
 	// inTransition holds the ids of users with a lifecycle change in
 	// flight (Options.LifecycleDelay).
 	inTransition map[string]struct{}
@@ -259,6 +260,7 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /api/v1/meta/schemas/user/{schemaId}", s.handleUserSchema)
 	m.HandleFunc("GET /api/v1/meta/schemas/group/{schemaId}", s.handleGroupSchema)
 	m.HandleFunc("POST /oauth2/v1/token", s.handleToken)
+	s.linkRoutes(m)
 	return m
 }
 

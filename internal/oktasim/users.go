@@ -227,6 +227,7 @@ func (s *Server) removeUser(u *user, now time.Time) {
 			g.lastMembershipUpdated = now
 		}
 	}
+	s.links.dropUser(u.id)
 	delete(s.users, u.id)
 	delete(s.logins, strings.ToLower(u.login()))
 	if i, ok := slices.BinarySearch(s.userOrder, u.id); ok {

@@ -99,6 +99,16 @@ func (r *Runner) Apply(ctx context.Context, p *Planned, o Options) (*Report, err
 		}
 		return rep, err
 	}
+	if p.createLinkDef {
+		if err := createLinkDefinition(ctx, r.parts.Okta, r.set.Links); err != nil {
+			rep.FinishedAt = time.Now().UTC()
+			if ferr := store.FinishRun(context.WithoutCancel(ctx), runID, state.RunFailed, counts, err.Error()); ferr != nil {
+				r.log.Warn("record failed run", "err", ferr)
+			}
+			return rep, err
+		}
+		p.createLinkDef = false
+	}
 	res, applyErr := apply.Execute(ctx, p.Plan, apply.Client(r.parts.Okta), store, apply.Options{
 		Org:         r.set.Org,
 		RunID:       runID,

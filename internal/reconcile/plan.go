@@ -29,6 +29,9 @@ type Planned struct {
 	// managed are the source's groups that exist in Okta, recorded as
 	// managed once the plan is applied.
 	managed []state.ManagedGroup
+	// createLinkDef is set when Apply must first create the linked
+	// object definition the plan's manager links use.
+	createLinkDef bool
 }
 
 // Report returns the report of the plan as planned, with nothing applied.
@@ -81,6 +84,7 @@ func (r *Runner) Plan(ctx context.Context, o Options) (*Planned, error) {
 		o.Observe(s.desired, s.cur.Dir)
 	}
 	p.managed = s.managedGroups()
+	p.createLinkDef = r.linkDefinitionNeeded(s, p.Plan)
 	s.release()
 	p.rep = newReport(o.DryRun, started, p.Plan)
 	for _, w := range p.Plan.Warnings {
@@ -118,6 +122,7 @@ func (r *Runner) Verify(ctx context.Context, saved *diff.SavedPlan, o Options) (
 			len(conflicts), len(p.Plan.Operations), ErrPlanConflict)
 	}
 	saved.RestorePasswords(s.desired)
+	p.createLinkDef = r.linkDefinitionNeeded(s, p.Plan)
 	s.release()
 	return p, nil
 }
@@ -131,6 +136,10 @@ type session struct {
 	unlock  func() error
 	owned   map[string]state.OwnedUser
 	cur     *Current
+	// links is what the plan needs for manager links (nil: none), and
+	// noLinkDef is set when the org lacks their definition.
+	links     *diff.LinkInput
+	noLinkDef bool
 }
 
 // open reads the source, opens the store (taking the org's lock unless
@@ -171,6 +180,11 @@ func (r *Runner) open(ctx context.Context, o Options) (_ *session, err error) {
 	if err := CheckGroupSchema(ctx, r.parts.Okta, s.desired); err != nil {
 		return nil, err
 	}
+	if r.set.Links != nil {
+		if s.noLinkDef, err = CheckLinkDefinition(ctx, r.parts.Okta, r.set.Links); err != nil {
+			return nil, err
+		}
+	}
 	ownedLogins := make([]string, 0, len(s.owned))
 	for _, u := range s.owned {
 		ownedLogins = append(ownedLogins, u.Login)
@@ -181,6 +195,11 @@ func (r *Runner) open(ctx context.Context, o Options) (_ *session, err error) {
 	}
 	if s.cur, err = reader.read(ctx, r.log); err != nil {
 		return nil, err
+	}
+	if r.set.Links != nil {
+		if s.links, err = r.readLinks(ctx, s, o.DryRun); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -225,6 +244,7 @@ func (s *session) input(policy diff.Policy) diff.Input {
 		DeactivatedAt: make(map[string]time.Time),
 		Now:           time.Now().UTC(),
 		Policy:        policy,
+		Links:         s.links,
 	}
 	// The users in scope and those oktasync owns; the scope's set is
 	// extended in place rather than copied, as it can hold millions.

@@ -32,6 +32,9 @@ type Settings struct {
 	// RateLimits says how the rate-limit shares the client learns are
 	// kept between runs.
 	RateLimits RateLimits
+	// Links, when set, has runs keep users' managers (Linked Objects) as
+	// the source says; nil leaves links alone.
+	Links *LinkSettings
 }
 
 // Scope holds the scope's Okta search expressions.
@@ -57,6 +60,7 @@ type Store interface {
 	FinishRun(ctx context.Context, id int64, status string, counts map[string]int, errMsg string) error
 	state.RateShares
 	state.ManagedGroups
+	state.ManagerLinks
 	// Operations lists a run's checkpoints (for the groups it created).
 	Operations(ctx context.Context, runID int64) ([]state.OpRecord, error)
 	io.Closer

@@ -242,6 +242,11 @@ func addUser(d *directory.Directory, coll *collector, cols *userColumns, vals []
 	if hash != nil {
 		d.SetPasswordHash(directory.LoginKey(u.Login()), hash)
 	}
+	if cols.manager >= 0 && vals[cols.manager] != nil {
+		if v := strings.TrimSpace(fmt.Sprint(vals[cols.manager])); v != "" {
+			d.SetManager(directory.LoginKey(u.Login()), directory.ManagerRef{Value: v, Origin: origin})
+		}
+	}
 	for _, g := range groups {
 		d.EnsureGroup(g, origin)
 		d.AddMember(g, u.Login())

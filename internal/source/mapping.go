@@ -52,6 +52,9 @@ type mapper struct {
 	templates bool
 	// hash is mapping.passwordHash, nil when not set.
 	hash *hashMapping
+	// managerFrom is the column holding each user's manager
+	// (mapping.manager.from); "" for none.
+	managerFrom string
 }
 
 // rule is one compiled attribute rule.
@@ -144,6 +147,10 @@ func compileMapping(m config.Mapping) (*mapper, error) {
 			fail(am, "%s", p)
 		}
 		mp.rules = append(mp.rules, r)
+	}
+	if f := m.Manager.From; f != "" {
+		mp.managerFrom = f
+		mp.reads[f] = true
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

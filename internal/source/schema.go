@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -46,6 +47,9 @@ type userColumns struct {
 	m    *mapper
 	pass []bool
 	from []int
+	// manager is the index of the manager column (mapping.manager.from),
+	// or -1.
+	manager int
 }
 
 // Column types a header may declare after a colon, as "floor:integer".
@@ -145,6 +149,13 @@ func newUserColumns(names []string, m *mapper, add func(format string, args ...a
 	ok = ok && bound
 	if m.hash != nil {
 		ok = m.hash.bind(uc.names, add) && ok
+	}
+	uc.manager = -1
+	if f := m.managerFrom; f != "" {
+		if uc.manager = slices.Index(uc.names, f); uc.manager < 0 {
+			add("mapping.manager.from: no column %q (have %s)", f, strings.Join(uc.names, ", "))
+			ok = false
+		}
 	}
 	var missing []string
 	for _, r := range directory.RequiredAttributes {

@@ -217,6 +217,7 @@ type Store interface {
 	Checkpoints
 	Ownership
 	ManagedGroups
+	ManagerLinks
 	RateShares
 	HeldPlans
 	Pauses
