@@ -104,6 +104,8 @@ func requiredScope(method, path string) string {
 		return "okta.logs.read"
 	case strings.HasPrefix(path, "/api/v1/meta/schemas"):
 		area = "okta.schemas"
+	case strings.HasPrefix(path, "/api/v1/apps"):
+		area = "okta.apps"
 	default:
 		return ""
 	}

@@ -20,6 +20,9 @@ type Seed struct {
 	// schema, as Options.CustomAttributes (name or name:type), before the
 	// users are added.
 	CustomAttributes []string `json:"customAttributes,omitempty"`
+	// Apps are application instances to create, with their assignments,
+	// after the groups and users.
+	Apps []SeedApp `json:"apps,omitempty"`
 }
 
 // SeedUser is one user to create. Its profile needs at least a login.
@@ -78,12 +81,18 @@ func (s *Server) Seed(seed Seed) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkSeedApps(seed); err != nil {
+		return err
+	}
 	maps.Copy(s.customAttr, declared)
 	for _, sg := range seed.Groups {
 		s.seedGroup(sg, now)
 	}
 	for _, su := range seed.Users {
 		s.seedUser(su, now)
+	}
+	for _, sa := range seed.Apps {
+		s.seedApp(sa, now)
 	}
 	return nil
 }
@@ -213,6 +222,8 @@ func (s *Server) seedUser(su SeedUser, now time.Time) {
 type Snapshot struct {
 	Users  []SnapshotUser  `json:"users"`
 	Groups []SnapshotGroup `json:"groups"`
+	// Apps holds the apps by label, with their assignments.
+	Apps []SnapshotApp `json:"apps"`
 }
 
 // SnapshotUser is one user in a Snapshot.
@@ -275,6 +286,7 @@ func (s *Server) Snapshot() Snapshot {
 		}
 		return snap.Groups[i].ID < snap.Groups[j].ID
 	})
+	snap.Apps = s.snapshotApps()
 	return snap
 }
 

@@ -109,6 +109,8 @@ type Server struct {
 	groupNames map[string]string // lower-cased name -> group id
 	everyoneID string
 	userTypeID string
+	apps       map[string]*app // by id (apps.go)
+	appOrder   []string        // app ids, sorted
 	events     []logEvent
 	customAttr map[string]string // declared custom attribute -> schema type
 	// inTransition holds the ids of users with a lifecycle change in
@@ -247,6 +249,7 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /api/v1/logs", s.handleLogs)
 	m.HandleFunc("GET /api/v1/meta/schemas/user/{schemaId}", s.handleUserSchema)
 	m.HandleFunc("POST /oauth2/v1/token", s.handleToken)
+	s.appRoutes(m)
 	return m
 }
 
