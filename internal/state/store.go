@@ -217,6 +217,7 @@ type Store interface {
 	Checkpoints
 	Ownership
 	ManagedGroups
+	AppAssignments
 	RateShares
 	HeldPlans
 	Pauses
