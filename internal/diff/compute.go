@@ -48,6 +48,9 @@ type Input struct {
 	// for them, MembersRead set), and with Policy.DeleteUnlistedGroups they
 	// are deleted. Keys the source names are ignored.
 	LeftSource map[string]bool
+	// Apps are the apps whose assignments oktasync manages, in the order
+	// the plan lists them (see AppState).
+	Apps []AppState
 	// Now is the time the plan is made at.
 	Now time.Time
 	// Policy says what the plan may do.
@@ -69,6 +72,7 @@ func Compute(in Input) (*Plan, error) {
 	c.users()
 	c.absentUsers()
 	c.memberships()
+	c.apps()
 	c.leftGroups()
 	c.unlistedGroups()
 	c.holdDeactivations()
@@ -397,6 +401,10 @@ func (c *computer) assemble() *Plan {
 			s.Memberships.Add++
 		case RemoveMember:
 			s.Memberships.Remove++
+		case AssignAppGroup, AssignAppUser:
+			s.Apps.Assign++
+		case UnassignAppGroup, UnassignAppUser:
+			s.Apps.Unassign++
 		}
 	}
 	s.Users.Unchanged = c.unchanged

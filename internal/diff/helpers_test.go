@@ -54,6 +54,10 @@ func summaryField(s *Summary, a Action) *int {
 		return &s.Memberships.Add
 	case RemoveMember:
 		return &s.Memberships.Remove
+	case AssignAppGroup, AssignAppUser:
+		return &s.Apps.Assign
+	case UnassignAppGroup, UnassignAppUser:
+		return &s.Apps.Unassign
 	}
 	return nil
 }

@@ -23,6 +23,10 @@ const (
 	SuspendUser
 	AddMember
 	RemoveMember
+	AssignAppGroup
+	AssignAppUser
+	UnassignAppGroup
+	UnassignAppUser
 	DeactivateUser
 	DeleteUser
 	DeleteGroup
@@ -42,6 +46,11 @@ var actionNames = map[Action]string{
 	DeleteUser:     "delete-user",
 	AddMember:      "add-member",
 	RemoveMember:   "remove-member",
+
+	AssignAppGroup:   "assign-app-group",
+	AssignAppUser:    "assign-app-user",
+	UnassignAppGroup: "unassign-app-group",
+	UnassignAppUser:  "unassign-app-user",
 }
 
 // String returns the action's stable name, as used in JSON plans and the
@@ -117,6 +126,12 @@ type Operation struct {
 	Password string `json:"-"`
 	// Description is the group description for CreateGroup/UpdateGroup.
 	Description string `json:"description,omitempty"`
+	// App and AppID are the app's label and Okta id for app assignments;
+	// their Profile is the assignment's app profile, and Priority a group
+	// assignment's priority (nil: Okta's choice).
+	App      string `json:"app,omitempty"`
+	AppID    string `json:"appId,omitempty"`
+	Priority *int   `json:"priority,omitempty"`
 
 	// Changes lists before/after values for people to review.
 	Changes []Change `json:"changes,omitempty"`
@@ -150,11 +165,18 @@ type MembershipCounts struct {
 	Remove int `json:"remove"`
 }
 
+// AppCounts counts app assignment operations, of groups and users.
+type AppCounts struct {
+	Assign   int `json:"assign"`
+	Unassign int `json:"unassign"`
+}
+
 // Summary counts a plan's operations.
 type Summary struct {
 	Users       ActionCounts     `json:"users"`
 	Groups      GroupCounts      `json:"groups"`
 	Memberships MembershipCounts `json:"memberships"`
+	Apps        AppCounts        `json:"apps,omitzero"`
 	// Emails counts the users Okta will email when the plan is applied:
 	// the operations with SendEmail set. It is 0 when
 	// users.sendActivationEmail is off.

@@ -97,9 +97,9 @@ func renderHeld(w *bufio.Writer, held []Held, paint func(color, s string) string
 // opSign returns the leading symbol and its colour for an action.
 func opSign(a Action) (string, string) {
 	switch a {
-	case CreateGroup, CreateUser, AddMember:
+	case CreateGroup, CreateUser, AddMember, AssignAppGroup, AssignAppUser:
 		return "+", ansiGreen
-	case RemoveMember, DeactivateUser, DeleteUser, DeleteGroup:
+	case RemoveMember, DeactivateUser, DeleteUser, DeleteGroup, UnassignAppGroup, UnassignAppUser:
 		return "-", ansiRed
 	}
 	return "~", ansiYellow
@@ -137,7 +137,14 @@ func opVerb(a Action) string {
 func renderOp(w *bufio.Writer, op *Operation, paint func(color, s string) string) {
 	sign, color := opSign(op.Action)
 	var line string
+	if l, ok := appLine(op); ok {
+		line = l
+		if len(op.Changes) > 0 {
+			sign, color = "~", ansiYellow
+		}
+	}
 	switch op.Action {
+	case AssignAppGroup, AssignAppUser, UnassignAppGroup, UnassignAppUser:
 	case AddMember:
 		line = fmt.Sprintf("add %s to %s", op.Login, strconv.Quote(op.Group))
 	case RemoveMember:
@@ -171,6 +178,8 @@ func renderOp(w *bufio.Writer, op *Operation, paint func(color, s string) string
 		if op.Description != "" {
 			fmt.Fprintf(w, "    description: %s\n", FormatValue(op.Description))
 		}
+	case AssignAppGroup, AssignAppUser:
+		renderAppAssignment(w, op)
 	default:
 		for _, ch := range op.Changes {
 			fmt.Fprintf(w, "    %s: %s → %s\n", ch.Attr, FormatValue(ch.Before), FormatValue(ch.After))
@@ -208,6 +217,10 @@ func SummaryLine(s Summary) string {
 		fmt.Sprintf("%d membership %s", s.Memberships.Add, plural(s.Memberships.Add, "add", "adds")),
 		fmt.Sprintf("%d %s", s.Memberships.Remove, plural(s.Memberships.Remove, "removal", "removals")),
 	)
+	if a := s.Apps; a.Assign+a.Unassign > 0 {
+		parts = append(parts, fmt.Sprintf("%d app %s, %d app %s", a.Assign, plural(a.Assign, "assignment", "assignments"),
+			a.Unassign, plural(a.Unassign, "unassignment", "unassignments")))
+	}
 	return "Plan: " + strings.Join(parts, ", ") + "."
 }
 
