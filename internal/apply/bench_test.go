@@ -46,6 +46,10 @@ func (o *nopOkta) UpdateGroup(context.Context, string, string, string) error   {
 func (o *nopOkta) DeleteGroup(context.Context, string) error                   { return nil }
 func (o *nopOkta) AddMember(context.Context, string, string) error             { return nil }
 func (o *nopOkta) RemoveMember(context.Context, string, string) error          { return nil }
+func (o *nopOkta) AssignApp(context.Context, string, string, string, *int, map[string]any) error {
+	return nil
+}
+func (o *nopOkta) UnassignApp(context.Context, string, string, string) error { return nil }
 
 // nopCheckpoints accepts every checkpoint.
 type nopCheckpoints struct{}

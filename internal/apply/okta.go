@@ -35,6 +35,11 @@ type Okta interface {
 	DeleteGroup(ctx context.Context, id string) error
 	AddMember(ctx context.Context, groupID, userID string) error
 	RemoveMember(ctx context.Context, groupID, userID string) error
+	// AssignApp assigns an app to a group (kind "group", with a priority
+	// and app profile, either nil) or directly to a user (kind "user",
+	// with an app profile); UnassignApp removes such an assignment.
+	AssignApp(ctx context.Context, appID, kind, targetID string, priority *int, profile map[string]any) error
+	UnassignApp(ctx context.Context, appID, kind, targetID string) error
 }
 
 // Checkpoints receives operation outcomes and ownership as they happen;
