@@ -121,6 +121,10 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			d.decodeAttributeMappings(val, fv, key)
 			continue
 		}
+		if fv.Type() == appsType {
+			d.decodeApps(val, fv, key)
+			continue
+		}
 		if st, ok := structType(fv.Type()); ok {
 			if fv.Kind() == reflect.Pointer {
 				if isNull(resolveAlias(val)) {
