@@ -106,6 +106,9 @@ func (a *app) validate(ctx context.Context) error {
 		memberships += m.Len()
 	}
 	check("source", "%s: %d users, %d groups, %d memberships", describeSource(cfg.Source), len(desired.Users), len(desired.Groups), memberships)
+	if err := reconcile.CheckAppGroups(appSpecs(cfg.Apps), desired); err != nil {
+		return validationError(problemConfig, err)
+	}
 
 	// 3. Okta: one authenticated call.
 	if err := checkOkta(ctx, cfg, desired, log); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/oktasync/oktasync/internal/apply"
@@ -51,7 +52,7 @@ func TestSummaryCountsHoldEveryAction(t *testing.T) {
 	n := 0
 	sv := reflect.ValueOf(&s).Elem()
 	for i := range sv.NumField() {
-		group := sv.Type().Field(i).Tag.Get("json")
+		group, _, _ := strings.Cut(sv.Type().Field(i).Tag.Get("json"), ",")
 		fv := sv.Field(i)
 		if fv.Kind() == reflect.Int {
 			n++

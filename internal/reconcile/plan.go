@@ -29,6 +29,9 @@ type Planned struct {
 	// managed are the source's groups that exist in Okta, recorded as
 	// managed once the plan is applied.
 	managed []state.ManagedGroup
+	// apps is what was read of the managed apps, for recording their
+	// assignments once the plan is applied.
+	apps *appRead
 }
 
 // Report returns the report of the plan as planned, with nothing applied.
@@ -80,7 +83,7 @@ func (r *Runner) Plan(ctx context.Context, o Options) (*Planned, error) {
 	if o.Observe != nil {
 		o.Observe(s.desired, s.cur.Dir)
 	}
-	p.managed = s.managedGroups()
+	p.managed, p.apps = s.managedGroups(), s.apps
 	s.release()
 	p.rep = newReport(o.DryRun, started, p.Plan)
 	for _, w := range p.Plan.Warnings {
@@ -118,6 +121,7 @@ func (r *Runner) Verify(ctx context.Context, saved *diff.SavedPlan, o Options) (
 			len(conflicts), len(p.Plan.Operations), ErrPlanConflict)
 	}
 	saved.RestorePasswords(s.desired)
+	p.apps = s.apps
 	s.release()
 	return p, nil
 }
@@ -131,6 +135,7 @@ type session struct {
 	unlock  func() error
 	owned   map[string]state.OwnedUser
 	cur     *Current
+	apps    *appRead
 }
 
 // open reads the source, opens the store (taking the org's lock unless
@@ -149,6 +154,9 @@ func (r *Runner) open(ctx context.Context, o Options) (_ *session, err error) {
 	// store is touched.
 	if s.desired, err = r.parts.Source.Read(ctx); err != nil {
 		return nil, fmt.Errorf("read source: %w", err)
+	}
+	if err := CheckAppGroups(r.set.Apps, s.desired); err != nil {
+		return nil, fmt.Errorf("check apps: %w", err)
 	}
 	r.log.Info("read source", "users", len(s.desired.Users), "groups", len(s.desired.Groups))
 
@@ -177,6 +185,9 @@ func (r *Runner) open(ctx context.Context, o Options) (_ *session, err error) {
 		return nil, err
 	}
 	if s.cur, err = reader.read(ctx, r.log); err != nil {
+		return nil, err
+	}
+	if s.apps, err = r.readApps(ctx, s.store, s.desired, s.cur); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -218,6 +229,7 @@ func (s *session) input(policy diff.Policy) diff.Input {
 		MembersRead:   s.cur.MembersRead,
 		ScopedGroups:  s.cur.ScopedGroups,
 		LeftSource:    s.cur.LeftSource,
+		Apps:          s.apps.states,
 		Managed:       s.cur.InScope,
 		DeactivatedAt: make(map[string]time.Time),
 		Now:           time.Now().UTC(),

@@ -32,6 +32,8 @@ type Settings struct {
 	// RateLimits says how the rate-limit shares the client learns are
 	// kept between runs.
 	RateLimits RateLimits
+	// Apps are the apps whose assignments the run manages.
+	Apps []AppSpec
 }
 
 // Scope holds the scope's Okta search expressions.
@@ -57,6 +59,7 @@ type Store interface {
 	FinishRun(ctx context.Context, id int64, status string, counts map[string]int, errMsg string) error
 	state.RateShares
 	state.ManagedGroups
+	state.AppAssignments
 	// Operations lists a run's checkpoints (for the groups it created).
 	Operations(ctx context.Context, runID int64) ([]state.OpRecord, error)
 	io.Closer

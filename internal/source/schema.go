@@ -29,6 +29,7 @@ const (
 	colGroupList
 	colPass
 	colStat
+	colAppList // a column listing the user's apps (config apps[].users.from)
 )
 
 // userColumns maps the columns of a users table to user fields.
@@ -105,6 +106,10 @@ func newUserColumns(names []string, m *mapper, add func(format string, args ...a
 			continue
 		}
 		seen[n] = true
+		if m.appCols[n] {
+			uc.kinds[i] = colAppList
+			continue
+		}
 		switch n {
 		case colGroups:
 			uc.kinds[i] = colGroupList
@@ -167,7 +172,7 @@ func foldMatch(n string, names []string) string {
 // nil when empty or NULL. Strings are trimmed; empty strings are empty
 // values. It returns the user and the group names it lists, or the row's
 // problems.
-func (uc *userColumns) buildUser(vals []any) (u *directory.User, password string, groups, problems []string) {
+func (uc *userColumns) buildUser(vals []any) (u *directory.User, password string, groups, problems []string, apps map[string][]string) {
 	b := &rowBuild{uc: uc, user: &directory.User{}, prof: directory.Profile{}}
 	if len(uc.m.rules) > 0 {
 		b.row = make([]any, len(vals))
@@ -180,7 +185,7 @@ func (uc *userColumns) buildUser(vals []any) (u *directory.User, password string
 	}
 	b.problems = append(b.problems, profileProblems(b.prof)...)
 	b.user.Profile = b.prof.Pack()
-	return b.user, b.password, b.groups, b.problems
+	return b.user, b.password, b.groups, b.problems, b.apps
 }
 
 // rowBuild is one row on its way to a user.
@@ -195,6 +200,8 @@ type rowBuild struct {
 	password string
 	groups   []string
 	problems []string
+	// apps holds the lists of the app columns, by column.
+	apps map[string][]string
 }
 
 func (b *rowBuild) problemf(format string, args ...any) {
@@ -227,6 +234,16 @@ func (b *rowBuild) column(i int, v any) {
 			b.problems = append(b.problems, "column groups: "+p)
 		}
 		b.groups = append(b.groups, gs...)
+		b.forRules(i, v)
+	case colAppList:
+		list, p := groupNames(v)
+		if p != "" {
+			b.problemf("column %s: %s", name, p)
+		}
+		if b.apps == nil {
+			b.apps = make(map[string][]string)
+		}
+		b.apps[name] = list
 		b.forRules(i, v)
 	case colPass:
 		s, ok := v.(string)
