@@ -705,7 +705,7 @@ func TestContract(t *testing.T) {
 	ran := false
 	t.Run("scenarios", func(t *testing.T) {
 		ran = true
-		for _, sc := range scenarios() {
+		for _, sc := range append(scenarios(), appScenarios()...) {
 			t.Run(sc.name, func(t *testing.T) {
 				t.Parallel()
 				h := newHarness(t, s, sc.opts, sc.seed)

@@ -3,7 +3,7 @@
 // published OpenAPI specification, and checks that the official Okta Go SDK
 // accepts the simulator.
 //
-// The specification is read from ../shared/okta-openapi/oktasync-subset.yaml
+// The specification is read from ../shared/okta-openapi/oktasync-subset-apps.yaml
 // relative to the repository root; where that folder is absent the contract
 // tests skip and say so, except under CI=true, where they fail
 // (internal/testenv). Every request the client sends and every answer the

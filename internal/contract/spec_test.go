@@ -30,7 +30,7 @@ const specDirFromRoot = "../shared/okta-openapi"
 
 // specFile is the cut of Okta's specification that covers the operations
 // oktasync uses, with every component they reference.
-const specFile = "oktasync-subset.yaml"
+const specFile = "oktasync-subset-apps.yaml"
 
 // specServer is the server URL requests are moved to before routing: the
 // specification's own default for {yourOktaDomain}. The simulator listens on

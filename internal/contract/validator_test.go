@@ -115,7 +115,7 @@ func TestValidatorCatchesMismatches(t *testing.T) {
 		},
 		{
 			name:    "a path the specification lacks",
-			e:       exchange{method: "GET", path: "/api/v1/apps", reqHeader: ssws, status: 200, respHeader: json, respBody: []byte(`[]`)},
+			e:       exchange{method: "GET", path: "/api/v1/idps", reqHeader: ssws, status: 200, respHeader: json, respBody: []byte(`[]`)},
 			wantErr: "no operation",
 		},
 	} {

@@ -78,16 +78,18 @@ func appGetter(a *app) getter {
 	}
 }
 
-// renderApp renders a as a BOOKMARK app, the simplest sign-on mode.
+// renderApp renders a as a BOOKMARK app, the simplest sign-on mode, with
+// the properties of Okta's base Application schema only: the sign-on
+// mode's own ones (name, settings) are left out, as the specification
+// subset oktasync is checked against does not describe them.
 func renderApp(base string, a *app) map[string]any {
 	self := base + "/api/v1/apps/" + a.id
 	return map[string]any{
-		"id": a.id, "name": a.name, "label": a.label, "status": a.status,
+		"id": a.id, "label": a.label, "status": a.status,
 		"created": fmtTime(a.created), "lastUpdated": fmtTime(a.lastUpdated),
 		"signOnMode": "BOOKMARK", "features": []string{},
 		"accessibility": map[string]any{"selfService": false},
 		"visibility":    map[string]any{"autoSubmitToolbar": false, "hide": map[string]any{"iOS": false, "web": false}},
-		"settings":      map[string]any{"app": map[string]any{"url": "https://example.com/" + a.name, "requestIntegration": false}},
 		"_links": map[string]any{
 			"self": href{Href: self}, "users": href{Href: self + "/users"}, "groups": href{Href: self + "/groups"},
 		},
