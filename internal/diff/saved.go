@@ -356,5 +356,10 @@ func SourceDigest(d *directory.Directory) string {
 	for _, gk := range groups {
 		write([]any{"members", gk, d.MemberKeys(gk)})
 	}
+	for _, col := range sortedKeys(d.AppLists) {
+		for _, lk := range sortedKeys(d.AppLists[col]) {
+			write([]any{"apps", col, lk, d.AppLists[col][lk]})
+		}
+	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
