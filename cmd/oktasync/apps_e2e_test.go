@@ -157,12 +157,22 @@ func TestAppAssignmentsEndToEnd(t *testing.T) {
 		}
 	}
 	e.wantApp("Zoom", []string{}, []string{"a@example.com"})
-	if r = e.run("run"); r.code != 0 || !strings.Contains(r.stdout, `+ assign app "Zoom" to user b@example.com (reactivated`) {
-		t.Fatalf("run after b's deactivation: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	// Through a saved plan, which also gives c Zoom: what it assigns is
+	// recorded as a run's is.
+	writeFile(t, filepath.Join(e.dir, "users.csv"), "login,email,firstName,lastName,userType,groups,apps\n"+
+		"a@example.com,a@example.com,a,X,Employee,Engineering,Zoom\n"+
+		"b@example.com,b@example.com,b,X,Employee,Engineering;Sales,zoom;Slack\n"+
+		"c@example.com,c@example.com,c,X,Employee,Sales,Zoom\n")
+	saved := filepath.Join(e.dir, "plan.json")
+	if r = e.run("plan", "--out", saved); r.code != 0 || !strings.Contains(r.stdout, `+ assign app "Zoom" to user b@example.com (reactivated`) {
+		t.Fatalf("plan after b's deactivation: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	e.wantApp("Zoom", []string{}, []string{"a@example.com", "b@example.com"})
+	if r = runOktasync(t, e.env, "apply", saved, "--config", e.cfg); r.code != 0 {
+		t.Fatalf("apply the saved plan: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	e.wantApp("Zoom", []string{}, []string{"a@example.com", "b@example.com", "c@example.com"})
 
-	// Zoom leaves the config (Slack now reads the apps column): its two
+	// Zoom leaves the config (Slack now reads the apps column): its three
 	// user assignments would go, over a limit of 1: blocked, nothing
 	// written.
 	e.config("apps:\n  - app: Slack\n    groups: [Engineering]\n    users: {from: apps}\n", "1")
@@ -174,9 +184,9 @@ func TestAppAssignmentsEndToEnd(t *testing.T) {
 	if st := e.sim.stats(t); st.Writes != 0 {
 		t.Errorf("blocked run made %d writes, want none", st.Writes)
 	}
-	e.wantApp("Zoom", []string{}, []string{"a@example.com", "b@example.com"})
-	if r = e.run("run", "--allow-app-unassignments", "2"); r.code != 0 {
-		t.Fatalf("run allowing 2 unassignments: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	e.wantApp("Zoom", []string{}, []string{"a@example.com", "b@example.com", "c@example.com"})
+	if r = e.run("run", "--allow-app-unassignments", "3"); r.code != 0 {
+		t.Fatalf("run allowing 3 unassignments: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	e.wantApp("Zoom", []string{}, []string{})
 	e.wantApp("Slack", []string{"Engineering", "Support"}, []string{"b@example.com"})
