@@ -23,7 +23,7 @@ var scenarios = []Scenario{
 	{Name: "search60k", Spec: Spec{Users: 60_000, Groups: 60, PerUser: 1, SearchCap: 50_000}, PlanOnly: true},
 	// 100 apps, each assigned to 500 groups: the apps bucket (100 a
 	// minute) is the floor.
-	{Name: "apps", Spec: Spec{Users: 1000, Groups: 500, PerUser: 1, Apps: 100}},
+	{Name: "apps", Spec: Spec{Users: 5000, Groups: 500, PerUser: 1, Apps: 100}},
 }
 
 // scaled returns sc with its users, groups and search cap multiplied by
