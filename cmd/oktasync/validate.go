@@ -276,6 +276,10 @@ func printManaged(w io.Writer, cfg *config.Config, desired *directory.Directory,
 		leavers += fmt.Sprintf(", then deleted after %s", cfg.Users.DeleteAfter)
 	}
 	fmt.Fprintf(w, "  leavers      %s\n", leavers)
+	if n := len(cfg.Apps); n > 0 {
+		fmt.Fprintf(w, "  apps         the assignments of %d apps the apps list names; at most %s unassignments per run\n",
+			n, orDefault(cfg.Safety.MaxAppUnassignments, config.DefaultMaxAppUnassign))
+	}
 	fmt.Fprintf(w, "  safety       at most %s deactivations and %s membership removals per run\n",
 		orDefault(cfg.Safety.MaxDeactivations, config.DefaultMaxDeactivations), orDefault(cfg.Safety.MaxMembershipRemovals, config.DefaultMaxRemovals))
 	switch {
