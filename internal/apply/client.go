@@ -103,7 +103,7 @@ func (a oktaAPI) AssignApp(ctx context.Context, appID, kind, targetID string, pr
 		return err
 	}
 	_, _, err := a.c.Apps.AssignUser(ctx, appID, targetID, profile)
-	return err
+	return userError(err)
 }
 
 func (a oktaAPI) UnassignApp(ctx context.Context, appID, kind, targetID string) error {

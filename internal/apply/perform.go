@@ -111,7 +111,9 @@ func (e *executor) appCall(ctx context.Context, t task) (result, bool) {
 		return result{err: err}, true
 	}
 	if op.Action == diff.AssignAppGroup || op.Action == diff.AssignAppUser {
-		return result{oktaID: id, err: e.api.AssignApp(ctx, op.AppID, kind, id, op.Priority, op.Profile)}, true
+		// A user just reactivated may still be activating (ErrPending).
+		err := e.untilSettled(func() error { return e.api.AssignApp(ctx, op.AppID, kind, id, op.Priority, op.Profile) })
+		return result{oktaID: id, err: err}, true
 	}
 	return result{oktaID: id, err: e.api.UnassignApp(ctx, op.AppID, kind, id)}, true
 }

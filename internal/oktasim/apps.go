@@ -377,6 +377,10 @@ func (s *Server) handleAssignAppUser(w http.ResponseWriter, r *http.Request) {
 		notFound(w, r, "User", body.ID)
 		return
 	}
+	if s.transitioning(u) {
+		stillTransitioning(w, r) // a reactivation still in flight
+		return
+	}
 	if u.status == statusDeprovisioned {
 		writeError(w, r, http.StatusForbidden, "E0000038", "This operation is not allowed in the user's current status.")
 		return
