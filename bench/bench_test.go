@@ -44,6 +44,14 @@ func TestAnalyse(t *testing.T) {
 			minimum: Minimum{"users": 1 + 1000 + 1000, "groups": 1 + 10 + 3000},
 		},
 		{
+			name:    "apps",
+			spec:    Spec{Users: 1000, Groups: 10, PerUser: 3, Apps: 250},
+			changes: Changes{AppAssigns: 2500},
+			// As steady, plus in apps: 2 pages of 200 apps, one empty
+			// group page per app, one PUT per assignment.
+			minimum: Minimum{"users": 5, "groups": 1 + 10, "apps": 2 + 250 + 2500},
+		},
+		{
 			name:    "steady",
 			spec:    Spec{Users: 1000, Groups: 10, PerUser: 3},
 			changes: Changes{},
@@ -181,6 +189,8 @@ func TestTinyScenarios(t *testing.T) {
 		{Scenario{Name: "plan", Spec: Spec{Users: 300, Groups: 8, PerUser: 2, DriftPercent: 1}, PlanOnly: true}, headerToken},
 		// search60k in small: a scope over the search cap.
 		{Scenario{Name: "search", Spec: Spec{Users: 1000, Groups: 6, PerUser: 1, SearchCap: 400}, PlanOnly: true}, headerToken},
+		// apps in small: 4 apps, each assigned to 10 groups.
+		{Scenario{Name: "apps", Spec: Spec{Users: 40, Groups: 10, PerUser: 1, Apps: 4}}, headerToken},
 	} {
 		sc := tc.sc
 		t.Run(sc.Name, func(t *testing.T) {

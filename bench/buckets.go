@@ -63,6 +63,9 @@ var (
 	callGroupCreate  = call{"POST", "/api/v1/groups"}
 	callMemberAdd    = call{"PUT", "/api/v1/groups/{id}/users/{userId}"}
 	callMemberRemove = call{"DELETE", "/api/v1/groups/{id}/users/{userId}"}
+	callAppPage      = call{"GET", "/api/v1/apps"}
+	callAppGroupPage = call{"GET", "/api/v1/apps/{id}/groups"}
+	callAppAssign    = call{"PUT", "/api/v1/apps/{id}/groups/{groupId}"}
 )
 
 // bucket is the short name of c's bucket.

@@ -33,6 +33,10 @@ type Spec struct {
 	// SearchCap is where the simulator stops a search listing of users
 	// (Okta's is 50,000); 0 means no cap.
 	SearchCap int `json:"searchCap,omitempty"`
+	// Apps is the number of apps the org has and the config assigns,
+	// each to every group the source names (apps[].groups); none is
+	// assigned yet.
+	Apps int `json:"apps,omitempty"`
 }
 
 // Okta's page sizes, used to derive the fewest read calls a sync needs.
@@ -40,6 +44,7 @@ const (
 	userPageSize   = 200
 	groupPageSize  = 200
 	memberPageSize = 1000
+	appPageSize    = 200
 )
 
 // Minimum is the fewest API calls per rate-limit bucket (okta's table, by
@@ -65,11 +70,13 @@ type Changes struct {
 	UserActivations           int
 	GroupCreates              int
 	MemberAdds, MemberRemoves int
+	// AppAssigns are the group assignments of apps to make (Spec.Apps).
+	AppAssigns int
 }
 
 // Total is the number of write calls the changes need, one each.
 func (c Changes) Total() int {
-	return c.UserCreates + c.UserActivations + c.UserUpdates + c.Deactivations + c.GroupCreates + c.MemberAdds + c.MemberRemoves
+	return c.UserCreates + c.UserActivations + c.UserUpdates + c.Deactivations + c.GroupCreates + c.MemberAdds + c.MemberRemoves + c.AppAssigns
 }
 
 func groupName(g int) string { return fmt.Sprintf("Group %04d", g) }
@@ -210,6 +217,9 @@ func (s Spec) WriteCSV(path string) error {
 // load; otherwise every user and group, with the spec's drift.
 func (s Spec) Seed() oktasim.Seed {
 	var seed oktasim.Seed
+	for a := range s.Apps {
+		seed.Apps = append(seed.Apps, oktasim.SeedApp{ID: fmt.Sprintf("0oab%016d", a), Label: appLabel(a)})
+	}
 	if s.EmptyOrg {
 		return seed
 	}
@@ -323,8 +333,45 @@ func (s Spec) Analyse() (Changes, Minimum) {
 			}
 		}
 	}
+	if s.Apps > 0 {
+		// One page of the active apps (200 a page), one (empty) page of
+		// each app's groups, and one PUT per assignment: all in apps.
+		c.AppAssigns = s.Apps * countIn(seq(s.Groups))
+		m.add(callAppPage, ceilDiv(s.Apps, appPageSize))
+		m.add(callAppGroupPage, s.Apps)
+	}
 	m.addWrites(c, 1)
 	return c, m
+}
+
+func appLabel(a int) string { return fmt.Sprintf("App %03d", a) }
+
+// AppsConfig is the config's apps section: each app assigned to every
+// group the source names, one line per app.
+func (s Spec) AppsConfig() string {
+	if s.Apps == 0 {
+		return ""
+	}
+	named := make([]bool, s.Groups)
+	for i := range s.Users {
+		if s.inSource(i) {
+			for _, g := range s.groupsOf(i) {
+				named[g] = true
+			}
+		}
+	}
+	var groups []string
+	for g, ok := range named {
+		if ok {
+			groups = append(groups, strconv.Quote(groupName(g)))
+		}
+	}
+	var b strings.Builder
+	b.WriteString("apps:\n")
+	for a := range s.Apps {
+		fmt.Fprintf(&b, "  - {app: %q, groups: [%s]}\n", appLabel(a), strings.Join(groups, ", "))
+	}
+	return b.String()
 }
 
 // add counts n calls of kind c in c's bucket (okta's table).
@@ -340,6 +387,7 @@ func (m Minimum) addWrites(c Changes, sign int) {
 	m.add(callGroupCreate, sign*c.GroupCreates)
 	m.add(callMemberAdd, sign*c.MemberAdds)
 	m.add(callMemberRemove, sign*c.MemberRemoves)
+	m.add(callAppAssign, sign*c.AppAssigns)
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

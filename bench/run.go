@@ -192,7 +192,7 @@ func (h *Harness) Run(ctx context.Context, sc Scenario) (*Result, error) {
 	}()
 	res.SimSeeded = sim.Seeded
 	cfg := filepath.Join(dir, "oktasync.yaml")
-	if err := os.WriteFile(cfg, []byte(h.config(sim.URL)), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte(h.config(sim.URL)+sc.Spec.AppsConfig()), 0o600); err != nil {
 		return nil, fmt.Errorf("scenario %s: write config: %w", sc.Name, err)
 	}
 	if err := sim.ResetStats(); err != nil {

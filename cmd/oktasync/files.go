@@ -132,6 +132,7 @@ func writeReportFile(path string, rep *reconcile.Report) error {
 var allowFlags = map[string]string{
 	diff.RuleMaxDeactivations:      "--allow-deactivations",
 	diff.RuleMaxMembershipRemovals: "--allow-removals",
+	diff.RuleMaxAppUnassignments:   "--allow-app-unassignments",
 }
 
 // printSavedPlanHints tells, after plan --out or apply FILE, what to do

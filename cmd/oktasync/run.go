@@ -24,6 +24,7 @@ type runFlags struct {
 	detailedExitCode   bool
 	allowDeactivations int
 	allowRemovals      int
+	allowAppUnassign   int
 	waitLock           time.Duration
 	reportFile         string
 	planOut            string // plan --out
@@ -40,6 +41,7 @@ func (f *runFlags) register(cmd *cobra.Command, withDryRun bool) {
 	fs.BoolVar(&f.detailedExitCode, "detailed-exitcode", false, "exit 2 when a dry run's plan has changes")
 	fs.IntVar(&f.allowDeactivations, "allow-deactivations", 0, "let this run deactivate up to N users beyond the safety limit")
 	fs.IntVar(&f.allowRemovals, "allow-removals", 0, "let this run remove up to N memberships beyond the safety limit")
+	fs.IntVar(&f.allowAppUnassign, "allow-app-unassignments", 0, "let this run remove up to N app assignments beyond the safety limit")
 	fs.DurationVar(&f.waitLock, "wait-lock", 0, "wait up to this long for another run's lock (default: exit 5 at once)")
 	fs.StringVar(&f.reportFile, "report", "", "also write the JSON run report to this file")
 }
@@ -108,7 +110,7 @@ func (a *app) runSync(ctx context.Context, f *runFlags) error {
 	if ask && f.output == "json" {
 		return &exitCodeError{code: exitError, err: errors.New("--output json on a terminal applies only with --yes")}
 	}
-	runner, err := newRunner(cfg, log, nil, allowances{f.allowDeactivations, f.allowRemovals})
+	runner, err := newRunner(cfg, log, nil, allowances{f.allowDeactivations, f.allowRemovals, f.allowAppUnassign})
 	if err != nil {
 		return err
 	}

@@ -110,6 +110,9 @@ func (a *app) validate(ctx context.Context) error {
 		memberships += m.Len()
 	}
 	check("source", "%s: %d users, %d groups, %d memberships", describeSource(cfg.Source), len(desired.Users), len(desired.Groups), memberships)
+	if err := reconcile.CheckAppGroups(appSpecs(cfg.Apps), desired); err != nil {
+		return validationError(problemConfig, err)
+	}
 
 	// 3. Okta: one authenticated call.
 	if err := checkOkta(ctx, cfg, desired, log); err != nil {
@@ -284,6 +287,10 @@ func printManaged(w io.Writer, cfg *config.Config, desired *directory.Directory,
 		leavers += fmt.Sprintf(", then deleted after %s", cfg.Users.DeleteAfter)
 	}
 	fmt.Fprintf(w, "  leavers      %s\n", leavers)
+	if n := len(cfg.Apps); n > 0 {
+		fmt.Fprintf(w, "  apps         the assignments of %d apps the apps list names; at most %s unassignments per run\n",
+			n, orDefault(cfg.Safety.MaxAppUnassignments, config.DefaultMaxAppUnassign))
+	}
 	fmt.Fprintf(w, "  safety       at most %s deactivations and %s membership removals per run\n",
 		orDefault(cfg.Safety.MaxDeactivations, config.DefaultMaxDeactivations), orDefault(cfg.Safety.MaxMembershipRemovals, config.DefaultMaxRemovals))
 	switch {

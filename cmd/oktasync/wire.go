@@ -26,6 +26,7 @@ import (
 // (--allow-deactivations, --allow-removals).
 type allowances struct {
 	deactivations, removals int
+	appUnassignments        int // --allow-app-unassignments
 }
 
 // newRunner builds a sync runner from cfg. client, when not nil, is the
@@ -64,6 +65,7 @@ func settingsFrom(cfg *config.Config) reconcile.Settings {
 		Schema:       schemaHints(cfg.Mapping),
 		RateLimits:   rateLimitsFrom(cfg),
 		Links:        linksFrom(cfg),
+		Apps:         appSpecs(cfg.Apps),
 	}
 }
 
@@ -75,6 +77,21 @@ func linksFrom(cfg *config.Config) *reconcile.LinkSettings {
 	}
 	return &reconcile.LinkSettings{Primary: cfg.Links.Primary, Associated: cfg.Links.Associated,
 		By: cfg.Mapping.Manager.ManagerBy(), CreateDefinition: cfg.Links.CreateDefinition}
+}
+
+// appSpecs turns the config's apps list into the run's app specs.
+func appSpecs(apps []config.App) []reconcile.AppSpec {
+	out := make([]reconcile.AppSpec, len(apps))
+	for i, a := range apps {
+		out[i] = reconcile.AppSpec{Field: fmt.Sprintf("apps[%d]", i), App: strings.TrimSpace(a.App)}
+		for _, g := range a.Groups {
+			out[i].Groups = append(out[i].Groups, reconcile.AppGroupSpec{Group: g.Group, Priority: g.Priority, Profile: g.Profile})
+		}
+		if a.Users != nil {
+			out[i].UsersFrom = a.Users.From
+		}
+	}
+	return out
 }
 
 // rateLimitsFrom says under which credential the rate-limit shares the
@@ -211,6 +228,14 @@ func policyFrom(cfg *config.Config, allow allowances) (diff.Policy, error) {
 		}
 		p.Safety.MaxMembershipRemovals = l
 	}
+	if s := cfg.Safety.MaxAppUnassignments; s != "" {
+		l, err := diff.ParseLimit(s)
+		if err != nil {
+			return p, fmt.Errorf("safety.maxAppUnassignments: %w", err)
+		}
+		p.Safety.MaxAppUnassignments = l
+	}
+	p.Safety.AllowAppUnassignments = allow.appUnassignments
 	p.Safety.MinSourceUsers = cfg.Safety.MinSourceUsers
 	p.Safety.AllowDeactivations = allow.deactivations
 	p.Safety.AllowRemovals = allow.removals
@@ -231,7 +256,8 @@ func configDigest(cfg *config.Config) string {
 		Groups  config.GroupPolicy
 		Protect config.Protect
 		Safety  config.Safety
-	}{1, orgKey(cfg.Okta.OrgURL), cfg.Scope, cfg.Users, cfg.Groups, cfg.Protect, cfg.Safety})
+		Apps    []reconcile.AppSpec `json:",omitempty"`
+	}{1, orgKey(cfg.Okta.OrgURL), cfg.Scope, cfg.Users, cfg.Groups, cfg.Protect, cfg.Safety, appSpecs(cfg.Apps)})
 	if l := linksFrom(cfg); l != nil {
 		_ = json.NewEncoder(h).Encode(l)
 	}

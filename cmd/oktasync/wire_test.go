@@ -23,7 +23,8 @@ func TestPolicyFrom(t *testing.T) {
 	cfg.Safety.MaxDeactivations = "off"
 	cfg.Safety.MaxMembershipRemovals = "25"
 	cfg.Safety.MinSourceUsers = 3
-	p, err := policyFrom(&cfg, allowances{deactivations: 2, removals: 9})
+	cfg.Safety.MaxAppUnassignments = "7"
+	p, err := policyFrom(&cfg, allowances{deactivations: 2, removals: 9, appUnassignments: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +32,8 @@ func TestPolicyFrom(t *testing.T) {
 		len(p.ProtectGroups) != 1 || len(p.ProtectLogins) != 1 {
 		t.Errorf("policy %+v", p)
 	}
-	want := diff.Safety{MaxDeactivations: diff.Limit{Count: -1}, MaxMembershipRemovals: diff.Limit{Count: 25}, MinSourceUsers: 3, AllowDeactivations: 2, AllowRemovals: 9}
+	want := diff.Safety{MaxDeactivations: diff.Limit{Count: -1}, MaxMembershipRemovals: diff.Limit{Count: 25}, MinSourceUsers: 3, AllowDeactivations: 2, AllowRemovals: 9,
+		MaxAppUnassignments: diff.Limit{Count: 7}, AllowAppUnassignments: 4}
 	if p.Safety != want {
 		t.Errorf("safety %+v, want %+v", p.Safety, want)
 	}

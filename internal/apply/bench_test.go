@@ -52,6 +52,10 @@ func (o *nopOkta) AddMember(context.Context, string, string) error          { re
 func (o *nopOkta) RemoveMember(context.Context, string, string) error       { return nil }
 func (o *nopOkta) SetManager(context.Context, string, string, string) error { return nil }
 func (o *nopOkta) ClearManager(context.Context, string, string) error       { return nil }
+func (o *nopOkta) AssignApp(context.Context, string, string, string, *int, map[string]any) error {
+	return nil
+}
+func (o *nopOkta) UnassignApp(context.Context, string, string, string) error { return nil }
 
 // nopCheckpoints accepts every checkpoint.
 type nopCheckpoints struct{}

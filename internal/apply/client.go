@@ -140,6 +140,25 @@ func (a oktaAPI) ClearManager(ctx context.Context, userID, rel string) error {
 	return err
 }
 
+func (a oktaAPI) AssignApp(ctx context.Context, appID, kind, targetID string, priority *int, profile map[string]any) error {
+	if kind == AppKindGroup {
+		_, _, err := a.c.Apps.AssignGroup(ctx, appID, targetID, okta.AppGroupAssignment{Priority: priority, Profile: profile})
+		return err
+	}
+	_, _, err := a.c.Apps.AssignUser(ctx, appID, targetID, profile)
+	return userError(err)
+}
+
+func (a oktaAPI) UnassignApp(ctx context.Context, appID, kind, targetID string) error {
+	var err error
+	if kind == AppKindGroup {
+		_, err = a.c.Apps.UnassignGroup(ctx, appID, targetID)
+	} else {
+		_, err = a.c.Apps.UnassignUser(ctx, appID, targetID)
+	}
+	return err
+}
+
 func (a oktaAPI) RemoveMember(ctx context.Context, groupID, userID string) error {
 	_, err := a.c.Groups.RemoveMember(ctx, groupID, userID)
 	return err

@@ -557,3 +557,28 @@ func (c *fakeCheckpoints) hasSecret(s string) bool {
 	}
 	return false
 }
+
+// AssignApp records an app assignment in the event log, by the group's
+// name or the user's login.
+func (f *fakeOkta) AssignApp(ctx context.Context, appID, kind, targetID string, priority *int, profile map[string]any) error {
+	return f.app(ctx, "AssignApp", appID, kind, targetID)
+}
+
+// UnassignApp records an app unassignment in the event log.
+func (f *fakeOkta) UnassignApp(ctx context.Context, appID, kind, targetID string) error {
+	return f.app(ctx, "UnassignApp", appID, kind, targetID)
+}
+
+func (f *fakeOkta) app(ctx context.Context, method, appID, kind, targetID string) error {
+	name := f.loginOf(targetID)
+	if kind == AppKindGroup {
+		name = f.groupName(targetID)
+	}
+	leave, err := f.enter(ctx, method, appID+"/"+name)
+	defer leave()
+	if err != nil {
+		return err
+	}
+	f.ev.add("%s %s %s", method, appID, name)
+	return nil
+}

@@ -31,6 +31,10 @@ type node struct {
 // group name, or "group/login" for a membership.
 func target(op *diff.Operation) string {
 	switch op.Action {
+	case diff.AssignAppGroup, diff.UnassignAppGroup:
+		return op.App + "/" + op.Group
+	case diff.AssignAppUser, diff.UnassignAppUser:
+		return op.App + "/" + op.Login
 	case diff.AddMember, diff.RemoveMember:
 		return op.Group + "/" + op.Login
 	case diff.CreateGroup, diff.UpdateGroup, diff.DeleteGroup:
@@ -62,6 +66,10 @@ func isGroupOp(a diff.Action) bool {
 }
 
 func isMembership(a diff.Action) bool { return a == diff.AddMember || a == diff.RemoveMember }
+
+func isAppGroupOp(a diff.Action) bool { return a == diff.AssignAppGroup || a == diff.UnassignAppGroup }
+
+func isAppUserOp(a diff.Action) bool { return a == diff.AssignAppUser || a == diff.UnassignAppUser }
 
 // buildGraph orders the plan's operations by Seq and links each to the
 // operations it must wait for. laneOf assigns each operation its lane.
@@ -135,6 +143,19 @@ func buildGraph(ops []diff.Operation, laneOf func(diff.Action) string) ([]*node,
 		case isMembership(op.Action):
 			userMembers[lk] = append(userMembers[lk], i)
 			groupMembers[gk] = append(groupMembers[gk], i)
+		case isAppGroupOp(op.Action):
+			// After the group's create; before its delete, softly.
+			if c, ok := createGroup[gk]; ok {
+				link(c, i, true)
+			}
+			groupMembers[gk] = append(groupMembers[gk], i)
+		case isAppUserOp(op.Action):
+			// After the user's create or reactivation, which come
+			// earlier in the plan; before its delete, softly.
+			if prev, ok := lastUser[lk]; ok {
+				link(prev, i, true)
+			}
+			userMembers[lk] = append(userMembers[lk], i)
 		}
 	}
 	// Manager links wait for the creates of both users, wherever those

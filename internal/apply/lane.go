@@ -20,10 +20,13 @@ const (
 	// LaneGroup is the bucket of /api/v1/groups/{id} only: group updates
 	// and deletes.
 	LaneGroup = okta.BucketGroup
+	// LaneApps is the /api/v1/apps bucket: app assignments of groups and
+	// users.
+	LaneApps = okta.BucketApps
 )
 
 // Lanes lists every lane Lane can return.
-var Lanes = []string{LaneUsers, LaneUser, LaneGroups, LaneGroup}
+var Lanes = []string{LaneUsers, LaneUser, LaneGroups, LaneGroup, LaneApps}
 
 // actionCall is the Okta call an action makes: its method and path, with
 // placeholders for ids.
@@ -47,6 +50,11 @@ var actionCalls = map[diff.Action]actionCall{
 	diff.RemoveMember:   {"DELETE", "/api/v1/groups/{id}/users/{userId}"},
 	diff.SetManager:     {"PUT", "/api/v1/users/{id}/linkedObjects/{name}/{managerId}"},
 	diff.ClearManager:   {"DELETE", "/api/v1/users/{id}/linkedObjects/{name}"},
+
+	diff.AssignAppGroup:   {"PUT", "/api/v1/apps/{id}/groups/{groupId}"},
+	diff.UnassignAppGroup: {"DELETE", "/api/v1/apps/{id}/groups/{groupId}"},
+	diff.AssignAppUser:    {"POST", "/api/v1/apps/{id}/users"},
+	diff.UnassignAppUser:  {"DELETE", "/api/v1/apps/{id}/users/{userId}"},
 }
 
 // Lane returns the lane (the Okta rate-limit bucket, as okta.BucketFor

@@ -35,6 +35,10 @@ func TestLane(t *testing.T) {
 		{diff.DeleteGroup, okta.BucketGroup},
 		{diff.AddMember, okta.BucketGroups},
 		{diff.RemoveMember, okta.BucketGroups},
+		{diff.AssignAppGroup, okta.BucketApps},
+		{diff.UnassignAppGroup, okta.BucketApps},
+		{diff.AssignAppUser, okta.BucketApps},
+		{diff.UnassignAppUser, okta.BucketApps},
 		{diff.Action(0), ""},
 	}
 	for _, tt := range tests {
@@ -55,10 +59,10 @@ func TestOptionsLaneCaps(t *testing.T) {
 		opts Options
 		want map[string]int
 	}{
-		{"defaults", Options{}, map[string]int{"": 4, LaneUsers: 4, LaneUser: 4, LaneGroups: 4, LaneGroup: 4}},
-		{"concurrency", Options{Concurrency: 9}, map[string]int{"": 9, LaneUsers: 9, LaneUser: 9, LaneGroups: 9, LaneGroup: 9}},
+		{"defaults", Options{}, map[string]int{"": 4, LaneUsers: 4, LaneUser: 4, LaneGroups: 4, LaneGroup: 4, LaneApps: 4}},
+		{"concurrency", Options{Concurrency: 9}, map[string]int{"": 9, LaneUsers: 9, LaneUser: 9, LaneGroups: 9, LaneGroup: 9, LaneApps: 9}},
 		{"per lane", Options{Concurrency: 2, LaneConcurrency: map[string]int{LaneGroup: 12, LaneGroups: 0}},
-			map[string]int{"": 2, LaneUsers: 2, LaneUser: 2, LaneGroups: 2, LaneGroup: 12}},
+			map[string]int{"": 2, LaneUsers: 2, LaneUser: 2, LaneGroups: 2, LaneGroup: 12, LaneApps: 2}},
 	}
 	for _, tt := range tests {
 		if d := cmp.Diff(tt.want, tt.opts.withDefaults().laneCaps()); d != "" {

@@ -47,6 +47,11 @@ type Okta interface {
 	// it. Both are idempotent.
 	SetManager(ctx context.Context, userID, rel, managerID string) error
 	ClearManager(ctx context.Context, userID, rel string) error
+	// AssignApp assigns an app to a group (kind "group", with a priority
+	// and app profile, either nil) or directly to a user (kind "user",
+	// with an app profile); UnassignApp removes such an assignment.
+	AssignApp(ctx context.Context, appID, kind, targetID string, priority *int, profile map[string]any) error
+	UnassignApp(ctx context.Context, appID, kind, targetID string) error
 }
 
 // LinkRecorder, when the checkpoints implement it, records each manager

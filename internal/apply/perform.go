@@ -92,6 +92,9 @@ func (e *executor) call(ctx, cpCtx context.Context, t task) result {
 		}
 		return result{oktaID: t.groupID, err: e.api.RemoveMember(ctx, t.groupID, t.userID)}
 	}
+	if r, ok := e.appCall(ctx, t); ok {
+		return r
+	}
 	return result{err: fmt.Errorf("unknown action %d", int(op.Action))}
 }
 
@@ -120,6 +123,35 @@ func (e *executor) manager(ctx, cpCtx context.Context, t task) result {
 		}
 	}
 	return r
+}
+
+// The kinds of app assignment, as AssignApp and UnassignApp take them.
+const (
+	AppKindGroup = "group"
+	AppKindUser  = "user"
+)
+
+// appCall carries out t's app assignment, if it is one; its outcome's
+// Okta id is the group's or the user's.
+func (e *executor) appCall(ctx context.Context, t task) (result, bool) {
+	op := t.op
+	kind, id, need := AppKindGroup, t.groupID, t.needGroup
+	switch op.Action {
+	case diff.AssignAppUser, diff.UnassignAppUser:
+		kind, id, need = AppKindUser, t.userID, t.needUser
+	case diff.AssignAppGroup, diff.UnassignAppGroup:
+	default:
+		return result{}, false
+	}
+	if err := need(); err != nil {
+		return result{err: err}, true
+	}
+	if op.Action == diff.AssignAppGroup || op.Action == diff.AssignAppUser {
+		// A user just reactivated may still be activating (ErrPending).
+		err := e.untilSettled(func() error { return e.api.AssignApp(ctx, op.AppID, kind, id, op.Priority, op.Profile) })
+		return result{oktaID: id, err: err}, true
+	}
+	return result{oktaID: id, err: e.api.UnassignApp(ctx, op.AppID, kind, id)}, true
 }
 
 // needUser reports errNoUserID when t has no user id.

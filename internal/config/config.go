@@ -24,6 +24,9 @@ type Config struct {
 	Safety   Safety      `yaml:"safety"`
 	Schedule Schedule    `yaml:"schedule"`
 	Serve    Serve       `yaml:"serve"`
+	// Apps are the apps whose assignments oktasync manages. They can
+	// only be set in a file.
+	Apps []App `yaml:"apps" env:"-"`
 
 	// Path is the file the config was read from ("" when none); relative
 	// paths in the config are resolved against its directory.
@@ -219,6 +222,9 @@ type Safety struct {
 	// MaxMembershipRemovals limits membership removals, out of the
 	// managed groups' current memberships.
 	MaxMembershipRemovals string `yaml:"maxMembershipRemovals" env:"OKTASYNC_SAFETY_MAXMEMBERSHIPREMOVALS"`
+	// MaxAppUnassignments limits app unassignments (groups and users),
+	// out of the managed apps' current assignments.
+	MaxAppUnassignments string `yaml:"maxAppUnassignments" env:"OKTASYNC_SAFETY_MAXAPPUNASSIGNMENTS"`
 	// MinSourceUsers blocks a plan whose source has fewer users; 0 for no
 	// minimum (an empty source is always blocked).
 	MinSourceUsers int `yaml:"minSourceUsers" env:"OKTASYNC_SAFETY_MINSOURCEUSERS"`

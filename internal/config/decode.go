@@ -125,6 +125,10 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			d.decodePasswordHash(val, fv, key)
 			continue
 		}
+		if fv.Type() == appsType {
+			d.decodeApps(val, fv, key)
+			continue
+		}
 		if st, ok := structType(fv.Type()); ok {
 			if fv.Kind() == reflect.Pointer {
 				if isNull(resolveAlias(val)) {

@@ -29,6 +29,7 @@ const (
 	DefaultCreateStatus      = "ACTIVE"
 	DefaultMaxDeactivations  = "10% or 5"
 	DefaultMaxRemovals       = "10% or 20"
+	DefaultMaxAppUnassign    = "10% or 10"
 	DefaultServeAddr         = "127.0.0.1:9464"
 )
 
@@ -58,6 +59,7 @@ func Default() Config {
 		Safety: Safety{
 			MaxDeactivations:      DefaultMaxDeactivations,
 			MaxMembershipRemovals: DefaultMaxRemovals,
+			MaxAppUnassignments:   DefaultMaxAppUnassign,
 		},
 		Serve:   Serve{Addr: DefaultServeAddr},
 		Mapping: Mapping{Passthrough: true, EmptyValues: EmptyIgnore},

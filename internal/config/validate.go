@@ -131,6 +131,7 @@ func (c *Config) validate(lookupEnv func(string) (string, bool)) error {
 		bad("concurrency", "want a number of workers from 1 to 256, got %d", c.Concurrency)
 	}
 	c.validatePolicy(bad)
+	c.validateApps(bad)
 	errs = append(errs, c.validateMapping()...)
 	c.validateLinks(bad)
 
@@ -193,6 +194,9 @@ func (c *Config) validatePolicy(bad func(field, format string, args ...any)) {
 		if _, err := limit.Parse(l.v); err != nil {
 			bad(l.field, "%v", err)
 		}
+	}
+	if _, err := limit.Parse(c.Safety.MaxAppUnassignments); err != nil && c.Safety.MaxAppUnassignments != "" {
+		bad("safety.maxAppUnassignments", "%v", err)
 	}
 	if c.Safety.MinSourceUsers < 0 {
 		bad("safety.minSourceUsers", "must not be negative")

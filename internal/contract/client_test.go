@@ -760,6 +760,13 @@ func TestContract(t *testing.T) {
 				sc.run(t, h)
 			})
 		}
+		for _, sc := range append(scenarios(), appScenarios()...) {
+			t.Run(sc.name, func(t *testing.T) {
+				t.Parallel()
+				h := newHarness(t, s, sc.opts, sc.seed)
+				sc.run(t, h)
+			})
+		}
 		t.Run("oauth token", func(t *testing.T) {
 			t.Parallel()
 			testTokenEndpoint(t, s)

@@ -49,6 +49,9 @@ type Input struct {
 	// for them, MembersRead set), and with Policy.DeleteUnlistedGroups they
 	// are deleted. Keys the source names are ignored.
 	LeftSource map[string]bool
+	// Apps are the apps whose assignments oktasync manages, in the order
+	// the plan lists them (see AppState).
+	Apps []AppState
 	// Now is the time the plan is made at.
 	Now time.Time
 	// Policy says what the plan may do.
@@ -74,6 +77,7 @@ func Compute(in Input) (*Plan, error) {
 	c.absentUsers()
 	c.memberships()
 	c.managers()
+	c.apps()
 	c.leftGroups()
 	c.unlistedGroups()
 	c.holdDeactivations()
@@ -434,6 +438,10 @@ func (c *computer) assemble() *Plan {
 			s.Managers.Set++
 		case ClearManager:
 			s.Managers.Clear++
+		case AssignAppGroup, AssignAppUser:
+			s.Apps.Assign++
+		case UnassignAppGroup, UnassignAppUser:
+			s.Apps.Unassign++
 		}
 	}
 	s.Users.Unchanged = c.unchanged

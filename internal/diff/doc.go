@@ -71,8 +71,9 @@
 //
 // Operations come in Action order (group creates and updates, user
 // creates, activations, reactivations, updates, unsuspensions,
-// suspensions, membership adds, membership removals, deactivations,
-// deletions, group deletions), each action sorted by login key or group
+// suspensions, membership adds, membership removals, app assignments of
+// groups and of users, app unassignments of groups and of users,
+// deactivations, deletions, group deletions), each action sorted by login key or group
 // key (memberships by group key, then login key), numbered from 1.
 //
 // # Safety
@@ -83,5 +84,14 @@
 // managed users present in Okta (unless Safety.AllowDeactivations covers
 // them); or when its membership removals exceed
 // Safety.MaxMembershipRemovals of the current memberships of the managed
-// groups (unless Safety.AllowRemovals covers them).
+// groups (unless Safety.AllowRemovals covers them); or when its app
+// unassignments exceed Safety.MaxAppUnassignments of the managed apps'
+// current assignments (unless Safety.AllowAppUnassignments covers them).
+//
+// # Apps
+//
+// Input.Apps lists the apps whose assignments are managed (apps.go): each
+// group or user the configuration assigns an app to and Okta lacks gets an
+// assignment, and only the assignments oktasync recorded (made, or named
+// by the configuration before) that it no longer asks for are removed.
 package diff

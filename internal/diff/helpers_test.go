@@ -58,6 +58,10 @@ func summaryField(s *Summary, a Action) *int {
 		return &s.Managers.Set
 	case ClearManager:
 		return &s.Managers.Clear
+	case AssignAppGroup, AssignAppUser:
+		return &s.Apps.Assign
+	case UnassignAppGroup, UnassignAppUser:
+		return &s.Apps.Unassign
 	}
 	return nil
 }

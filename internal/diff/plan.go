@@ -23,6 +23,10 @@ const (
 	SuspendUser
 	AddMember
 	RemoveMember
+	AssignAppGroup
+	AssignAppUser
+	UnassignAppGroup
+	UnassignAppUser
 	DeactivateUser
 	DeleteUser
 	DeleteGroup
@@ -51,6 +55,11 @@ var actionNames = map[Action]string{
 	RemoveMember:   "remove-member",
 	SetManager:     "set-manager",
 	ClearManager:   "clear-manager",
+
+	AssignAppGroup:   "assign-app-group",
+	AssignAppUser:    "assign-app-user",
+	UnassignAppGroup: "unassign-app-group",
+	UnassignAppUser:  "unassign-app-user",
 }
 
 // String returns the action's stable name, as used in JSON plans and the
@@ -146,6 +155,12 @@ type Operation struct {
 	Manager   string `json:"manager,omitempty"`
 	ManagerID string `json:"managerId,omitempty"`
 	Link      string `json:"link,omitempty"`
+	// App and AppID are the app's label and Okta id for app assignments;
+	// their Profile is the assignment's app profile, and Priority a group
+	// assignment's priority (nil: Okta's choice).
+	App      string `json:"app,omitempty"`
+	AppID    string `json:"appId,omitempty"`
+	Priority *int   `json:"priority,omitempty"`
 
 	// Changes lists before/after values for people to review.
 	Changes []Change `json:"changes,omitempty"`
@@ -185,12 +200,19 @@ type ManagerCounts struct {
 	Clear int `json:"clear"`
 }
 
+// AppCounts counts app assignment operations, of groups and users.
+type AppCounts struct {
+	Assign   int `json:"assign"`
+	Unassign int `json:"unassign"`
+}
+
 // Summary counts a plan's operations.
 type Summary struct {
 	Users       ActionCounts     `json:"users"`
 	Groups      GroupCounts      `json:"groups"`
 	Memberships MembershipCounts `json:"memberships"`
 	Managers    ManagerCounts    `json:"managers,omitzero"`
+	Apps        AppCounts        `json:"apps,omitzero"`
 	// Emails counts the users Okta will email when the plan is applied:
 	// the operations with SendEmail set. It is 0 when
 	// users.sendActivationEmail is off.

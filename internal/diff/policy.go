@@ -72,6 +72,13 @@ type Safety struct {
 	// plan with at most that many is not blocked by the matching limit.
 	AllowDeactivations int
 	AllowRemovals      int
+	// MaxAppUnassignments limits app unassignments (of groups and users),
+	// as a count or a percentage of the managed apps' current
+	// assignments. Config safety.maxAppUnassignments; default "10% or
+	// 10". AllowAppUnassignments is its one-off permission
+	// (--allow-app-unassignments N).
+	MaxAppUnassignments   Limit
+	AllowAppUnassignments int
 }
 
 // The values of Policy.Leavers (config users.leavers).
@@ -89,6 +96,7 @@ func DefaultPolicy() Policy {
 		Safety: Safety{
 			MaxDeactivations:      Limit{Count: 5, Percent: 10},
 			MaxMembershipRemovals: Limit{Count: 20, Percent: 10},
+			MaxAppUnassignments:   Limit{Count: 10, Percent: 10},
 		},
 	}
 }

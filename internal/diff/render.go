@@ -97,9 +97,9 @@ func renderHeld(w *bufio.Writer, held []Held, paint func(color, s string) string
 // opSign returns the leading symbol and its colour for an action.
 func opSign(a Action) (string, string) {
 	switch a {
-	case CreateGroup, CreateUser, AddMember:
+	case CreateGroup, CreateUser, AddMember, AssignAppGroup, AssignAppUser:
 		return "+", ansiGreen
-	case RemoveMember, DeactivateUser, DeleteUser, DeleteGroup, ClearManager:
+	case RemoveMember, DeactivateUser, DeleteUser, DeleteGroup, ClearManager, UnassignAppGroup, UnassignAppUser:
 		return "-", ansiRed
 	}
 	return "~", ansiYellow
@@ -137,7 +137,14 @@ func opVerb(a Action) string {
 func renderOp(w *bufio.Writer, op *Operation, paint func(color, s string) string) {
 	sign, color := opSign(op.Action)
 	var line string
+	if l, ok := appLine(op); ok {
+		line = l
+		if len(op.Changes) > 0 {
+			sign, color = "~", ansiYellow
+		}
+	}
 	switch op.Action {
+	case AssignAppGroup, AssignAppUser, UnassignAppGroup, UnassignAppUser:
 	case AddMember:
 		line = fmt.Sprintf("add %s to %s", op.Login, strconv.Quote(op.Group))
 	case RemoveMember:
@@ -186,6 +193,8 @@ func renderOp(w *bufio.Writer, op *Operation, paint func(color, s string) string
 			fmt.Fprintf(w, "    %s: %s\n", a, FormatValue(op.Attributes[a]))
 		}
 	case SetManager, ClearManager:
+	case AssignAppGroup, AssignAppUser:
+		renderAppAssignment(w, op)
 	default:
 		for _, ch := range op.Changes {
 			fmt.Fprintf(w, "    %s: %s → %s\n", ch.Attr, FormatValue(ch.Before), FormatValue(ch.After))
@@ -226,6 +235,10 @@ func SummaryLine(s Summary) string {
 	if s.Managers.Set+s.Managers.Clear > 0 {
 		parts = append(parts, fmt.Sprintf("%d manager %s to set, %d to clear",
 			s.Managers.Set, plural(s.Managers.Set, "link", "links"), s.Managers.Clear))
+	}
+	if a := s.Apps; a.Assign+a.Unassign > 0 {
+		parts = append(parts, fmt.Sprintf("%d app %s, %d app %s", a.Assign, plural(a.Assign, "assignment", "assignments"),
+			a.Unassign, plural(a.Unassign, "unassignment", "unassignments")))
 	}
 	return "Plan: " + strings.Join(parts, ", ") + "."
 }

@@ -13,6 +13,7 @@ const (
 	RuleMinSourceUsers        = "safety.minSourceUsers"
 	RuleMaxDeactivations      = "safety.maxDeactivations"
 	RuleMaxMembershipRemovals = "safety.maxMembershipRemovals"
+	RuleMaxAppUnassignments   = "safety.maxAppUnassignments"
 	// RuleLeavers holds back leavers' changes (users.leavers: report).
 	RuleLeavers = "users.leavers"
 )
@@ -59,6 +60,10 @@ func (c *computer) safety(p *Plan) {
 	}
 	if b, ok := limitBlock(RuleMaxMembershipRemovals, s.MaxMembershipRemovals, p.Summary.Memberships.Remove, memberships,
 		s.AllowRemovals, "remove", "membership", "memberships", "current memberships of the managed groups", "--allow-removals"); ok {
+		p.Blocks = append(p.Blocks, b)
+	}
+	if b, ok := limitBlock(RuleMaxAppUnassignments, s.MaxAppUnassignments, p.Summary.Apps.Unassign, c.appAssignmentsNow(),
+		s.AllowAppUnassignments, "unassign", "app assignment", "app assignments", "current assignments of the managed apps", "--allow-app-unassignments"); ok {
 		p.Blocks = append(p.Blocks, b)
 	}
 	p.Blocked = len(p.Blocks) > 0

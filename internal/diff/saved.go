@@ -388,5 +388,10 @@ func SourceDigest(d *directory.Directory) string {
 	for _, lk := range slices.Sorted(maps.Keys(d.Managers)) {
 		write([]any{"manager", lk, d.Managers[lk].Value})
 	}
+	for _, col := range sortedKeys(d.AppLists) {
+		for _, lk := range sortedKeys(d.AppLists[col]) {
+			write([]any{"apps", col, lk, d.AppLists[col][lk]})
+		}
+	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }

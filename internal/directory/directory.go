@@ -133,6 +133,10 @@ type Directory struct {
 	// Managers holds, by LoginKey, the manager each user's source row
 	// names (desired only; set when mapping.manager is).
 	Managers map[string]ManagerRef
+	// AppLists holds, for each source column an app's users are read from
+	// (config apps[].users.from), the apps each user's cell lists, by
+	// column and then LoginKey (desired only).
+	AppLists map[string]map[string][]string
 }
 
 // SetPassword records the initial password of the user with login key lk.
@@ -141,6 +145,18 @@ func (d *Directory) SetPassword(lk, password string) {
 		d.Passwords = make(map[string]string)
 	}
 	d.Passwords[lk] = password
+}
+
+// SetAppList records the apps that column col lists for the user with
+// login key lk.
+func (d *Directory) SetAppList(col, lk string, apps []string) {
+	if d.AppLists == nil {
+		d.AppLists = make(map[string]map[string][]string)
+	}
+	if d.AppLists[col] == nil {
+		d.AppLists[col] = make(map[string][]string)
+	}
+	d.AppLists[col][lk] = apps
 }
 
 // Password returns the initial password of the user with login key lk, or

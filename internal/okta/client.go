@@ -79,6 +79,8 @@ type Client struct {
 	Logs *LogsService
 	// Schemas reads user schemas.
 	Schemas *SchemasService
+	// Apps reads apps and assigns them to groups and users.
+	Apps *AppsService
 }
 
 // settings holds option values that are applied after all options ran.
@@ -151,6 +153,7 @@ func NewClient(orgURL string, opts ...Option) (*Client, error) {
 	c.Groups = (*GroupsService)(&s)
 	c.Logs = (*LogsService)(&s)
 	c.Schemas = (*SchemasService)(&s)
+	c.Apps = (*AppsService)(&s)
 	return c, nil
 }
 

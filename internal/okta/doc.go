@@ -1,6 +1,6 @@
 // Package okta is a client for Okta's Management API: users, user
-// lifecycle, groups, group memberships, the System Log and the default user
-// schema. It is an API client any Go program can use; it knows nothing of
+// lifecycle, groups, group memberships, app assignments (apps.go), the
+// System Log and the default user schema. It is an API client any Go program can use; it knows nothing of
 // synchronisation.
 //
 // # Usage

@@ -106,6 +106,8 @@ func requiredScope(method, path string) string {
 		area = "okta.linkedObjects"
 	case strings.HasPrefix(path, "/api/v1/meta/schemas"):
 		area = "okta.schemas"
+	case strings.HasPrefix(path, "/api/v1/apps"):
+		area = "okta.apps"
 	default:
 		return ""
 	}

@@ -13,6 +13,13 @@
 //     replace (PUT), lifecycle operations and delete.
 //   - Groups: list (filter, search, q), get, create, replace, delete; members
 //     (paged list, add, remove); a user's groups.
+//   - Apps (apps.go): active apps listed (filter on status, name, id; q on
+//     label), read by id; their group assignments (priority, profile) and
+//     direct user assignments made, listed (an app's users include its
+//     groups' members, with scope GROUP) and removed. Deactivating a user
+//     drops its direct assignments for good; deleting a group drops its
+//     assignments. A seed's "apps" creates apps with assignments, and
+//     /sim/state lists them.
 //   - The System Log (/api/v1/logs) and the default user schema.
 //   - OAuth 2.0 client credentials with private_key_jwt, Bearer and DPoP
 //     access tokens, scope enforcement.

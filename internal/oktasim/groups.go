@@ -354,6 +354,7 @@ func (s *Server) handleDeleteGroup(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	delete(s.groups, g.id)
+	s.dropGroupApps(g.id)
 	delete(s.groupNames, strings.ToLower(g.name))
 	if i, ok := slices.BinarySearch(s.groupOrder, g.id); ok {
 		s.groupOrder = slices.Delete(s.groupOrder, i, i+1)

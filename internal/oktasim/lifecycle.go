@@ -74,6 +74,9 @@ func (s *Server) setStatus(u *user, status string, now time.Time) {
 	u.status = status
 	u.statusChanged = now
 	u.lastUpdated = now
+	if status == statusDeprovisioned {
+		s.dropUserApps(u) // deactivation drops direct app assignments
+	}
 	if status == statusActive && u.activated.IsZero() {
 		u.activated = now
 	}

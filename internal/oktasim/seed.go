@@ -27,6 +27,9 @@ type Seed struct {
 	// and Links the links between the seed's (or existing) users.
 	LinkDefinitions []LinkDefinition `json:"linkDefinitions,omitempty"`
 	Links           []SeedLink       `json:"links,omitempty"`
+	// Apps are application instances to create, with their assignments,
+	// after the groups and users.
+	Apps []SeedApp `json:"apps,omitempty"`
 }
 
 // SeedUser is one user to create. Its profile needs at least a login.
@@ -98,12 +101,18 @@ func (s *Server) Seed(seed Seed) error {
 	if err := s.checkSeedLinks(seed); err != nil {
 		return err
 	}
+	if err := s.checkSeedApps(seed); err != nil {
+		return err
+	}
 	maps.Copy(s.customAttr, declared)
 	for _, sg := range seed.Groups {
 		s.seedGroup(sg, now)
 	}
 	for _, su := range seed.Users {
 		s.seedUser(su, now)
+	}
+	for _, sa := range seed.Apps {
+		s.seedApp(sa, now)
 	}
 	return s.seedLinks(seed.LinkDefinitions, seed.Links)
 }
@@ -240,6 +249,8 @@ type Snapshot struct {
 	// the links between users (a user's manager).
 	LinkDefinitions []LinkDefinition `json:"linkDefinitions,omitempty"`
 	Links           []SnapshotLink   `json:"links,omitempty"`
+	// Apps holds the apps by label, with their assignments.
+	Apps []SnapshotApp `json:"apps"`
 }
 
 // SnapshotUser is one user in a Snapshot.
@@ -314,6 +325,7 @@ func (s *Server) Snapshot() Snapshot {
 		return snap.Groups[i].ID < snap.Groups[j].ID
 	})
 	snap.LinkDefinitions, snap.Links = s.snapshotLinks()
+	snap.Apps = s.snapshotApps()
 	return snap
 }
 

@@ -115,6 +115,8 @@ type Server struct {
 	groupNames map[string]string // lower-cased name -> group id
 	everyoneID string
 	userTypeID string
+	apps       map[string]*app // by id (apps.go)
+	appOrder   []string        // app ids, sorted
 	events     []logEvent
 	customAttr map[string]string // declared custom attribute -> schema type
 	groupAttr  map[string]string // declared custom group attribute -> schema type
@@ -261,6 +263,7 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /api/v1/meta/schemas/group/{schemaId}", s.handleGroupSchema)
 	m.HandleFunc("POST /oauth2/v1/token", s.handleToken)
 	s.linkRoutes(m)
+	s.appRoutes(m)
 	return m
 }
 

@@ -21,7 +21,8 @@ func TestMethodNotAllowed(t *testing.T) {
 		{"PATCH", "/api/v1/users", 405, "E0000022", "GET, POST"},
 		{"DELETE", "/api/v1/groups", 405, "E0000022", "GET, POST"},
 		{"GET", "/api/v1/users/00u1/lifecycle/activate", 405, "E0000022", "POST"},
-		{"GET", "/api/v1/apps", 404, "E0000007", ""},
+		{"GET", "/api/v1/idps", 404, "E0000007", ""},
+		{"PATCH", "/api/v1/apps", 405, "E0000022", "GET"},
 	}
 	for _, tt := range tests {
 		r := e.do(tt.method, tt.path, nil)

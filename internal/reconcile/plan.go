@@ -32,6 +32,9 @@ type Planned struct {
 	// createLinkDef is set when Apply must first create the linked
 	// object definition the plan's manager links use.
 	createLinkDef bool
+	// apps is what was read of the managed apps, for recording their
+	// assignments once the plan is applied.
+	apps *appRead
 }
 
 // Report returns the report of the plan as planned, with nothing applied.
@@ -85,6 +88,7 @@ func (r *Runner) Plan(ctx context.Context, o Options) (*Planned, error) {
 	}
 	p.managed = s.managedGroups()
 	p.createLinkDef = r.linkDefinitionNeeded(s, p.Plan)
+	p.managed, p.apps = s.managedGroups(), s.apps
 	s.release()
 	p.rep = newReport(o.DryRun, started, p.Plan)
 	for _, w := range p.Plan.Warnings {
@@ -123,6 +127,7 @@ func (r *Runner) Verify(ctx context.Context, saved *diff.SavedPlan, o Options) (
 	}
 	saved.RestorePasswords(s.desired)
 	p.createLinkDef = r.linkDefinitionNeeded(s, p.Plan)
+	p.apps = s.apps
 	s.release()
 	return p, nil
 }
@@ -140,6 +145,7 @@ type session struct {
 	// noLinkDef is set when the org lacks their definition.
 	links     *diff.LinkInput
 	noLinkDef bool
+	apps      *appRead
 }
 
 // open reads the source, opens the store (taking the org's lock unless
@@ -158,6 +164,9 @@ func (r *Runner) open(ctx context.Context, o Options) (_ *session, err error) {
 	// store is touched.
 	if s.desired, err = r.parts.Source.Read(ctx); err != nil {
 		return nil, fmt.Errorf("read source: %w", err)
+	}
+	if err := CheckAppGroups(r.set.Apps, s.desired); err != nil {
+		return nil, fmt.Errorf("check apps: %w", err)
 	}
 	r.log.Info("read source", "users", len(s.desired.Users), "groups", len(s.desired.Groups))
 
@@ -201,6 +210,9 @@ func (r *Runner) open(ctx context.Context, o Options) (_ *session, err error) {
 			return nil, err
 		}
 	}
+	if s.apps, err = r.readApps(ctx, s.store, s.desired, s.cur); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -240,6 +252,7 @@ func (s *session) input(policy diff.Policy) diff.Input {
 		MembersRead:   s.cur.MembersRead,
 		ScopedGroups:  s.cur.ScopedGroups,
 		LeftSource:    s.cur.LeftSource,
+		Apps:          s.apps.states,
 		Managed:       s.cur.InScope,
 		DeactivatedAt: make(map[string]time.Time),
 		Now:           time.Now().UTC(),

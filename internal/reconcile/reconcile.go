@@ -35,6 +35,8 @@ type Settings struct {
 	// Links, when set, has runs keep users' managers (Linked Objects) as
 	// the source says; nil leaves links alone.
 	Links *LinkSettings
+	// Apps are the apps whose assignments the run manages.
+	Apps []AppSpec
 }
 
 // Scope holds the scope's Okta search expressions.
@@ -61,6 +63,7 @@ type Store interface {
 	state.RateShares
 	state.ManagedGroups
 	state.ManagerLinks
+	state.AppAssignments
 	// Operations lists a run's checkpoints (for the groups it created).
 	Operations(ctx context.Context, runID int64) ([]state.OpRecord, error)
 	io.Closer

@@ -34,6 +34,7 @@ func NewCSV(cfg config.CSVSource, opts ...Option) *CSV {
 // memberships file (when set), in that order.
 func (c *CSV) Read(ctx context.Context) (*directory.Directory, error) {
 	m, err := compileMapping(c.opts.mapping)
+	m = m.withAppColumns(c.opts.appColumns)
 	if err != nil {
 		return nil, fmt.Errorf("read CSV source: %w", err)
 	}
@@ -214,7 +215,7 @@ type userRows map[string]string
 
 // addUser builds a user from a row and adds it and its memberships to d.
 func addUser(d *directory.Directory, coll *collector, cols *userColumns, vals []any, origin string, rows userRows) {
-	u, password, hash, groups, problems := cols.buildUser(vals)
+	u, password, hash, groups, problems, apps := cols.buildUser(vals)
 	if len(problems) > 0 {
 		coll.add(origin, errors.New(strings.Join(problems, "; ")))
 		return
@@ -246,6 +247,9 @@ func addUser(d *directory.Directory, coll *collector, cols *userColumns, vals []
 		if v := strings.TrimSpace(fmt.Sprint(vals[cols.manager])); v != "" {
 			d.SetManager(directory.LoginKey(u.Login()), directory.ManagerRef{Value: v, Origin: origin})
 		}
+	}
+	for col, list := range apps {
+		d.SetAppList(col, directory.LoginKey(u.Login()), list)
 	}
 	for _, g := range groups {
 		d.EnsureGroup(g, origin)

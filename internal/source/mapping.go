@@ -18,6 +18,28 @@ type Option func(*options)
 
 type options struct {
 	mapping config.Mapping
+	// appColumns are the columns listing each user's apps.
+	appColumns []string
+}
+
+// WithAppColumns makes the Reader read the named columns as lists of each
+// user's apps (config apps[].users.from) into Directory.AppLists, rather
+// than as profile attributes.
+func WithAppColumns(cols ...string) Option {
+	return func(o *options) { o.appColumns = append(o.appColumns, cols...) }
+}
+
+// withAppColumns returns m reading cols as app lists; m may be nil (a
+// mapping that did not compile).
+func (m *mapper) withAppColumns(cols []string) *mapper {
+	if m == nil || len(cols) == 0 {
+		return m
+	}
+	m.appCols = make(map[string]bool, len(cols))
+	for _, c := range cols {
+		m.appCols[c] = true
+	}
+	return m
 }
 
 // WithMapping makes the Reader compute profile attributes as m says
@@ -55,6 +77,8 @@ type mapper struct {
 	// managerFrom is the column holding each user's manager
 	// (mapping.manager.from); "" for none.
 	managerFrom string
+	// appCols are the columns read as app lists (WithAppColumns).
+	appCols map[string]bool
 }
 
 // rule is one compiled attribute rule.

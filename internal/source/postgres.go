@@ -46,6 +46,7 @@ func (p *Postgres) read(ctx context.Context) (*directory.Directory, error) {
 		return nil, errors.New("read postgres source: no users query configured (source.postgres.users)")
 	}
 	m, err := compileMapping(p.opts.mapping)
+	m = m.withAppColumns(p.opts.appColumns)
 	if err != nil {
 		return nil, fmt.Errorf("read postgres source: %w", err)
 	}

@@ -33,6 +33,7 @@ const (
 	// colHashPart is a column mapping.passwordHash reads: never a profile
 	// attribute, never seen by the rules.
 	colHashPart
+	colAppList // a column listing the user's apps (config apps[].users.from)
 )
 
 // userColumns maps the columns of a users table to user fields.
@@ -112,6 +113,10 @@ func newUserColumns(names []string, m *mapper, add func(format string, args ...a
 			continue
 		}
 		seen[n] = true
+		if m.appCols[n] {
+			uc.kinds[i] = colAppList
+			continue
+		}
 		switch n {
 		case colGroups:
 			uc.kinds[i] = colGroupList
@@ -188,7 +193,8 @@ func foldMatch(n string, names []string) string {
 // nil when empty or NULL. Strings are trimmed; empty strings are empty
 // values. It returns the user, its password or password hash, and the
 // group names it lists, or the row's problems.
-func (uc *userColumns) buildUser(vals []any) (u *directory.User, password string, hash *directory.PasswordHash, groups, problems []string) {
+// It also returns the apps the row lists (config apps[].users.from).
+func (uc *userColumns) buildUser(vals []any) (u *directory.User, password string, hash *directory.PasswordHash, groups, problems []string, apps map[string][]string) {
 	b := &rowBuild{uc: uc, user: &directory.User{}, prof: directory.Profile{}}
 	if len(uc.m.rules) > 0 {
 		b.row = make([]any, len(vals))
@@ -209,7 +215,7 @@ func (uc *userColumns) buildUser(vals []any) (u *directory.User, password string
 		hash = h
 	}
 	b.user.Profile = b.prof.Pack()
-	return b.user, b.password, hash, b.groups, b.problems
+	return b.user, b.password, hash, b.groups, b.problems, b.apps
 }
 
 // rowBuild is one row on its way to a user.
@@ -226,6 +232,8 @@ type rowBuild struct {
 	hashVals map[string]any
 	groups   []string
 	problems []string
+	// apps holds the lists of the app columns, by column.
+	apps map[string][]string
 }
 
 func (b *rowBuild) problemf(format string, args ...any) {
@@ -263,6 +271,16 @@ func (b *rowBuild) column(i int, v any) {
 			b.problems = append(b.problems, "column groups: "+p)
 		}
 		b.groups = append(b.groups, gs...)
+		b.forRules(i, v)
+	case colAppList:
+		list, p := groupNames(v)
+		if p != "" {
+			b.problemf("column %s: %s", name, p)
+		}
+		if b.apps == nil {
+			b.apps = make(map[string][]string)
+		}
+		b.apps[name] = list
 		b.forRules(i, v)
 	case colPass:
 		s, ok := v.(string)

@@ -24,9 +24,9 @@ func New(cfg *config.Config) (Reader, error) {
 	case s.CSV != nil && s.Postgres != nil:
 		return nil, errors.New("new source: both source.csv and source.postgres are set; choose one")
 	case s.CSV != nil:
-		return NewCSV(*s.CSV, WithMapping(cfg.Mapping)), nil
+		return NewCSV(*s.CSV, WithMapping(cfg.Mapping), WithAppColumns(appColumns(cfg)...)), nil
 	case s.Postgres != nil:
-		return NewPostgres(*s.Postgres, WithMapping(cfg.Mapping)), nil
+		return NewPostgres(*s.Postgres, WithMapping(cfg.Mapping), WithAppColumns(appColumns(cfg)...)), nil
 	default:
 		return nil, errors.New("new source: no source configured: set source.csv or source.postgres")
 	}
@@ -122,4 +122,15 @@ func (c *collector) err() error {
 		return nil
 	}
 	return &Errors{Errs: c.errs, Truncated: c.full || len(c.errs) >= c.max}
+}
+
+// appColumns returns the columns the config's apps read users from.
+func appColumns(cfg *config.Config) []string {
+	var cols []string
+	for _, a := range cfg.Apps {
+		if a.Users != nil && a.Users.From != "" {
+			cols = append(cols, a.Users.From)
+		}
+	}
+	return cols
 }

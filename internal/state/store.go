@@ -218,6 +218,7 @@ type Store interface {
 	Ownership
 	ManagedGroups
 	ManagerLinks
+	AppAssignments
 	RateShares
 	HeldPlans
 	Pauses

@@ -40,6 +40,7 @@ func RunStoreSuite(t *testing.T, open Opener) {
 		{"RateShares", testRateShares},
 		{"ManagedGroups", testManagedGroups},
 		{"ManagerLinks", testManagerLinks},
+		{"AppAssignments", testAppAssignments},
 		{"LockExclusion", testLockExclusion},
 		{"LockWaitGetsLock", testLockWaitGetsLock},
 		{"LockWaitTimesOut", testLockWaitTimesOut},
