@@ -48,10 +48,25 @@ type Input struct {
 	// for them, MembersRead set), and with Policy.DeleteUnlistedGroups they
 	// are deleted. Keys the source names are ignored.
 	LeftSource map[string]bool
+	// Frozen holds the LoginKeys of users an incremental run knows to be
+	// unchanged since they were last applied: they are in Desired and
+	// Current (with the Okta id and login) only for the memberships of the
+	// groups planned, and get no user-level operation.
+	Frozen map[string]bool
+	// Base, when set, replaces the counts the safety rules measure
+	// against (the source's users, the managed users in Okta, the current
+	// memberships of the managed groups): an incremental run's Desired and
+	// Current hold only what changed.
+	Base *Base
 	// Now is the time the plan is made at.
 	Now time.Time
 	// Policy says what the plan may do.
 	Policy Policy
+}
+
+// Base is what the safety rules measure against, when Input.Base sets it.
+type Base struct {
+	SourceUsers, ManagedUsers, Memberships int
 }
 
 // Compute returns the plan that makes in.Current match in.Desired within

@@ -32,6 +32,8 @@ type Settings struct {
 	// RateLimits says how the rate-limit shares the client learns are
 	// kept between runs.
 	RateLimits RateLimits
+	// Incremental says when runs read only what changed.
+	Incremental Incremental
 }
 
 // Scope holds the scope's Okta search expressions.
@@ -57,6 +59,9 @@ type Store interface {
 	FinishRun(ctx context.Context, id int64, status string, counts map[string]int, errMsg string) error
 	state.RateShares
 	state.ManagedGroups
+	state.SyncState
+	// Runs lists org's newest runs first (to see how the last one ended).
+	Runs(ctx context.Context, org string, limit int) ([]state.Run, error)
 	// Operations lists a run's checkpoints (for the groups it created).
 	Operations(ctx context.Context, runID int64) ([]state.OpRecord, error)
 	io.Closer
@@ -86,6 +91,9 @@ type Options struct {
 	// DryRun makes Plan read without taking the org's lock, and Run stop
 	// once the plan is made. A plan made in a dry run cannot be applied.
 	DryRun bool
+	// Full makes the run read everything from Okta even when an
+	// incremental run could (--full).
+	Full bool
 	// WaitLock is how long to wait for another run's lock (0: not at all).
 	WaitLock time.Duration
 	// SavePlan makes Plan also prepare the plan for saving (Planned.Saved).
