@@ -234,7 +234,7 @@ func checkIncrementalSequence(t *testing.T, seed uint64, steps int) {
 	for i := range poolUsers / 2 {
 		seedUsers = append(seedUsers, hrUser(login(i), group(i%poolGroups)))
 	}
-	h := newHarness(t, oktasim.Options{Tokens: []string{adminToken}, Now: clock.now}, oktasim.Seed{Users: seedUsers}, header)
+	h := newHarness(t, oktasim.Options{Tokens: []string{adminToken}, Now: clock.now, RateLimit: oktasim.RateLimitOptions{Disabled: true}}, oktasim.Seed{Users: seedUsers}, header)
 	h.set.Incremental = Incremental{Enabled: true}
 	h.policy.Safety.MaxDeactivations = diff.Limit{Count: 1000}
 	h.policy.Safety.MaxMembershipRemovals = diff.Limit{Count: 1000}
