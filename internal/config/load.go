@@ -59,8 +59,9 @@ func Default() Config {
 			MaxDeactivations:      DefaultMaxDeactivations,
 			MaxMembershipRemovals: DefaultMaxRemovals,
 		},
-		Serve:   Serve{Addr: DefaultServeAddr},
-		Mapping: Mapping{Passthrough: true, EmptyValues: EmptyIgnore},
+		Serve:       Serve{Addr: DefaultServeAddr},
+		Incremental: Incremental{Enabled: true, FullEvery: DefaultFullEvery},
+		Mapping:     Mapping{Passthrough: true, EmptyValues: EmptyIgnore},
 	}
 }
 
