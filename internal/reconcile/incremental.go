@@ -186,6 +186,9 @@ func (r *incReader) deltas(ctx context.Context) error {
 // deletes touches the users and groups the System Log shows deleted.
 func (r *incReader) deletes(ctx context.Context) error {
 	for ev, err := range r.client.Logs.List(ctx, &okta.LogListOptions{Since: r.since, Filter: deleteEvents, Limit: 1000, SortOrder: "ASCENDING"}) {
+		if okta.IsAccessDenied(err) {
+			return &errGoFull{"the System Log cannot be read (grant okta.logs.read): " + err.Error()}
+		}
 		if err != nil {
 			return fmt.Errorf("read the System Log since %s: %w", r.since.Format(time.RFC3339), err)
 		}

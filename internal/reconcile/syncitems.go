@@ -175,6 +175,7 @@ func (u *syncUpdate) settle(ops []OperationReport, held []diff.Held, outcomes []
 			}
 			continue
 		}
+		u.count(op.Action)
 		id, ok := created[op.Seq]
 		if !ok {
 			continue
@@ -193,6 +194,21 @@ func (u *syncUpdate) settle(ops []OperationReport, held []diff.Held, outcomes []
 		for _, k := range opItems(h.Operation) {
 			pending(k)
 		}
+	}
+}
+
+// count keeps the safety rules' base as the run's applied operations
+// change it (a full run measures it again).
+func (u *syncUpdate) count(a diff.Action) {
+	switch a {
+	case diff.CreateUser:
+		u.marks.ManagedUsers++
+	case diff.DeleteUser:
+		u.marks.ManagedUsers--
+	case diff.AddMember:
+		u.marks.Memberships++
+	case diff.RemoveMember:
+		u.marks.Memberships--
 	}
 }
 

@@ -32,8 +32,9 @@ type SyncMarks struct {
 	// SavedAt is when the marks were saved (the local clock).
 	SavedAt time.Time
 	// ManagedUsers and Memberships are the managed users in Okta and the
-	// current memberships of the managed groups, as of the last full run:
-	// the base of the safety limits' percentages in incremental runs.
+	// current memberships of the managed groups, as the last full run read
+	// them and the runs since changed them: the base of the safety limits'
+	// percentages in incremental runs.
 	ManagedUsers, Memberships int
 }
 
