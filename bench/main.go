@@ -21,6 +21,10 @@ var scenarios = []Scenario{
 	{Name: "plan1m", Spec: Spec{Users: 1_000_000, Groups: 1000, PerUser: 3, DriftPercent: 1}, PlanOnly: true},
 	// A scope over Okta's 50,000-result search cap, read and planned.
 	{Name: "search60k", Spec: Spec{Users: 60_000, Groups: 60, PerUser: 1, SearchCap: 50_000}, PlanOnly: true},
+	// Incremental runs: a full run first, then the measured one.
+	{Name: "steady-incremental", Spec: Spec{Users: 100_000, Groups: 500, PerUser: 3}, Incremental: true},
+	{Name: "drift-incremental", Spec: Spec{Users: 100_000, Groups: 500, PerUser: 3, DriftPercent: 1, SourceMoves: true},
+		Incremental: true, OutOfBandPermille: 1},
 }
 
 // scaled returns sc with its users, groups and search cap multiplied by
@@ -58,7 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		which    = fs.String("scenario", "all", "comma-separated scenarios: initial, steady, drift, plan1m, search60k, or all")
+		which    = fs.String("scenario", "all", "comma-separated scenarios: initial, steady, drift, plan1m, search60k, steady-incremental, drift-incremental, or all")
 		scale    = fs.Float64("scale", 1, "multiply every scenario's users and groups by this")
 		speedup  = fs.Float64("speedup", 10, "run the rate limits this many times faster than real time")
 		window   = fs.Duration("window", 6*time.Second, "the simulator's rate-limit window (Okta's is 1m)")
@@ -90,7 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		if !found {
-			return fmt.Errorf("unknown scenario %q (want initial, steady, drift, plan1m, search60k or all)", name)
+			return fmt.Errorf("unknown scenario %q (want initial, steady, drift, plan1m, search60k, steady-incremental, drift-incremental or all)", name)
 		}
 	}
 	if *speedup <= 0 || *window <= 0 {
@@ -125,6 +129,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintln(stdout, machine())
 	var results []*Result
 	for _, sc := range chosen {
+		if sc.Incremental {
+			res, err := h.runIncremental(ctx, sc)
+			if err != nil {
+				return err
+			}
+			printIncResult(stdout, res)
+			continue
+		}
 		res, err := h.Run(ctx, sc)
 		if err != nil {
 			return err
