@@ -80,7 +80,7 @@ func (r *Runner) Plan(ctx context.Context, o Options) (*Planned, error) {
 	if o.SavePlan {
 		p.Saved = diff.NewSavedPlan(p.Plan, s.cur.Dir, r.set.ConfigDigest, diff.SourceDigest(s.desired), started)
 	}
-	if o.Observe != nil {
+	if o.Observe != nil && !s.kind.Incremental {
 		o.Observe(s.desired, s.cur.Dir)
 	}
 	p.managed = s.managedGroups()

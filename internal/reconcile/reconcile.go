@@ -113,7 +113,8 @@ type Options struct {
 	// Observe, when set, is handed the desired and current directories
 	// once Plan has made the plan, before the run lets go of them
 	// (serve's status page keeps them to show a user as last read). It
-	// must not change them.
+	// must not change them. Only a full read is observed: an incremental
+	// one holds only what changed.
 	Observe func(desired, current *directory.Directory)
 }
 
