@@ -91,12 +91,14 @@ func groupDigest(gk string, g *directory.Group) []byte {
 
 // membersDigest is the digest of a source group's member set.
 func membersDigest(gk string, m *directory.MemberSet) []byte {
-	h := sha256.New()
-	fmt.Fprintf(h, "members\x00%s", gk)
+	b := make([]byte, 0, 64*m.Len()+32)
+	b = append(b, "members\x00"...)
+	b = append(b, gk...)
 	for lk := range m.All() {
-		fmt.Fprintf(h, "\x00%s", lk)
+		b = append(append(b, 0), lk...)
 	}
-	return sum(h)
+	sum := sha256.Sum256(b)
+	return sum[:digestLen]
 }
 
 // sourceGroupKeys returns the keys of the groups the source names, by
