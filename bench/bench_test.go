@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -232,6 +233,45 @@ func TestTinyScenarios(t *testing.T) {
 				if res.Calls[b] < m {
 					t.Errorf("bucket %s: %d calls, fewer than the minimum %d", b, res.Calls[b], m)
 				}
+			}
+		})
+	}
+}
+
+// TestTinyIncremental runs small versions of the incremental scenarios:
+// the measured run must be incremental, apply every change with nothing
+// failed and leave nothing for a second plan, and cost no more than its
+// floor (changes plus the reads the deltas need) allows.
+func TestTinyIncremental(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the oktasync binary; skipped with -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	bin := filepath.Join(t.TempDir(), "oktasync")
+	if err := buildBinary(ctx, bin); err != nil {
+		t.Fatal(err)
+	}
+	h := &Harness{Bin: bin, Pace: Pace{Speedup: 600, Window: time.Second, TokenShare: 0.5, Concurrency: 75, HeaderMode: headerToken},
+		Verify: true, Realistic: true, Log: t.Logf}
+	for _, sc := range []Scenario{
+		{Name: "steady-incremental", Spec: Spec{Users: 2000, Groups: 10, PerUser: 3}, Incremental: true},
+		{Name: "drift-incremental", Spec: Spec{Users: 2000, Groups: 10, PerUser: 3, DriftPercent: 1, SourceMoves: true}, Incremental: true, OutOfBandPermille: 1},
+	} {
+		t.Run(sc.Name, func(t *testing.T) {
+			res, err := h.runIncremental(ctx, sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(res.Kind, "incremental") || res.ExitCode != 0 || res.Applied != res.Planned || res.SecondPlanExit != 0 {
+				t.Errorf("measured run: %s, exit %d, applied %d of %d, second plan exit %d; want incremental, all applied, nothing left",
+					res.Kind, res.ExitCode, res.Applied, res.Planned, res.SecondPlanExit)
+			}
+			if sc.Spec.DriftPercent > 0 && res.Planned < 2*sc.Spec.Users/100+res.OutOfBand {
+				t.Errorf("planned %d operations, want the drift's and the %d admin changes' (at least %d)", res.Planned, res.OutOfBand, 2*sc.Spec.Users/100+res.OutOfBand)
+			}
+			if floor := res.Planned + res.Needed; res.Calls*100 > floor*105 {
+				t.Errorf("%d calls, over 1.05 × the floor of %d (%d changes + %d reads)", res.Calls, floor, res.Planned, res.Needed)
 			}
 		})
 	}

@@ -37,6 +37,10 @@ type Spec struct {
 	// each to every group the source names (apps[].groups); none is
 	// assigned yet.
 	Apps int `json:"apps,omitempty"`
+	// SourceMoves moves the memberships of the membership drift in the
+	// source rather than in the org (the incremental scenarios, whose org
+	// first matches the source).
+	SourceMoves bool `json:"sourceMoves,omitempty"`
 }
 
 // Okta's page sizes, used to derive the fewest read calls a sync needs.
@@ -153,7 +157,22 @@ func (s Spec) sourceUser(i int) sourceUser {
 	if s.driftOf(i) == driftProfile {
 		u.title = "Promoted " + u.title
 	}
+	if s.SourceMoves {
+		u.groups = s.movedGroups(i)
+	}
 	return u
+}
+
+// movedGroups returns user i's groups with the membership drift applied:
+// the next group instead of the first.
+func (s Spec) movedGroups(i int) []int {
+	gs := s.groupsOf(i)
+	if s.driftOf(i) == driftMembership && len(gs) > 0 && s.Groups/len(gs) >= 2 {
+		// The next group is never one of the user's other groups (groups
+		// are at least one step apart).
+		gs = append([]int{(gs[0] + 1) % s.Groups}, gs[1:]...)
+	}
+	return gs
 }
 
 // inSource reports whether user i is in the source.
@@ -161,14 +180,10 @@ func (s Spec) inSource(i int) bool { return s.driftOf(i) != driftLeaver }
 
 // orgGroups returns user i's groups in the org.
 func (s Spec) orgGroups(i int) []int {
-	gs := s.groupsOf(i)
-	if s.driftOf(i) == driftMembership && len(gs) > 0 && s.Groups/len(gs) >= 2 {
-		// Moved: the org has the next group instead of the first, which
-		// is never one of the user's other groups (groups are at least
-		// one step apart).
-		gs = append([]int{(gs[0] + 1) % s.Groups}, gs[1:]...)
+	if s.SourceMoves {
+		return s.groupsOf(i)
 	}
-	return gs
+	return s.movedGroups(i)
 }
 
 // WriteCSV writes the source as a users.csv file.

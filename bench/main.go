@@ -24,6 +24,10 @@ var scenarios = []Scenario{
 	// 100 apps, each assigned to 500 groups: the apps bucket (100 a
 	// minute) is the floor.
 	{Name: "apps", Spec: Spec{Users: 5000, Groups: 500, PerUser: 1, Apps: 100}},
+	// Incremental runs: a full run first, then the measured one.
+	{Name: "steady-incremental", Spec: Spec{Users: 100_000, Groups: 500, PerUser: 3}, Incremental: true},
+	{Name: "drift-incremental", Spec: Spec{Users: 100_000, Groups: 500, PerUser: 3, DriftPercent: 1, SourceMoves: true},
+		Incremental: true, OutOfBandPermille: 1},
 }
 
 // scaled returns sc with its users, groups and search cap multiplied by
@@ -61,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		which    = fs.String("scenario", "all", "comma-separated scenarios: initial, steady, drift, plan1m, search60k, apps, or all")
+		which    = fs.String("scenario", "all", "comma-separated scenarios: initial, steady, drift, plan1m, search60k, apps, steady-incremental, drift-incremental, or all")
 		scale    = fs.Float64("scale", 1, "multiply every scenario's users and groups by this")
 		speedup  = fs.Float64("speedup", 10, "run the rate limits this many times faster than real time")
 		window   = fs.Duration("window", 6*time.Second, "the simulator's rate-limit window (Okta's is 1m)")
@@ -93,7 +97,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		if !found {
-			return fmt.Errorf("unknown scenario %q (want initial, steady, drift, plan1m, search60k, apps or all)", name)
+			return fmt.Errorf("unknown scenario %q (want initial, steady, drift, plan1m, search60k, apps, steady-incremental, drift-incremental or all)", name)
 		}
 	}
 	if *speedup <= 0 || *window <= 0 {
@@ -128,6 +132,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintln(stdout, machine())
 	var results []*Result
 	for _, sc := range chosen {
+		if sc.Incremental {
+			res, err := h.runIncremental(ctx, sc)
+			if err != nil {
+				return err
+			}
+			printIncResult(stdout, res)
+			continue
+		}
 		res, err := h.Run(ctx, sc)
 		if err != nil {
 			return err

@@ -21,6 +21,12 @@ type Scenario struct {
 	Spec Spec
 	// PlanOnly runs `oktasync plan` instead of `oktasync run`.
 	PlanOnly bool
+	// Incremental measures the run after a full one (runIncremental); the
+	// org starts as the source before its drift.
+	Incremental bool
+	// OutOfBandPermille is the share of users, per mille, an admin changes
+	// in Okta with a second token before the measured run.
+	OutOfBandPermille int
 }
 
 // Client holds the oktasync settings a run uses; zero values keep the

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -108,6 +110,36 @@ type simChild struct {
 	Realistic bool `json:"realistic"`
 }
 
+// adminToken is a second token of the org: changes made with it, as an
+// admin's outside oktasync, spend none of oktasync's share.
+const adminToken = "bench-admin-token-not-a-secret"
+
+// clockPath moves the simulator child's clock forward (POST, by=1h), so
+// that incremental runs leave their overlap behind without waiting.
+const clockPath = "/bench/advance"
+
+// offsetClock is the simulator child's clock: the real one plus an offset.
+type offsetClock struct{ off atomic.Int64 }
+
+func (c *offsetClock) now() time.Time { return time.Now().Add(time.Duration(c.off.Load())) }
+
+// handler serves the simulator and clockPath.
+func (c *offsetClock) handler(sim http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != clockPath {
+			sim.ServeHTTP(w, r)
+			return
+		}
+		d, err := time.ParseDuration(r.URL.Query().Get("by"))
+		if r.Method != http.MethodPost || err != nil || d < 0 {
+			http.Error(w, "POST "+clockPath+"?by=DURATION", http.StatusBadRequest)
+			return
+		}
+		c.off.Add(int64(d))
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
 const simTokenEnv = "OKTASYNC_BENCH_SIM_TOKEN"
 
 // serveSim is the simulator child process: it builds the scenario's org,
@@ -122,8 +154,10 @@ func serveSim(arg string) error {
 	if token == "" {
 		return errors.New("simulator child: no token in " + simTokenEnv)
 	}
+	clock := &offsetClock{}
 	opts := oktasim.Options{
-		Tokens: []string{token},
+		Tokens: []string{token, adminToken},
+		Now:    clock.now,
 		RateLimit: oktasim.RateLimitOptions{
 			Window:      req.Pace.Window,
 			Limits:      enterpriseLimits,
@@ -156,7 +190,7 @@ func serveSim(arg string) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: clock.handler(sim), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Printf("http://%s %d\n", ln.Addr(), seeded.Milliseconds())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -300,4 +334,42 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Advance moves the simulator's clock forward by d.
+func (s *simProcess) Advance(d time.Duration) error {
+	resp, err := http.Post(s.URL+clockPath+"?by="+d.String(), "", nil)
+	if err != nil {
+		return fmt.Errorf("advance the simulator's clock: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		return fmt.Errorf("advance the simulator's clock: %s", resp.Status)
+	}
+	return nil
+}
+
+// AdminUpdate changes a user's profile as an admin would, with the second
+// token.
+func (s *simProcess) AdminUpdate(id string, profile map[string]any) error {
+	b, err := json.Marshal(map[string]any{"profile": profile})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/api/v1/users/"+id, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "SSWS "+adminToken)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("admin update of %s: %w", id, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("admin update of %s: %s", id, resp.Status)
+	}
+	return nil
 }

@@ -27,6 +27,7 @@ type runFlags struct {
 	allowAppUnassign   int
 	waitLock           time.Duration
 	reportFile         string
+	full               bool   // --full
 	planOut            string // plan --out
 	applyFile          string // apply FILE
 }
@@ -44,6 +45,7 @@ func (f *runFlags) register(cmd *cobra.Command, withDryRun bool) {
 	fs.IntVar(&f.allowAppUnassign, "allow-app-unassignments", 0, "let this run remove up to N app assignments beyond the safety limit")
 	fs.DurationVar(&f.waitLock, "wait-lock", 0, "wait up to this long for another run's lock (default: exit 5 at once)")
 	fs.StringVar(&f.reportFile, "report", "", "also write the JSON run report to this file")
+	fs.BoolVar(&f.full, "full", false, "read everything from Okta, even when an incremental run could")
 }
 
 func (a *app) runCommand() *cobra.Command {
@@ -117,6 +119,7 @@ func (a *app) runSync(ctx context.Context, f *runFlags) error {
 	fetch, update, finish := a.progress()
 	opts := reconcile.Options{
 		DryRun:        f.dryRun,
+		Full:          f.full,
 		WaitLock:      f.waitLock,
 		Progress:      update,
 		FetchProgress: fetch,
@@ -239,6 +242,9 @@ func (a *app) printReport(w io.Writer, rep *reconcile.Report, format, org string
 // printPlan prints the org a report's plan targets, then the plan.
 func (a *app) printPlan(w io.Writer, rep *reconcile.Report, org string) error {
 	printOrg(w, org, rep.DryRun)
+	if rep.Kind.Reason != "" {
+		fmt.Fprintf(w, "%s\n\n", rep.Kind)
+	}
 	return diff.RenderText(w, rep.Plan, diff.RenderOptions{Color: a.color(w)})
 }
 

@@ -75,6 +75,7 @@ type runJSON struct {
 	Org        string         `json:"org"`
 	DryRun     bool           `json:"dryRun"`
 	Status     string         `json:"status"`
+	Kind       string         `json:"kind,omitempty"`
 	StartedAt  time.Time      `json:"startedAt"`
 	FinishedAt *time.Time     `json:"finishedAt,omitempty"`
 	Counts     map[string]int `json:"counts"`
@@ -83,7 +84,7 @@ type runJSON struct {
 
 // toRunJSON is r as `runs --output json` shows it.
 func toRunJSON(r state.Run) runJSON {
-	j := runJSON{ID: r.ID, Org: r.Org, DryRun: r.DryRun, Status: r.Status, StartedAt: r.StartedAt.UTC(), Counts: r.Counts, Error: r.Error}
+	j := runJSON{ID: r.ID, Org: r.Org, DryRun: r.DryRun, Status: r.Status, Kind: r.Kind, StartedAt: r.StartedAt.UTC(), Counts: r.Counts, Error: r.Error}
 	if !r.FinishedAt.IsZero() {
 		f := r.FinishedAt.UTC()
 		j.FinishedAt = &f
@@ -110,7 +111,7 @@ func writeRunsText(a *app, runs []state.Run) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTARTED\tDURATION\tSTATUS\tCHANGES\tERROR")
+	fmt.Fprintln(tw, "ID\tSTARTED\tDURATION\tSTATUS\tKIND\tCHANGES\tERROR")
 	for _, r := range runs {
 		dur := "-"
 		if !r.FinishedAt.IsZero() {
@@ -120,9 +121,23 @@ func writeRunsText(a *app, runs []state.Run) error {
 		if len(msg) > 80 {
 			msg = msg[:77] + "..."
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.StartedAt.UTC().Format(time.RFC3339), dur, r.Status, formatCounts(r.Counts), msg)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.StartedAt.UTC().Format(time.RFC3339), dur, r.Status, shortKind(r.Kind),
+			formatCounts(r.Counts), msg)
 	}
 	return tw.Flush()
+}
+
+// shortKind is a run's kind for the runs table: "full: config changed",
+// "incremental"; "-" for runs recorded without one.
+func shortKind(kind string) string {
+	switch {
+	case kind == "":
+		return "-"
+	case strings.HasPrefix(kind, "Incremental"):
+		return "incremental"
+	}
+	k, _ := strings.CutPrefix(kind, "Full run: ")
+	return "full: " + k
 }
 
 // formatCounts shows the non-zero counts as key=value, sorted.

@@ -81,6 +81,9 @@ func writeRunShowText(a *app, run state.Run, ops []state.OpRecord) error {
 		fmt.Fprintf(a.stdout, ", took %s", run.FinishedAt.Sub(run.StartedAt).Round(time.Millisecond))
 	}
 	fmt.Fprintln(a.stdout)
+	if run.Kind != "" {
+		fmt.Fprintln(a.stdout, run.Kind)
+	}
 	if run.Error != "" {
 		fmt.Fprintf(a.stdout, "Error: %s\n", run.Error)
 	}

@@ -66,6 +66,11 @@ func settingsFrom(cfg *config.Config) reconcile.Settings {
 		RateLimits:   rateLimitsFrom(cfg),
 		Links:        linksFrom(cfg),
 		Apps:         appSpecs(cfg.Apps),
+		Incremental: reconcile.Incremental{
+			Enabled:   cfg.Incremental.Enabled,
+			FullEvery: cfg.Incremental.FullEvery,
+			Digest:    syncDigest(cfg),
+		},
 	}
 }
 
@@ -92,6 +97,19 @@ func appSpecs(apps []config.App) []reconcile.AppSpec {
 		}
 	}
 	return out
+}
+
+// syncDigest identifies what an incremental run must share with the last
+// successful run: what configDigest covers and the mapping (a new mapping
+// changes every desired user at once). Another value makes the run full.
+func syncDigest(cfg *config.Config) string {
+	h := sha256.New()
+	_ = json.NewEncoder(h).Encode(struct {
+		Version int
+		Config  string
+		Mapping config.Mapping
+	}{1, configDigest(cfg), cfg.Mapping})
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // rateLimitsFrom says under which credential the rate-limit shares the

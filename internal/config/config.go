@@ -28,6 +28,8 @@ type Config struct {
 	// only be set in a file.
 	Apps []App `yaml:"apps" env:"-"`
 
+	Incremental Incremental `yaml:"incremental"`
+
 	// Path is the file the config was read from ("" when none); relative
 	// paths in the config are resolved against its directory.
 	Path string `yaml:"-"`
@@ -229,6 +231,20 @@ type Safety struct {
 	// minimum (an empty source is always blocked).
 	MinSourceUsers int `yaml:"minSourceUsers" env:"OKTASYNC_SAFETY_MINSOURCEUSERS"`
 }
+
+// Incremental says when runs read from Okta only what changed since the
+// last successful run.
+type Incremental struct {
+	// Enabled turns incremental runs on (the default): once a full run
+	// has succeeded, runs read only what changed.
+	Enabled bool `yaml:"enabled" env:"OKTASYNC_INCREMENTAL_ENABLED"`
+	// FullEvery is how long after the last successful full run a run is
+	// full again.
+	FullEvery time.Duration `yaml:"fullEvery" env:"OKTASYNC_INCREMENTAL_FULLEVERY"`
+}
+
+// DefaultFullEvery is incremental.fullEvery's default.
+const DefaultFullEvery = 24 * time.Hour
 
 // Schedule says when `oktasync serve` syncs: Cron or Every.
 type Schedule struct {

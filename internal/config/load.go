@@ -61,9 +61,10 @@ func Default() Config {
 			MaxMembershipRemovals: DefaultMaxRemovals,
 			MaxAppUnassignments:   DefaultMaxAppUnassign,
 		},
-		Serve:   Serve{Addr: DefaultServeAddr},
-		Mapping: Mapping{Passthrough: true, EmptyValues: EmptyIgnore},
-		Links:   Links{Primary: DefaultLinkPrimary, Associated: DefaultLinkAssociated},
+		Serve:       Serve{Addr: DefaultServeAddr},
+		Incremental: Incremental{Enabled: true, FullEvery: DefaultFullEvery},
+		Mapping:     Mapping{Passthrough: true, EmptyValues: EmptyIgnore},
+		Links:       Links{Primary: DefaultLinkPrimary, Associated: DefaultLinkAssociated},
 	}
 }
 

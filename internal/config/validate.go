@@ -215,6 +215,9 @@ func (c *Config) validatePolicy(bad func(field, format string, args ...any)) {
 	if s.Jitter < 0 {
 		bad("schedule.jitter", "must not be negative")
 	}
+	if c.Incremental.FullEvery <= 0 {
+		bad("incremental.fullEvery", "must be positive, such as 24h or 7d")
+	}
 	if c.Serve.Addr != "" {
 		if _, _, err := net.SplitHostPort(c.Serve.Addr); err != nil {
 			bad("serve.addr", "want host:port, such as 127.0.0.1:9464, got %q", c.Serve.Addr)

@@ -52,6 +52,16 @@ type Input struct {
 	// Apps are the apps whose assignments oktasync manages, in the order
 	// the plan lists them (see AppState).
 	Apps []AppState
+	// Frozen holds the LoginKeys of users an incremental run knows to be
+	// unchanged since they were last applied: they are in Desired and
+	// Current (with the Okta id and login) only for the memberships of the
+	// groups planned, and get no user-level operation.
+	Frozen map[string]bool
+	// Base, when set, replaces the counts the safety rules measure
+	// against (the source's users, the managed users in Okta, the current
+	// memberships of the managed groups): an incremental run's Desired and
+	// Current hold only what changed.
+	Base *Base
 	// Now is the time the plan is made at.
 	Now time.Time
 	// Policy says what the plan may do.
@@ -59,6 +69,11 @@ type Input struct {
 	// Links, when set, has the plan keep users' managers as
 	// Desired.Managers says; nil leaves links alone.
 	Links *LinkInput
+}
+
+// Base is what the safety rules measure against, when Input.Base sets it.
+type Base struct {
+	SourceUsers, ManagedUsers, Memberships int
 }
 
 // Compute returns the plan that makes in.Current match in.Desired within

@@ -22,6 +22,9 @@ const (
 func (c *computer) safety(p *Plan) {
 	s := c.pol.Safety
 	desired := len(c.in.Desired.Users)
+	if c.in.Base != nil {
+		desired = c.in.Base.SourceUsers
+	}
 	if desired == 0 {
 		p.Blocks = append(p.Blocks, Block{
 			Rule:  RuleEmptySource,
@@ -40,23 +43,16 @@ func (c *computer) safety(p *Plan) {
 		})
 	}
 
-	managed := 0
-	for lk := range c.in.Managed {
-		if _, ok := c.in.Current.Users[lk]; ok {
-			managed++
-		}
-	}
+	managed := c.managedInOkta()
 	deact := p.Summary.Users.Deactivate + p.Summary.Users.Delete
 	if b, ok := limitBlock(RuleMaxDeactivations, s.MaxDeactivations, deact, managed, s.AllowDeactivations,
 		"deactivate or delete", "user", "users", "managed users in Okta", "--allow-deactivations"); ok {
 		p.Blocks = append(p.Blocks, b)
 	}
 
-	memberships := 0
-	for _, gk := range append(c.managedGroups, c.leftGroupKeys()...) {
-		if cg, ok := c.in.Current.Groups[gk]; ok && c.in.MembersRead[gk] && (cg.Type == "" || cg.Type == groupTypeOkta) {
-			memberships += c.in.Current.Members[gk].Len()
-		}
+	memberships := c.currentMemberships()
+	if b := c.in.Base; b != nil {
+		managed, memberships = b.ManagedUsers, b.Memberships
 	}
 	if b, ok := limitBlock(RuleMaxMembershipRemovals, s.MaxMembershipRemovals, p.Summary.Memberships.Remove, memberships,
 		s.AllowRemovals, "remove", "membership", "memberships", "current memberships of the managed groups", "--allow-removals"); ok {
@@ -67,6 +63,36 @@ func (c *computer) safety(p *Plan) {
 		p.Blocks = append(p.Blocks, b)
 	}
 	p.Blocked = len(p.Blocks) > 0
+}
+
+// managedInOkta counts the managed users in Okta.
+func (c *computer) managedInOkta() int {
+	n := 0
+	for lk := range c.in.Managed {
+		if _, ok := c.in.Current.Users[lk]; ok {
+			n++
+		}
+	}
+	return n
+}
+
+// currentMemberships counts the current memberships of the managed groups
+// (and of those that left the source).
+func (c *computer) currentMemberships() int {
+	n := 0
+	for _, gk := range append(c.managedGroups, c.leftGroupKeys()...) {
+		if cg, ok := c.in.Current.Groups[gk]; ok && c.in.MembersRead[gk] && (cg.Type == "" || cg.Type == groupTypeOkta) {
+			n += c.in.Current.Members[gk].Len()
+		}
+	}
+	return n
+}
+
+// Bases returns what the safety rules of in's plan measure against, for
+// an incremental run to keep from a full one.
+func Bases(in Input) Base {
+	c := newComputer(in)
+	return Base{SourceUsers: len(in.Desired.Users), ManagedUsers: c.managedInOkta(), Memberships: c.currentMemberships()}
 }
 
 // holdDeactivations holds back every deactivation and deletion of a user

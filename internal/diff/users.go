@@ -11,6 +11,10 @@ import (
 // users plans creates, updates and status changes of the source's users.
 func (c *computer) users() {
 	for lk, du := range c.in.Desired.Users {
+		if c.in.Frozen[lk] {
+			c.unchanged++
+			continue
+		}
 		cu, exists := c.in.Current.Users[lk]
 		want := strings.ToUpper(strings.TrimSpace(du.Status))
 		if !exists {

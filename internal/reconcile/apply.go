@@ -26,7 +26,10 @@ type OperationReport struct {
 
 // Report is what a run did; its JSON form is the `--output json` contract.
 type Report struct {
-	DryRun     bool              `json:"dryRun"`
+	DryRun bool `json:"dryRun"`
+	// Kind says whether the run read everything or only what changed,
+	// and why.
+	Kind       RunKind           `json:"kind"`
 	RunID      int64             `json:"runId,omitempty"`
 	Summary    diff.Summary      `json:"summary"`
 	Operations []OperationReport `json:"operations"`
@@ -86,7 +89,7 @@ func (r *Runner) Apply(ctx context.Context, p *Planned, o Options) (*Report, err
 		return p.Report(), errDryRunPlan
 	}
 	rep, store := p.rep, p.sess.store
-	runID, err := store.BeginRun(ctx, state.Run{Org: r.set.Org, Status: state.RunRunning, StartedAt: rep.StartedAt, ConfigDigest: r.set.ConfigDigest})
+	runID, err := store.BeginRun(ctx, state.Run{Org: r.set.Org, Status: state.RunRunning, StartedAt: rep.StartedAt, ConfigDigest: r.set.ConfigDigest, Kind: rep.Kind.String()})
 	if err != nil {
 		return rep, fmt.Errorf("record run start: %w", err)
 	}
@@ -138,6 +141,12 @@ func (r *Runner) Apply(ctx context.Context, p *Planned, o Options) (*Report, err
 	}
 	r.recordManagedGroups(context.WithoutCancel(ctx), store, runID, p.managed)
 	r.recordAppAssignments(context.WithoutCancel(ctx), store, p, res)
+	if p.sync != nil && applyErr == nil {
+		p.sync.settle(rep.Operations, p.Plan.Held, res.Outcomes)
+		if serr := p.sync.save(context.WithoutCancel(ctx), store); serr != nil {
+			r.log.Warn("save the marks of incremental runs; the next run is incremental from the previous ones", "err", serr)
+		}
+	}
 	r.saveShares(context.WithoutCancel(ctx), store)
 	r.log.Info("applied plan", "applied", rep.Applied, "failed", rep.Failed, "skipped", rep.Skipped,
 		"mastered", rep.Mastered, "pending", rep.Pending)

@@ -10,6 +10,13 @@
 //   - Apply carries out a plan, recording the run and each operation's
 //     outcome in the state store.
 //
+// A run is full or incremental (kind.go): once a full run has succeeded,
+// Plan reads from Okta only what changed since the last successful run
+// (an incReader, incremental.go) and plans over the users and groups it
+// touched; its plan is the one a full run would make. Apply saves, once
+// the plan is applied, the marks and digests the next incremental run
+// starts from (syncitems.go).
+//
 // Run is Plan and then, unless a dry run, Apply: `oktasync run` and the
 // scheduled syncs of `serve` use it, `plan --out` is Plan and a save, and
 // `apply FILE` is Verify and Apply. Classify turns a run's error into its

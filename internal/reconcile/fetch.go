@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -60,6 +62,10 @@ type oktaReader struct {
 	// managedIDs holds the ids of the groups oktasync managed before.
 	managedIDs map[string]bool
 	progress   func(what string, n int)
+
+	// clock is the Date of the answer to the first page of groups: by
+	// Okta's clock, no later than every read of the run.
+	clock time.Time
 
 	mu  sync.Mutex // guards what follows
 	cur *Current
@@ -145,7 +151,18 @@ func (r *oktaReader) groups(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	var groups []*okta.Group
 	g.Go(func() error {
-		for gr, err := range r.client.Groups.List(gctx, &okta.GroupListOptions{Limit: pageSize}) {
+		// The first page alone, for its Date: the run's mark.
+		first, resp, err := r.client.Groups.ListPage(gctx, &okta.GroupListOptions{Limit: pageSize})
+		if err != nil {
+			return fmt.Errorf("list Okta groups: %w", err)
+		}
+		r.clock, _ = http.ParseTime(resp.Header.Get("Date"))
+		groups = append(groups, first...)
+		after := resp.NextCursor()
+		if after == "" {
+			return nil
+		}
+		for gr, err := range r.client.Groups.List(gctx, &okta.GroupListOptions{Limit: pageSize, After: after}) {
 			if err != nil {
 				return fmt.Errorf("list Okta groups: %w", err)
 			}

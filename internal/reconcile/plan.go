@@ -35,6 +35,9 @@ type Planned struct {
 	// apps is what was read of the managed apps, for recording their
 	// assignments once the plan is applied.
 	apps *appRead
+	// sync is what the run saves for the next incremental one once the
+	// plan is applied (nil in a dry run).
+	sync *syncUpdate
 }
 
 // Report returns the report of the plan as planned, with nothing applied.
@@ -83,14 +86,18 @@ func (r *Runner) Plan(ctx context.Context, o Options) (*Planned, error) {
 	if o.SavePlan {
 		p.Saved = diff.NewSavedPlan(p.Plan, s.cur.Dir, r.set.ConfigDigest, diff.SourceDigest(s.desired), started)
 	}
-	if o.Observe != nil {
+	if o.Observe != nil && !s.kind.Incremental {
 		o.Observe(s.desired, s.cur.Dir)
 	}
-	p.managed = s.managedGroups()
 	p.createLinkDef = r.linkDefinitionNeeded(s, p.Plan)
 	p.managed, p.apps = s.managedGroups(), s.apps
+	if !o.DryRun {
+		p.sync = r.newSync(s, started)
+	}
 	s.release()
 	p.rep = newReport(o.DryRun, started, p.Plan)
+	p.rep.Kind = RunKind{Incremental: s.kind.Incremental, Reason: s.kind.Reason}
+	r.log.Info("planned", "kind", p.rep.Kind.String())
 	for _, w := range p.Plan.Warnings {
 		r.log.Warn(w)
 	}
@@ -117,6 +124,7 @@ func (r *Runner) Verify(ctx context.Context, saved *diff.SavedPlan, o Options) (
 		return nil, err
 	}
 	p.rep = newReport(false, started, p.Plan)
+	p.rep.Kind = RunKind{Reason: "a saved plan is checked against a full read"}
 	if conflicts := diff.CheckConflicts(saved, s.cur.Dir, s.cur.MembersRead); len(conflicts) > 0 {
 		for _, c := range conflicts {
 			p.rep.Warnings = append(p.rep.Warnings, "conflict: "+c.String())
@@ -146,6 +154,17 @@ type session struct {
 	links     *diff.LinkInput
 	noLinkDef bool
 	apps      *appRead
+
+	// kind is the run's kind; clock the Date of its first Okta answer.
+	kind  RunKind
+	clock time.Time
+	// For an incremental run: the part of the source planned, the users
+	// known unchanged, the safety rules' base, the touched keys.
+	planDesired   *directory.Directory
+	frozen        map[string]bool
+	base          *diff.Base
+	touchedUsers  map[string]bool
+	touchedGroups map[string]bool
 }
 
 // open reads the source, opens the store (taking the org's lock unless
@@ -194,15 +213,15 @@ func (r *Runner) open(ctx context.Context, o Options) (_ *session, err error) {
 			return nil, err
 		}
 	}
-	ownedLogins := make([]string, 0, len(s.owned))
-	for _, u := range s.owned {
-		ownedLogins = append(ownedLogins, u.Login)
+	if s.kind, err = r.kind(ctx, s.store, o, time.Now().UTC()); err != nil {
+		return nil, fmt.Errorf("read incremental state from state store: %w", err)
 	}
-	reader := newOktaReader(r.parts.Okta, s.desired, r.set.Scope, r.parts.Policy.ProtectGroups, ownedLogins, o.FetchProgress)
-	if reader.managedIDs, err = managedGroupIDs(ctx, s.store, r.set.Org); err != nil {
-		return nil, err
+	if s.kind.Incremental && (len(r.set.Apps) > 0 || r.set.Links != nil) {
+		// App assignments and manager links are planned over every
+		// user and group, which only a full read gives.
+		s.kind = RunKind{Reason: "apps or manager links are configured, and runs that manage them read everything"}
 	}
-	if s.cur, err = reader.read(ctx, r.log); err != nil {
+	if err := r.readOkta(ctx, s, o); err != nil {
 		return nil, err
 	}
 	if r.set.Links != nil {
@@ -216,6 +235,65 @@ func (r *Runner) open(ctx context.Context, o Options) (_ *session, err error) {
 	return s, nil
 }
 
+// readOkta reads Okta's state: only what changed, for an incremental run,
+// else all of it. An incremental read that meets a change only a full
+// read can plan gives way to one.
+func (r *Runner) readOkta(ctx context.Context, s *session, o Options) error {
+	managedIDs, err := managedGroupIDs(ctx, s.store, r.set.Org)
+	if err != nil {
+		return err
+	}
+	ownedLogins := make([]string, 0, len(s.owned))
+	for _, u := range s.owned {
+		ownedLogins = append(ownedLogins, u.Login)
+	}
+	newReader := func() *oktaReader {
+		reader := newOktaReader(r.parts.Okta, s.desired, r.set.Scope, r.parts.Policy.ProtectGroups, ownedLogins, o.FetchProgress)
+		reader.managedIDs = managedIDs
+		return reader
+	}
+	if s.kind.Incremental {
+		now := time.Now().UTC()
+		inc := &incReader{oktaReader: newReader(), idx: newItemIndex(s.kind.items), since: s.kind.marks.OktaSince.Add(-readOverlap),
+			owned: s.owned, deleteAfter: r.parts.Policy.DeleteAfter, now: now}
+		cur, err := inc.read(ctx, r.log)
+		if err == nil {
+			s.cur, s.clock = cur, inc.mark
+			s.planDesired, s.frozen, s.touchedUsers, s.touchedGroups = inc.plannedDesired(), inc.frozen, inc.users, inc.groups
+			m := s.kind.marks
+			s.base = &diff.Base{SourceUsers: len(s.desired.Users), ManagedUsers: m.ManagedUsers, Memberships: m.Memberships}
+			return nil
+		}
+		why, full := isGoFull(err)
+		if !full {
+			return err
+		}
+		r.log.Info("incremental read gives way to a full one", "reason", why)
+		s.kind = RunKind{Reason: why}
+	}
+	reader := newReader()
+	if s.cur, err = reader.read(ctx, r.log); err != nil {
+		return err
+	}
+	s.clock = reader.clock
+	return nil
+}
+
+// newSync prepares what a run that applies its plan saves for the next
+// incremental one; nil when Okta's answers gave no clock to mark.
+func (r *Runner) newSync(s *session, started time.Time) *syncUpdate {
+	if s.clock.IsZero() {
+		r.log.Warn("Okta's answers carried no Date header; the next run is full")
+		return nil
+	}
+	u := newSyncUpdate(s.kind, r.set.Org, r.syncDigest(), s.clock, started, s.desired, s.cur, s.touchedUsers, s.touchedGroups)
+	if !s.kind.Incremental {
+		b := diff.Bases(s.input(r.parts.Policy))
+		u.marks.ManagedUsers, u.marks.Memberships = b.ManagedUsers, b.Memberships
+	}
+	return u
+}
+
 // release lets go of the two directories once the plan is made: for a
 // large org they are most of the run's memory, and nothing after the plan
 // (applying it, reporting) needs them. It then collects at once: otherwise
@@ -225,6 +303,8 @@ func (r *Runner) open(ctx context.Context, o Options) (_ *session, err error) {
 // reusing their memory. With the directories gone, marking is quick.
 func (s *session) release() {
 	s.desired, s.cur, s.owned = nil, nil, nil
+	s.planDesired, s.frozen, s.touchedUsers, s.touchedGroups = nil, nil, nil, nil
+	s.kind.items = nil
 	runtime.GC()
 }
 
@@ -246,8 +326,14 @@ func (s *session) close() {
 
 // input is the diff input for this session's states and policy.
 func (s *session) input(policy diff.Policy) diff.Input {
+	desired := s.desired
+	if s.planDesired != nil {
+		desired = s.planDesired
+	}
 	in := diff.Input{
-		Desired:       s.desired,
+		Desired:       desired,
+		Frozen:        s.frozen,
+		Base:          s.base,
 		Current:       s.cur.Dir,
 		MembersRead:   s.cur.MembersRead,
 		ScopedGroups:  s.cur.ScopedGroups,

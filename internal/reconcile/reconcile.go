@@ -37,6 +37,8 @@ type Settings struct {
 	Links *LinkSettings
 	// Apps are the apps whose assignments the run manages.
 	Apps []AppSpec
+	// Incremental says when runs read only what changed.
+	Incremental Incremental
 }
 
 // Scope holds the scope's Okta search expressions.
@@ -64,6 +66,9 @@ type Store interface {
 	state.ManagedGroups
 	state.ManagerLinks
 	state.AppAssignments
+	state.SyncState
+	// Runs lists org's newest runs first (to see how the last one ended).
+	Runs(ctx context.Context, org string, limit int) ([]state.Run, error)
 	// Operations lists a run's checkpoints (for the groups it created).
 	Operations(ctx context.Context, runID int64) ([]state.OpRecord, error)
 	io.Closer
@@ -93,6 +98,9 @@ type Options struct {
 	// DryRun makes Plan read without taking the org's lock, and Run stop
 	// once the plan is made. A plan made in a dry run cannot be applied.
 	DryRun bool
+	// Full makes the run read everything from Okta even when an
+	// incremental run could (--full).
+	Full bool
 	// WaitLock is how long to wait for another run's lock (0: not at all).
 	WaitLock time.Duration
 	// SavePlan makes Plan also prepare the plan for saving (Planned.Saved).
@@ -112,7 +120,8 @@ type Options struct {
 	// Observe, when set, is handed the desired and current directories
 	// once Plan has made the plan, before the run lets go of them
 	// (serve's status page keeps them to show a user as last read). It
-	// must not change them.
+	// must not change them. Only a full read is observed: an incremental
+	// one holds only what changed.
 	Observe func(desired, current *directory.Directory)
 }
 

@@ -38,7 +38,7 @@ type harness struct {
 
 func newHarness(t *testing.T, simOpts oktasim.Options, seed oktasim.Seed, csv string) *harness {
 	t.Helper()
-	simOpts.Tokens = []string{testToken}
+	simOpts.Tokens = append([]string{testToken}, simOpts.Tokens...)
 	sim, err := oktasim.New(simOpts)
 	if err != nil {
 		t.Fatal(err)

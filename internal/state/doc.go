@@ -6,7 +6,10 @@
 //
 // Store is the whole of it, composed of small interfaces that a caller
 // takes as it needs: Locker (the lock), RunHistory (runs), Checkpoints
-// (operation outcomes) and Ownership (the users oktasync created). Open
+// (operation outcomes), Ownership (the users oktasync created) and
+// SyncState (where incremental runs start: marks taken from Okta's clock
+// and a digest of each source user, group and member set as last
+// applied), among others. Open
 // returns a Store chosen by URL:
 //
 //	sqlite:///var/lib/oktasync/state.db   an SQLite file (absolute path)

@@ -154,9 +154,9 @@ func (s *sqlStore) BeginRun(ctx context.Context, r Run) (int64, error) {
 	}
 	var id int64
 	err = inTx(ctx, s.db, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, s.d.rebind(`INSERT INTO runs (org, dry_run, status, started_at, counts, error, config_digest)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-			r.Org, r.DryRun, RunRunning, s.d.timeArg(started), counts, r.Error, r.ConfigDigest).Scan(&id); err != nil {
+		if err := tx.QueryRowContext(ctx, s.d.rebind(`INSERT INTO runs (org, dry_run, status, started_at, counts, error, config_digest, kind)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			r.Org, r.DryRun, RunRunning, s.d.timeArg(started), counts, r.Error, r.ConfigDigest, r.Kind).Scan(&id); err != nil {
 			return fmt.Errorf("insert: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, s.d.rebind(`UPDATE runs SET status = ?, error = ? WHERE org = ? AND status = ? AND id <> ?`),

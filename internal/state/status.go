@@ -14,7 +14,7 @@ import (
 // and the schedule's pause.
 
 // runColumns are the columns scanRun reads.
-const runColumns = `id, org, dry_run, status, started_at, finished_at, counts, error, config_digest`
+const runColumns = `id, org, dry_run, status, started_at, finished_at, counts, error, config_digest, kind`
 
 // scanRun reads a row of runColumns.
 func scanRun(row interface{ Scan(...any) error }) (Run, error) {
@@ -23,7 +23,7 @@ func scanRun(row interface{ Scan(...any) error }) (Run, error) {
 		counts []byte
 	)
 	if err := row.Scan(&r.ID, &r.Org, &r.DryRun, &r.Status, timeDest(&r.StartedAt), timeDest(&r.FinishedAt),
-		&counts, &r.Error, &r.ConfigDigest); err != nil {
+		&counts, &r.Error, &r.ConfigDigest, &r.Kind); err != nil {
 		return r, err
 	}
 	var err error

@@ -44,6 +44,10 @@ type Run struct {
 	Error  string
 	// ConfigDigest identifies the config and source the run used.
 	ConfigDigest string
+	// Kind says which kind of run it was and why, as the run said it
+	// ("Full run: config changed", "Incremental run (last full run 3h
+	// ago)"); empty for runs recorded before runs had kinds.
+	Kind string
 }
 
 // OpRecord is the checkpoint of one operation.
@@ -222,6 +226,7 @@ type Store interface {
 	RateShares
 	HeldPlans
 	Pauses
+	SyncState
 
 	// Close releases the store's resources, and the locks still held.
 	Close() error

@@ -71,8 +71,11 @@ type ScheduleView struct {
 
 // RunView is one run.
 type RunView struct {
-	ID         int64          `json:"id"`
-	Kind       string         `json:"kind"` // "sync" or "dry run"
+	ID   int64  `json:"id"`
+	Kind string `json:"kind"` // "sync" or "dry run"
+	// Read says whether the run read everything from Okta or only what
+	// changed, and why ("Incremental run (last full run 3h ago)").
+	Read       string         `json:"read,omitempty"`
 	Status     string         `json:"status"`
 	StartedAt  time.Time      `json:"startedAt"`
 	FinishedAt *time.Time     `json:"finishedAt,omitempty"`
@@ -133,7 +136,7 @@ func heldView(h state.HeldPlan) HeldView {
 }
 
 func runView(r state.Run) RunView {
-	v := RunView{ID: r.ID, Kind: "sync", Status: r.Status, StartedAt: r.StartedAt, Counts: r.Counts, Error: r.Error}
+	v := RunView{ID: r.ID, Kind: "sync", Read: r.Kind, Status: r.Status, StartedAt: r.StartedAt, Counts: r.Counts, Error: r.Error}
 	if r.DryRun {
 		v.Kind = "dry run"
 	}

@@ -52,6 +52,7 @@ func RunStoreSuite(t *testing.T, open Opener) {
 		{"HeldPlans", testHeldPlans},
 		{"HeldPlanApprovalOnce", testHeldPlanApprovalOnce},
 		{"Pauses", testPauses},
+		{"SyncState", testSyncState},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
