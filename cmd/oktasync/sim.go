@@ -90,7 +90,7 @@ it in Okta's Profile Editor. Any other attribute is refused (400 E0000001).`,
 	fs := cmd.Flags()
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
 	fs.StringArrayVar(&f.tokens, "token", nil, "accepted SSWS API token (repeatable; default $OKTASIM_TOKEN)")
-	fs.StringVar(&f.seed, "seed", "", "JSON file of users and groups to start with")
+	fs.StringVar(&f.seed, "seed", "", "JSON file of users, groups and custom attributes to start with, in the form GET /sim/state answers (README: Seeding the simulated org)")
 	fs.StringVar(&f.clients, "clients", "", `JSON file of OAuth service apps: [{"clientId","scopes","dpop","keys":[JWK, JWK set or PEM public key]}]`)
 	fs.DurationVar(&f.window, "window", 0, "rate-limit window (default 60s)")
 	fs.Float64Var(&f.scale, "limit-scale", 0, "multiply every bucket's limit (default 1)")
