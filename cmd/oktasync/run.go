@@ -197,6 +197,11 @@ func (a *app) printReport(w io.Writer, rep *reconcile.Report, format, org string
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
+	if rep.AlreadyApplied {
+		printOrg(w, org, false)
+		fmt.Fprintf(w, "\nNothing to apply: this plan was already applied (Okta has every change it makes: %d operations).\n", len(rep.Operations))
+		return nil
+	}
 	if !shown {
 		if err := a.printPlan(w, rep, org); err != nil {
 			return err

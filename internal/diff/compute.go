@@ -15,6 +15,7 @@ import (
 const (
 	statusStaged        = "STAGED"
 	statusActive        = "ACTIVE"
+	statusProvisioned   = "PROVISIONED"
 	statusSuspended     = "SUSPENDED"
 	statusDeprovisioned = "DEPROVISIONED"
 

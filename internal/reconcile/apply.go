@@ -36,10 +36,13 @@ type Report struct {
 	Mastered   int               `json:"mastered"` // profile updates of users another system masters (see Warnings)
 	Pending    int               `json:"pending"`  // operations left for the next run (see Warnings)
 	Blocked    bool              `json:"blocked"`
-	Blocks     []diff.Block      `json:"blocks,omitempty"`
-	Warnings   []string          `json:"warnings,omitempty"`
-	StartedAt  time.Time         `json:"startedAt"`
-	FinishedAt time.Time         `json:"finishedAt"`
+	// AlreadyApplied says that a saved plan was not applied because Okta
+	// already holds every change it makes (it was applied before).
+	AlreadyApplied bool         `json:"alreadyApplied,omitempty"`
+	Blocks         []diff.Block `json:"blocks,omitempty"`
+	Warnings       []string     `json:"warnings,omitempty"`
+	StartedAt      time.Time    `json:"startedAt"`
+	FinishedAt     time.Time    `json:"finishedAt"`
 
 	// Plan is the computed plan, for rendering.
 	Plan *diff.Plan `json:"-"`
@@ -82,6 +85,9 @@ var errDryRunPlan = errors.New("apply: the plan was made in a dry run, without t
 // wrapping ErrBlocked, ErrOperationsFailed, or what stopped apply. Apply
 // does not close p.
 func (r *Runner) Apply(ctx context.Context, p *Planned, o Options) (*Report, error) {
+	if p != nil && p.rep != nil && p.rep.AlreadyApplied {
+		return p.rep, nil // recorded by Verify; nothing to do
+	}
 	if p == nil || p.sess == nil || p.sess.unlock == nil {
 		return p.Report(), errDryRunPlan
 	}

@@ -76,6 +76,7 @@ func (r *Runner) Plan(ctx context.Context, o Options) (*Planned, error) {
 	}
 	if o.SavePlan {
 		p.Saved = diff.NewSavedPlan(p.Plan, s.cur.Dir, r.set.ConfigDigest, diff.SourceDigest(s.desired), started)
+		p.Saved.ConfigParts, p.Saved.Source = r.set.ConfigParts, diff.SourceFingerprint(s.desired)
 	}
 	if o.Observe != nil {
 		o.Observe(s.desired, s.cur.Dir)
@@ -91,10 +92,13 @@ func (r *Runner) Plan(ctx context.Context, o Options) (*Planned, error) {
 
 // Verify prepares a plan saved by `plan --out` for Apply, exactly as
 // reviewed: it takes the org's lock, reads the source and Okta, refuses a
-// plan made with another configuration or source, and refuses a plan any
-// of whose operations' targets changed in Okta since the plan. For the
-// last, it returns the Planned (whose report lists the conflicts as
-// warnings) with an error wrapping ErrPlanConflict. The caller closes the
+// plan made with another configuration or source (saying what changed),
+// and refuses a plan any of whose operations' targets changed in Okta since
+// the plan. For the last, it returns the Planned (whose report lists the
+// conflicts as warnings) with an error wrapping ErrPlanConflict. A plan
+// Okta already holds every change of (applied before) is not refused: its
+// report says AlreadyApplied, and Apply has nothing to do. Refused and
+// already-applied plans are recorded as runs. The caller closes the
 // returned Planned.
 func (r *Runner) Verify(ctx context.Context, saved *diff.SavedPlan, o Options) (*Planned, error) {
 	started := time.Now().UTC()
@@ -104,22 +108,48 @@ func (r *Runner) Verify(ctx context.Context, saved *diff.SavedPlan, o Options) (
 		return nil, err
 	}
 	p := &Planned{Plan: saved.Plan, sess: s}
-	if err := saved.Verify(r.set.ConfigDigest, diff.SourceDigest(s.desired)); err != nil {
+	now := diff.Now{ConfigDigest: r.set.ConfigDigest, ConfigParts: r.set.ConfigParts, Source: s.desired, SourceName: r.set.SourceName}
+	if err := saved.Check(now); err != nil {
+		if saved.Plan != nil {
+			r.recordVerdict(ctx, s.store, newReport(false, started, saved.Plan), state.RunFailed, "apply refused: "+err.Error())
+		}
 		p.Close()
 		return nil, err
 	}
 	p.rep = newReport(false, started, p.Plan)
 	if conflicts := diff.CheckConflicts(saved, s.cur.Dir, s.cur.MembersRead); len(conflicts) > 0 {
+		if diff.AlreadyApplied(saved, s.cur.Dir, s.cur.MembersRead) {
+			p.rep.AlreadyApplied = true
+			r.recordVerdict(ctx, s.store, p.rep, state.RunSucceeded, "the saved plan was already applied: Okta has every change it makes; nothing to do")
+			s.release()
+			return p, nil
+		}
 		for _, c := range conflicts {
 			p.rep.Warnings = append(p.rep.Warnings, "conflict: "+c.String())
 		}
-		p.rep.FinishedAt = time.Now().UTC()
-		return p, fmt.Errorf("%d of %d operations changed in Okta since the plan was made; make a new plan: %w",
+		err := fmt.Errorf("%d of %d operations changed in Okta since the plan was made; make a new plan: %w",
 			len(conflicts), len(p.Plan.Operations), ErrPlanConflict)
+		r.recordVerdict(ctx, s.store, p.rep, state.RunFailed, "apply refused: "+err.Error())
+		return p, err
 	}
 	saved.RestorePasswords(s.desired)
 	s.release()
 	return p, nil
+}
+
+// recordVerdict records, as a finished run, a saved plan Verify refused or
+// found already applied; rep gets the run's id and its finish time.
+func (r *Runner) recordVerdict(ctx context.Context, store Store, rep *Report, status, msg string) {
+	ctx = context.WithoutCancel(ctx)
+	rep.FinishedAt = time.Now().UTC()
+	id, err := store.BeginRun(ctx, state.Run{Org: r.set.Org, Status: state.RunRunning, StartedAt: rep.StartedAt, ConfigDigest: r.set.ConfigDigest})
+	if err == nil {
+		rep.RunID = id
+		err = store.FinishRun(ctx, id, status, summaryCounts(rep.Summary), msg)
+	}
+	if err != nil {
+		r.log.Warn("record the saved plan's apply", "err", err)
+	}
 }
 
 // session is what one run has open: the source's desired state, the state

@@ -22,6 +22,13 @@ type Settings struct {
 	// ConfigDigest identifies the parts of the configuration that shape a
 	// plan; a run records it and a saved plan must match it.
 	ConfigDigest string
+	// ConfigParts identify each part of the configuration ConfigDigest
+	// covers, by name (org, scope, users, groups, protect, safety), so
+	// that apply can say which changed since a plan was saved.
+	ConfigParts map[string]string
+	// SourceName names the source for people ("users.csv", "the Postgres
+	// source").
+	SourceName string
 	// Scope says which users and groups are read as in scope.
 	Scope Scope
 	// Concurrency is the number of apply workers (0: apply's default).
