@@ -149,7 +149,7 @@ func (a *app) loadConfig() (*config.Config, error) {
 	}
 	cfg, err := config.Load(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", problemConfig, err)
 	}
 	return cfg, nil
 }

@@ -145,7 +145,7 @@ func (a *app) runDemo(ctx context.Context, o demoOptions) error {
 	if err != nil {
 		return err
 	}
-	rep, err := runner.Run(ctx, reconcile.Options{})
+	rep, err := runner.Run(ctx, reconcile.Options{WarningsShown: true})
 	if rep != nil {
 		if perr := a.printReport(a.stdout, rep, "text", cfg.Okta.OrgURL, false); perr != nil {
 			return perr
@@ -158,7 +158,7 @@ func (a *app) runDemo(ctx context.Context, o demoOptions) error {
 	fmt.Fprintf(a.stdout, "%d API calls (%d writes).\n", after.Requests-before.Requests, after.Writes-before.Writes)
 
 	fmt.Fprintf(a.stdout, "\nPlanning again:\n")
-	rep, err = runner.Run(ctx, reconcile.Options{DryRun: true})
+	rep, err = runner.Run(ctx, reconcile.Options{DryRun: true, WarningsShown: true})
 	if err != nil {
 		return err
 	}

@@ -118,6 +118,7 @@ func (a *app) runSync(ctx context.Context, f *runFlags) error {
 		WaitLock:      f.waitLock,
 		Progress:      update,
 		FetchProgress: fetch,
+		WarningsShown: true,
 	}
 	var (
 		rep    *reconcile.Report
@@ -145,7 +146,7 @@ func (a *app) runSync(ctx context.Context, f *runFlags) error {
 		a.printSavedPlanHints(f, rep)
 	}
 	if runErr != nil {
-		return runErr
+		return oktaHint(cfg.Okta.OrgURL, runErr)
 	}
 	if f.dryRun && f.detailedExitCode && rep.Plan.HasChanges() {
 		return &exitCodeError{code: exitChanges}
@@ -264,6 +265,11 @@ func printConflicts(w io.Writer, rep *reconcile.Report) bool {
 	}
 	fmt.Fprintln(w, "Make a new plan.")
 	return true
+}
+
+// count is n and the word for n things: "1 group", "3 groups".
+func count(n int, one, many string) string {
+	return fmt.Sprintf("%d %s", n, pluralWord(n, one, many))
 }
 
 func pluralWord(n int, one, many string) string {

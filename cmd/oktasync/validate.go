@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,10 +65,10 @@ func (a *app) validate(ctx context.Context) error {
 		fmt.Fprintf(out, "ok  %-7s %s\n", what, fmt.Sprintf(format, args...))
 	}
 
-	// 1. The config.
+	// 1. The config (an error already says "invalid config").
 	cfg, err := a.loadConfig()
 	if err != nil {
-		return validationError(problemConfig, err)
+		return &exitCodeError{code: exitError, err: err}
 	}
 	log, err := a.logger(cfg.Log.Level)
 	if err != nil {
@@ -105,7 +107,8 @@ func (a *app) validate(ctx context.Context) error {
 	for _, m := range desired.Members {
 		memberships += m.Len()
 	}
-	check("source", "%s: %d users, %d groups, %d memberships", describeSource(cfg.Source), len(desired.Users), len(desired.Groups), memberships)
+	check("source", "%s: %s, %s, %s", describeSource(cfg.Source), count(len(desired.Users), "user", "users"),
+		count(len(desired.Groups), "group", "groups"), count(memberships, "membership", "memberships"))
 
 	// 3. Okta: one authenticated call.
 	if err := checkOkta(ctx, cfg, desired, log); err != nil {
@@ -146,17 +149,35 @@ func checkOkta(ctx context.Context, cfg *config.Config, desired *directory.Direc
 		return reconcile.CheckSchema(ctx, c, desired, schemaHints(cfg.Mapping))
 	}
 	var apiErr *okta.APIError
-	switch {
-	case errors.As(err, &apiErr) && apiErr.StatusCode == 401:
-		return fmt.Errorf("%s rejected the credentials: %w; check okta.token (OKTA_CLIENT_TOKEN) or, for OAuth, okta.clientId and the private key", cfg.Okta.OrgURL, err)
-	case errors.As(err, &apiErr) && apiErr.StatusCode == 403:
-		return fmt.Errorf("%s refused to list users: %w; the API token's admin, or the OAuth service app, needs the okta.users.read, okta.users.manage, okta.groups.read, okta.groups.manage and okta.schemas.read scopes and an admin role that covers users and groups", cfg.Okta.OrgURL, err)
-	case errors.As(err, &apiErr) && apiErr.StatusCode == 400 && cfg.Scope.Users != "":
+	if errors.As(err, &apiErr) && apiErr.StatusCode == 400 && cfg.Scope.Users != "" {
 		return fmt.Errorf("%s rejected scope.users %q as a search expression: %w", cfg.Okta.OrgURL, cfg.Scope.Users, err)
-	case errors.As(err, &apiErr):
-		return fmt.Errorf("list users at %s: %w", cfg.Okta.OrgURL, err)
 	}
-	return fmt.Errorf("cannot reach Okta at %s: %w", cfg.Okta.OrgURL, err)
+	if hinted := oktaHint(cfg.Okta.OrgURL, err); hinted != err {
+		return hinted
+	}
+	return fmt.Errorf("list users at %s: %w", cfg.Okta.OrgURL, err)
+}
+
+// oktaHint adds to an error a call to Okta returned what to check, as
+// validate, plan and run all say it: a rejected credential (401), a
+// refused request (403: scopes or admin role), an org that cannot be
+// reached. Any other error is returned as it is.
+func oktaHint(orgURL string, err error) error {
+	var apiErr *okta.APIError
+	var netErr net.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized:
+		return fmt.Errorf("%s rejected the credentials: %w; check okta.token (OKTA_CLIENT_TOKEN) or, for OAuth, okta.clientId and the private key", orgURL, err)
+	case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusForbidden:
+		return fmt.Errorf("%s refused the request: %w; the API token's admin, or the OAuth service app, needs the okta.users.read, okta.users.manage, okta.groups.read, okta.groups.manage and okta.schemas.read scopes and an admin role that covers users and groups", orgURL, err)
+	case errors.As(err, &apiErr):
+		return err
+	case errors.As(err, &netErr):
+		return fmt.Errorf("cannot reach Okta at %s: %w; check okta.orgUrl and the network", orgURL, err)
+	}
+	return err
 }
 
 // checkState reaches the state store without changing it and reports the

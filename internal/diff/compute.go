@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -95,6 +96,9 @@ type computer struct {
 	protected map[string]bool
 	// unchanged counts managed desired users with no user-level operation.
 	unchanged int
+	// outOfScope holds the logins of source users that exist in Okta
+	// outside the scope: left alone, and summarised in one warning.
+	outOfScope []string
 	// held holds the operations held back, in the order they are listed.
 	held     []keyed[Held]
 	warnings []keyed[string]
@@ -356,8 +360,13 @@ func (c *computer) assemble() *Plan {
 			p.Operations = append(p.Operations, k.v)
 		}
 	}
+	c.warnOutOfScope(p)
 	slices.SortStableFunc(c.warnings, func(a, b keyed[string]) int { return strings.Compare(a.key, b.key) })
+	leftAlone := map[string]bool{}
 	for _, w := range c.warnings {
+		if strings.HasPrefix(w.key, warnUser) && w.key != warnUser {
+			leftAlone[w.key] = true // a user's own warning
+		}
 		p.Warnings = append(p.Warnings, w.v)
 	}
 	slices.SortFunc(c.held, func(a, b keyed[Held]) int { return strings.Compare(a.key, b.key) })
@@ -401,7 +410,38 @@ func (c *computer) assemble() *Plan {
 		}
 	}
 	s.Users.Unchanged = c.unchanged
+	s.Users.OutOfScope = len(p.OutOfScope)
+	p.LeftAlone = len(leftAlone) + len(p.OutOfScope)
 	return p
+}
+
+// outOfScopeExamples is how many of the source users outside the scope the
+// summary warning names.
+const outOfScopeExamples = 3
+
+// warnOutOfScope puts the source users that exist in Okta outside the
+// scope in p.OutOfScope, sorted, and sums them up in one warning naming a
+// few: a source of 50,000 users must not give 50,000 lines.
+func (c *computer) warnOutOfScope(p *Plan) {
+	n := len(c.outOfScope)
+	if n == 0 {
+		return
+	}
+	slices.Sort(c.outOfScope)
+	p.OutOfScope = c.outOfScope
+	if n == 1 {
+		c.warn(warnUser, "user %q exists in Okta outside scope.users; left alone (its memberships in managed groups are still synced)", c.outOfScope[0])
+		return
+	}
+	quoted := make([]string, 0, outOfScopeExamples)
+	for _, l := range c.outOfScope[:min(n, outOfScopeExamples)] {
+		quoted = append(quoted, strconv.Quote(l))
+	}
+	examples := strings.Join(quoted, ", ")
+	if n > outOfScopeExamples {
+		examples += fmt.Sprintf(" and %d more (all in --output json, outOfScope, and at --log-level debug)", n-outOfScopeExamples)
+	}
+	c.warn(warnUser, "%d source users exist in Okta outside scope.users and are left alone (their memberships in managed groups are still synced): %s", n, examples)
 }
 
 // formatDuration renders whole days as "30d", anything else as Go does.

@@ -135,6 +135,9 @@ type ActionCounts struct {
 	Unsuspend  int `json:"unsuspend"`
 	Delete     int `json:"delete"`
 	Unchanged  int `json:"unchanged"`
+	// OutOfScope counts the source users that exist in Okta outside
+	// scope.users: left alone (Plan.OutOfScope lists them).
+	OutOfScope int `json:"outOfScope"`
 }
 
 // GroupCounts counts group operations.
@@ -177,6 +180,14 @@ type Plan struct {
 	// Warnings are things the plan leaves alone that a person should know
 	// of (a source user that exists in Okta outside the scope, …).
 	Warnings []string `json:"warnings,omitempty"`
+	// OutOfScope lists the logins of the source users that exist in Okta
+	// outside scope.users, sorted; the warnings name only a few.
+	OutOfScope []string `json:"outOfScope,omitempty"`
+	// LeftAlone counts the source users the plan leaves alone or whose
+	// changes it leaves undone (outside the scope, protected, changing
+	// status, …; the warnings say which): with any, a plan without
+	// changes does not mean Okta matches the source.
+	LeftAlone int `json:"leftAlone,omitempty"`
 }
 
 // Held is an operation a setting holds back: listed, never applied.

@@ -59,6 +59,9 @@ func RenderText(w io.Writer, p *Plan, opts RenderOptions) error {
 		}
 	} else if len(p.Held) > 0 {
 		bw.WriteString(paint(ansiBold, "No changes to apply; some are held back (below).") + "\n")
+	} else if p.LeftAlone > 0 {
+		fmt.Fprintf(bw, "%s\n", paint(ansiBold, fmt.Sprintf("No changes to apply, but %d source %s left alone (warnings above): Okta may differ from the source for %s.",
+			p.LeftAlone, plural(p.LeftAlone, "user is", "users are"), plural(p.LeftAlone, "it", "them"))))
 	} else {
 		bw.WriteString(paint(ansiBold, "No changes. Okta matches the source within oktasync's scope.") + "\n")
 	}

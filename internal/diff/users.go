@@ -18,7 +18,7 @@ func (c *computer) users() {
 			continue
 		}
 		if !c.in.Managed[lk] {
-			c.warn(warnUser+lk, "user %q exists in Okta outside scope.users; left alone (its memberships in managed groups are still synced)", du.Login())
+			c.outOfScope = append(c.outOfScope, du.Login())
 			continue
 		}
 		if c.inTransition(lk, du, cu, want) {

@@ -41,8 +41,11 @@ type Report struct {
 	AlreadyApplied bool         `json:"alreadyApplied,omitempty"`
 	Blocks         []diff.Block `json:"blocks,omitempty"`
 	Warnings       []string     `json:"warnings,omitempty"`
-	StartedAt      time.Time    `json:"startedAt"`
-	FinishedAt     time.Time    `json:"finishedAt"`
+	// OutOfScope lists the source users that exist in Okta outside
+	// scope.users, left alone; the warnings name only a few.
+	OutOfScope []string  `json:"outOfScope,omitempty"`
+	StartedAt  time.Time `json:"startedAt"`
+	FinishedAt time.Time `json:"finishedAt"`
 
 	// Plan is the computed plan, for rendering.
 	Plan *diff.Plan `json:"-"`
@@ -67,6 +70,7 @@ func newReport(dryRun bool, started time.Time, plan *diff.Plan) *Report {
 		Blocked:    plan.Blocked,
 		Blocks:     plan.Blocks,
 		Warnings:   plan.Warnings,
+		OutOfScope: plan.OutOfScope,
 		Operations: make([]OperationReport, len(plan.Operations)),
 	}
 	for i, op := range plan.Operations {

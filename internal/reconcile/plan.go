@@ -84,9 +84,7 @@ func (r *Runner) Plan(ctx context.Context, o Options) (*Planned, error) {
 	p.managed = s.managedGroups()
 	s.release()
 	p.rep = newReport(o.DryRun, started, p.Plan)
-	for _, w := range p.Plan.Warnings {
-		r.log.Warn(w)
-	}
+	r.logWarnings(p.Plan, o.WarningsShown)
 	return p, nil
 }
 
@@ -137,6 +135,22 @@ func (r *Runner) Verify(ctx context.Context, saved *diff.SavedPlan, o Options) (
 	return p, nil
 }
 
+// logWarnings logs the plan's warnings, at info when the caller shows
+// them, and each source user outside the scope at debug (the warning names
+// only a few).
+func (r *Runner) logWarnings(p *diff.Plan, shown bool) {
+	level := slog.LevelWarn
+	if shown {
+		level = slog.LevelInfo
+	}
+	for _, w := range p.Warnings {
+		r.log.Log(context.Background(), level, w)
+	}
+	for _, login := range p.OutOfScope {
+		r.log.Debug("source user exists in Okta outside scope.users; left alone", "login", login)
+	}
+}
+
 // recordVerdict records, as a finished run, a saved plan Verify refused or
 // found already applied; rep gets the run's id and its finish time.
 func (r *Runner) recordVerdict(ctx context.Context, store Store, rep *Report, status, msg string) {
@@ -178,7 +192,7 @@ func (r *Runner) open(ctx context.Context, o Options) (_ *session, err error) {
 	// The source first: any error here stops the run before Okta or the
 	// store is touched.
 	if s.desired, err = r.parts.Source.Read(ctx); err != nil {
-		return nil, fmt.Errorf("read source: %w", err)
+		return nil, fmt.Errorf("source unreadable or invalid: %w", err)
 	}
 	r.log.Info("read source", "users", len(s.desired.Users), "groups", len(s.desired.Groups))
 

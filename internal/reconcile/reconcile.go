@@ -114,6 +114,10 @@ type Options struct {
 	// (serve's status page keeps them to show a user as last read). It
 	// must not change them.
 	Observe func(desired, current *directory.Directory)
+	// WarningsShown says that the caller shows the plan's warnings to a
+	// person (the plan printed by oktasync plan and run): they are then
+	// logged at info, not warn, so that none is printed twice.
+	WarningsShown bool
 }
 
 // Runner runs syncs of one org with the parts it was given. Its steps are
