@@ -103,6 +103,9 @@ func (a *app) validate(ctx context.Context) error {
 	if err != nil {
 		return validationError(problemSource, err)
 	}
+	if err := checkSourceUsable(cfg, desired); err != nil {
+		return validationError(problemSource, err)
+	}
 	memberships := 0
 	for _, m := range desired.Members {
 		memberships += m.Len()
@@ -110,11 +113,15 @@ func (a *app) validate(ctx context.Context) error {
 	check("source", "%s: %s, %s, %s", describeSource(cfg.Source), count(len(desired.Users), "user", "users"),
 		count(len(desired.Groups), "group", "groups"), count(memberships, "membership", "memberships"))
 
-	// 3. Okta: one authenticated call.
-	if err := checkOkta(ctx, cfg, desired, log); err != nil {
+	// 3. Okta: one authenticated call, and what would not work there.
+	notes, err := checkOkta(ctx, cfg, desired, log)
+	if err != nil {
 		return validationError(problemOkta, err)
 	}
 	check("okta", "%s: credentials accepted (%s)", cfg.Okta.OrgURL, authMode(cfg))
+	for _, n := range notes {
+		fmt.Fprintf(out, "    warning: %s\n", n)
+	}
 
 	// 4. The state store.
 	owned, stateNote, err := checkState(ctx, cfg)
@@ -136,26 +143,48 @@ func authMode(cfg *config.Config) string {
 
 // checkOkta makes one cheap authenticated call: the first user matching
 // scope.users (which also checks the search expression), or the first
-// user of the org when no scope is set; then it checks the source's
-// attributes against the org's user schema, as a run would.
-func checkOkta(ctx context.Context, cfg *config.Config, desired *directory.Directory, log *slog.Logger) error {
+// user of the org when no scope is set. It then checks what would connect
+// yet cannot work: OAuth scopes a run needs but does not get, a scope
+// naming an attribute the schema lacks or matching no one it should, and
+// the source's attributes against the org's user schema, as a run would.
+// It returns notes to show beside the check.
+func checkOkta(ctx context.Context, cfg *config.Config, desired *directory.Directory, log *slog.Logger) ([]string, error) {
+	if err := checkRunScopes(cfg, nil); err != nil {
+		return nil, err
+	}
 	c, err := newOktaClient(cfg, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	opts := &okta.UserListOptions{Limit: 1, Search: cfg.Scope.Users}
-	_, _, err = c.Users.ListPage(ctx, opts)
-	if err == nil {
-		return reconcile.CheckSchema(ctx, c, desired, schemaHints(cfg.Mapping))
+	users, _, err := c.Users.ListPage(ctx, &okta.UserListOptions{Limit: 1, Search: cfg.Scope.Users})
+	if err != nil {
+		var apiErr *okta.APIError
+		if errors.As(err, &apiErr) && apiErr.StatusCode == 400 && cfg.Scope.Users != "" {
+			if serr := checkScopeAttributes(ctx, c, cfg); serr != nil {
+				return nil, serr
+			}
+			return nil, fmt.Errorf("%s rejected scope.users %q as a search expression: %w", cfg.Okta.OrgURL, cfg.Scope.Users, err)
+		}
+		if hinted := oktaHint(cfg.Okta.OrgURL, err); hinted != err {
+			return nil, hinted
+		}
+		return nil, fmt.Errorf("list users at %s: %w", cfg.Okta.OrgURL, err)
 	}
-	var apiErr *okta.APIError
-	if errors.As(err, &apiErr) && apiErr.StatusCode == 400 && cfg.Scope.Users != "" {
-		return fmt.Errorf("%s rejected scope.users %q as a search expression: %w", cfg.Okta.OrgURL, cfg.Scope.Users, err)
+	if err := checkRunScopes(cfg, c); err != nil {
+		return nil, err
 	}
-	if hinted := oktaHint(cfg.Okta.OrgURL, err); hinted != err {
-		return hinted
+	if err := checkScopeAttributes(ctx, c, cfg); err != nil {
+		return nil, err
 	}
-	return fmt.Errorf("list users at %s: %w", cfg.Okta.OrgURL, err)
+	var notes []string
+	if cfg.Scope.Users != "" && len(users) == 0 {
+		note, err := checkScopeMatches(ctx, c, cfg, desired)
+		if err != nil {
+			return nil, err
+		}
+		notes = append(notes, note)
+	}
+	return notes, reconcile.CheckSchema(ctx, c, desired, schemaHints(cfg.Mapping))
 }
 
 // oktaHint adds to an error a call to Okta returned what to check, as
@@ -274,13 +303,13 @@ func describeSource(s config.Source) string {
 // printManaged prints what a sync with cfg would manage.
 func printManaged(w io.Writer, cfg *config.Config, desired *directory.Directory, memberships, owned int) {
 	fmt.Fprintln(w, "\nA sync would manage:")
-	users := fmt.Sprintf("the %d users in the source", len(desired.Users))
+	users := fmt.Sprintf("the %s in the source", count(len(desired.Users), "user", "users"))
 	if cfg.Scope.Users != "" {
 		users += fmt.Sprintf(", Okta users matching scope.users %q", cfg.Scope.Users)
 	}
 	users += fmt.Sprintf(", and the users oktasync created (%d recorded)", owned)
 	fmt.Fprintf(w, "  users        %s\n", users)
-	groups := fmt.Sprintf("the %d groups the source names (OKTA_GROUPs only)", len(desired.Groups))
+	groups := fmt.Sprintf("the %s the source names (OKTA_GROUPs only)", count(len(desired.Groups), "group", "groups"))
 	if p := cfg.Scope.Groups.Prefix; p != "" {
 		groups += fmt.Sprintf(", and OKTA_GROUPs whose name starts with %q", p)
 	}

@@ -49,6 +49,17 @@ func (c *Config) Validate() error {
 	return c.validate(os.LookupEnv)
 }
 
+// RunScopes are the OAuth scopes a run needs, each with what for: reading
+// and changing users and groups, and reading the user schema the source's
+// attributes are checked against.
+var RunScopes = []struct{ Scope, For string }{
+	{"okta.users.read", "read users"},
+	{"okta.users.manage", "create, update, activate and deactivate users"},
+	{"okta.groups.read", "read groups and their members"},
+	{"okta.groups.manage", "create groups and add and remove members"},
+	{"okta.schemas.read", "read the user schema the source's attributes are checked against"},
+}
+
 // LogLevels are the accepted values of log.level.
 var LogLevels = []string{"debug", "info", "warn", "error"}
 
