@@ -241,7 +241,7 @@ type privateKeyAuth struct {
 
 	mu         sync.Mutex // held while fetching, so that one fetch runs at a time
 	token      string
-	tokenType  string // "Bearer" or "DPoP"
+	tokenType  string   // "Bearer" or "DPoP"
 	granted    []string // the scopes of token, as the token endpoint named them
 	expires    time.Time
 	dpop       *ecdsa.PrivateKey // proof key, set once DPoP is in use
