@@ -57,6 +57,8 @@ against it with the kept config.`,
 	}
 	cmd.Flags().BoolVar(&o.keep, "keep", false, "keep the demo's directory (config, CSV, state store, simulated org) and print how to use it again")
 	cmd.Flags().StringVar(&o.addr, "addr", "127.0.0.1:0", "address of the simulated org (port 0 picks a free one); the kept config names it")
+	a.logFlags(cmd.Flags())
+	a.colorFlag(cmd.Flags())
 	return cmd
 }
 

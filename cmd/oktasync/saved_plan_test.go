@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestSavedPlan covers the CI flow: plan --out on a pull request, apply of
@@ -107,6 +108,16 @@ func TestSavedPlan(t *testing.T) {
 		history = append(history, run.Status+": "+run.Error)
 	}
 	got := strings.Join(history, "\n")
+	// The text listing fits 100 columns, long messages cut short.
+	r = runOktasync(t, env, "runs", "--config", cfg)
+	for _, line := range strings.Split(strings.TrimRight(r.stdout, "\n"), "\n") {
+		if n := utf8.RuneCountInString(line); n > 100 {
+			t.Errorf("runs: a line of %d columns:\n%s", n, line)
+		}
+	}
+	if !strings.Contains(r.stdout, "MESSAGE") || !strings.Contains(r.stdout, "apply refused") || !strings.Contains(r.stdout, "…") {
+		t.Errorf("runs does not show the refused applies, cut short:\n%s", r.stdout)
+	}
 	for _, want := range []string{
 		"failed: apply refused: saved plan does not match: the config's scope changed",
 		"failed: apply refused: saved plan does not match: users.csv changed",

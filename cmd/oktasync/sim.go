@@ -82,6 +82,9 @@ Always, with or without --realistic, the user schema is Okta's base profile
 attribute such as employeeType exists only when declared, with
 --custom-attribute or the seed file's "customAttributes", as an admin adds
 it in Okta's Profile Editor. Any other attribute is refused (400 E0000001).`,
+		Example: `  oktasync sim --addr 127.0.0.1:8080 --token try-it-token-1234
+  oktasync sim --token "$OKTA_CLIENT_TOKEN" --seed org.json --realistic
+  curl -s http://127.0.0.1:8080/sim/state > org.json   # a seed for later`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runSim(cmd, f)
@@ -115,6 +118,7 @@ it in Okta's Profile Editor. Any other attribute is refused (400 E0000001).`,
 	fs.StringArrayVar(&f.customAttributes, "custom-attribute", nil, "declare a custom user attribute, name or name:type (string, integer, number, boolean, array; repeatable); the schema is otherwise Okta's base profile")
 	fs.IntVar(&f.memberPageTimeout, "member-page-timeout-above", 0, "member pages larger than this (limit and members) answer 500 E0000009 (0: never)")
 	fs.DurationVar(&f.searchLag, "search-lag", 0, "search results lag changes by this long, as Okta's search index")
+	a.logFlags(fs)
 	return cmd
 }
 

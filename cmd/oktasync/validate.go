@@ -34,23 +34,30 @@ const (
 )
 
 func (a *app) validateCommand() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "validate",
 		Short: "Check the config, the source, Okta credentials and the state store; change nothing",
 		Long: `validate checks, in order, and stops at the first problem with exit code 1:
   1. the config: it loads, every key is known and valid, the schedule parses;
-  2. the source: the CSV files or PostgreSQL queries are read in full and
-     every record is valid;
-  3. Okta: one cheap authenticated call (the first user in scope) succeeds;
+  2. the source: the CSV files or PostgreSQL queries are read in full,
+     every record is valid, and there are users;
+  3. Okta: one cheap authenticated call (the first user in scope) succeeds,
+     the OAuth scopes a run needs are requested and granted, and scope.users
+     names attributes the schema has and matches the source users Okta has;
   4. the state store: it is reachable and its schema is current, or will be
      brought up to date by the next run (state.autoMigrate).
 Then it prints what a sync would manage. It writes nothing to Okta, and
 nothing to the state store (a missing SQLite file is not created).`,
+		Example: `  oktasync validate --config /etc/oktasync/oktasync.yaml
+  OKTASYNC_CONFIG=oktasync.yaml oktasync validate`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.validate(cmd.Context())
 		},
 	}
+	a.configFlag(cmd.Flags())
+	a.logFlags(cmd.Flags())
+	return cmd
 }
 
 // validationError is a validate failure: the class of problem, then what
