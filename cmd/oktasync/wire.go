@@ -185,6 +185,7 @@ func policyFrom(cfg *config.Config, allow allowances) (diff.Policy, error) {
 	p.Reactivate = cfg.Users.Reactivate
 	p.DeleteAfter = cfg.Users.DeleteAfter
 	p.Leavers = cfg.Users.Leavers
+	p.LeaverGrace = cfg.Users.LeaverGrace
 	p.ProtectLogins = cfg.Protect.Logins
 	p.ProtectGroups = cfg.Protect.Groups
 	p.DeleteUnlistedGroups = cfg.Groups.DeleteUnlisted

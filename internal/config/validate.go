@@ -196,6 +196,12 @@ func (c *Config) validatePolicy(bad func(field, format string, args ...any)) {
 	if c.Users.DeleteAfter < 0 {
 		bad("users.deleteAfter", "must not be negative (0 never deletes)")
 	}
+	switch {
+	case c.Users.LeaverGrace < 0:
+		bad("users.leaverGrace", "must not be negative (0 deactivates leavers at once)")
+	case c.Users.LeaverGrace > 0 && c.Users.Leavers != "deactivate":
+		bad("users.leaverGrace", "works with users.leavers deactivate (suspend first, deactivate after the grace period), not %q", c.Users.Leavers)
+	}
 	for _, l := range []struct{ field, v string }{
 		{"safety.maxDeactivations", c.Safety.MaxDeactivations},
 		{"safety.maxMembershipRemovals", c.Safety.MaxMembershipRemovals},

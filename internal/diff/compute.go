@@ -41,6 +41,9 @@ type Input struct {
 	// DeactivatedAt holds, by LoginKey, when oktasync deactivated a user
 	// (for Policy.DeleteAfter).
 	DeactivatedAt map[string]time.Time
+	// SuspendedAt holds, by LoginKey, when oktasync suspended a leaver
+	// (for Policy.LeaverGrace, and to unsuspend one that returns).
+	SuspendedAt map[string]time.Time
 	// ScopedGroups holds the GroupKeys of groups matching
 	// scope.groups.search, for Policy.DeleteUnlistedGroups.
 	ScopedGroups map[string]bool

@@ -122,6 +122,10 @@ type Operation struct {
 	Changes []Change `json:"changes,omitempty"`
 	// Reason says why, in a few words ("absent from source", …).
 	Reason string `json:"reason,omitempty"`
+	// Leaver marks the suspension of a user absent from the source
+	// (users.leavers suspend, users.leaverGrace), which a run records so
+	// that a later one knows since when.
+	Leaver bool `json:"leaver,omitempty"`
 }
 
 // ActionCounts counts operations by verb.

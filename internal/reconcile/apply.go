@@ -137,6 +137,7 @@ func (r *Runner) Apply(ctx context.Context, p *Planned, o Options) (*Report, err
 		r.log.Warn("record run end", "err", ferr)
 	}
 	r.recordManagedGroups(context.WithoutCancel(ctx), store, runID, p.managed)
+	r.recordLeavers(context.WithoutCancel(ctx), store, rep)
 	r.saveShares(context.WithoutCancel(ctx), store)
 	r.log.Info("applied plan", "applied", rep.Applied, "failed", rep.Failed, "skipped", rep.Skipped,
 		"mastered", rep.Mastered, "pending", rep.Pending)

@@ -174,7 +174,9 @@ type session struct {
 	store   Store
 	unlock  func() error
 	owned   map[string]state.OwnedUser
-	cur     *Current
+	// suspended holds the leavers oktasync suspended, by LoginKey.
+	suspended map[string]state.LeaverSuspension
+	cur       *Current
 }
 
 // open reads the source, opens the store (taking the org's lock unless
@@ -206,6 +208,9 @@ func (r *Runner) open(ctx context.Context, o Options) (_ *session, err error) {
 	}
 	if s.owned, err = s.store.Owned(ctx, r.set.Org); err != nil {
 		return nil, fmt.Errorf("read owned users from state store: %w", err)
+	}
+	if s.suspended, err = s.store.LeaverSuspensions(ctx, r.set.Org); err != nil {
+		return nil, fmt.Errorf("read suspended leavers from state store: %w", err)
 	}
 	r.seedShares(ctx, s.store)
 
@@ -264,6 +269,7 @@ func (s *session) input(policy diff.Policy) diff.Input {
 		LeftSource:    s.cur.LeftSource,
 		Managed:       s.cur.InScope,
 		DeactivatedAt: make(map[string]time.Time),
+		SuspendedAt:   make(map[string]time.Time, len(s.suspended)),
 		Now:           time.Now().UTC(),
 		Policy:        policy,
 	}
@@ -274,6 +280,9 @@ func (s *session) input(policy diff.Policy) diff.Input {
 		if !o.DeactivatedAt.IsZero() {
 			in.DeactivatedAt[k] = o.DeactivatedAt
 		}
+	}
+	for k, l := range s.suspended {
+		in.SuspendedAt[k] = l.SuspendedAt
 	}
 	return in
 }

@@ -64,6 +64,7 @@ type Store interface {
 	FinishRun(ctx context.Context, id int64, status string, counts map[string]int, errMsg string) error
 	state.RateShares
 	state.ManagedGroups
+	state.LeaverSuspensions
 	// Operations lists a run's checkpoints (for the groups it created).
 	Operations(ctx context.Context, runID int64) ([]state.OpRecord, error)
 	io.Closer

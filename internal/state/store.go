@@ -217,6 +217,7 @@ type Store interface {
 	Checkpoints
 	Ownership
 	ManagedGroups
+	LeaverSuspensions
 	RateShares
 	HeldPlans
 	Pauses

@@ -39,6 +39,7 @@ func RunStoreSuite(t *testing.T, open Opener) {
 		{"SharedDatabase", testSharedDatabase},
 		{"RateShares", testRateShares},
 		{"ManagedGroups", testManagedGroups},
+		{"LeaverSuspensions", testLeaverSuspensions},
 		{"LockExclusion", testLockExclusion},
 		{"LockWaitGetsLock", testLockWaitGetsLock},
 		{"LockWaitTimesOut", testLockWaitTimesOut},
