@@ -243,3 +243,95 @@ func TestDemoKeepStartsAgain(t *testing.T) {
 		t.Fatalf("plan with the kept config against the kept org: exit %d, want 0 and no changes:\n%s\n%s", p.code, p.stdout, p.stderr)
 	}
 }
+
+// TestReadmeLinks: every link of the README leads somewhere: a file or
+// folder of the repository (never one outside it), or a heading of the
+// README itself.
+func TestReadmeLinks(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchors := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^#{1,6} (.+)$`).FindAllStringSubmatch(string(b), -1) {
+		a := strings.ToLower(strings.TrimSpace(m[1]))
+		a = regexp.MustCompile(`[^a-z0-9 _-]`).ReplaceAllString(a, "")
+		anchors[strings.ReplaceAll(a, " ", "-")] = true
+	}
+	links := regexp.MustCompile(`\]\(([^)\s]+)\)`).FindAllStringSubmatch(string(b), -1)
+	if len(links) < 10 {
+		t.Fatalf("found %d links; the test reads the README wrong", len(links))
+	}
+	for _, m := range links {
+		target := m[1]
+		switch {
+		case strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://"):
+		case strings.HasPrefix(target, "#"):
+			if !anchors[target[1:]] {
+				t.Errorf("link %s: no such heading", target)
+			}
+		case strings.HasPrefix(target, "..") || filepath.IsAbs(target):
+			t.Errorf("link %s leads outside the repository", target)
+		default:
+			if _, err := os.Stat(filepath.Join("..", "..", target)); err != nil {
+				t.Errorf("link %s: %v", target, err)
+			}
+		}
+	}
+}
+
+// TestGitignoreCoversRunFiles: what a run leaves beside its config (the
+// SQLite state store and its lock files) is ignored by .gitignore, so that
+// a config kept in a repository does not pick them up.
+func TestGitignoreCoversRunFiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test; skipped with -short")
+	}
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("..", "..", ".gitignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patterns []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") && !strings.HasPrefix(l, "/") {
+			patterns = append(patterns, l)
+		}
+	}
+	const token = "gitignore-token-6f2"
+	sim := startSim(t, token, "--no-rate-limits")
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "users.csv"), "login,email,firstName,lastName\na@example.com,a@example.com,A,One\n")
+	writeFile(t, filepath.Join(dir, "oktasync.yaml"), "okta:\n  orgUrl: "+sim.URL+"\n  testing:\n    disableHttpsCheck: true\nsource:\n  csv:\n    users: users.csv\nstate:\n  url: sqlite://state.db\n")
+	env := []string{"OKTA_CLIENT_TOKEN=" + token}
+	for _, args := range [][]string{{"validate"}, {"run"}, {"plan", "--out", "plan.json"}, {"runs"}} {
+		if r := runIn(t, dir, env, append(args, "--config", "oktasync.yaml")...); r.code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := 0
+	for _, e := range entries {
+		switch e.Name() {
+		case "users.csv", "oktasync.yaml", "plan.json":
+			continue
+		}
+		left++
+		ignored := false
+		for _, p := range patterns {
+			if ok, _ := filepath.Match(p, e.Name()); ok {
+				ignored = true
+			}
+		}
+		if !ignored {
+			t.Errorf("a run leaves %s, which .gitignore does not cover", e.Name())
+		}
+	}
+	if left < 3 {
+		t.Errorf("a run left %d files beside its config; the test checks too little", left)
+	}
+}
