@@ -328,7 +328,7 @@ func (c *computer) unlistedGroups() {
 	}
 	prefix := directory.GroupKey(c.pol.GroupPrefix)
 	if prefix == "" && len(c.in.ScopedGroups) == 0 {
-		c.warn(warnGlobal, "groups.deleteUnlisted is on but no group scope (scope.groups.prefix or scope.groups.search) is set; no group is deleted")
+		c.warn(warnGlobal, "groups.deleteUnlisted is on but no group scope (scope.groups.prefix or scope.groups.search) is set: only the groups oktasync managed that left the source are deleted")
 		return
 	}
 	named := make(map[string]bool, len(c.managedGroups))
