@@ -110,3 +110,35 @@ func TestErrorsSayItOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestBlockedSaidOnce: on a terminal, a plan a safety rule blocks says why
+// once, in the plan, not again as an error on stderr; the exit code is 3.
+func TestBlockedSaidOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test; skipped with -short")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	const token = "blocked-once-token-0a9"
+	var seed strings.Builder
+	seed.WriteString(`{"users":[`)
+	for i, l := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+		if i > 0 {
+			seed.WriteString(",")
+		}
+		fmt.Fprintf(&seed, `{"profile":{"login":%q,"email":%q,"firstName":"F","lastName":"L","userType":"Employee"}}`, l, l)
+	}
+	seed.WriteString("]}")
+	writeFile(t, filepath.Join(dir, "seed.json"), seed.String())
+	writeFile(t, filepath.Join(dir, "users.csv"), "login,email,firstName,lastName,userType\na@example.com,a@example.com,F,L,Employee\n")
+	sim := startSim(t, token, "--no-rate-limits", "--seed", filepath.Join(dir, "seed.json"))
+	cfg := filepath.Join(dir, "oktasync.yaml")
+	writeFile(t, cfg, fmt.Sprintf("okta:\n  orgUrl: %s\n  testing:\n    disableHttpsCheck: true\nsource:\n  csv:\n    users: users.csv\nscope:\n  users: profile.userType eq \"Employee\"\nstate:\n  url: sqlite://state.db\nsafety:\n  maxDeactivations: 1\n", sim.URL))
+	code, out := startOnTerminal(t, []string{"OKTA_CLIENT_TOKEN=" + token}, "run", "--config", cfg).wait()
+	if code != exitBlocked {
+		t.Fatalf("run: exit %d, want %d\n%s", code, exitBlocked, out)
+	}
+	if n := strings.Count(out, "safety.maxDeactivations: the plan would deactivate or delete 2 users"); n != 1 {
+		t.Errorf("the terminal shows why the plan is blocked %d times, want once:\n%s", n, out)
+	}
+}

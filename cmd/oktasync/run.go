@@ -171,12 +171,26 @@ func (a *app) runSync(ctx context.Context, f *runFlags) error {
 		a.printSavedPlanHints(f, rep)
 	}
 	if runErr != nil {
+		if rep != nil && f.output == "text" && shownInReport(runErr) {
+			// The plan printed says it all (blocked, conflicts, failed
+			// operations): the exit code alone, not the same words again
+			// on stderr.
+			return &exitCodeError{code: reconcile.Classify(ctx, runErr).ExitCode}
+		}
 		return oktaHint(cfg.Okta.OrgURL, runErr)
 	}
 	if f.dryRun && f.detailedExitCode && rep.Plan.HasChanges() {
 		return &exitCodeError{code: exitChanges}
 	}
 	return nil
+}
+
+// shownInReport reports whether a run's error is one the printed report
+// already states in full: a plan a safety rule blocked, a saved plan's
+// conflicts, operations that failed.
+func shownInReport(err error) bool {
+	return errors.Is(err, reconcile.ErrBlocked) || errors.Is(err, reconcile.ErrPlanConflict) ||
+		errors.Is(err, reconcile.ErrOperationsFailed)
 }
 
 // runSteps runs the steps the flags ask for: a saved plan's verification and
