@@ -11,6 +11,7 @@ import (
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/oktasync/oktasync/internal/config"
 	"github.com/oktasync/oktasync/internal/reconcile"
@@ -111,10 +112,12 @@ at once.`,
 			return a.runSync(cmd.Context(), rf)
 		},
 	}
-	root.PersistentFlags().StringVarP(&a.configPath, "config", "c", "", "config file (default $OKTASYNC_CONFIG, then ./oktasync.yaml)")
-	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "", "log level: debug, info, warn, error (default warn, or log.level)")
-	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "", "log format: json or text (default: text on a terminal, json otherwise)")
-	root.PersistentFlags().BoolVar(&a.noColor, "no-color", false, "no colours in plans (also when NO_COLOR is set)")
+	root.Example = `  oktasync demo                          # try it on a simulated org
+  oktasync --config oktasync.yaml        # one sync (on a terminal, asks before applying)
+  oktasync --dry-run                     # plan with ./oktasync.yaml, change nothing`
+	a.configFlag(root.Flags())
+	a.logFlags(root.Flags())
+	a.colorFlag(root.Flags())
 	root.SetVersionTemplate("oktasync {{.Version}}\n")
 	root.SuggestionsMinimumDistance = 2
 	rf.register(root, true)
@@ -134,6 +137,23 @@ at once.`,
 	return root
 }
 
+// The flags shared by several commands, each given only to the commands it
+// applies to (no global flags): --config to those that read the config,
+// the log flags to those that log, --no-color to those that print plans.
+
+func (a *app) configFlag(fs *pflag.FlagSet) {
+	fs.StringVarP(&a.configPath, "config", "c", "", "config `FILE` (default $OKTASYNC_CONFIG, then ./oktasync.yaml)")
+}
+
+func (a *app) logFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&a.logLevel, "log-level", "", "log `level`: debug, info, warn, error (default warn, or log.level)")
+	fs.StringVar(&a.logFormat, "log-format", "", "log `format`: json or text (default: text on a terminal, json otherwise)")
+}
+
+func (a *app) colorFlag(fs *pflag.FlagSet) {
+	fs.BoolVar(&a.noColor, "no-color", false, "no colours in plans (also when NO_COLOR is set)")
+}
+
 // loadConfig reads the config named by --config, $OKTASYNC_CONFIG or
 // ./oktasync.yaml, in that order.
 func (a *app) loadConfig() (*config.Config, error) {
@@ -149,7 +169,7 @@ func (a *app) loadConfig() (*config.Config, error) {
 	}
 	cfg, err := config.Load(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", problemConfig, err)
 	}
 	return cfg, nil
 }
@@ -231,9 +251,10 @@ func isTerminal(w io.Writer) bool {
 
 func (a *app) versionCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Short:   "Print the version",
+		Example: "  oktasync version\n  oktasync --version",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fmt.Fprintf(a.stdout, "oktasync %s\n", version)
 			return nil

@@ -83,8 +83,8 @@ func TestBadInputNeverWrites(t *testing.T) {
 		{name: "blank lines only", users: "\n\n\n", code: exitError, where: []string{"users.csv", "empty"}},
 		{name: "semicolon separated", users: "login;email;firstName;lastName\nbad001@example.com;bad001@example.com;First;Last\n",
 			code: exitError, where: []string{"users.csv line 1", "semicolons"}},
-		{name: "header only", users: goodHeader, code: exitBlocked, where: []string{"blocked", "source"}},
-		{name: "header only, no line break", users: strings.TrimSuffix(goodHeader, "\n"), code: exitBlocked, where: []string{"blocked", "source"}},
+		{name: "header only", users: goodHeader, code: exitBlocked, where: []string{"Blocked: nothing will be applied", "source"}},
+		{name: "header only, no line break", users: strings.TrimSuffix(goodHeader, "\n"), code: exitBlocked, where: []string{"Blocked: nothing will be applied", "source"}},
 
 		{name: "memberships file: ragged row", config: withCSV("memberships: memberships.csv"),
 			files: map[string]string{"memberships.csv": "group,login\nTeam A,bad001@example.com\nTeam B\n"},
@@ -254,7 +254,7 @@ func TestBadPostgresSourceNeverWrites(t *testing.T) {
 			return pgSourceConfig("postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=2", cols, "")
 		}, code: exitError, where: []string{"connect"}},
 		{name: "no rows", setup: func(t *testing.T) string { return pgSourceConfig(people(t, good), cols+" LIMIT 0", "") },
-			code: exitBlocked, where: []string{"blocked", "source"}},
+			code: exitBlocked, where: []string{"Blocked: nothing will be applied", "source"}},
 	}
 	var totals badInputTotals
 	for _, tc := range cases {

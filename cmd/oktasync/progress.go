@@ -147,18 +147,15 @@ func (p *progressBar) apply(done, total int) {
 	p.draw(renderApply(done, total, now.Sub(p.start)), now)
 }
 
-// finish ends the progress line, if one was drawn, so that what follows
-// starts on a fresh line; a waiting line, which says nothing worth keeping,
-// is erased instead.
+// finish erases the progress line, if one was drawn, so that what follows
+// (the plan, the outcome) starts on a clean line and no stale progress is
+// left above it: the outcome says what the line said.
 func (p *progressBar) finish() {
 	p.endWait()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	switch {
-	case p.drawn && p.waiting:
+	if p.drawn {
 		fmt.Fprint(p.w, "\r\x1b[K")
-	case p.drawn:
-		fmt.Fprint(p.w, "\n")
 	}
 	p.drawn, p.waiting = false, false
 }

@@ -74,13 +74,14 @@ func TestProgressBarThrottlesAndFinishes(t *testing.T) {
 	p.finish()
 	p.finish() // a second finish adds nothing
 
-	frames := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\r")[1:]
+	frames := strings.Split(buf.String(), "\r")[1:]
 	want := []string{
 		"reading Okta users  200\x1b[K",
 		"reading Okta users  1200  1188/s\x1b[K",
 		"applying [----------------------------]  0/4    0%  ETA --\x1b[K",
 		"applying [#####################-------]  3/4   75%  1.5/s  ETA 1s\x1b[K",
 		"applying [############################]  4/4  100%  2.0/s  done in 2s\x1b[K",
+		"\x1b[K",
 	}
 	if len(frames) != len(want) {
 		t.Fatalf("drew %d frames, want %d: %q", len(frames), len(want), buf.String())
@@ -90,8 +91,8 @@ func TestProgressBarThrottlesAndFinishes(t *testing.T) {
 			t.Errorf("frame %d = %q, want %q", i, frames[i], want[i])
 		}
 	}
-	if !strings.HasSuffix(buf.String(), "\x1b[K\n") || strings.Count(buf.String(), "\n") != 1 {
-		t.Errorf("finish should end the line exactly once: %q", buf.String())
+	if !strings.HasSuffix(buf.String(), "\r\x1b[K") || strings.Count(buf.String(), "\n") != 0 {
+		t.Errorf("finish should erase the line, once: %q", buf.String())
 	}
 }
 
@@ -111,7 +112,7 @@ func TestProgressOffWhenNotATerminal(t *testing.T) {
 
 // TestProgressWaitingLine checks the line shown while the source and Okta
 // are read: a spinner with the time elapsed at each tick, replaced by the
-// apply bar at the first report, or erased when the run ends without one.
+// apply bar at the first report; either is erased when the run ends.
 func TestProgressWaitingLine(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -129,8 +130,9 @@ func TestProgressWaitingLine(t *testing.T) {
 				"reading - 2s\x1b[K",
 				"applying [----------------------------]  0/2    0%  ETA --\x1b[K",
 				"applying [############################]  2/2  100%  2.0/s  done in 1s\x1b[K",
+				"\x1b[K",
 			},
-			wantEnd: "\x1b[K\n",
+			wantEnd: "done in 1s\x1b[K\r\x1b[K",
 		},
 		{
 			name: "dry run",

@@ -40,11 +40,11 @@ func (f *runFlags) register(cmd *cobra.Command, withDryRun bool) {
 	}
 	fs.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	fs.BoolVar(&f.detailedExitCode, "detailed-exitcode", false, "exit 2 when a dry run's plan has changes")
-	fs.IntVar(&f.allowDeactivations, "allow-deactivations", 0, "let this run deactivate up to N users beyond the safety limit")
-	fs.IntVar(&f.allowRemovals, "allow-removals", 0, "let this run remove up to N memberships beyond the safety limit")
-	fs.IntVar(&f.allowAppUnassign, "allow-app-unassignments", 0, "let this run remove up to N app assignments beyond the safety limit")
+	fs.IntVar(&f.allowDeactivations, "allow-deactivations", 0, "let this run deactivate (and delete) up to `N` users in all, even above safety.maxDeactivations; once")
+	fs.IntVar(&f.allowRemovals, "allow-removals", 0, "let this run remove up to `N` memberships in all, even above safety.maxMembershipRemovals; once")
+	fs.IntVar(&f.allowAppUnassign, "allow-app-unassignments", 0, "let this run remove up to `N` app assignments in all, even above safety.maxAppUnassignments; once")
 	fs.DurationVar(&f.waitLock, "wait-lock", 0, "wait up to this long for another run's lock (default: exit 5 at once)")
-	fs.StringVar(&f.reportFile, "report", "", "also write the JSON run report to this file")
+	fs.StringVar(&f.reportFile, "report", "", "also write the JSON run report to `FILE`")
 	fs.BoolVar(&f.full, "full", false, "read everything from Okta, even when an incremental run could")
 }
 
@@ -53,13 +53,28 @@ func (a *app) runCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Sync once: read the source and Okta, plan, and apply",
-		Args:  cobra.NoArgs,
+		Long: `run reads the source and the Okta org, prints the plan and applies it. On a
+terminal it asks first (--yes skips the question); without one (cron, CI,
+Kubernetes) it applies at once. A plan a safety limit blocks applies nothing
+and exits 3.`,
+		Example: `  oktasync run --config oktasync.yaml
+  oktasync run --yes --report last-run.json
+  oktasync run --allow-deactivations 12   # a plan the safety limit blocked, once`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runSync(cmd.Context(), f)
 		},
 	}
 	f.register(cmd, true)
+	a.runCommandFlags(cmd)
 	return cmd
+}
+
+// runCommandFlags adds the shared flags run, plan and apply take.
+func (a *app) runCommandFlags(cmd *cobra.Command) {
+	a.configFlag(cmd.Flags())
+	a.logFlags(cmd.Flags())
+	a.colorFlag(cmd.Flags())
 }
 
 func (a *app) planCommand() *cobra.Command {
@@ -67,14 +82,19 @@ func (a *app) planCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Print what a sync would change, and change nothing (run --dry-run)",
-		Args:  cobra.NoArgs,
+		Example: `  oktasync plan --config oktasync.yaml
+  oktasync plan --out plan.json             # save it for review, then: oktasync apply plan.json
+  oktasync plan --detailed-exitcode         # exit 2 when there are changes (CI)
+  oktasync plan --output json | jq .summary`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.dryRun = true
 			return a.runSync(cmd.Context(), f)
 		},
 	}
 	f.register(cmd, false)
-	cmd.Flags().StringVar(&f.planOut, "out", "", "also save the plan to this file, for `oktasync apply FILE`")
+	cmd.Flags().StringVar(&f.planOut, "out", "", "also save the plan to `FILE`, to apply as reviewed with oktasync apply FILE")
+	a.runCommandFlags(cmd)
 	return cmd
 }
 
@@ -86,7 +106,11 @@ func (a *app) applyCommand() *cobra.Command {
 		Long: `apply carries out a plan saved by "oktasync plan --out FILE". It refuses a plan
 made with another configuration or from another source, and applies nothing
 when any planned operation's target has changed in Okta since the plan was
-made: the conflicts are listed, and a new plan is needed.`,
+made: the conflicts are listed, and a new plan is needed. A mismatch says what
+changed. A plan applied before (Okta has every change it makes) is not applied
+again: apply says so and exits 0.`,
+		Example: `  oktasync plan --out plan.json   # review plan.json, then:
+  oktasync apply plan.json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.applyFile = args[0]
@@ -96,7 +120,8 @@ made: the conflicts are listed, and a new plan is needed.`,
 	fs := cmd.Flags()
 	fs.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	fs.DurationVar(&f.waitLock, "wait-lock", 0, "wait up to this long for another run's lock (default: exit 5 at once)")
-	fs.StringVar(&f.reportFile, "report", "", "also write the JSON run report to this file")
+	fs.StringVar(&f.reportFile, "report", "", "also write the JSON run report to `FILE`")
+	a.runCommandFlags(cmd)
 	return cmd
 }
 
@@ -123,6 +148,7 @@ func (a *app) runSync(ctx context.Context, f *runFlags) error {
 		WaitLock:      f.waitLock,
 		Progress:      update,
 		FetchProgress: fetch,
+		WarningsShown: true,
 	}
 	var (
 		rep    *reconcile.Report
@@ -150,12 +176,26 @@ func (a *app) runSync(ctx context.Context, f *runFlags) error {
 		a.printSavedPlanHints(f, rep)
 	}
 	if runErr != nil {
-		return runErr
+		if rep != nil && f.output == "text" && shownInReport(runErr) {
+			// The plan printed says it all (blocked, conflicts, failed
+			// operations): the exit code alone, not the same words again
+			// on stderr.
+			return &exitCodeError{code: reconcile.Classify(ctx, runErr).ExitCode}
+		}
+		return oktaHint(cfg.Okta.OrgURL, runErr)
 	}
 	if f.dryRun && f.detailedExitCode && rep.Plan.HasChanges() {
 		return &exitCodeError{code: exitChanges}
 	}
 	return nil
+}
+
+// shownInReport reports whether a run's error is one the printed report
+// already states in full: a plan a safety rule blocked, a saved plan's
+// conflicts, operations that failed.
+func shownInReport(err error) bool {
+	return errors.Is(err, reconcile.ErrBlocked) || errors.Is(err, reconcile.ErrPlanConflict) ||
+		errors.Is(err, reconcile.ErrOperationsFailed)
 }
 
 // runSteps runs the steps the flags ask for: a saved plan's verification and
@@ -201,6 +241,11 @@ func (a *app) printReport(w io.Writer, rep *reconcile.Report, format, org string
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
+	}
+	if rep.AlreadyApplied {
+		printOrg(w, org, false)
+		fmt.Fprintf(w, "\nNothing to apply: this plan was already applied (Okta has every change it makes: %d operations).\n", len(rep.Operations))
+		return nil
 	}
 	if !shown {
 		if err := a.printPlan(w, rep, org); err != nil {
@@ -267,6 +312,11 @@ func printConflicts(w io.Writer, rep *reconcile.Report) bool {
 	}
 	fmt.Fprintln(w, "Make a new plan.")
 	return true
+}
+
+// count is n and the word for n things: "1 group", "3 groups".
+func count(n int, one, many string) string {
+	return fmt.Sprintf("%d %s", n, pluralWord(n, one, many))
 }
 
 func pluralWord(n int, one, many string) string {

@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -24,7 +24,10 @@ func (a *app) runsCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "runs",
 		Short: "List recent runs from the state store",
-		Args:  cobra.NoArgs,
+		Example: `  oktasync runs --config oktasync.yaml
+  oktasync runs --limit 5 --output json
+  oktasync runs show 42`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if output != "text" && output != "json" {
 				return fmt.Errorf("--output %q: want text or json", output)
@@ -51,6 +54,8 @@ func (a *app) runsCommand() *cobra.Command {
 	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "how many runs to list, newest first")
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&all, "all-orgs", false, "list runs of every org in the store, not just the configured one")
+	a.configFlag(cmd.PersistentFlags())
+	a.logFlags(cmd.PersistentFlags())
 	cmd.AddCommand(a.runsShowCommand())
 	return cmd
 }
@@ -105,30 +110,55 @@ func writeRunsJSON(a *app, runs []state.Run) error {
 	return enc.Encode(out)
 }
 
+// runsWidth is the width `runs` fits its lines in.
+const runsWidth = 100
+
+// runsChangesWidth is the most the CHANGES column takes.
+const runsChangesWidth = 36
+
 func writeRunsText(a *app, runs []state.Run) error {
 	if len(runs) == 0 {
 		fmt.Fprintln(a.stdout, "No runs recorded.")
 		return nil
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTARTED\tDURATION\tSTATUS\tKIND\tCHANGES\tERROR")
+	header := []string{"ID", "STARTED (UTC)", "TOOK", "STATUS", "KIND", "CHANGES", "MESSAGE"}
+	rows := make([][]string, 0, len(runs))
 	for _, r := range runs {
-		dur := "-"
+		took := "-"
 		if !r.FinishedAt.IsZero() {
-			dur = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
+			took = formatTook(r.FinishedAt.Sub(r.StartedAt))
 		}
-		msg := r.Error
-		if len(msg) > 80 {
-			msg = msg[:77] + "..."
+		status := r.Status
+		if r.DryRun {
+			status += " (plan)"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.StartedAt.UTC().Format(time.RFC3339), dur, r.Status, shortKind(r.Kind),
-			formatCounts(r.Counts), msg)
+		rows = append(rows, []string{strconv.FormatInt(r.ID, 10), r.StartedAt.UTC().Format("2006-01-02 15:04"), took, status,
+			shortKind(r.Kind), clip(formatChanges(r.Counts), runsChangesWidth), runMessage(r)})
 	}
-	return tw.Flush()
+	widths := make([]int, len(header)-1)
+	for i := range widths {
+		widths[i] = utf8.RuneCountInString(header[i])
+		for _, row := range rows {
+			widths[i] = max(widths[i], utf8.RuneCountInString(row[i]))
+		}
+	}
+	used := 0
+	for _, w := range widths {
+		used += w + 2
+	}
+	for _, row := range append([][]string{header}, rows...) {
+		var b strings.Builder
+		for i, w := range widths {
+			fmt.Fprintf(&b, "%-*s  ", w, row[i])
+		}
+		b.WriteString(clip(row[len(row)-1], runsWidth-used))
+		fmt.Fprintln(a.stdout, strings.TrimRight(b.String(), " "))
+	}
+	return nil
 }
 
-// shortKind is a run's kind for the runs table: "full: config changed",
-// "incremental"; "-" for runs recorded without one.
+// shortKind is a run's kind for the runs table: "full" or "incremental"
+// (`runs show` gives the reason); "-" for runs recorded without one.
 func shortKind(kind string) string {
 	switch {
 	case kind == "":
@@ -136,37 +166,89 @@ func shortKind(kind string) string {
 	case strings.HasPrefix(kind, "Incremental"):
 		return "incremental"
 	}
-	k, _ := strings.CutPrefix(kind, "Full run: ")
-	return "full: " + k
+	return "full"
 }
 
-// formatCounts shows the non-zero counts as key=value, sorted.
-func formatCounts(c map[string]int) string {
-	keys := make([]string, 0, len(c))
-	for k, v := range c {
-		if v != 0 {
-			keys = append(keys, k)
+// formatTook renders a run's duration briefly: 850ms, 12.3s, 4m05s.
+func formatTook(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond).String()
+	}
+	d = d.Round(time.Second)
+	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+// formatChanges sums up a run's counts, users, groups and memberships
+// apart: "users +2 ~1 -1, groups +1, members +3 -1" (+ created or added,
+// ~ updated or changed in status, - deactivated, deleted or removed);
+// "none" when there were none.
+func formatChanges(c map[string]int) string {
+	part := func(name string, plus, tilde, minus int) string {
+		if plus+tilde+minus == 0 {
+			return ""
+		}
+		s := name
+		for _, x := range []struct {
+			sign string
+			n    int
+		}{{"+", plus}, {"~", tilde}, {"-", minus}} {
+			if x.n > 0 {
+				s += fmt.Sprintf(" %s%d", x.sign, x.n)
+			}
+		}
+		return s
+	}
+	var parts []string
+	for _, p := range []string{
+		part("users", c["users.create"], c["users.update"]+c["users.activate"]+c["users.reactivate"]+c["users.suspend"]+c["users.unsuspend"],
+			c["users.deactivate"]+c["users.delete"]),
+		part("groups", c["groups.create"], c["groups.update"], c["groups.delete"]),
+		part("members", c["memberships.add"], 0, c["memberships.remove"]),
+	} {
+		if p != "" {
+			parts = append(parts, p)
 		}
 	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s=%d", k, c[k])
-	}
 	if len(parts) == 0 {
-		return "-"
+		return "none"
 	}
-	return strings.Join(parts, " ")
+	return strings.Join(parts, ", ")
+}
+
+// runMessage is what `runs` says beside a run's counts: its error or
+// note, or how many operations failed.
+func runMessage(r state.Run) string {
+	msg := strings.Join(strings.Fields(r.Error), " ")
+	if n := r.Counts["failed"]; n > 0 && msg == "" {
+		msg = fmt.Sprintf("%d operations failed (oktasync runs show %d)", n, r.ID)
+	}
+	return msg
+}
+
+// clip cuts s to n characters, ending a cut string with "…".
+func clip(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 func (a *app) migrateCommand() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "migrate",
 		Short: "Apply pending state store migrations",
 		Long: `migrate brings the state store's schema up to date. Runs do this themselves
 unless state.autoMigrate is false; use migrate where a deploy step, not the
 job, owns schema changes.`,
-		Args: cobra.NoArgs,
+		Example: `  oktasync migrate --config /etc/oktasync/oktasync.yaml`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, log, err := a.setup()
 			if err != nil {
@@ -187,4 +269,7 @@ job, owns schema changes.`,
 			return nil
 		},
 	}
+	a.configFlag(cmd.Flags())
+	a.logFlags(cmd.Flags())
+	return cmd
 }

@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestSavedPlan covers the CI flow: plan --out on a pull request, apply of
@@ -65,8 +67,9 @@ func TestSavedPlan(t *testing.T) {
 		t.Fatalf("plan after apply: exit %d, want 0\n%s", r.code, r.stdout)
 	}
 	sim.resetStats(t)
-	if r := runOktasync(t, env, "apply", planFile, "--config", cfg); r.code != exitConflict {
-		t.Fatalf("second apply of the same plan: exit %d, want %d\n%s", r.code, exitConflict, r.stderr)
+	r = runOktasync(t, env, "apply", planFile, "--config", cfg)
+	if r.code != 0 || !strings.Contains(r.stdout, "Nothing to apply: this plan was already applied") {
+		t.Fatalf("second apply of the same plan: exit %d, want 0 saying it was already applied\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	if st := sim.stats(t); st.Writes != 0 {
 		t.Fatalf("re-applying a plan sent %d writes", st.Writes)
@@ -78,9 +81,62 @@ func TestSavedPlan(t *testing.T) {
 	}
 	writeFile(t, filepath.Join(dir, "users.csv"), csv+"c@example.com,c@example.com,C,Three,Eng,hr,Team\n")
 	r = runOktasync(t, env, "apply", planFile, "--config", cfg)
-	if r.code != exitError || !strings.Contains(r.stderr, "source has changed") {
-		t.Fatalf("apply with another source: exit %d\n%s", r.code, r.stderr)
+	want := "users.csv changed since the plan was made: 1 user differs (c@example.com added), 1 group differs (\"Team\" changed)"
+	if r.code != exitError || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "sha256") {
+		t.Fatalf("apply with another source: exit %d, want %d and %q\n%s", r.code, exitError, want, r.stderr)
 	}
+
+	// A plan made with another scope is refused, saying so.
+	writeFile(t, filepath.Join(dir, "users.csv"), csv)
+	if r := runOktasync(t, env, "plan", "--config", cfg, "--out", planFile); r.code != 0 {
+		t.Fatalf("plan --out: exit %d\n%s", r.code, r.stderr)
+	}
+	writeFile(t, cfg, strings.Replace(mustRead(t, cfg), `eq "hr"`, `eq "HR"`, 1))
+	r = runOktasync(t, env, "apply", planFile, "--config", cfg)
+	if r.code != exitError || !strings.Contains(r.stderr, "the config's scope changed since the plan was made") {
+		t.Fatalf("apply with another scope: exit %d\n%s", r.code, r.stderr)
+	}
+
+	// Refused and already-applied applies are in the run history.
+	r = runOktasync(t, env, "runs", "--config", cfg, "--output", "json")
+	var runs []runJSON
+	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil {
+		t.Fatalf("runs: %v\n%s", err, r.stdout)
+	}
+	var history []string
+	for _, run := range runs {
+		history = append(history, run.Status+": "+run.Error)
+	}
+	got := strings.Join(history, "\n")
+	// The text listing fits 100 columns, long messages cut short.
+	r = runOktasync(t, env, "runs", "--config", cfg)
+	for _, line := range strings.Split(strings.TrimRight(r.stdout, "\n"), "\n") {
+		if n := utf8.RuneCountInString(line); n > 100 {
+			t.Errorf("runs: a line of %d columns:\n%s", n, line)
+		}
+	}
+	if !strings.Contains(r.stdout, "MESSAGE") || !strings.Contains(r.stdout, "apply refused") || !strings.Contains(r.stdout, "…") {
+		t.Errorf("runs does not show the refused applies, cut short:\n%s", r.stdout)
+	}
+	for _, want := range []string{
+		"failed: apply refused: saved plan does not match: the config's scope changed",
+		"failed: apply refused: saved plan does not match: users.csv changed",
+		"succeeded: the saved plan was already applied",
+		"failed: apply refused: 1 of 6 operations changed in Okta",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the run history lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // changeTitle updates a user's title straight through the simulator's API,

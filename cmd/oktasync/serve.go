@@ -63,12 +63,16 @@ serve.tls.certFile and keyFile:
 On SIGTERM or SIGINT it stops scheduling, lets the running sync finish its
 calls in flight and record where it stopped (within serve.shutdownGrace,
 default 30s), and exits 0.`,
+		Example: `  oktasync serve --config /etc/oktasync/oktasync.yaml
+  oktasync serve --addr 0.0.0.0:9464 --log-level info   # in a container`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.serve(cmd.Context(), f)
 		},
 	}
 	cmd.Flags().StringVar(&f.addr, "addr", "", "listen address of the status page, /metrics, /healthz and /readyz (default serve.addr)")
+	a.configFlag(cmd.Flags())
+	a.logFlags(cmd.Flags())
 	return cmd
 }
 

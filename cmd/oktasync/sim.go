@@ -90,6 +90,9 @@ Manager links (Linked Objects) need a definition: the seed file's
 "linkDefinitions" ([{"primary": "manager", "associated": "directReports"}])
 and "links" ([{"relationship": "manager", "user": login, "primary": login}]),
 or POST /api/v1/meta/schemas/user/linkedObjects. GET /sim/state lists them.`,
+		Example: `  oktasync sim --addr 127.0.0.1:8080 --token try-it-token-1234
+  oktasync sim --token "$OKTA_CLIENT_TOKEN" --seed org.json --realistic
+  curl -s http://127.0.0.1:8080/sim/state > org.json   # a seed for later`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runSim(cmd, f)
@@ -98,7 +101,7 @@ or POST /api/v1/meta/schemas/user/linkedObjects. GET /sim/state lists them.`,
 	fs := cmd.Flags()
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
 	fs.StringArrayVar(&f.tokens, "token", nil, "accepted SSWS API token (repeatable; default $OKTASIM_TOKEN)")
-	fs.StringVar(&f.seed, "seed", "", "JSON file of users and groups to start with")
+	fs.StringVar(&f.seed, "seed", "", "JSON file of users, groups and custom attributes to start with, in the form GET /sim/state answers (README: Seeding the simulated org)")
 	fs.StringVar(&f.clients, "clients", "", `JSON file of OAuth service apps: [{"clientId","scopes","dpop","keys":[JWK, JWK set or PEM public key]}]`)
 	fs.DurationVar(&f.window, "window", 0, "rate-limit window (default 60s)")
 	fs.Float64Var(&f.scale, "limit-scale", 0, "multiply every bucket's limit (default 1)")
@@ -124,6 +127,7 @@ or POST /api/v1/meta/schemas/user/linkedObjects. GET /sim/state lists them.`,
 	fs.StringArrayVar(&f.groupCustomAttributes, "group-custom-attribute", nil, "declare a custom group attribute, name or name:type (repeatable); the group schema is otherwise name and description")
 	fs.IntVar(&f.memberPageTimeout, "member-page-timeout-above", 0, "member pages larger than this (limit and members) answer 500 E0000009 (0: never)")
 	fs.DurationVar(&f.searchLag, "search-lag", 0, "search results lag changes by this long, as Okta's search index")
+	a.logFlags(fs)
 	return cmd
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,14 +34,16 @@ const (
 )
 
 func (a *app) validateCommand() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "validate",
 		Short: "Check the config, the source, Okta credentials and the state store; change nothing",
 		Long: `validate checks, in order, and stops at the first problem with exit code 1:
   1. the config: it loads, every key is known and valid, the schedule parses;
-  2. the source: the CSV files or PostgreSQL queries are read in full and
-     every record is valid;
+  2. the source: the CSV files or PostgreSQL queries are read in full,
+     every record is valid, and there are users;
   3. Okta: one cheap authenticated call (the first user in scope) succeeds,
+     the OAuth scopes a run needs are requested and granted, and scope.users
+     names attributes the schema has and matches the source users Okta has,
      and the source's attributes are in the org's user and group schemas;
      with mapping.manager, the org has the linked object definition (or
      links.createDefinition is on), and the source's managers are printed
@@ -48,11 +52,16 @@ func (a *app) validateCommand() *cobra.Command {
      brought up to date by the next run (state.autoMigrate).
 Then it prints what a sync would manage. It writes nothing to Okta, and
 nothing to the state store (a missing SQLite file is not created).`,
+		Example: `  oktasync validate --config /etc/oktasync/oktasync.yaml
+  OKTASYNC_CONFIG=oktasync.yaml oktasync validate`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.validate(cmd.Context())
 		},
 	}
+	a.configFlag(cmd.Flags())
+	a.logFlags(cmd.Flags())
+	return cmd
 }
 
 // validationError is a validate failure: the class of problem, then what
@@ -67,10 +76,10 @@ func (a *app) validate(ctx context.Context) error {
 		fmt.Fprintf(out, "ok  %-7s %s\n", what, fmt.Sprintf(format, args...))
 	}
 
-	// 1. The config.
+	// 1. The config (an error already says "invalid config").
 	cfg, err := a.loadConfig()
 	if err != nil {
-		return validationError(problemConfig, err)
+		return &exitCodeError{code: exitError, err: err}
 	}
 	log, err := a.logger(cfg.Log.Level)
 	if err != nil {
@@ -105,22 +114,30 @@ func (a *app) validate(ctx context.Context) error {
 	if err != nil {
 		return validationError(problemSource, err)
 	}
+	if err := checkSourceUsable(cfg, desired); err != nil {
+		return validationError(problemSource, err)
+	}
 	memberships := 0
 	for _, m := range desired.Members {
 		memberships += m.Len()
 	}
-	check("source", "%s: %d users, %d groups, %d memberships", describeSource(cfg.Source), len(desired.Users), len(desired.Groups), memberships)
+	check("source", "%s: %s, %s, %s", describeSource(cfg.Source), count(len(desired.Users), "user", "users"),
+		count(len(desired.Groups), "group", "groups"), count(memberships, "membership", "memberships"))
 	if err := reconcile.CheckAppGroups(appSpecs(cfg.Apps), desired); err != nil {
 		return validationError(problemConfig, err)
 	}
 
-	// 3. Okta: one authenticated call.
-	if err := checkOkta(ctx, cfg, desired, log); err != nil {
+	// 3. Okta: one authenticated call, and what would not work there.
+	notes, err := checkOkta(ctx, cfg, desired, log)
+	if err != nil {
 		return validationError(problemOkta, err)
 	}
 	check("okta", "%s: credentials accepted (%s)", cfg.Okta.OrgURL, authMode(cfg))
 	if err := checkManagers(ctx, cfg, desired, log, out); err != nil {
 		return validationError(problemOkta, err)
+	}
+	for _, n := range notes {
+		fmt.Fprintf(out, "    warning: %s\n", n)
 	}
 
 	// 4. The state store.
@@ -143,34 +160,74 @@ func authMode(cfg *config.Config) string {
 
 // checkOkta makes one cheap authenticated call: the first user matching
 // scope.users (which also checks the search expression), or the first
-// user of the org when no scope is set; then it checks the source's
-// attributes against the org's user schema, and its groups' custom
-// attributes against the group schema, as a run would.
-func checkOkta(ctx context.Context, cfg *config.Config, desired *directory.Directory, log *slog.Logger) error {
+// user of the org when no scope is set. It then checks what would connect
+// yet cannot work: OAuth scopes a run needs but does not get, a scope
+// naming an attribute the schema lacks or matching no one it should, and
+// the source's attributes against the org's user schema, and its groups'
+// custom attributes against the group schema, as a run would. It returns
+// notes to show beside the check.
+func checkOkta(ctx context.Context, cfg *config.Config, desired *directory.Directory, log *slog.Logger) ([]string, error) {
+	if err := checkRunScopes(cfg, nil); err != nil {
+		return nil, err
+	}
 	c, err := newOktaClient(cfg, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	opts := &okta.UserListOptions{Limit: 1, Search: cfg.Scope.Users}
-	_, _, err = c.Users.ListPage(ctx, opts)
-	if err == nil {
-		if err := reconcile.CheckSchema(ctx, c, desired, schemaHints(cfg.Mapping)); err != nil {
-			return err
+	users, _, err := c.Users.ListPage(ctx, &okta.UserListOptions{Limit: 1, Search: cfg.Scope.Users})
+	if err != nil {
+		var apiErr *okta.APIError
+		if errors.As(err, &apiErr) && apiErr.StatusCode == 400 && cfg.Scope.Users != "" {
+			if serr := checkScopeAttributes(ctx, c, cfg); serr != nil {
+				return nil, serr
+			}
+			return nil, fmt.Errorf("%s rejected scope.users %q as a search expression: %w", cfg.Okta.OrgURL, cfg.Scope.Users, err)
 		}
-		return reconcile.CheckGroupSchema(ctx, c, desired)
+		if hinted := oktaHint(cfg.Okta.OrgURL, err); hinted != err {
+			return nil, hinted
+		}
+		return nil, fmt.Errorf("list users at %s: %w", cfg.Okta.OrgURL, err)
 	}
+	if err := checkRunScopes(cfg, c); err != nil {
+		return nil, err
+	}
+	if err := checkScopeAttributes(ctx, c, cfg); err != nil {
+		return nil, err
+	}
+	var notes []string
+	if cfg.Scope.Users != "" && len(users) == 0 {
+		note, err := checkScopeMatches(ctx, c, cfg, desired)
+		if err != nil {
+			return nil, err
+		}
+		notes = append(notes, note)
+	}
+	if err := reconcile.CheckSchema(ctx, c, desired, schemaHints(cfg.Mapping)); err != nil {
+		return nil, err
+	}
+	return notes, reconcile.CheckGroupSchema(ctx, c, desired)
+}
+
+// oktaHint adds to an error a call to Okta returned what to check, as
+// validate, plan and run all say it: a rejected credential (401), a
+// refused request (403: scopes or admin role), an org that cannot be
+// reached. Any other error is returned as it is.
+func oktaHint(orgURL string, err error) error {
 	var apiErr *okta.APIError
+	var netErr net.Error
 	switch {
-	case errors.As(err, &apiErr) && apiErr.StatusCode == 401:
-		return fmt.Errorf("%s rejected the credentials: %w; check okta.token (OKTA_CLIENT_TOKEN) or, for OAuth, okta.clientId and the private key", cfg.Okta.OrgURL, err)
-	case errors.As(err, &apiErr) && apiErr.StatusCode == 403:
-		return fmt.Errorf("%s refused to list users: %w; the API token's admin, or the OAuth service app, needs the okta.users.read, okta.users.manage, okta.groups.read, okta.groups.manage and okta.schemas.read scopes and an admin role that covers users and groups", cfg.Okta.OrgURL, err)
-	case errors.As(err, &apiErr) && apiErr.StatusCode == 400 && cfg.Scope.Users != "":
-		return fmt.Errorf("%s rejected scope.users %q as a search expression: %w", cfg.Okta.OrgURL, cfg.Scope.Users, err)
+	case err == nil:
+		return nil
+	case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized:
+		return fmt.Errorf("%s rejected the credentials: %w; check okta.token (OKTA_CLIENT_TOKEN) or, for OAuth, okta.clientId and the private key", orgURL, err)
+	case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusForbidden:
+		return fmt.Errorf("%s refused the request: %w; the API token's admin, or the OAuth service app, needs the okta.users.read, okta.users.manage, okta.groups.read, okta.groups.manage and okta.schemas.read scopes and an admin role that covers users and groups", orgURL, err)
 	case errors.As(err, &apiErr):
-		return fmt.Errorf("list users at %s: %w", cfg.Okta.OrgURL, err)
+		return err
+	case errors.As(err, &netErr):
+		return fmt.Errorf("cannot reach Okta at %s: %w; check okta.orgUrl and the network", orgURL, err)
 	}
-	return fmt.Errorf("cannot reach Okta at %s: %w", cfg.Okta.OrgURL, err)
+	return err
 }
 
 // checkState reaches the state store without changing it and reports the
@@ -267,13 +324,13 @@ func describeSource(s config.Source) string {
 // printManaged prints what a sync with cfg would manage.
 func printManaged(w io.Writer, cfg *config.Config, desired *directory.Directory, memberships, owned int) {
 	fmt.Fprintln(w, "\nA sync would manage:")
-	users := fmt.Sprintf("the %d users in the source", len(desired.Users))
+	users := fmt.Sprintf("the %s in the source", count(len(desired.Users), "user", "users"))
 	if cfg.Scope.Users != "" {
 		users += fmt.Sprintf(", Okta users matching scope.users %q", cfg.Scope.Users)
 	}
 	users += fmt.Sprintf(", and the users oktasync created (%d recorded)", owned)
 	fmt.Fprintf(w, "  users        %s\n", users)
-	groups := fmt.Sprintf("the %d groups the source names (OKTA_GROUPs only)", len(desired.Groups))
+	groups := fmt.Sprintf("the %s the source names (OKTA_GROUPs only)", count(len(desired.Groups), "group", "groups"))
 	if p := cfg.Scope.Groups.Prefix; p != "" {
 		groups += fmt.Sprintf(", and OKTA_GROUPs whose name starts with %q", p)
 	}

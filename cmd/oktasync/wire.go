@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"path/filepath"
 	"strings"
 
 	"github.com/oktasync/oktasync/internal/config"
@@ -60,6 +61,8 @@ func settingsFrom(cfg *config.Config) reconcile.Settings {
 	return reconcile.Settings{
 		Org:          orgKey(cfg.Okta.OrgURL),
 		ConfigDigest: configDigest(cfg),
+		ConfigParts:  configParts(cfg),
+		SourceName:   sourceName(cfg),
 		Scope:        reconcile.Scope{Users: cfg.Scope.Users, GroupSearch: cfg.Scope.Groups.Search},
 		Concurrency:  cfg.Concurrency,
 		Schema:       schemaHints(cfg.Mapping),
@@ -228,6 +231,7 @@ func policyFrom(cfg *config.Config, allow allowances) (diff.Policy, error) {
 	p.Reactivate = cfg.Users.Reactivate
 	p.DeleteAfter = cfg.Users.DeleteAfter
 	p.Leavers = cfg.Users.Leavers
+	p.LeaverGrace = cfg.Users.LeaverGrace
 	p.ProtectLogins = cfg.Protect.Logins
 	p.ProtectGroups = cfg.Protect.Groups
 	p.DeleteUnlistedGroups = cfg.Groups.DeleteUnlisted
@@ -280,4 +284,37 @@ func configDigest(cfg *config.Config) string {
 		_ = json.NewEncoder(h).Encode(l)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// configParts identifies each part of the configuration configDigest
+// covers, by name, so that apply can say which changed since a plan was
+// saved ("the config's scope changed"). Keep it in step with configDigest.
+func configParts(cfg *config.Config) map[string]string {
+	parts := map[string]any{
+		"org": orgKey(cfg.Okta.OrgURL), "scope": cfg.Scope, "users": cfg.Users,
+		"groups": cfg.Groups, "protect": cfg.Protect, "safety": cfg.Safety,
+	}
+	out := make(map[string]string, len(parts))
+	for name, v := range parts {
+		h := sha256.New()
+		_ = json.NewEncoder(h).Encode(v)
+		out[name] = hex.EncodeToString(h.Sum(nil)[:12])
+	}
+	return out
+}
+
+// sourceName names the source for people: the CSV files' names, or the
+// Postgres source.
+func sourceName(cfg *config.Config) string {
+	c := cfg.Source.CSV
+	if c == nil {
+		return "the Postgres source"
+	}
+	var names []string
+	for _, f := range []string{c.Users, c.Groups, c.Memberships} {
+		if f != "" {
+			names = append(names, filepath.Base(f))
+		}
+	}
+	return strings.Join(names, " and ")
 }

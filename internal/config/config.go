@@ -195,6 +195,10 @@ type UserPolicy struct {
 	// deactivate, suspend (ACTIVE users; Okta suspends no others) or
 	// report (listed in the plan, nothing applied for them).
 	Leavers string `yaml:"leavers" env:"OKTASYNC_USERS_LEAVERS"`
+	// LeaverGrace, with leavers deactivate, suspends a leaver first and
+	// deactivates it once it has stayed absent this long; a leaver that
+	// returns within it is unsuspended (0: deactivate at once).
+	LeaverGrace time.Duration `yaml:"leaverGrace" env:"OKTASYNC_USERS_LEAVERGRACE"`
 }
 
 // GroupPolicy says how groups are retired.

@@ -77,7 +77,7 @@ func Load(path string) (*Config, error) {
 	home, _ := os.UserHomeDir()
 	cwd, err := os.Getwd()
 	if err != nil {
-		return nil, fmt.Errorf("load config: find the working directory: %w", err)
+		return nil, fmt.Errorf("find the working directory: %w", err)
 	}
 	l := loader{env: env.ToMap(os.Environ()), home: home, cwd: cwd}
 	return l.load(path)
@@ -120,18 +120,18 @@ func (l *loader) load(path string) (*Config, error) {
 		}
 		data, err := os.ReadFile(abs)
 		if err != nil {
-			return nil, fmt.Errorf("load config: read %s: %w", path, err)
+			return nil, fmt.Errorf("read %s: %w", path, err)
 		}
 		root, err := parseYAML(data, path)
 		if err != nil {
-			return nil, fmt.Errorf("load config: %w", err)
+			return nil, err
 		}
 		dec := newDecoder(path, true, l.lookupEnv)
 		if root != nil {
 			dec.decodeStruct(root, reflect.ValueOf(&cfg).Elem(), "")
 		}
 		if len(dec.errs) > 0 {
-			return nil, fmt.Errorf("load config: %w", errors.Join(dec.errs...))
+			return nil, errors.Join(dec.errs...)
 		}
 		configDir = filepath.Dir(abs)
 		for k := range dec.set {
@@ -172,11 +172,11 @@ func (l *loader) loadSDKFile(cfg *Config, path string, base map[string]string) e
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("load config: read %s: %w", path, err)
+		return fmt.Errorf("read %s: %w", path, err)
 	}
 	root, err := parseYAML(data, path)
 	if err != nil {
-		return fmt.Errorf("load config: %w", err)
+		return err
 	}
 	if root == nil {
 		return nil
@@ -191,7 +191,7 @@ func (l *loader) loadSDKFile(cfg *Config, path string, base map[string]string) e
 	dec.canon = canonSDKKey
 	dec.decodeStruct(root, reflect.ValueOf(&f).Elem(), "")
 	if len(dec.errs) > 0 {
-		return fmt.Errorf("load config: %w", errors.Join(dec.errs...))
+		return errors.Join(dec.errs...)
 	}
 	testing := f.Okta.Testing
 	cfg.Okta = f.Okta.Client
@@ -252,7 +252,7 @@ func (l *loader) applyEnv(cfg *Config, base map[string]string) error {
 		cfg.Source.Postgres.StatementTimeout = DefaultStatementTimeout
 	}
 	if err != nil {
-		return fmt.Errorf("load config: %w", envError(err, vars))
+		return envError(err, vars)
 	}
 	return nil
 }
@@ -388,14 +388,14 @@ func readSecretFiles(cfg *Config) error {
 	if cfg.Okta.Token == "" && cfg.Okta.TokenFile != "" {
 		b, err := os.ReadFile(cfg.Okta.TokenFile)
 		if err != nil {
-			return fmt.Errorf("load config: okta.tokenFile: read %s: %w", cfg.Okta.TokenFile, err)
+			return fmt.Errorf("okta.tokenFile: read %s: %w", cfg.Okta.TokenFile, err)
 		}
 		cfg.Okta.Token = strings.TrimSpace(string(b))
 	}
 	if cfg.Okta.PrivateKey == "" && cfg.Okta.PrivateKeyFile != "" {
 		b, err := os.ReadFile(cfg.Okta.PrivateKeyFile)
 		if err != nil {
-			return fmt.Errorf("load config: okta.privateKeyFile: read %s: %w", cfg.Okta.PrivateKeyFile, err)
+			return fmt.Errorf("okta.privateKeyFile: read %s: %w", cfg.Okta.PrivateKeyFile, err)
 		}
 		cfg.Okta.PrivateKey = strings.TrimSpace(string(b))
 	}

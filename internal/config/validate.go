@@ -49,6 +49,24 @@ func (c *Config) Validate() error {
 	return c.validate(os.LookupEnv)
 }
 
+// RunScopes are the OAuth scopes a run needs, each with what for: reading
+// and changing users and groups, and reading the user schema the source's
+// attributes are checked against.
+var RunScopes = []struct{ Scope, For string }{
+	{"okta.users.read", "read users"},
+	{"okta.users.manage", "create, update, activate and deactivate users"},
+	{"okta.groups.read", "read groups and their members"},
+	{"okta.groups.manage", "create groups and add and remove members"},
+	{"okta.schemas.read", "read the user schema the source's attributes are checked against"},
+}
+
+// AppScopes are the OAuth scopes a run with an apps list needs besides
+// RunScopes.
+var AppScopes = []struct{ Scope, For string }{
+	{"okta.apps.read", "read the apps the apps list names and their assignments"},
+	{"okta.apps.manage", "assign and unassign those apps"},
+}
+
 // LogLevels are the accepted values of log.level.
 var LogLevels = []string{"debug", "info", "warn", "error"}
 
@@ -186,6 +204,12 @@ func (c *Config) validatePolicy(bad func(field, format string, args ...any)) {
 	}
 	if c.Users.DeleteAfter < 0 {
 		bad("users.deleteAfter", "must not be negative (0 never deletes)")
+	}
+	switch {
+	case c.Users.LeaverGrace < 0:
+		bad("users.leaverGrace", "must not be negative (0 deactivates leavers at once)")
+	case c.Users.LeaverGrace > 0 && c.Users.Leavers != "deactivate":
+		bad("users.leaverGrace", "works with users.leavers deactivate (suspend first, deactivate after the grace period), not %q", c.Users.Leavers)
 	}
 	for _, l := range []struct{ field, v string }{
 		{"safety.maxDeactivations", c.Safety.MaxDeactivations},

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 const (
 	statusStaged        = "STAGED"
 	statusActive        = "ACTIVE"
+	statusProvisioned   = "PROVISIONED"
 	statusSuspended     = "SUSPENDED"
 	statusDeprovisioned = "DEPROVISIONED"
 
@@ -40,6 +42,9 @@ type Input struct {
 	// DeactivatedAt holds, by LoginKey, when oktasync deactivated a user
 	// (for Policy.DeleteAfter).
 	DeactivatedAt map[string]time.Time
+	// SuspendedAt holds, by LoginKey, when oktasync suspended a leaver
+	// (for Policy.LeaverGrace, and to unsuspend one that returns).
+	SuspendedAt map[string]time.Time
 	// ScopedGroups holds the GroupKeys of groups matching
 	// scope.groups.search, for Policy.DeleteUnlistedGroups.
 	ScopedGroups map[string]bool
@@ -118,6 +123,9 @@ type computer struct {
 	protected map[string]bool
 	// unchanged counts managed desired users with no user-level operation.
 	unchanged int
+	// outOfScope holds the logins of source users that exist in Okta
+	// outside the scope: left alone, and summarised in one warning.
+	outOfScope []string
 	// held holds the operations held back, in the order they are listed.
 	held     []keyed[Held]
 	warnings []keyed[string]
@@ -372,7 +380,7 @@ func (c *computer) unlistedGroups() {
 	}
 	prefix := directory.GroupKey(c.pol.GroupPrefix)
 	if prefix == "" && len(c.in.ScopedGroups) == 0 {
-		c.warn(warnGlobal, "groups.deleteUnlisted is on but no group scope (scope.groups.prefix or scope.groups.search) is set; no group is deleted")
+		c.warn(warnGlobal, "groups.deleteUnlisted is on but no group scope (scope.groups.prefix or scope.groups.search) is set: only the groups oktasync managed that left the source are deleted")
 		return
 	}
 	named := make(map[string]bool, len(c.managedGroups))
@@ -407,8 +415,13 @@ func (c *computer) assemble() *Plan {
 			p.Operations = append(p.Operations, k.v)
 		}
 	}
+	c.warnOutOfScope(p)
 	slices.SortStableFunc(c.warnings, func(a, b keyed[string]) int { return strings.Compare(a.key, b.key) })
+	leftAlone := map[string]bool{}
 	for _, w := range c.warnings {
+		if strings.HasPrefix(w.key, warnUser) && w.key != warnUser {
+			leftAlone[w.key] = true // a user's own warning
+		}
 		p.Warnings = append(p.Warnings, w.v)
 	}
 	slices.SortFunc(c.held, func(a, b keyed[Held]) int { return strings.Compare(a.key, b.key) })
@@ -460,7 +473,38 @@ func (c *computer) assemble() *Plan {
 		}
 	}
 	s.Users.Unchanged = c.unchanged
+	s.Users.OutOfScope = len(p.OutOfScope)
+	p.LeftAlone = len(leftAlone) + len(p.OutOfScope)
 	return p
+}
+
+// outOfScopeExamples is how many of the source users outside the scope the
+// summary warning names.
+const outOfScopeExamples = 3
+
+// warnOutOfScope puts the source users that exist in Okta outside the
+// scope in p.OutOfScope, sorted, and sums them up in one warning naming a
+// few: a source of 50,000 users must not give 50,000 lines.
+func (c *computer) warnOutOfScope(p *Plan) {
+	n := len(c.outOfScope)
+	if n == 0 {
+		return
+	}
+	slices.Sort(c.outOfScope)
+	p.OutOfScope = c.outOfScope
+	if n == 1 {
+		c.warn(warnUser, "user %q exists in Okta outside scope.users; left alone (its memberships in managed groups are still synced)", c.outOfScope[0])
+		return
+	}
+	quoted := make([]string, 0, outOfScopeExamples)
+	for _, l := range c.outOfScope[:min(n, outOfScopeExamples)] {
+		quoted = append(quoted, strconv.Quote(l))
+	}
+	examples := strings.Join(quoted, ", ")
+	if n > outOfScopeExamples {
+		examples += fmt.Sprintf(" and %d more (all in --output json, outOfScope, and at --log-level debug)", n-outOfScopeExamples)
+	}
+	c.warn(warnUser, "%d source users exist in Okta outside scope.users and are left alone (their memberships in managed groups are still synced): %s", n, examples)
 }
 
 // formatDuration renders whole days as "30d", anything else as Go does.

@@ -466,7 +466,7 @@ func TestComputeSummaryCountsUnchanged(t *testing.T) {
 	f.want("new@x.com", "")
 	f.have("gone@x.com", "ACTIVE", true)
 	p := mustCompute(t, f.input())
-	want := ActionCounts{Create: 1, Update: 1, Deactivate: 1, Activate: 1, Unchanged: 2}
+	want := ActionCounts{Create: 1, Update: 1, Deactivate: 1, Activate: 1, Unchanged: 2, OutOfScope: 1}
 	if diff := cmp.Diff(want, p.Summary.Users); diff != "" {
 		t.Errorf("user counts (-want +got):\n%s", diff)
 	}

@@ -30,7 +30,8 @@
 // name are left alone, except that with Policy.DeleteUnlistedGroups the
 // OKTA_GROUPs in the group scope (name starting with Policy.GroupPrefix,
 // or listed in Input.ScopedGroups) are deleted; with no group scope set,
-// nothing is deleted.
+// only the groups oktasync managed that left the source
+// (Input.LeftSource) are.
 //
 // # Values
 //
@@ -50,8 +51,12 @@
 // activations and reactivations send an email only with
 // Policy.SendActivationEmail, and Summary.Emails counts the users Okta will
 // email. A managed user absent from the
-// source is deactivated; one that oktasync deactivated at least
-// Policy.DeleteAfter ago is deleted. The source's optional status asks for:
+// source is deactivated (Policy.Leavers: or suspended, or held back); one
+// that oktasync deactivated at least Policy.DeleteAfter ago is deleted.
+// With Policy.LeaverGrace an ACTIVE leaver is suspended first
+// (Operation.Leaver) and deactivated once Input.SuspendedAt is that long
+// ago; a leaver oktasync suspended that is back in the source is
+// unsuspended. The source's optional status asks for:
 //
 //	""             any live status: DEPROVISIONED is reactivated (Policy.Reactivate),
 //	               STAGED activated when Policy.CreateActive

@@ -45,7 +45,7 @@ func ExampleCompute() {
 	// + add jdoe@example.com to "Engineering"
 	// - deactivate user left@example.com (absent from source)
 	//
-	// Plan: 1 to create, 1 to update, 1 to deactivate, 1 membership add, 0 removals.
+	// Plan: users 0 to create, 1 to update, 1 to deactivate; groups 1 to create; memberships 1 to add, 0 to remove.
 }
 
 func ExampleParseLimit() {

@@ -166,6 +166,10 @@ type Operation struct {
 	Changes []Change `json:"changes,omitempty"`
 	// Reason says why, in a few words ("absent from source", …).
 	Reason string `json:"reason,omitempty"`
+	// Leaver marks the suspension of a user absent from the source
+	// (users.leavers suspend, users.leaverGrace), which a run records so
+	// that a later one knows since when.
+	Leaver bool `json:"leaver,omitempty"`
 }
 
 // ActionCounts counts operations by verb.
@@ -179,6 +183,9 @@ type ActionCounts struct {
 	Unsuspend  int `json:"unsuspend"`
 	Delete     int `json:"delete"`
 	Unchanged  int `json:"unchanged"`
+	// OutOfScope counts the source users that exist in Okta outside
+	// scope.users: left alone (Plan.OutOfScope lists them).
+	OutOfScope int `json:"outOfScope"`
 }
 
 // GroupCounts counts group operations.
@@ -235,6 +242,14 @@ type Plan struct {
 	// Warnings are things the plan leaves alone that a person should know
 	// of (a source user that exists in Okta outside the scope, …).
 	Warnings []string `json:"warnings,omitempty"`
+	// OutOfScope lists the logins of the source users that exist in Okta
+	// outside scope.users, sorted; the warnings name only a few.
+	OutOfScope []string `json:"outOfScope,omitempty"`
+	// LeftAlone counts the source users the plan leaves alone or whose
+	// changes it leaves undone (outside the scope, protected, changing
+	// status, …; the warnings say which): with any, a plan without
+	// changes does not mean Okta matches the source.
+	LeftAlone int `json:"leftAlone,omitempty"`
 }
 
 // Held is an operation a setting holds back: listed, never applied.

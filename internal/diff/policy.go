@@ -37,6 +37,11 @@ type Policy struct {
 	// deactivation, deletion and membership removals in Plan.Held and
 	// applies none of them. Config users.leavers; default deactivate.
 	Leavers string
+	// LeaverGrace, with LeaversDeactivate, suspends an ACTIVE leaver first
+	// and deactivates it once it has been suspended (by oktasync, as
+	// Input.SuspendedAt records) this long and is still absent; a leaver
+	// that returns within it is unsuspended. 0 deactivates at once.
+	LeaverGrace time.Duration
 	// ProtectLogins and ProtectGroups name users, and groups whose members,
 	// are never updated, suspended, deactivated, deleted or removed from a
 	// group. Config protect.logins, protect.groups.

@@ -583,6 +583,7 @@ func TestComputeProperties(t *testing.T) {
 			}
 		}
 		counted.Users.Unchanged = p.Summary.Users.Unchanged
+		counted.Users.OutOfScope = len(p.OutOfScope)
 		if diff := cmp.Diff(counted, p.Summary); diff != "" {
 			t.Fatalf("seed %d: summary (-counted from the operations +Compute's):\n%s", seed, diff)
 		}

@@ -59,6 +59,9 @@ func RenderText(w io.Writer, p *Plan, opts RenderOptions) error {
 		}
 	} else if len(p.Held) > 0 {
 		bw.WriteString(paint(ansiBold, "No changes to apply; some are held back (below).") + "\n")
+	} else if p.LeftAlone > 0 {
+		fmt.Fprintf(bw, "%s\n", paint(ansiBold, fmt.Sprintf("No changes to apply, but %d source %s left alone (warnings above): Okta may differ from the source for %s.",
+			p.LeftAlone, plural(p.LeftAlone, "user is", "users are"), plural(p.LeftAlone, "it", "them"))))
 	} else {
 		bw.WriteString(paint(ansiBold, "No changes. Okta matches the source within oktasync's scope.") + "\n")
 	}
@@ -202,45 +205,43 @@ func renderOp(w *bufio.Writer, op *Operation, paint func(color, s string) string
 	}
 }
 
-// SummaryLine returns the plan's one-line summary, e.g. "Plan: 3 to create,
-// 2 to update, 1 to deactivate, 4 membership adds, 0 removals." Counts of
-// rarer actions (activate, reactivate, suspend, unsuspend, delete) appear
-// only when not zero.
+// SummaryLine returns the plan's one-line summary, users, groups and
+// memberships counted apart, e.g. "Plan: users 2 to create, 2 to update,
+// 1 to deactivate; groups 1 to create; memberships 4 to add, 0 to remove."
+// Users always show creates, updates and deactivations, and rarer actions
+// (activate, reactivate, unsuspend, suspend, delete) when there are any;
+// groups appear only when the plan changes some.
 func SummaryLine(s Summary) string {
-	parts := []string{
-		fmt.Sprintf("%d to create", s.Users.Create+s.Groups.Create),
-		fmt.Sprintf("%d to update", s.Users.Update+s.Groups.Update),
+	type count struct {
+		n      int
+		verb   string
+		always bool
 	}
-	for _, x := range []struct {
-		n    int
-		verb string
-	}{
-		{s.Users.Activate, "activate"},
-		{s.Users.Reactivate, "reactivate"},
-		{s.Users.Unsuspend, "unsuspend"},
-		{s.Users.Suspend, "suspend"},
-	} {
-		if x.n > 0 {
-			parts = append(parts, fmt.Sprintf("%d to %s", x.n, x.verb))
+	list := func(counts ...count) string {
+		var parts []string
+		for _, c := range counts {
+			if c.n > 0 || c.always {
+				parts = append(parts, fmt.Sprintf("%d to %s", c.n, c.verb))
+			}
 		}
+		return strings.Join(parts, ", ")
 	}
-	parts = append(parts, fmt.Sprintf("%d to deactivate", s.Users.Deactivate))
-	if n := s.Users.Delete + s.Groups.Delete; n > 0 {
-		parts = append(parts, fmt.Sprintf("%d to delete", n))
+	u, g := s.Users, s.Groups
+	sections := []string{"users " + list(
+		count{u.Create, "create", true}, count{u.Update, "update", true}, count{u.Activate, "activate", false},
+		count{u.Reactivate, "reactivate", false}, count{u.Unsuspend, "unsuspend", false}, count{u.Suspend, "suspend", false},
+		count{u.Deactivate, "deactivate", true}, count{u.Delete, "delete", false})}
+	if g.Create+g.Update+g.Delete > 0 {
+		sections = append(sections, "groups "+list(count{g.Create, "create", false}, count{g.Update, "update", false}, count{g.Delete, "delete", false}))
 	}
-	parts = append(parts,
-		fmt.Sprintf("%d membership %s", s.Memberships.Add, plural(s.Memberships.Add, "add", "adds")),
-		fmt.Sprintf("%d %s", s.Memberships.Remove, plural(s.Memberships.Remove, "removal", "removals")),
-	)
+	sections = append(sections, "memberships "+list(count{s.Memberships.Add, "add", true}, count{s.Memberships.Remove, "remove", true}))
 	if s.Managers.Set+s.Managers.Clear > 0 {
-		parts = append(parts, fmt.Sprintf("%d manager %s to set, %d to clear",
-			s.Managers.Set, plural(s.Managers.Set, "link", "links"), s.Managers.Clear))
+		sections = append(sections, "manager links "+list(count{s.Managers.Set, "set", true}, count{s.Managers.Clear, "clear", true}))
 	}
 	if a := s.Apps; a.Assign+a.Unassign > 0 {
-		parts = append(parts, fmt.Sprintf("%d app %s, %d app %s", a.Assign, plural(a.Assign, "assignment", "assignments"),
-			a.Unassign, plural(a.Unassign, "unassignment", "unassignments")))
+		sections = append(sections, "app assignments "+list(count{a.Assign, "assign", true}, count{a.Unassign, "unassign", true}))
 	}
-	return "Plan: " + strings.Join(parts, ", ") + "."
+	return "Plan: " + strings.Join(sections, "; ") + "."
 }
 
 // managerLine is a manager link operation's line: set manager of "bob"

@@ -214,11 +214,11 @@ func TestSummaryLine(t *testing.T) {
 	}{
 		{
 			Summary{Users: ActionCounts{Create: 2, Update: 2, Deactivate: 1}, Groups: GroupCounts{Create: 1}, Memberships: MembershipCounts{Add: 4}},
-			"Plan: 3 to create, 2 to update, 1 to deactivate, 4 membership adds, 0 removals.",
+			"Plan: users 2 to create, 2 to update, 1 to deactivate; groups 1 to create; memberships 4 to add, 0 to remove.",
 		},
 		{
 			Summary{Users: ActionCounts{Reactivate: 1, Suspend: 2, Delete: 1}, Groups: GroupCounts{Delete: 1}, Memberships: MembershipCounts{Add: 1, Remove: 1}},
-			"Plan: 0 to create, 0 to update, 1 to reactivate, 2 to suspend, 0 to deactivate, 2 to delete, 1 membership add, 1 removal.",
+			"Plan: users 0 to create, 0 to update, 1 to reactivate, 2 to suspend, 0 to deactivate, 1 to delete; groups 1 to delete; memberships 1 to add, 1 to remove.",
 		},
 	}
 	for _, tt := range tests {

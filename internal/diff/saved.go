@@ -34,10 +34,16 @@ type SavedPlan struct {
 	// ConfigDigest and SourceDigest identify the configuration and the
 	// source the plan was made from; apply refuses a plan whose digests
 	// differ from its own.
-	ConfigDigest string    `json:"configDigest"`
-	SourceDigest string    `json:"sourceDigest"`
-	CreatedAt    time.Time `json:"createdAt"`
-	Plan         *Plan     `json:"plan"`
+	ConfigDigest string `json:"configDigest"`
+	SourceDigest string `json:"sourceDigest"`
+	// ConfigParts identify each part of the configuration by name (see
+	// Now.ConfigParts), and Source each user and group of the source, so
+	// that a mismatch can say what changed; plans saved without them get
+	// a vaguer message.
+	ConfigParts map[string]string `json:"configParts,omitempty"`
+	Source      *Fingerprint      `json:"source,omitempty"`
+	CreatedAt   time.Time         `json:"createdAt"`
+	Plan        *Plan             `json:"plan"`
 	// Expect holds each operation's expectation, by Seq.
 	Expect map[int]Expectation `json:"expect"`
 }
@@ -190,23 +196,11 @@ func (s *SavedPlan) Verify(configDigest, sourceDigest string) error {
 	case s.Plan == nil:
 		return fmt.Errorf("%w: the saved plan holds no plan", ErrPlanMismatch)
 	case s.ConfigDigest != configDigest:
-		return fmt.Errorf("%w: the plan was made with another configuration (digest %s, now %s); make a new plan",
-			ErrPlanMismatch, short(s.ConfigDigest), short(configDigest))
+		return fmt.Errorf("%w: the plan was made with another configuration; make a new plan", ErrPlanMismatch)
 	case s.SourceDigest != sourceDigest:
-		return fmt.Errorf("%w: the source has changed since the plan was made (digest %s, now %s); make a new plan",
-			ErrPlanMismatch, short(s.SourceDigest), short(sourceDigest))
+		return fmt.Errorf("%w: the source has changed since the plan was made; make a new plan", ErrPlanMismatch)
 	}
 	return nil
-}
-
-func short(d string) string {
-	if len(d) > 12 {
-		return d[:12]
-	}
-	if d == "" {
-		return "none"
-	}
-	return d
 }
 
 // CheckConflicts reports, in Seq order, the operations of saved whose

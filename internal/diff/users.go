@@ -22,7 +22,7 @@ func (c *computer) users() {
 			continue
 		}
 		if !c.in.Managed[lk] {
-			c.warn(warnUser+lk, "user %q exists in Okta outside scope.users; left alone (its memberships in managed groups are still synced)", du.Login())
+			c.outOfScope = append(c.outOfScope, du.Login())
 			continue
 		}
 		if c.inTransition(lk, du, cu, want) {
@@ -194,6 +194,10 @@ func (c *computer) statusOps(du, cu *directory.User, want string) []Operation {
 	switch want {
 	case "":
 		live(c.pol.CreateActive)
+		if at, ok := c.in.SuspendedAt[directory.LoginKey(cu.Login())]; ok && have == statusSuspended {
+			// A leaver oktasync suspended is back.
+			ops = append(ops, op(UnsuspendUser, fmt.Sprintf("back in source; suspended by oktasync as a leaver at %s", at.UTC().Format(time.RFC3339))))
+		}
 	case statusActive:
 		live(true)
 		if have == statusSuspended {
@@ -265,16 +269,47 @@ func (c *computer) absentUsers() {
 // source that is neither DEPROVISIONED nor protected.
 func (c *computer) leaver(lk string, cu *directory.User) {
 	if c.pol.Leavers != LeaversSuspend {
+		if c.pol.Leavers != LeaversReport && c.pol.LeaverGrace > 0 && c.graceLeaver(lk, cu) {
+			return
+		}
 		c.addLeaver(lk, Operation{Action: DeactivateUser, Login: cu.Login(), UserID: cu.ID, Reason: "absent from source"})
 		return
 	}
 	switch strings.ToUpper(cu.Status) {
 	case statusActive:
-		c.add(lk, Operation{Action: SuspendUser, Login: cu.Login(), UserID: cu.ID, Reason: "absent from source; users.leavers is suspend"})
+		c.add(lk, Operation{Action: SuspendUser, Login: cu.Login(), UserID: cu.ID, Reason: "absent from source; users.leavers is suspend", Leaver: true})
 	case statusSuspended:
 	default:
 		c.warn(warnUser+lk, "user %q is absent from the source and users.leavers is suspend, but Okta suspends only ACTIVE users and this one is %s; left as is", cu.Login(), cu.Status)
 	}
+}
+
+// graceLeaver plans a leaver under users.leaverGrace: an ACTIVE one is
+// suspended; one oktasync suspended is left so until the grace period has
+// passed, then deactivated (by the caller: it reports false). It reports
+// whether it planned (or left) the leaver; false leaves the caller to
+// deactivate it, as for any other status.
+func (c *computer) graceLeaver(lk string, cu *directory.User) bool {
+	grace := formatDuration(c.pol.LeaverGrace)
+	switch strings.ToUpper(cu.Status) {
+	case statusActive:
+		c.add(lk, Operation{Action: SuspendUser, Login: cu.Login(), UserID: cu.ID, Leaver: true,
+			Reason: fmt.Sprintf("absent from source; deactivated after users.leaverGrace (%s) if still absent", grace)})
+		return true
+	case statusSuspended:
+		at, ok := c.in.SuspendedAt[lk]
+		if !ok || at.IsZero() {
+			return false // suspended by someone else: a leaver like any other
+		}
+		if c.in.Now.Before(at.Add(c.pol.LeaverGrace)) {
+			return true // within the grace period: stays suspended
+		}
+		c.addLeaver(lk, Operation{Action: DeactivateUser, Login: cu.Login(), UserID: cu.ID,
+			Reason: fmt.Sprintf("absent from source; suspended by oktasync at %s, at least users.leaverGrace (%s) ago",
+				at.UTC().Format(time.RFC3339), grace)})
+		return true
+	}
+	return false
 }
 
 // addLeaver plans op for a leaver, or under users.leavers report holds it

@@ -20,6 +20,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -240,7 +241,8 @@ type privateKeyAuth struct {
 
 	mu         sync.Mutex // held while fetching, so that one fetch runs at a time
 	token      string
-	tokenType  string // "Bearer" or "DPoP"
+	tokenType  string   // "Bearer" or "DPoP"
+	granted    []string // the scopes of token, as the token endpoint named them
 	expires    time.Time
 	dpop       *ecdsa.PrivateKey // proof key, set once DPoP is in use
 	dpopJWK    map[string]any
@@ -434,12 +436,29 @@ func (a *privateKeyAuth) fetch(ctx context.Context) error {
 			life = time.Hour
 		}
 		a.token = tr.AccessToken
+		a.granted = strings.Fields(tr.Scope)
 		a.expires = a.c.now().Add(life - min(tokenRefreshMargin, life/2))
 		a.c.logger.LogAttrs(ctx, slog.LevelDebug, "okta access token obtained",
 			slog.String("token_type", a.tokenType), slog.String("scope", tr.Scope), slog.Duration("expires_in", life))
 		return nil
 	}
 	return fmt.Errorf("get an access token: gave up after %d exchanges: %w", maxTokenAttempts, lastErr)
+}
+
+// GrantedScopes returns the scopes of the OAuth access token the client
+// holds, as Okta's token endpoint named them; ok is false with an API
+// token, before the first call, or when the endpoint named none.
+func (c *Client) GrantedScopes() (scopes []string, ok bool) {
+	a, isOAuth := c.auth.(*privateKeyAuth)
+	if !isOAuth {
+		return nil, false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.token == "" || len(a.granted) == 0 {
+		return nil, false
+	}
+	return slices.Clone(a.granted), true
 }
 
 func (a *privateKeyAuth) authorize(ctx context.Context, req *http.Request) error {

@@ -306,6 +306,9 @@ func TestAccessTokenRefresh(t *testing.T) {
 	clock := &fakeClock{t: time.Now()}
 	c.now, c.sleep = clock.now, clock.sleep
 	ctx := context.Background()
+	if _, ok := c.GrantedScopes(); ok {
+		t.Error("GrantedScopes before any token: ok")
+	}
 	get := func() error { _, _, err := c.Users.Get(ctx, "00u1"); return err }
 	steps := []struct {
 		name       string
@@ -335,6 +338,16 @@ func TestAccessTokenRefresh(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "access-") {
 			t.Errorf("%s: error leaks the token: %v", st.name, err)
 		}
+		if g, ok := c.GrantedScopes(); st.name == "cached" && (!ok || strings.Join(g, " ") != "okta.users.read") {
+			t.Errorf("GrantedScopes = %v, %v; want the token's okta.users.read", g, ok)
+		}
+	}
+	ssws, err := NewClient(srv.URL, WithInsecureHTTP(), WithToken("t"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ssws.GrantedScopes(); ok {
+		t.Error("GrantedScopes with an API token: ok")
 	}
 }
 

@@ -163,5 +163,6 @@
 //
 // Unauthenticated, for tests and operators: GET /sim/stats returns Stats as
 // JSON (emails under "emails" and "emailsByLogin"), GET /sim/state returns Snapshot as JSON and POST /sim/stats/reset
-// zeroes the counters.
+// zeroes the counters. A Snapshot's JSON is a Seed's: a saved /sim/state
+// seeds a copy of the org (`oktasync sim --seed`), ids included.
 package oktasim

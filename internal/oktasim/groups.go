@@ -14,6 +14,9 @@ const (
 	groupOkta    = "OKTA_GROUP"
 	groupApp     = "APP_GROUP"
 	groupBuiltIn = "BUILT_IN"
+
+	// everyoneName is the name of the BUILT_IN group every user is in.
+	everyoneName = "Everyone"
 )
 
 // group is one group of the org.

@@ -12,7 +12,9 @@ import (
 	"time"
 )
 
-// Seed is an org's initial content.
+// Seed is an org's initial content. Its JSON form is the one Snapshot
+// (GET /sim/state) has, so a snapshot of an org seeds a copy of it: the same
+// ids, statuses, profiles, groups and memberships.
 type Seed struct {
 	Users  []SeedUser  `json:"users"`
 	Groups []SeedGroup `json:"groups"`
@@ -48,6 +50,9 @@ type SeedUser struct {
 	// updates are then refused with 403 E0000023, while lifecycle calls
 	// still work.
 	ProfileMaster string `json:"profileMaster,omitempty"`
+	// TransitioningToStatus, as a snapshot shows a lifecycle change in
+	// flight, seeds the user in the status it was moving to.
+	TransitioningToStatus string `json:"transitioningToStatus,omitempty"`
 }
 
 // SeedGroup is one group to create.
@@ -58,12 +63,22 @@ type SeedGroup struct {
 	Name string `json:"name"`
 	// Description is the group's profile.description.
 	Description string `json:"description,omitempty"`
-	// Type is OKTA_GROUP (the default) or APP_GROUP; BUILT_IN is reserved
-	// for "Everyone", which always exists.
+	// Type is OKTA_GROUP (the default) or APP_GROUP. BUILT_IN is reserved
+	// for "Everyone", which always exists and holds every user: a BUILT_IN
+	// seed group named Everyone, as a snapshot lists it, is skipped.
 	Type string `json:"type,omitempty"`
 	// Attributes are custom profile attributes, declared in the group
 	// schema (GroupCustomAttributes), with JSON values.
 	Attributes map[string]any `json:"attributes,omitempty"`
+	// Members names the group's members by login, users of the seed or
+	// already in the org, as a snapshot lists them. A user's Groups may
+	// name the same memberships.
+	Members []string `json:"members,omitempty"`
+}
+
+// builtIn reports whether g is the snapshot of the built-in Everyone group.
+func (g SeedGroup) builtIn() bool {
+	return g.Type == groupBuiltIn && strings.EqualFold(strings.TrimSpace(g.Name), everyoneName)
 }
 
 // LoadSeedFile reads a Seed from a JSON file.
@@ -106,10 +121,21 @@ func (s *Server) Seed(seed Seed) error {
 	}
 	maps.Copy(s.customAttr, declared)
 	for _, sg := range seed.Groups {
-		s.seedGroup(sg, now)
+		if !sg.builtIn() {
+			s.seedGroup(sg, now)
+		}
 	}
 	for _, su := range seed.Users {
 		s.seedUser(su, now)
+	}
+	for _, sg := range seed.Groups {
+		if sg.builtIn() {
+			continue
+		}
+		g := s.groups[s.groupNames[strings.ToLower(strings.TrimSpace(sg.Name))]]
+		for _, login := range sg.Members {
+			s.addMember(nil, g, s.users[s.logins[strings.ToLower(login)]], now)
+		}
 	}
 	for _, sa := range seed.Apps {
 		s.seedApp(sa, now)
@@ -134,13 +160,16 @@ func (s *Server) checkSeed(seed Seed) (map[string]string, error) {
 	names := map[string]bool{}
 	for i, g := range seed.Groups {
 		name := strings.ToLower(strings.TrimSpace(g.Name))
+		if g.builtIn() {
+			continue
+		}
 		switch {
 		case name == "":
 			return nil, fmt.Errorf("seed group %d: name is empty", i)
 		case names[name] || s.groupNames[name] != "":
 			return nil, fmt.Errorf("seed group %q: name already taken", g.Name)
 		case g.Type != "" && g.Type != groupOkta && g.Type != groupApp:
-			return nil, fmt.Errorf("seed group %q: type %q is not OKTA_GROUP or APP_GROUP", g.Name, g.Type)
+			return nil, fmt.Errorf("seed group %q: type %q is not OKTA_GROUP or APP_GROUP (BUILT_IN only for Everyone)", g.Name, g.Type)
 		}
 		if _, causes := s.checkGroupProfile(jsonValues(g.Attributes)); len(causes) > 0 {
 			return nil, fmt.Errorf("seed group %q: %s; declare its attributes in the seed's groupCustomAttributes", g.Name, strings.Join(causes, "; "))
@@ -165,6 +194,8 @@ func (s *Server) checkSeed(seed Seed) (map[string]string, error) {
 			return nil, fmt.Errorf("seed user %q: login already taken", login)
 		case u.Status != "" && !validStatuses[u.Status]:
 			return nil, fmt.Errorf("seed user %q: unknown status %q", login, u.Status)
+		case u.TransitioningToStatus != "" && !validStatuses[u.TransitioningToStatus]:
+			return nil, fmt.Errorf("seed user %q: unknown transitioningToStatus %q", login, u.TransitioningToStatus)
 		}
 		if u.ID != "" {
 			if userIDs[u.ID] || s.users[u.ID] != nil {
@@ -179,7 +210,26 @@ func (s *Server) checkSeed(seed Seed) (map[string]string, error) {
 		}
 		logins[key] = true
 	}
+	if err := s.checkSeedMembers(seed, logins); err != nil {
+		return nil, err
+	}
 	return declared, nil
+}
+
+// checkSeedMembers checks that every member a seed group lists is a user of
+// the seed (logins, lower-cased) or of the org. Call with s.mu held.
+func (s *Server) checkSeedMembers(seed Seed, logins map[string]bool) error {
+	for _, g := range seed.Groups {
+		if g.builtIn() {
+			continue
+		}
+		for _, login := range g.Members {
+			if key := strings.ToLower(login); !logins[key] && s.logins[key] == "" {
+				return fmt.Errorf("seed group %q: member %q is not a user of the seed or the org", g.Name, login)
+			}
+		}
+	}
+	return nil
 }
 
 // seedGroup adds one seed group. Call with s.mu held.
@@ -209,6 +259,9 @@ func (s *Server) seedUser(su SeedUser, now time.Time) {
 	}
 	if u.id == "" {
 		u.id = s.newUserID()
+	}
+	if su.TransitioningToStatus != "" {
+		u.status = su.TransitioningToStatus
 	}
 	if u.status == "" {
 		u.status = statusActive
@@ -251,6 +304,9 @@ type Snapshot struct {
 	Links           []SnapshotLink   `json:"links,omitempty"`
 	// Apps holds the apps by label, with their assignments.
 	Apps []SnapshotApp `json:"apps"`
+	// CustomAttributes are the user schema's custom attributes as
+	// name:type, sorted, as a Seed declares them.
+	CustomAttributes []string `json:"customAttributes,omitempty"`
 }
 
 // SnapshotUser is one user in a Snapshot.
@@ -326,6 +382,9 @@ func (s *Server) Snapshot() Snapshot {
 	})
 	snap.LinkDefinitions, snap.Links = s.snapshotLinks()
 	snap.Apps = s.snapshotApps()
+	for _, name := range slices.Sorted(maps.Keys(s.customAttr)) {
+		snap.CustomAttributes = append(snap.CustomAttributes, name+":"+s.customAttr[name])
+	}
 	return snap
 }
 

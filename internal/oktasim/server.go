@@ -225,7 +225,7 @@ func New(opts Options) (*Server, error) {
 	everyone := &group{
 		id:                    newID("00g"),
 		typ:                   groupBuiltIn,
-		name:                  "Everyone",
+		name:                  everyoneName,
 		description:           "All users in your organization",
 		created:               now,
 		lastUpdated:           now,

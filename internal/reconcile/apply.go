@@ -39,10 +39,16 @@ type Report struct {
 	Mastered   int               `json:"mastered"` // profile updates of users another system masters (see Warnings)
 	Pending    int               `json:"pending"`  // operations left for the next run (see Warnings)
 	Blocked    bool              `json:"blocked"`
-	Blocks     []diff.Block      `json:"blocks,omitempty"`
-	Warnings   []string          `json:"warnings,omitempty"`
-	StartedAt  time.Time         `json:"startedAt"`
-	FinishedAt time.Time         `json:"finishedAt"`
+	// AlreadyApplied says that a saved plan was not applied because Okta
+	// already holds every change it makes (it was applied before).
+	AlreadyApplied bool         `json:"alreadyApplied,omitempty"`
+	Blocks         []diff.Block `json:"blocks,omitempty"`
+	Warnings       []string     `json:"warnings,omitempty"`
+	// OutOfScope lists the source users that exist in Okta outside
+	// scope.users, left alone; the warnings name only a few.
+	OutOfScope []string  `json:"outOfScope,omitempty"`
+	StartedAt  time.Time `json:"startedAt"`
+	FinishedAt time.Time `json:"finishedAt"`
 
 	// Plan is the computed plan, for rendering.
 	Plan *diff.Plan `json:"-"`
@@ -67,6 +73,7 @@ func newReport(dryRun bool, started time.Time, plan *diff.Plan) *Report {
 		Blocked:    plan.Blocked,
 		Blocks:     plan.Blocks,
 		Warnings:   plan.Warnings,
+		OutOfScope: plan.OutOfScope,
 		Operations: make([]OperationReport, len(plan.Operations)),
 	}
 	for i, op := range plan.Operations {
@@ -85,6 +92,9 @@ var errDryRunPlan = errors.New("apply: the plan was made in a dry run, without t
 // wrapping ErrBlocked, ErrOperationsFailed, or what stopped apply. Apply
 // does not close p.
 func (r *Runner) Apply(ctx context.Context, p *Planned, o Options) (*Report, error) {
+	if p != nil && p.rep != nil && p.rep.AlreadyApplied {
+		return p.rep, nil // recorded by Verify; nothing to do
+	}
 	if p == nil || p.sess == nil || p.sess.unlock == nil {
 		return p.Report(), errDryRunPlan
 	}
@@ -141,6 +151,7 @@ func (r *Runner) Apply(ctx context.Context, p *Planned, o Options) (*Report, err
 	}
 	r.recordManagedGroups(context.WithoutCancel(ctx), store, runID, p.managed)
 	r.recordAppAssignments(context.WithoutCancel(ctx), store, p, res)
+	r.recordLeavers(context.WithoutCancel(ctx), store, rep)
 	if p.sync != nil && applyErr == nil {
 		p.sync.settle(rep.Operations, p.Plan.Held, res.Outcomes)
 		if serr := p.sync.save(context.WithoutCancel(ctx), store); serr != nil {

@@ -6,7 +6,8 @@
 //   - Plan reads the desired state from the source and Okta's current state
 //     (an oktaReader, a phase per method), and computes the plan;
 //   - Verify checks a saved plan against the configuration, the source and
-//     Okta's current state;
+//     Okta's current state, saying what changed, finds a plan applied
+//     before, and records a refused or already-applied plan as a run;
 //   - Apply carries out a plan, recording the run and each operation's
 //     outcome in the state store.
 //

@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/oktasync/oktasync/internal/diff"
 	"github.com/oktasync/oktasync/internal/state"
@@ -48,5 +49,34 @@ func (r *Runner) recordManagedGroups(ctx context.Context, store Store, runID int
 	}
 	if err := store.AddManagedGroups(ctx, r.set.Org, groups); err != nil {
 		r.log.Warn("record managed groups", "err", err)
+	}
+}
+
+// recordLeavers records the leavers the run suspended, with when, and
+// forgets those it unsuspended, deactivated or deleted, so that a later
+// run knows which leavers oktasync suspended and since when
+// (users.leaverGrace).
+func (r *Runner) recordLeavers(ctx context.Context, store Store, rep *Report) {
+	now := time.Now().UTC()
+	var suspended []state.LeaverSuspension
+	var done []string
+	for _, op := range rep.Operations {
+		if op.Status != state.OpApplied {
+			continue
+		}
+		switch op.Action {
+		case diff.SuspendUser:
+			if op.Leaver {
+				suspended = append(suspended, state.LeaverSuspension{Login: op.Login, OktaID: op.UserID, SuspendedAt: now})
+			}
+		case diff.UnsuspendUser, diff.DeactivateUser, diff.DeleteUser:
+			done = append(done, op.Login)
+		}
+	}
+	if err := store.AddLeaverSuspensions(ctx, r.set.Org, suspended); err != nil {
+		r.log.Warn("record suspended leavers", "err", err)
+	}
+	if err := store.RemoveLeaverSuspensions(ctx, r.set.Org, done); err != nil {
+		r.log.Warn("forget suspended leavers", "err", err)
 	}
 }

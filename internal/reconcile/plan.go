@@ -85,6 +85,7 @@ func (r *Runner) Plan(ctx context.Context, o Options) (*Planned, error) {
 	}
 	if o.SavePlan {
 		p.Saved = diff.NewSavedPlan(p.Plan, s.cur.Dir, r.set.ConfigDigest, diff.SourceDigest(s.desired), started)
+		p.Saved.ConfigParts, p.Saved.Source = r.set.ConfigParts, diff.SourceFingerprint(s.desired)
 	}
 	if o.Observe != nil && !s.kind.Incremental {
 		o.Observe(s.desired, s.cur.Dir)
@@ -98,18 +99,19 @@ func (r *Runner) Plan(ctx context.Context, o Options) (*Planned, error) {
 	p.rep = newReport(o.DryRun, started, p.Plan)
 	p.rep.Kind = RunKind{Incremental: s.kind.Incremental, Reason: s.kind.Reason}
 	r.log.Info("planned", "kind", p.rep.Kind.String())
-	for _, w := range p.Plan.Warnings {
-		r.log.Warn(w)
-	}
+	r.logWarnings(p.Plan, o.WarningsShown)
 	return p, nil
 }
 
 // Verify prepares a plan saved by `plan --out` for Apply, exactly as
 // reviewed: it takes the org's lock, reads the source and Okta, refuses a
-// plan made with another configuration or source, and refuses a plan any
-// of whose operations' targets changed in Okta since the plan. For the
-// last, it returns the Planned (whose report lists the conflicts as
-// warnings) with an error wrapping ErrPlanConflict. The caller closes the
+// plan made with another configuration or source (saying what changed),
+// and refuses a plan any of whose operations' targets changed in Okta since
+// the plan. For the last, it returns the Planned (whose report lists the
+// conflicts as warnings) with an error wrapping ErrPlanConflict. A plan
+// Okta already holds every change of (applied before) is not refused: its
+// report says AlreadyApplied, and Apply has nothing to do. Refused and
+// already-applied plans are recorded as runs. The caller closes the
 // returned Planned.
 func (r *Runner) Verify(ctx context.Context, saved *diff.SavedPlan, o Options) (*Planned, error) {
 	started := time.Now().UTC()
@@ -119,25 +121,67 @@ func (r *Runner) Verify(ctx context.Context, saved *diff.SavedPlan, o Options) (
 		return nil, err
 	}
 	p := &Planned{Plan: saved.Plan, sess: s}
-	if err := saved.Verify(r.set.ConfigDigest, diff.SourceDigest(s.desired)); err != nil {
+	now := diff.Now{ConfigDigest: r.set.ConfigDigest, ConfigParts: r.set.ConfigParts, Source: s.desired, SourceName: r.set.SourceName}
+	if err := saved.Check(now); err != nil {
+		if saved.Plan != nil {
+			r.recordVerdict(ctx, s.store, newReport(false, started, saved.Plan), state.RunFailed, "apply refused: "+err.Error())
+		}
 		p.Close()
 		return nil, err
 	}
 	p.rep = newReport(false, started, p.Plan)
 	p.rep.Kind = RunKind{Reason: "a saved plan is checked against a full read"}
 	if conflicts := diff.CheckConflicts(saved, s.cur.Dir, s.cur.MembersRead); len(conflicts) > 0 {
+		if diff.AlreadyApplied(saved, s.cur.Dir, s.cur.MembersRead) {
+			p.rep.AlreadyApplied = true
+			r.recordVerdict(ctx, s.store, p.rep, state.RunSucceeded, "the saved plan was already applied: Okta has every change it makes; nothing to do")
+			s.release()
+			return p, nil
+		}
 		for _, c := range conflicts {
 			p.rep.Warnings = append(p.rep.Warnings, "conflict: "+c.String())
 		}
-		p.rep.FinishedAt = time.Now().UTC()
-		return p, fmt.Errorf("%d of %d operations changed in Okta since the plan was made; make a new plan: %w",
+		err := fmt.Errorf("%d of %d operations changed in Okta since the plan was made; make a new plan: %w",
 			len(conflicts), len(p.Plan.Operations), ErrPlanConflict)
+		r.recordVerdict(ctx, s.store, p.rep, state.RunFailed, "apply refused: "+err.Error())
+		return p, err
 	}
 	saved.RestorePasswords(s.desired)
 	p.createLinkDef = r.linkDefinitionNeeded(s, p.Plan)
 	p.apps = s.apps
 	s.release()
 	return p, nil
+}
+
+// logWarnings logs the plan's warnings, at info when the caller shows
+// them, and each source user outside the scope at debug (the warning names
+// only a few).
+func (r *Runner) logWarnings(p *diff.Plan, shown bool) {
+	level := slog.LevelWarn
+	if shown {
+		level = slog.LevelInfo
+	}
+	for _, w := range p.Warnings {
+		r.log.Log(context.Background(), level, w)
+	}
+	for _, login := range p.OutOfScope {
+		r.log.Debug("source user exists in Okta outside scope.users; left alone", "login", login)
+	}
+}
+
+// recordVerdict records, as a finished run, a saved plan Verify refused or
+// found already applied; rep gets the run's id and its finish time.
+func (r *Runner) recordVerdict(ctx context.Context, store Store, rep *Report, status, msg string) {
+	ctx = context.WithoutCancel(ctx)
+	rep.FinishedAt = time.Now().UTC()
+	id, err := store.BeginRun(ctx, state.Run{Org: r.set.Org, Status: state.RunRunning, StartedAt: rep.StartedAt, ConfigDigest: r.set.ConfigDigest})
+	if err == nil {
+		rep.RunID = id
+		err = store.FinishRun(ctx, id, status, summaryCounts(rep.Summary), msg)
+	}
+	if err != nil {
+		r.log.Warn("record the saved plan's apply", "err", err)
+	}
 }
 
 // session is what one run has open: the source's desired state, the state
@@ -148,7 +192,9 @@ type session struct {
 	store   Store
 	unlock  func() error
 	owned   map[string]state.OwnedUser
-	cur     *Current
+	// suspended holds the leavers oktasync suspended, by LoginKey.
+	suspended map[string]state.LeaverSuspension
+	cur       *Current
 	// links is what the plan needs for manager links (nil: none), and
 	// noLinkDef is set when the org lacks their definition.
 	links     *diff.LinkInput
@@ -182,7 +228,7 @@ func (r *Runner) open(ctx context.Context, o Options) (_ *session, err error) {
 	// The source first: any error here stops the run before Okta or the
 	// store is touched.
 	if s.desired, err = r.parts.Source.Read(ctx); err != nil {
-		return nil, fmt.Errorf("read source: %w", err)
+		return nil, fmt.Errorf("source unreadable or invalid: %w", err)
 	}
 	if err := CheckAppGroups(r.set.Apps, s.desired); err != nil {
 		return nil, fmt.Errorf("check apps: %w", err)
@@ -199,6 +245,9 @@ func (r *Runner) open(ctx context.Context, o Options) (_ *session, err error) {
 	}
 	if s.owned, err = s.store.Owned(ctx, r.set.Org); err != nil {
 		return nil, fmt.Errorf("read owned users from state store: %w", err)
+	}
+	if s.suspended, err = s.store.LeaverSuspensions(ctx, r.set.Org); err != nil {
+		return nil, fmt.Errorf("read suspended leavers from state store: %w", err)
 	}
 	r.seedShares(ctx, s.store)
 
@@ -341,6 +390,7 @@ func (s *session) input(policy diff.Policy) diff.Input {
 		Apps:          s.apps.states,
 		Managed:       s.cur.InScope,
 		DeactivatedAt: make(map[string]time.Time),
+		SuspendedAt:   make(map[string]time.Time, len(s.suspended)),
 		Now:           time.Now().UTC(),
 		Policy:        policy,
 		Links:         s.links,
@@ -352,6 +402,9 @@ func (s *session) input(policy diff.Policy) diff.Input {
 		if !o.DeactivatedAt.IsZero() {
 			in.DeactivatedAt[k] = o.DeactivatedAt
 		}
+	}
+	for k, l := range s.suspended {
+		in.SuspendedAt[k] = l.SuspendedAt
 	}
 	return in
 }

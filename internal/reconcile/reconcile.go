@@ -22,6 +22,13 @@ type Settings struct {
 	// ConfigDigest identifies the parts of the configuration that shape a
 	// plan; a run records it and a saved plan must match it.
 	ConfigDigest string
+	// ConfigParts identify each part of the configuration ConfigDigest
+	// covers, by name (org, scope, users, groups, protect, safety), so
+	// that apply can say which changed since a plan was saved.
+	ConfigParts map[string]string
+	// SourceName names the source for people ("users.csv", "the Postgres
+	// source").
+	SourceName string
 	// Scope says which users and groups are read as in scope.
 	Scope Scope
 	// Concurrency is the number of apply workers (0: apply's default).
@@ -67,6 +74,7 @@ type Store interface {
 	state.ManagerLinks
 	state.AppAssignments
 	state.SyncState
+	state.LeaverSuspensions
 	// Runs lists org's newest runs first (to see how the last one ended).
 	Runs(ctx context.Context, org string, limit int) ([]state.Run, error)
 	// Operations lists a run's checkpoints (for the groups it created).
@@ -123,6 +131,10 @@ type Options struct {
 	// must not change them. Only a full read is observed: an incremental
 	// one holds only what changed.
 	Observe func(desired, current *directory.Directory)
+	// WarningsShown says that the caller shows the plan's warnings to a
+	// person (the plan printed by oktasync plan and run): they are then
+	// logged at info, not warn, so that none is printed twice.
+	WarningsShown bool
 }
 
 // Runner runs syncs of one org with the parts it was given. Its steps are

@@ -441,11 +441,15 @@ func TestPlanVerifyApply(t *testing.T) {
 	if err != nil || rep.Applied != 5 || rep.DryRun {
 		t.Fatalf("apply: %v, %+v", err, rep)
 	}
-	// Applied once, the plan now conflicts with Okta.
+	// Applied once, the plan is found already applied, and applies nothing.
 	p, err = r.Verify(ctx, dry.Saved, Options{})
 	defer p.Close()
-	if !errors.Is(err, ErrPlanConflict) || len(p.Report().Warnings) != 5 {
+	if err != nil || !p.Report().AlreadyApplied || len(p.Report().Warnings) != 0 {
 		t.Fatalf("second verify: %v, report %+v", err, p.Report())
+	}
+	writes := h.sim.Stats().Writes
+	if rep, err := r.Apply(ctx, p, Options{}); err != nil || rep.Applied != 0 || h.sim.Stats().Writes != writes {
+		t.Fatalf("apply of an applied plan: %v, %+v, %d writes", err, rep, h.sim.Stats().Writes-writes)
 	}
 }
 

@@ -88,7 +88,7 @@ func loadPostgresRelease1(t *testing.T) (string, state.Options) {
 }
 
 // sinceRelease1 are the migrations added since the first release.
-var sinceRelease1 = []string{"0002_held_plans", "0003_rate_shares", "0004_managed_groups", "0005_incremental", "0006_app_assignments", "0007_manager_links"}
+var sinceRelease1 = []string{"0002_held_plans", "0003_rate_shares", "0004_managed_groups", "0005_incremental", "0006_app_assignments", "0007_manager_links", "0008_leaver_suspensions"}
 
 // A state database written by the first release takes the migrations
 // added since, and then reads back what that release wrote and takes new

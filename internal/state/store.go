@@ -223,6 +223,7 @@ type Store interface {
 	ManagedGroups
 	ManagerLinks
 	AppAssignments
+	LeaverSuspensions
 	RateShares
 	HeldPlans
 	Pauses

@@ -41,6 +41,7 @@ func RunStoreSuite(t *testing.T, open Opener) {
 		{"ManagedGroups", testManagedGroups},
 		{"ManagerLinks", testManagerLinks},
 		{"AppAssignments", testAppAssignments},
+		{"LeaverSuspensions", testLeaverSuspensions},
 		{"LockExclusion", testLockExclusion},
 		{"LockWaitGetsLock", testLockWaitGetsLock},
 		{"LockWaitTimesOut", testLockWaitTimesOut},
