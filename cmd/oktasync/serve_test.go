@@ -676,7 +676,9 @@ func TestServeReplicasRunEachTickOnce(t *testing.T) {
 			perTick[r.StartedAt.Sub(firstTick).Milliseconds()/2000]++
 		}
 	}
-	if len(perTick) < synced {
+	// A sync counted above may have started just before firstTick (and
+	// finished after it), so the ticks are measured against 2, not synced.
+	if len(perTick) < 2 {
 		t.Errorf("runs in %d ticks since both replicas ran, want at least 2: %+v", len(perTick), runs)
 	}
 	for tick, n := range perTick {
