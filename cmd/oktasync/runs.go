@@ -157,8 +157,12 @@ func writeRunsText(a *app, runs []state.Run) error {
 	return nil
 }
 
-// shortKind is a run's kind for the runs table: "full" or "incremental"
-// (`runs show` gives the reason); "-" for runs recorded without one.
+// runsKindWidth is the most the KIND column takes.
+const runsKindWidth = 24
+
+// shortKind is a run's kind for the runs table: "incremental", or "full:"
+// and why ("full: config changed"; `runs show` gives it whole); "-" for
+// runs recorded without one.
 func shortKind(kind string) string {
 	switch {
 	case kind == "":
@@ -166,7 +170,8 @@ func shortKind(kind string) string {
 	case strings.HasPrefix(kind, "Incremental"):
 		return "incremental"
 	}
-	return "full"
+	k, _ := strings.CutPrefix(kind, "Full run: ")
+	return clip("full: "+k, runsKindWidth)
 }
 
 // formatTook renders a run's duration briefly: 850ms, 12.3s, 4m05s.

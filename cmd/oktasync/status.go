@@ -33,13 +33,15 @@ type statusBoard struct {
 	hasPlan bool
 	desired *directory.Directory
 	current *directory.Directory
+	// partial is set when current holds only what an incremental run read.
+	partial bool
 	readAt  time.Time
 }
 
 // observe keeps a sync's directories; it is reconcile.Options.Observe.
-func (b *statusBoard) observe(desired, current *directory.Directory) {
+func (b *statusBoard) observe(desired, current *directory.Directory, incremental bool) {
 	b.mu.Lock()
-	b.desired, b.current, b.readAt = desired, current, time.Now().UTC()
+	b.desired, b.current, b.partial, b.readAt = desired, current, incremental, time.Now().UTC()
 	b.mu.Unlock()
 }
 
@@ -65,7 +67,7 @@ func (b *statusBoard) lastPlan() (web.LastPlan, bool) {
 // user returns login as the last sync read it from the source and Okta.
 func (b *statusBoard) user(login string) (web.UserSnapshot, bool) {
 	b.mu.Lock()
-	desired, current, at := b.desired, b.current, b.readAt
+	desired, current, partial, at := b.desired, b.current, b.partial, b.readAt
 	b.mu.Unlock()
 	if desired == nil || current == nil {
 		return web.UserSnapshot{}, false
@@ -77,6 +79,9 @@ func (b *statusBoard) user(login string) (web.UserSnapshot, bool) {
 	}
 	if u, ok := current.Users[lk]; ok {
 		snap.Okta = &web.OktaUser{ID: u.ID, Status: u.Status, Profile: u.Profile.Map(), Groups: groupsOf(current, lk)}
+	} else if partial {
+		// An incremental run reads only what changed in Okta.
+		snap.OktaNotRead = true
 	}
 	return snap, snap.Source != nil || snap.Okta != nil
 }

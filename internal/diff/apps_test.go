@@ -78,7 +78,7 @@ func TestComputeApps(t *testing.T) {
 		`~ update app "Slack" assignment of group "Eng" (priority or profile differs)` + "\n" + `    profile.role: "ops" → "dev"`,
 		`+ assign app "Slack" to group "Sales"`,
 		`- unassign app "Slack" from group "HR"`,
-		"5 app assignments, 1 app unassignment",
+		"app assignments 5 to assign, 1 to unassign",
 	} {
 		if !strings.Contains(text.String(), line) {
 			t.Errorf("plan text lacks %q:\n%s", line, text.String())

@@ -87,8 +87,8 @@ func (r *Runner) Plan(ctx context.Context, o Options) (*Planned, error) {
 		p.Saved = diff.NewSavedPlan(p.Plan, s.cur.Dir, r.set.ConfigDigest, diff.SourceDigest(s.desired), started)
 		p.Saved.ConfigParts, p.Saved.Source = r.set.ConfigParts, diff.SourceFingerprint(s.desired)
 	}
-	if o.Observe != nil && !s.kind.Incremental {
-		o.Observe(s.desired, s.cur.Dir)
+	if o.Observe != nil {
+		o.Observe(s.desired, s.cur.Dir, s.kind.Incremental)
 	}
 	p.createLinkDef = r.linkDefinitionNeeded(s, p.Plan)
 	p.managed, p.apps = s.managedGroups(), s.apps
@@ -270,6 +270,11 @@ func (r *Runner) open(ctx context.Context, o Options) (_ *session, err error) {
 		// user and group, which only a full read gives.
 		s.kind = RunKind{Reason: "apps or manager links are configured, and runs that manage them read everything"}
 	}
+	if s.kind.Incremental && r.graceEnded(s.suspended) {
+		// A leaver whose grace period ended is deactivated by a plan over
+		// every user, though nothing about it changed.
+		s.kind = RunKind{Reason: "a suspended leaver's users.leaverGrace has ended"}
+	}
 	if err := r.readOkta(ctx, s, o); err != nil {
 		return nil, err
 	}
@@ -407,4 +412,20 @@ func (s *session) input(policy diff.Policy) diff.Input {
 		in.SuspendedAt[k] = l.SuspendedAt
 	}
 	return in
+}
+
+// graceEnded reports whether a leaver oktasync suspended has been so for
+// users.leaverGrace or longer.
+func (r *Runner) graceEnded(suspended map[string]state.LeaverSuspension) bool {
+	grace := r.parts.Policy.LeaverGrace
+	if grace <= 0 {
+		return false
+	}
+	now := time.Now()
+	for _, l := range suspended {
+		if !now.Before(l.SuspendedAt.Add(grace)) {
+			return true
+		}
+	}
+	return false
 }

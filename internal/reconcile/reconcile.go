@@ -128,9 +128,10 @@ type Options struct {
 	// Observe, when set, is handed the desired and current directories
 	// once Plan has made the plan, before the run lets go of them
 	// (serve's status page keeps them to show a user as last read). It
-	// must not change them. Only a full read is observed: an incremental
-	// one holds only what changed.
-	Observe func(desired, current *directory.Directory)
+	// must not change them. After an incremental read (incremental true)
+	// current holds only the users and groups the run read, those that
+	// changed.
+	Observe func(desired, current *directory.Directory, incremental bool)
 	// WarningsShown says that the caller shows the plan's warnings to a
 	// person (the plan printed by oktasync plan and run): they are then
 	// logged at info, not warn, so that none is printed twice.

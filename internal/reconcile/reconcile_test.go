@@ -460,7 +460,7 @@ func TestObserveSeesBothDirectories(t *testing.T) {
 		Users: []oktasim.SeedUser{hrUser("a@example.com")},
 	}, header+"a@example.com,a@example.com,F,L,hr,\nb@example.com,b@example.com,F,L,hr,\n")
 	var desired, current *directory.Directory
-	_, err := h.runner(t).Run(context.Background(), Options{DryRun: true, Observe: func(d, c *directory.Directory) {
+	_, err := h.runner(t).Run(context.Background(), Options{DryRun: true, Observe: func(d, c *directory.Directory, _ bool) {
 		desired, current = d, c
 	}})
 	if err != nil {

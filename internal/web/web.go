@@ -77,6 +77,9 @@ type UserSnapshot struct {
 	Source *SourceUser `json:"source"`
 	// Okta is the user in Okta; nil when Okta had none in the scope read.
 	Okta *OktaUser `json:"okta"`
+	// OktaNotRead is set when the sync was incremental and did not read
+	// the user from Okta (nothing about it changed there).
+	OktaNotRead bool `json:"oktaNotRead,omitempty"`
 }
 
 // SourceUser is a user's source row.
