@@ -17,8 +17,8 @@ type oktaAPI struct{ c *okta.Client }
 
 var _ Okta = oktaAPI{}
 
-func (a oktaAPI) CreateUser(ctx context.Context, profile directory.Profile, password string, activate bool) (string, error) {
-	u, _, err := a.c.Users.Create(ctx, okta.CreateUserRequest{Profile: profile, Password: password}, activate)
+func (a oktaAPI) CreateUser(ctx context.Context, profile directory.Profile, password string, activate bool, groupIDs []string) (string, error) {
+	u, _, err := a.c.Users.Create(ctx, okta.CreateUserRequest{Profile: profile, Password: password, GroupIDs: groupIDs}, activate)
 	if okta.IsAlreadyExists(err) {
 		return "", fmt.Errorf("%w: %w", ErrConflict, err)
 	}

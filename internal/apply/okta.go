@@ -19,9 +19,10 @@ import (
 // post only the managed attributes, and membership calls are PUT and
 // DELETE.
 type Okta interface {
-	// CreateUser creates a user and returns its id. A login that already
-	// exists is an error satisfying IsConflict.
-	CreateUser(ctx context.Context, profile directory.Profile, password string, activate bool) (id string, err error)
+	// CreateUser creates a user, a member of the groups groupIDs (at most
+	// diff.MaxCreateGroups) from the start, and returns its id. A login
+	// that already exists is an error satisfying IsConflict.
+	CreateUser(ctx context.Context, profile directory.Profile, password string, activate bool, groupIDs []string) (id string, err error)
 	// UpdateUser partially updates a user's profile (a nil value clears
 	// an attribute).
 	UpdateUser(ctx context.Context, id string, profile directory.Profile) error

@@ -33,7 +33,9 @@ const (
 // …" with one "    attr: before → after" line per change, "- deactivate
 // user …", "+ add jdoe@example.com to "Engineering"", …), then a summary
 // line and how many users Okta will email (EmailLine), then why the plan is
-// blocked, if it is. Passwords are never written.
+// blocked, if it is. A membership that travels with its user's create
+// (Operation.WithCreate) is listed on the create, as "    groups: …",
+// not on a line of its own. Passwords are never written.
 func RenderText(w io.Writer, p *Plan, opts RenderOptions) error {
 	bw := bufio.NewWriter(w)
 	paint := func(color, s string) string {
@@ -48,8 +50,17 @@ func RenderText(w io.Writer, p *Plan, opts RenderOptions) error {
 	if len(p.Warnings) > 0 {
 		bw.WriteString("\n")
 	}
+	carried := createGroups(p.Operations)
 	for i := range p.Operations {
-		renderOp(bw, &p.Operations[i], paint)
+		op := &p.Operations[i]
+		if op.Action == AddMember && op.WithCreate && carried[directory.LoginKey(op.Login)] != nil {
+			continue
+		}
+		var groups []string
+		if op.Action == CreateUser {
+			groups = carried[directory.LoginKey(op.Login)]
+		}
+		renderOp(bw, op, groups, paint)
 	}
 	if len(p.Operations) > 0 {
 		bw.WriteString("\n")
@@ -87,7 +98,7 @@ func renderHeld(w *bufio.Writer, held []Held, paint func(color, s string) string
 		fmt.Fprintf(w, "\n%s\n", paint(ansiBold, "Held back, not applied:"))
 		for k := i; k < j; k++ {
 			w.WriteString("  ")
-			renderOp(w, &held[k].Operation, paint)
+			renderOp(w, &held[k].Operation, nil, paint)
 		}
 		fmt.Fprintf(w, "  %s\n", HeldNote(held[i].Rule, j-i))
 		i = j
@@ -134,7 +145,28 @@ func opVerb(a Action) string {
 	return a.String()
 }
 
-func renderOp(w *bufio.Writer, op *Operation, paint func(color, s string) string) {
+// createGroups returns, by login key, the names of the groups whose
+// memberships travel with the user's create, for the users ops creates.
+func createGroups(ops []Operation) map[string][]string {
+	created := make(map[string]bool)
+	for i := range ops {
+		if ops[i].Action == CreateUser {
+			created[directory.LoginKey(ops[i].Login)] = true
+		}
+	}
+	out := make(map[string][]string)
+	for i := range ops {
+		op := &ops[i]
+		if lk := directory.LoginKey(op.Login); op.Action == AddMember && op.WithCreate && created[lk] {
+			out[lk] = append(out[lk], op.Group)
+		}
+	}
+	return out
+}
+
+// renderOp writes one operation; groups, for a CreateUser, are the groups
+// its create puts the user in.
+func renderOp(w *bufio.Writer, op *Operation, groups []string, paint func(color, s string) string) {
 	sign, color := opSign(op.Action)
 	var line string
 	switch op.Action {
@@ -167,6 +199,9 @@ func renderOp(w *bufio.Writer, op *Operation, paint func(color, s string) string
 		for _, a := range attrs {
 			fmt.Fprintf(w, "    %s: %s\n", a, FormatValue(op.Profile[a]))
 		}
+		if len(groups) > 0 {
+			fmt.Fprintf(w, "    groups: %s\n", FormatValue(groups))
+		}
 	case CreateGroup:
 		if op.Description != "" {
 			fmt.Fprintf(w, "    description: %s\n", FormatValue(op.Description))
@@ -181,7 +216,8 @@ func renderOp(w *bufio.Writer, op *Operation, paint func(color, s string) string
 // SummaryLine returns the plan's one-line summary, e.g. "Plan: 3 to create,
 // 2 to update, 1 to deactivate, 4 membership adds, 0 removals." Counts of
 // rarer actions (activate, reactivate, suspend, unsuspend, delete) appear
-// only when not zero.
+// only when not zero, and so do the adds that travel with user creates
+// ("4 membership adds (3 with user creates)").
 func SummaryLine(s Summary) string {
 	parts := []string{
 		fmt.Sprintf("%d to create", s.Users.Create+s.Groups.Create),
@@ -204,8 +240,12 @@ func SummaryLine(s Summary) string {
 	if n := s.Users.Delete + s.Groups.Delete; n > 0 {
 		parts = append(parts, fmt.Sprintf("%d to delete", n))
 	}
+	adds := fmt.Sprintf("%d membership %s", s.Memberships.Add, plural(s.Memberships.Add, "add", "adds"))
+	if s.Memberships.WithCreate > 0 {
+		adds += fmt.Sprintf(" (%d with user creates)", s.Memberships.WithCreate)
+	}
 	parts = append(parts,
-		fmt.Sprintf("%d membership %s", s.Memberships.Add, plural(s.Memberships.Add, "add", "adds")),
+		adds,
 		fmt.Sprintf("%d %s", s.Memberships.Remove, plural(s.Memberships.Remove, "removal", "removals")),
 	)
 	return "Plan: " + strings.Join(parts, ", ") + "."
