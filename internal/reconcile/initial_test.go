@@ -39,8 +39,8 @@ func TestInitialLoadMembershipsTravelWithCreates(t *testing.T) {
 	}
 	st := h.sim.Stats()
 	for route, want := range map[string]int{
-		"POST /api/v1/users":                    n,
-		"POST /api/v1/groups":                   2,
+		"POST /api/v1/users":                     n,
+		"POST /api/v1/groups":                    2,
 		"PUT /api/v1/groups/{id}/users/{userId}": 0,
 	} {
 		if got := st.ByRoute[route][200] + st.ByRoute[route][204]; got != want {
