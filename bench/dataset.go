@@ -33,7 +33,15 @@ type Spec struct {
 	// SearchCap is where the simulator stops a search listing of users
 	// (Okta's is 50,000); 0 means no cap.
 	SearchCap int `json:"searchCap,omitempty"`
+	// Passwords gives each source user an initial password, so that a
+	// user created active is ACTIVE from its create, with no email and no
+	// activation call.
+	Passwords bool `json:"passwords,omitempty"`
 }
+
+// maxCreateGroups is how many groups Okta takes on a user's create
+// (groupIds); oktasync sends a new user's first ones so.
+const maxCreateGroups = 20
 
 // Okta's page sizes, used to derive the fewest read calls a sync needs.
 const (
@@ -65,10 +73,19 @@ type Changes struct {
 	UserActivations           int
 	GroupCreates              int
 	MemberAdds, MemberRemoves int
+	// MemberAddsWithCreate are memberships of created users that travel
+	// with the create (groupIds): operations of the plan, but no call.
+	MemberAddsWithCreate int
 }
 
-// Total is the number of write calls the changes need, one each.
+// Total is the number of operations the changes need; all but
+// MemberAddsWithCreate are a call each.
 func (c Changes) Total() int {
+	return c.Calls() + c.MemberAddsWithCreate
+}
+
+// Calls is the number of write calls the changes need.
+func (c Changes) Calls() int {
 	return c.UserCreates + c.UserActivations + c.UserUpdates + c.Deactivations + c.GroupCreates + c.MemberAdds + c.MemberRemoves
 }
 
@@ -172,7 +189,11 @@ func (s Spec) WriteCSV(path string) error {
 	}
 	bw := bufio.NewWriterSize(f, 1<<20)
 	w := csv.NewWriter(bw)
-	if err := w.Write([]string{"login", "email", "firstName", "lastName", "department", "title", "userType", "groups"}); err != nil {
+	head := []string{"login", "email", "firstName", "lastName", "department", "title", "userType", "groups"}
+	if s.Passwords {
+		head = append(head, "password")
+	}
+	if err := w.Write(head); err != nil {
 		f.Close()
 		return fmt.Errorf("write source CSV %s: %w", path, err)
 	}
@@ -186,7 +207,11 @@ func (s Spec) WriteCSV(path string) error {
 		for _, g := range u.groups {
 			names = append(names, groupName(g))
 		}
-		if err := w.Write([]string{u.login, u.login, u.first, u.last, u.dept, u.title, "Employee", strings.Join(names, ";")}); err != nil {
+		row := []string{u.login, u.login, u.first, u.last, u.dept, u.title, "Employee", strings.Join(names, ";")}
+		if s.Passwords {
+			row = append(row, fmt.Sprintf("Bench-%07d-Pw!", i))
+		}
+		if err := w.Write(row); err != nil {
 			f.Close()
 			return fmt.Errorf("write source CSV %s: %w", path, err)
 		}
@@ -273,8 +298,12 @@ func (s Spec) Analyse() (Changes, Minimum) {
 		switch {
 		case !inOrg:
 			c.UserCreates++
-			c.UserActivations++
-			c.MemberAdds += len(s.groupsOf(i))
+			if !s.Passwords {
+				c.UserActivations++
+			}
+			n := len(s.groupsOf(i))
+			c.MemberAddsWithCreate += min(n, maxCreateGroups)
+			c.MemberAdds += n - min(n, maxCreateGroups)
 			continue
 		case d == driftLeaver:
 			c.Deactivations++
