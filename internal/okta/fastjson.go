@@ -124,7 +124,11 @@ func (s *scanner) rawString() (raw []byte, plain bool, err error) {
 			return b[start:j], plain, nil
 		case c == '\\':
 			plain = false
-			j++ // the escaped byte is never the closing quote
+			n := escapeLen(b[j+1:])
+			if n == 0 {
+				return nil, false, errFast
+			}
+			j += n // the escaped bytes are never the closing quote
 		case c < 0x20:
 			return nil, false, errFast
 		default:
@@ -132,6 +136,29 @@ func (s *scanner) rawString() (raw []byte, plain bool, err error) {
 		}
 	}
 	return nil, false, errFast
+}
+
+// escapeLen returns how many bytes after a backslash its escape takes,
+// or 0 when b does not start a valid one.
+func escapeLen(b []byte) int {
+	if len(b) == 0 {
+		return 0
+	}
+	switch b[0] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return 1
+	case 'u':
+		if len(b) < 5 {
+			return 0
+		}
+		for _, h := range b[1:5] {
+			if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+				return 0
+			}
+		}
+		return 5
+	}
+	return 0
 }
 
 // str decodes a string; a plain one is copied, any other decoded by
