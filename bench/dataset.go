@@ -41,7 +41,15 @@ type Spec struct {
 	// source rather than in the org (the incremental scenarios, whose org
 	// first matches the source).
 	SourceMoves bool `json:"sourceMoves,omitempty"`
+	// Passwords gives each source user an initial password, so that a
+	// user created active is ACTIVE from its create, with no email and no
+	// activation call.
+	Passwords bool `json:"passwords,omitempty"`
 }
+
+// maxCreateGroups is how many groups Okta takes on a user's create
+// (groupIds); oktasync sends a new user's first ones so.
+const maxCreateGroups = 20
 
 // Okta's page sizes, used to derive the fewest read calls a sync needs.
 const (
@@ -76,10 +84,19 @@ type Changes struct {
 	MemberAdds, MemberRemoves int
 	// AppAssigns are the group assignments of apps to make (Spec.Apps).
 	AppAssigns int
+	// MemberAddsWithCreate are memberships of created users that travel
+	// with the create (groupIds): operations of the plan, but no call.
+	MemberAddsWithCreate int
 }
 
-// Total is the number of write calls the changes need, one each.
+// Total is the number of operations the changes need; all but
+// MemberAddsWithCreate are a call each.
 func (c Changes) Total() int {
+	return c.Calls() + c.MemberAddsWithCreate
+}
+
+// Calls is the number of write calls the changes need.
+func (c Changes) Calls() int {
 	return c.UserCreates + c.UserActivations + c.UserUpdates + c.Deactivations + c.GroupCreates + c.MemberAdds + c.MemberRemoves + c.AppAssigns
 }
 
@@ -194,7 +211,11 @@ func (s Spec) WriteCSV(path string) error {
 	}
 	bw := bufio.NewWriterSize(f, 1<<20)
 	w := csv.NewWriter(bw)
-	if err := w.Write([]string{"login", "email", "firstName", "lastName", "department", "title", "userType", "groups"}); err != nil {
+	head := []string{"login", "email", "firstName", "lastName", "department", "title", "userType", "groups"}
+	if s.Passwords {
+		head = append(head, "password")
+	}
+	if err := w.Write(head); err != nil {
 		f.Close()
 		return fmt.Errorf("write source CSV %s: %w", path, err)
 	}
@@ -208,7 +229,11 @@ func (s Spec) WriteCSV(path string) error {
 		for _, g := range u.groups {
 			names = append(names, groupName(g))
 		}
-		if err := w.Write([]string{u.login, u.login, u.first, u.last, u.dept, u.title, "Employee", strings.Join(names, ";")}); err != nil {
+		row := []string{u.login, u.login, u.first, u.last, u.dept, u.title, "Employee", strings.Join(names, ";")}
+		if s.Passwords {
+			row = append(row, fmt.Sprintf("Bench-%07d-Pw!", i))
+		}
+		if err := w.Write(row); err != nil {
 			f.Close()
 			return fmt.Errorf("write source CSV %s: %w", path, err)
 		}
@@ -298,8 +323,12 @@ func (s Spec) Analyse() (Changes, Minimum) {
 		switch {
 		case !inOrg:
 			c.UserCreates++
-			c.UserActivations++
-			c.MemberAdds += len(s.groupsOf(i))
+			if !s.Passwords {
+				c.UserActivations++
+			}
+			n := len(s.groupsOf(i))
+			c.MemberAddsWithCreate += min(n, maxCreateGroups)
+			c.MemberAdds += n - min(n, maxCreateGroups)
 			continue
 		case d == driftLeaver:
 			c.Deactivations++

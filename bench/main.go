@@ -16,6 +16,9 @@ import (
 // scenarios are the benchmark's scenarios at scale 1.
 var scenarios = []Scenario{
 	{Name: "initial", Spec: Spec{Users: 10_000, Groups: 100, PerUser: 3, EmptyOrg: true}},
+	// The same load with an initial password a user: created ACTIVE in
+	// one call, its groups with it.
+	{Name: "initial-pw", Spec: Spec{Users: 10_000, Groups: 100, PerUser: 3, EmptyOrg: true, Passwords: true}},
 	{Name: "steady", Spec: Spec{Users: 100_000, Groups: 500, PerUser: 3}},
 	{Name: "drift", Spec: Spec{Users: 100_000, Groups: 500, PerUser: 3, DriftPercent: 1}},
 	{Name: "plan1m", Spec: Spec{Users: 1_000_000, Groups: 1000, PerUser: 3, DriftPercent: 1}, PlanOnly: true},
@@ -65,7 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		which    = fs.String("scenario", "all", "comma-separated scenarios: initial, steady, drift, plan1m, search60k, apps, steady-incremental, drift-incremental, or all")
+		which    = fs.String("scenario", "all", "comma-separated scenarios: initial, initial-pw, steady, drift, plan1m, search60k, apps, steady-incremental, drift-incremental, or all")
 		scale    = fs.Float64("scale", 1, "multiply every scenario's users and groups by this")
 		speedup  = fs.Float64("speedup", 10, "run the rate limits this many times faster than real time")
 		window   = fs.Duration("window", 6*time.Second, "the simulator's rate-limit window (Okta's is 1m)")
@@ -97,7 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		if !found {
-			return fmt.Errorf("unknown scenario %q (want initial, steady, drift, plan1m, search60k, apps, steady-incremental, drift-incremental or all)", name)
+			return fmt.Errorf("unknown scenario %q (want initial, initial-pw, steady, drift, plan1m, search60k, apps, steady-incremental, drift-incremental or all)", name)
 		}
 	}
 	if *speedup <= 0 || *window <= 0 {

@@ -35,8 +35,8 @@ func printResult(w io.Writer, r *Result) {
 		p.Speedup, p.Window, p.Scale(), p.TokenShare, p.Concurrency, r.Client)
 	fmt.Fprintln(w, headerLine(r))
 	c := r.Changes
-	fmt.Fprintf(w, "real changes: %d user creates (and %d activations), %d updates, %d deactivations, %d group creates, %d member adds, %d removes, %d app assignments (%d); planned %d operations\n",
-		c.UserCreates, c.UserActivations, c.UserUpdates, c.Deactivations, c.GroupCreates, c.MemberAdds, c.MemberRemoves, c.AppAssigns, c.Total(), r.PlannedOps)
+	fmt.Fprintf(w, "real changes: %d user creates (and %d activations), %d updates, %d deactivations, %d group creates, %d member adds (and %d with the creates), %d removes, %d app assignments (%d calls, %d operations); planned %d operations\n",
+		c.UserCreates, c.UserActivations, c.UserUpdates, c.Deactivations, c.GroupCreates, c.MemberAdds, c.MemberAddsWithCreate, c.MemberRemoves, c.AppAssigns, c.Calls(), c.Total(), r.PlannedOps)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "bucket\tcalls\tminimum\tcalls/min\t429s\ttoken rate/s\tfloor s\t")

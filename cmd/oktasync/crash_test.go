@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oktasync/oktasync/internal/diff"
 	"github.com/oktasync/oktasync/internal/oktasim"
 	"github.com/oktasync/oktasync/internal/pgtest"
 	"github.com/oktasync/oktasync/internal/state"
@@ -187,13 +188,13 @@ func crashSource(n, nGroups int) e2eData {
 
 // writes is the number of write requests a sync of d into an empty org
 // sends when nothing fails: two per user (created STAGED, then activated
-// without an email, as users.sendActivationEmail is off), one per group and
-// membership.
+// without an email, as users.sendActivationEmail is off), one per group,
+// and one per membership beyond the diff.MaxCreateGroups a create carries.
 func (d e2eData) writes() int {
 	groups := map[string]bool{}
 	n := 0
 	for _, u := range d.csvUsers {
-		n += 2 + len(u.groups)
+		n += 2 + max(0, len(u.groups)-diff.MaxCreateGroups)
 		for _, g := range u.groups {
 			groups[g] = true
 		}

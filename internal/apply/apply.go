@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -161,6 +162,8 @@ type task struct {
 	groupID string
 	// managerID is a SetManager's manager, resolved like userID.
 	managerID string
+	// groupIDs, for a CreateUser, are the groups it puts the user in.
+	groupIDs []string
 }
 
 // result is a worker's report.
@@ -369,28 +372,59 @@ func (e *executor) stopWorkers() {
 
 // dispatch hands ready operations to their lanes while those have idle
 // workers; a lane's channel holds at most as many tasks as it has workers,
-// so this never blocks.
+// so this never blocks. A membership its user's create made finishes here,
+// with no call, and what it releases is dispatched in the same call.
 func (e *executor) dispatch() {
-	for lane, h := range e.ready {
-		for h.Len() > 0 && e.inflight[lane] < e.caps[lane] {
-			i := heap.Pop(h).(int)
-			n := e.nodes[i]
-			n.started = true
-			t := task{idx: i, op: n.op, userID: n.op.UserID, groupID: n.op.GroupID}
-			if t.userID == "" {
-				t.userID = e.userIDs[directory.LoginKey(n.op.Login)]
+	for again := true; again; {
+		again = false
+		for lane, h := range e.ready {
+			for h.Len() > 0 && e.inflight[lane] < e.caps[lane] {
+				i := heap.Pop(h).(int)
+				n := e.nodes[i]
+				n.started = true
+				t := e.task(i)
+				if n.carried {
+					e.finish(i, state.OpApplied, nil, t.groupID)
+					again = true
+					continue
+				}
+				e.inflight[lane]++
+				e.running++
+				e.lanes[lane] <- t
 			}
-			if t.groupID == "" {
-				t.groupID = e.groupIDs[directory.GroupKey(n.op.Group)]
-			}
-			if t.managerID = n.op.ManagerID; t.managerID == "" && n.op.Manager != "" {
-				t.managerID = e.userIDs[directory.LoginKey(n.op.Manager)]
-			}
-			e.inflight[lane]++
-			e.running++
-			e.lanes[lane] <- t
+
 		}
 	}
+}
+
+// task resolves node i's ids: those the plan gives, else those created by
+// this run. A CreateUser gets the ids of the groups of the memberships it
+// carries that are known by now, and remembers which it was sent with.
+func (e *executor) task(i int) task {
+	n := e.nodes[i]
+	t := task{idx: i, op: n.op, userID: n.op.UserID, groupID: n.op.GroupID}
+	if t.userID == "" {
+		t.userID = e.userIDs[directory.LoginKey(n.op.Login)]
+	}
+	if t.groupID == "" {
+		t.groupID = e.groupIDs[directory.GroupKey(n.op.Group)]
+	}
+	if t.managerID = n.op.ManagerID; t.managerID == "" && n.op.Manager != "" {
+		t.managerID = e.userIDs[directory.LoginKey(n.op.Manager)]
+	}
+	for _, m := range n.carries {
+		mop := e.nodes[m].op
+		gid := mop.GroupID
+		if gid == "" {
+			gid = e.groupIDs[directory.GroupKey(mop.Group)]
+		}
+		if gid == "" || slices.Contains(t.groupIDs, gid) {
+			continue
+		}
+		t.groupIDs = append(t.groupIDs, gid)
+		n.sent = append(n.sent, m)
+	}
+	return t
 }
 
 // handle takes a worker's report.
@@ -413,6 +447,9 @@ func (e *executor) handle(r result) {
 		switch n.op.Action {
 		case diff.CreateUser:
 			e.userIDs[directory.LoginKey(n.op.Login)] = r.oktaID
+			for _, m := range n.sent {
+				e.nodes[m].carried = true
+			}
 		case diff.CreateGroup:
 			e.groupIDs[directory.GroupKey(n.op.Group)] = r.oktaID
 		}
@@ -508,9 +545,17 @@ func (e *executor) record(i int, status string, err error, oktaID string) {
 }
 
 // stop starts no more operations: every operation not yet started is
-// skipped with reason.
+// skipped with reason, but for memberships already made by their user's
+// create.
 func (e *executor) stop(reason string) {
 	e.stopped = reason
+	// A membership its user's create made is done, whether or not its turn
+	// came.
+	for i, n := range e.nodes {
+		if n.carried && !n.done {
+			e.record(i, state.OpApplied, nil, e.task(i).groupID)
+		}
+	}
 	for i, n := range e.nodes {
 		if !n.done && !n.started {
 			e.record(i, state.OpSkipped, errors.New(reason), "")

@@ -680,3 +680,62 @@ func TestExecuteDeletesWaitForMemberships(t *testing.T) {
 		}
 	}
 }
+
+// Memberships marked WithCreate go with their user's create: the create
+// waits for the groups the plan creates and sends their ids with those of
+// existing groups; each such membership is then applied with no call. A
+// group that could not be created leaves the user created without it and
+// its membership skipped.
+func TestExecuteMembershipsWithCreate(t *testing.T) {
+	t.Parallel()
+	ev := &events{}
+	api, cp := newFakeOkta(ev), newFakeCheckpoints(ev)
+	ops := api.seedGroup("ops")
+	api.fail["CreateGroup broken"] = errors.New("boom")
+	with := func(op diff.Operation) diff.Operation { op.WithCreate = true; return op }
+	existing := diff.Operation{Action: diff.AddMember, Group: "ops", GroupID: ops, Login: "alice@example.com"}
+	plan := numbered(
+		createGroup("broken"),
+		createGroup("eng"),
+		createUser("alice@example.com"),
+		createUser("bob@example.com"),
+		with(addMember("broken", "alice@example.com")),
+		with(addMember("eng", "alice@example.com")),
+		with(existing),
+		addMember("eng", "bob@example.com"),
+	)
+	res, err := Execute(context.Background(), plan, api, cp, testOptions())
+	if err != nil {
+		t.Fatalf("Execute: %v", err)
+	}
+	want := map[string]string{
+		"1 create-group broken":                 state.OpFailed,
+		"2 create-group eng":                    state.OpApplied,
+		"3 create-user alice@example.com":       state.OpApplied,
+		"4 create-user bob@example.com":         state.OpApplied,
+		"5 add-member broken/alice@example.com": state.OpSkipped,
+		"6 add-member eng/alice@example.com":    state.OpApplied,
+		"7 add-member ops/alice@example.com":    state.OpApplied,
+		"8 add-member eng/bob@example.com":      state.OpApplied,
+	}
+	if diff := cmp.Diff(want, statuses(res)); diff != "" {
+		t.Errorf("outcomes (-want +got):\n%s", diff)
+	}
+	if got := api.members("eng"); !cmp.Equal(got, []string{"alice@example.com", "bob@example.com"}) {
+		t.Errorf("eng members %v", got)
+	}
+	if got := api.members("ops"); !cmp.Equal(got, []string{"alice@example.com"}) {
+		t.Errorf("ops members %v", got)
+	}
+	for _, e := range ev.all() {
+		if strings.HasPrefix(e, "call AddMember") && strings.Contains(e, "alice") {
+			t.Errorf("alice's membership added by its own call: %s", e)
+		}
+	}
+	if ev.index("done CreateGroup eng") > ev.index("call CreateUser alice@example.com") {
+		t.Errorf("alice created before the group its create names: %v", ev.all())
+	}
+	if o := res.Outcomes[6]; o.OktaID != ops {
+		t.Errorf("membership applied with id %q, want the group's %s", o.OktaID, ops)
+	}
+}

@@ -35,7 +35,7 @@ func benchPlan(users, groups, per int) *diff.Plan {
 type nopOkta struct{ next atomic.Int64 }
 
 func (o *nopOkta) id() string { return strconv.FormatInt(o.next.Add(1), 10) }
-func (o *nopOkta) CreateUser(context.Context, directory.Profile, string, *directory.PasswordHash, bool) (string, error) {
+func (o *nopOkta) CreateUser(context.Context, directory.Profile, string, *directory.PasswordHash, bool, []string) (string, error) {
 	return o.id(), nil
 }
 func (o *nopOkta) UpdateUser(context.Context, string, directory.Profile) error { return nil }

@@ -17,8 +17,8 @@ type oktaAPI struct{ c *okta.Client }
 
 var _ Okta = oktaAPI{}
 
-func (a oktaAPI) CreateUser(ctx context.Context, profile directory.Profile, password string, hash *directory.PasswordHash, activate bool) (string, error) {
-	req := okta.CreateUserRequest{Profile: profile, Password: password}
+func (a oktaAPI) CreateUser(ctx context.Context, profile directory.Profile, password string, hash *directory.PasswordHash, activate bool, groupIDs []string) (string, error) {
+	req := okta.CreateUserRequest{Profile: profile, Password: password, GroupIDs: groupIDs}
 	if hash != nil {
 		req.PasswordHash = &okta.PasswordHash{
 			Algorithm: hash.Algorithm, Value: hash.Value, Salt: hash.Salt, SaltOrder: hash.SaltOrder,

@@ -11,6 +11,12 @@
 //   - a membership waits for the CreateUser of its login and the
 //     CreateGroup of its group when the plan has them, and takes the ids
 //     they created;
+//   - a CreateUser whose memberships travel with it (WithCreate) waits for
+//     the CreateGroups of their groups (an ordering only: a group that
+//     could not be created leaves the user created without it), and is
+//     sent with the ids of those groups known by then (Okta's groupIds);
+//     once it succeeds, each of those memberships is applied, and
+//     checkpointed, with no call of its own;
 //   - operations on the same user run in Seq order (create, activate or
 //     reactivate, update, unsuspend or suspend, deactivate, delete), and so
 //     do operations on the same group; a user's profile update holds back

@@ -245,7 +245,7 @@ func (e *conflictError) Conflict() bool { return true }
 
 var errNotFound = errors.New("not found")
 
-func (f *fakeOkta) CreateUser(ctx context.Context, profile directory.Profile, password string, _ *directory.PasswordHash, activate bool) (string, error) {
+func (f *fakeOkta) CreateUser(ctx context.Context, profile directory.Profile, password string, _ *directory.PasswordHash, activate bool, groupIDs []string) (string, error) {
 	login, _ := profile["login"].(string)
 	leave, err := f.enter(ctx, "CreateUser", login)
 	defer leave()
@@ -257,6 +257,11 @@ func (f *fakeOkta) CreateUser(ctx context.Context, profile directory.Profile, pa
 	if _, ok := f.logins[directory.LoginKey(login)]; ok {
 		return "", &conflictError{login: login}
 	}
+	for _, gid := range groupIDs {
+		if f.groups[gid] == nil {
+			return "", fmt.Errorf("group %s: %w", gid, errNotFound)
+		}
+	}
 	f.nextID++
 	id := fmt.Sprintf("00u%d", f.nextID)
 	status := "STAGED"
@@ -265,6 +270,9 @@ func (f *fakeOkta) CreateUser(ctx context.Context, profile directory.Profile, pa
 	}
 	f.users[id] = &fakeUser{id: id, status: status, profile: maps(profile)}
 	f.logins[directory.LoginKey(login)] = id
+	for _, gid := range groupIDs {
+		f.groups[gid].members[id] = true
+	}
 	return id, nil
 }
 

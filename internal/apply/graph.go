@@ -25,6 +25,14 @@ type node struct {
 	doomStatus string // the outcome it then gets: skipped, or pending
 	done       bool
 	started    bool
+	// carries, for a CreateUser, are the nodes of the memberships that
+	// travel with it (diff.Operation.WithCreate); sent are those whose
+	// group id the create was sent with.
+	carries []int
+	sent    []int
+	// carried marks a membership made by its user's create: it finishes
+	// as applied with no call.
+	carried bool
 }
 
 // target names an operation's object as checkpoints do: the login, the
@@ -172,16 +180,26 @@ func buildGraph(ops []diff.Operation, laneOf func(diff.Action) string) ([]*node,
 		}
 	}
 	// Memberships wait for the creates of their user and group wherever
-	// those sit in the plan.
+	// those sit in the plan. A user's create that carries memberships waits
+	// for the creates of their groups, to send their ids; softly, since a
+	// group that could not be created leaves the user to be created still.
 	for i, n := range nodes {
 		if !isMembership(n.op.Action) {
 			continue
 		}
-		if c, ok := createUser[userKey(n.op)]; ok {
-			link(c, i, true)
+		cu, hasCU := createUser[userKey(n.op)]
+		cg, hasCG := createGroup[directory.GroupKey(n.op.Group)]
+		if hasCU {
+			link(cu, i, true)
 		}
-		if c, ok := createGroup[directory.GroupKey(n.op.Group)]; ok {
-			link(c, i, true)
+		if hasCG {
+			link(cg, i, true)
+		}
+		if hasCU && n.op.Action == diff.AddMember && n.op.WithCreate && len(nodes[cu].carries) < diff.MaxCreateGroups {
+			nodes[cu].carries = append(nodes[cu].carries, i)
+			if hasCG {
+				link(cg, cu, false)
+			}
 		}
 	}
 	return nodes, nil

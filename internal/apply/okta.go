@@ -20,9 +20,10 @@ import (
 // DELETE.
 type Okta interface {
 	// CreateUser creates a user, with a password or an imported password
-	// hash when given, and returns its id. A login that already exists is
-	// an error satisfying IsConflict.
-	CreateUser(ctx context.Context, profile directory.Profile, password string, hash *directory.PasswordHash, activate bool) (id string, err error)
+	// hash when given, a member of the groups groupIDs (at most
+	// diff.MaxCreateGroups) from the start, and returns its id. A login
+	// that already exists is an error satisfying IsConflict.
+	CreateUser(ctx context.Context, profile directory.Profile, password string, hash *directory.PasswordHash, activate bool, groupIDs []string) (id string, err error)
 	// UpdateUser partially updates a user's profile (a nil value clears
 	// an attribute).
 	UpdateUser(ctx context.Context, id string, profile directory.Profile) error

@@ -56,7 +56,7 @@ func (e *executor) call(ctx, cpCtx context.Context, t task) result {
 	op := t.op
 	switch op.Action {
 	case diff.CreateUser:
-		return e.createUser(ctx, cpCtx, op)
+		return e.createUser(ctx, cpCtx, op, t.groupIDs)
 	case diff.UpdateUser:
 		if err := t.needUser(); err != nil {
 			return result{err: err}
@@ -170,10 +170,10 @@ func (t task) needGroup() error {
 	return nil
 }
 
-// createUser records the intent to own op's user, creates it, and records
-// its id. A create refused because the login exists withdraws the intent:
-// the user is not oktasync's.
-func (e *executor) createUser(ctx, cpCtx context.Context, op *diff.Operation) result {
+// createUser records the intent to own op's user, creates it in the groups
+// groupIDs, and records its id. A create refused because the login exists
+// withdraws the intent: the user is not oktasync's.
+func (e *executor) createUser(ctx, cpCtx context.Context, op *diff.Operation, groupIDs []string) result {
 	if op.ImportedPassword && op.PasswordHash == nil {
 		// Never create, without its password, a user the plan said would
 		// have one: activated, Okta would email it instead.
@@ -187,7 +187,7 @@ func (e *executor) createUser(ctx, cpCtx context.Context, op *diff.Operation) re
 			cpErr: fmt.Errorf("record ownership of %s before creating it: %w", op.Login, err),
 		}
 	}
-	id, err := e.api.CreateUser(ctx, op.Profile, op.Password, op.PasswordHash, op.Activate)
+	id, err := e.api.CreateUser(ctx, op.Profile, op.Password, op.PasswordHash, op.Activate, groupIDs)
 	if err != nil {
 		r := result{err: err}
 		if IsConflict(err) {

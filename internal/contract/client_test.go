@@ -553,6 +553,18 @@ func scenarios() []scenario {
 					Profile: map[string]any{"login": "noemail@example.com", "firstName": "No", "lastName": "Email"},
 				}, false)
 				wantCode(t, err, 400, "E0000001")
+				// groupIds on create name OKTA_GROUPs only: an APP_GROUP, the
+				// BUILT_IN Everyone or an unknown id refuses the whole create.
+				for _, gid := range []string{app.ID, everyone.ID, "00gunknown0000000000"} {
+					_, _, err = h.client.Users.Create(ctx, okta.CreateUserRequest{
+						Profile:  map[string]any{"login": "ingroup@example.com", "email": "ingroup@example.com", "firstName": "In", "lastName": "Group"},
+						GroupIDs: []string{gid},
+					}, false)
+					wantCode(t, err, 400, "E0000001")
+				}
+				if _, _, err := h.client.Users.Get(ctx, "ingroup@example.com"); !okta.IsNotFound(err) {
+					t.Errorf("a create refused for its groupIds made the user anyway: %v", err)
+				}
 				h.expectOperations("reactivateUser", "assignUserToGroup", "unassignUserFromGroup", "replaceGroup", "deleteGroup", "createUser")
 			},
 		},

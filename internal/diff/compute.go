@@ -319,8 +319,16 @@ func groupUpdate(dg, cg *directory.Group) *Operation {
 	return op
 }
 
-// memberships plans adds and removals in the managed groups.
+// MaxCreateGroups is how many groups Okta takes on a user's create
+// (groupIds); a new user's further memberships are ordinary adds.
+const MaxCreateGroups = 20
+
+// memberships plans adds and removals in the managed groups. A user the
+// plan creates takes its first MaxCreateGroups groups (by group key) along
+// with its create (Operation.WithCreate), whether they exist or the plan
+// creates them too.
 func (c *computer) memberships() {
+	withCreate := make(map[string]int)
 	for _, gk := range c.managedGroups {
 		name := c.groupName(gk)
 		cg := c.in.Current.Groups[gk]
@@ -352,6 +360,9 @@ func (c *computer) memberships() {
 			op := Operation{Action: AddMember, Login: du.Login(), Group: name, GroupID: groupID}
 			if cu, ok := c.in.Current.Users[lk]; ok {
 				op.Login, op.UserID = cu.Login(), cu.ID
+			} else if withCreate[lk] < MaxCreateGroups {
+				withCreate[lk]++
+				op.WithCreate = true
 			}
 			c.add(key, op)
 		}
@@ -460,6 +471,9 @@ func (c *computer) assemble() *Plan {
 			s.Users.Delete++
 		case AddMember:
 			s.Memberships.Add++
+			if op.WithCreate {
+				s.Memberships.WithCreate++
+			}
 		case RemoveMember:
 			s.Memberships.Remove++
 		case SetManager:

@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -442,14 +443,14 @@ func TestComputeOperationDetails(t *testing.T) {
 			},
 		},
 		{Seq: 3, Action: AddMember, Login: "A@x.com", UserID: "00uA@x.com", Group: "Eng", GroupID: "00gEng"},
-		{Seq: 4, Action: AddMember, Login: "New@x.com", Group: "Eng", GroupID: "00gEng"},
+		{Seq: 4, Action: AddMember, Login: "New@x.com", Group: "Eng", GroupID: "00gEng", WithCreate: true},
 	}
 	if diff := cmp.Diff(want, p.Operations); diff != "" {
 		t.Errorf("operations (-want +got):\n%s", diff)
 	}
 	wantSummary := Summary{
 		Users:       ActionCounts{Create: 1, Update: 1},
-		Memberships: MembershipCounts{Add: 2},
+		Memberships: MembershipCounts{Add: 2, WithCreate: 1},
 	}
 	if diff := cmp.Diff(wantSummary, p.Summary); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)
@@ -831,5 +832,58 @@ func TestComputeLeavers(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestComputeMembershipsWithCreate: a new user's first MaxCreateGroups
+// groups, by group key, travel with its create, whether the group exists or
+// is created by the plan; the rest, and an existing user's, are plain adds.
+func TestComputeMembershipsWithCreate(t *testing.T) {
+	t.Parallel()
+	f := newFixture()
+	f.want("new@x.com", "")
+	f.want("old@x.com", "").have("old@x.com", "ACTIVE", true)
+	f.want("gone@x.com", "DEPROVISIONED")
+	var names []string
+	for i := range MaxCreateGroups + 2 {
+		names = append(names, fmt.Sprintf("g%02d", i))
+	}
+	for i, name := range names {
+		f.wantGroup(name, "new@x.com", "old@x.com", "gone@x.com")
+		if i%2 == 0 {
+			f.haveGroup(name, "OKTA_GROUP")
+		}
+	}
+	p := mustCompute(t, f.input())
+	var with, plain []string
+	for _, op := range p.Operations {
+		if op.Action != AddMember {
+			continue
+		}
+		if op.WithCreate {
+			with = append(with, op.Group+"/"+op.Login)
+		} else {
+			plain = append(plain, op.Group+"/"+op.Login)
+		}
+	}
+	var wantWith, wantPlain []string
+	for i, name := range names {
+		if i < MaxCreateGroups {
+			wantWith = append(wantWith, name+"/new@x.com")
+		} else {
+			wantPlain = append(wantPlain, name+"/new@x.com")
+		}
+		wantPlain = append(wantPlain, name+"/old@x.com")
+	}
+	slices.Sort(wantPlain)
+	if diff := cmp.Diff(wantWith, with); diff != "" {
+		t.Errorf("adds with the create (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantPlain, plain); diff != "" {
+		t.Errorf("plain adds (-want +got):\n%s", diff)
+	}
+	want := MembershipCounts{Add: len(wantWith) + len(wantPlain), WithCreate: MaxCreateGroups}
+	if diff := cmp.Diff(want, p.Summary.Memberships); diff != "" {
+		t.Errorf("membership counts (-want +got):\n%s", diff)
 	}
 }

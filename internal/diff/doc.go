@@ -72,6 +72,16 @@
 // whose status Okta is still changing (directory.User.Transition) gets no
 // operation at all, and a warning when it would; a later run plans it.
 //
+// # Memberships of new users
+//
+// A user the plan creates takes its first MaxCreateGroups groups, by group
+// key, along with its create: their AddMember operations have WithCreate
+// set, and apply sends the groups' ids with the create (Okta's groupIds)
+// instead of one call per membership; this holds for groups the plan
+// creates too, whose creates come first. Its further groups are ordinary
+// adds. Summary.Memberships.Add counts every add, and WithCreate those
+// that cost no call of their own.
+//
 // # Order
 //
 // Operations come in Action order (group creates and updates, user

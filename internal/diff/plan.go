@@ -161,6 +161,13 @@ type Operation struct {
 	App      string `json:"app,omitempty"`
 	AppID    string `json:"appId,omitempty"`
 	Priority *int   `json:"priority,omitempty"`
+	// WithCreate, for AddMember, says that the membership travels with
+	// the CreateUser of its user in the same plan (Okta's groupIds on
+	// create, at most MaxCreateGroups a user): apply sends the group's id
+	// in the create and records the membership done when the create
+	// succeeds, with no call of its own. A plan without it (an older
+	// saved plan) adds every membership with its own call.
+	WithCreate bool `json:"withCreate,omitempty"`
 
 	// Changes lists before/after values for people to review.
 	Changes []Change `json:"changes,omitempty"`
@@ -197,8 +204,12 @@ type GroupCounts struct {
 
 // MembershipCounts counts membership operations.
 type MembershipCounts struct {
+	// Add counts every membership the plan adds, WithCreate among them.
 	Add    int `json:"add"`
 	Remove int `json:"remove"`
+	// WithCreate counts the adds that travel with their user's create
+	// (Operation.WithCreate) and cost no call of their own.
+	WithCreate int `json:"withCreate,omitempty"`
 }
 
 // ManagerCounts counts manager link operations.

@@ -581,7 +581,11 @@ func TestComputeProperties(t *testing.T) {
 			if op.SendEmail {
 				counted.Emails++
 			}
+			if op.WithCreate {
+				counted.Memberships.WithCreate++
+			}
 		}
+		checkWithCreate(t, seed, p)
 		counted.Users.Unchanged = p.Summary.Users.Unchanged
 		counted.Users.OutOfScope = len(p.OutOfScope)
 		if diff := cmp.Diff(counted, p.Summary); diff != "" {
@@ -820,4 +824,27 @@ func oracleBlocks(w world, p *Plan) verdictList {
 		out = append(out, verdict{RuleMaxMembershipRemovals, removals, w.removals.allowedOf(memberships)})
 	}
 	return out
+}
+
+// checkWithCreate fails unless every membership that travels with a create
+// is an add of a user the plan creates, at most MaxCreateGroups a user.
+func checkWithCreate(t *testing.T, seed uint64, p *Plan) {
+	t.Helper()
+	created := map[string]bool{}
+	carried := map[string]int{}
+	for _, op := range p.Operations {
+		if op.Action == CreateUser {
+			created[directory.LoginKey(op.Login)] = true
+		}
+	}
+	for _, op := range p.Operations {
+		if !op.WithCreate {
+			continue
+		}
+		lk := directory.LoginKey(op.Login)
+		carried[lk]++
+		if op.Action != AddMember || !created[lk] || op.UserID != "" || carried[lk] > MaxCreateGroups {
+			t.Fatalf("seed %d: operation %d (%v %s/%s) travels with a create it cannot", seed, op.Seq, op.Action, op.Group, op.Login)
+		}
+	}
 }

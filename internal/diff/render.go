@@ -33,7 +33,9 @@ const (
 // …" with one "    attr: before → after" line per change, "- deactivate
 // user …", "+ add jdoe@example.com to "Engineering"", …), then a summary
 // line and how many users Okta will email (EmailLine), then why the plan is
-// blocked, if it is. Passwords are never written.
+// blocked, if it is. A membership that travels with its user's create
+// (Operation.WithCreate) is listed on the create, as "    groups: …",
+// not on a line of its own. Passwords are never written.
 func RenderText(w io.Writer, p *Plan, opts RenderOptions) error {
 	bw := bufio.NewWriter(w)
 	paint := func(color, s string) string {
@@ -48,8 +50,17 @@ func RenderText(w io.Writer, p *Plan, opts RenderOptions) error {
 	if len(p.Warnings) > 0 {
 		bw.WriteString("\n")
 	}
+	carried := createGroups(p.Operations)
 	for i := range p.Operations {
-		renderOp(bw, &p.Operations[i], paint)
+		op := &p.Operations[i]
+		if op.Action == AddMember && op.WithCreate && carried[directory.LoginKey(op.Login)] != nil {
+			continue
+		}
+		var groups []string
+		if op.Action == CreateUser {
+			groups = carried[directory.LoginKey(op.Login)]
+		}
+		renderOp(bw, op, groups, paint)
 	}
 	if len(p.Operations) > 0 {
 		bw.WriteString("\n")
@@ -90,7 +101,7 @@ func renderHeld(w *bufio.Writer, held []Held, paint func(color, s string) string
 		fmt.Fprintf(w, "\n%s\n", paint(ansiBold, "Held back, not applied:"))
 		for k := i; k < j; k++ {
 			w.WriteString("  ")
-			renderOp(w, &held[k].Operation, paint)
+			renderOp(w, &held[k].Operation, nil, paint)
 		}
 		fmt.Fprintf(w, "  %s\n", HeldNote(held[i].Rule, j-i))
 		i = j
@@ -137,7 +148,28 @@ func opVerb(a Action) string {
 	return a.String()
 }
 
-func renderOp(w *bufio.Writer, op *Operation, paint func(color, s string) string) {
+// createGroups returns, by login key, the names of the groups whose
+// memberships travel with the user's create, for the users ops creates.
+func createGroups(ops []Operation) map[string][]string {
+	created := make(map[string]bool)
+	for i := range ops {
+		if ops[i].Action == CreateUser {
+			created[directory.LoginKey(ops[i].Login)] = true
+		}
+	}
+	out := make(map[string][]string)
+	for i := range ops {
+		op := &ops[i]
+		if lk := directory.LoginKey(op.Login); op.Action == AddMember && op.WithCreate && created[lk] {
+			out[lk] = append(out[lk], op.Group)
+		}
+	}
+	return out
+}
+
+// renderOp writes one operation; groups, for a CreateUser, are the groups
+// its create puts the user in.
+func renderOp(w *bufio.Writer, op *Operation, groups []string, paint func(color, s string) string) {
 	sign, color := opSign(op.Action)
 	var line string
 	if l, ok := appLine(op); ok {
@@ -183,6 +215,9 @@ func renderOp(w *bufio.Writer, op *Operation, paint func(color, s string) string
 		for _, a := range attrs {
 			fmt.Fprintf(w, "    %s: %s\n", a, FormatValue(op.Profile[a]))
 		}
+		if len(groups) > 0 {
+			fmt.Fprintf(w, "    groups: %s\n", FormatValue(groups))
+		}
 	case CreateGroup:
 		if op.Description != "" {
 			fmt.Fprintf(w, "    description: %s\n", FormatValue(op.Description))
@@ -210,7 +245,9 @@ func renderOp(w *bufio.Writer, op *Operation, paint func(color, s string) string
 // 1 to deactivate; groups 1 to create; memberships 4 to add, 0 to remove."
 // Users always show creates, updates and deactivations, and rarer actions
 // (activate, reactivate, unsuspend, suspend, delete) when there are any;
-// groups appear only when the plan changes some.
+// groups appear only when the plan changes some. Membership adds that travel
+// with user creates are counted among the adds and said apart: "memberships
+// 4 to add (3 with user creates), 0 to remove".
 func SummaryLine(s Summary) string {
 	type count struct {
 		n      int
@@ -234,7 +271,11 @@ func SummaryLine(s Summary) string {
 	if g.Create+g.Update+g.Delete > 0 {
 		sections = append(sections, "groups "+list(count{g.Create, "create", false}, count{g.Update, "update", false}, count{g.Delete, "delete", false}))
 	}
-	sections = append(sections, "memberships "+list(count{s.Memberships.Add, "add", true}, count{s.Memberships.Remove, "remove", true}))
+	adds := fmt.Sprintf("%d to add", s.Memberships.Add)
+	if s.Memberships.WithCreate > 0 {
+		adds += fmt.Sprintf(" (%d with user creates)", s.Memberships.WithCreate)
+	}
+	sections = append(sections, "memberships "+adds+", "+list(count{s.Memberships.Remove, "remove", true}))
 	if s.Managers.Set+s.Managers.Clear > 0 {
 		sections = append(sections, "manager links "+list(count{s.Managers.Set, "set", true}, count{s.Managers.Clear, "clear", true}))
 	}

@@ -265,3 +265,53 @@ func TestSourceDigest(t *testing.T) {
 		}
 	}
 }
+
+// A saved plan keeps which memberships travel with their user's create; a
+// plan saved before the field existed reads back with none, so each of its
+// memberships is added with its own call, as it was made to be.
+func TestSavedPlanMembershipsWithCreate(t *testing.T) {
+	t.Parallel()
+	f := savedFixture()
+	f.desired.AddMember("Sales", "new@x.com")
+	s := roundTrip(t, f)
+	var carried []string
+	for _, op := range s.Plan.Operations {
+		if op.WithCreate {
+			carried = append(carried, op.Group+"/"+op.Login)
+		}
+	}
+	if diff := cmp.Diff([]string{"Sales/new@x.com"}, carried); diff != "" {
+		t.Errorf("memberships with the create (-want +got):\n%s", diff)
+	}
+	if s.Plan.Summary.Memberships.WithCreate != 1 {
+		t.Errorf("summary %+v, want one membership with its create", s.Plan.Summary.Memberships)
+	}
+	if e := s.Expect[findSeq(t, s.Plan, AddMember, "new@x.com")]; e.Member == nil || *e.Member || e.User != nil {
+		t.Errorf("expectation of the carried membership %+v, want not a member and no user yet", e)
+	}
+
+	old := []byte(`{"version":1,"configDigest":"c","sourceDigest":"s","plan":{"operations":[` +
+		`{"seq":1,"action":"create-user","login":"a@x.com"},{"seq":2,"action":"add-member","login":"a@x.com","group":"G","groupId":"00g1"}],` +
+		`"summary":{"memberships":{"add":1,"remove":0}}},"expect":{}}`)
+	var back SavedPlan
+	if err := json.Unmarshal(old, &back); err != nil {
+		t.Fatal(err)
+	}
+	if err := back.Verify("c", "s"); err != nil {
+		t.Errorf("a plan saved before withCreate: %v", err)
+	}
+	if back.Plan.Operations[1].WithCreate {
+		t.Error("a plan saved before withCreate reads back with a membership carried by the create")
+	}
+}
+
+func findSeq(t *testing.T, p *Plan, a Action, login string) int {
+	t.Helper()
+	for _, op := range p.Operations {
+		if op.Action == a && op.Login == login {
+			return op.Seq
+		}
+	}
+	t.Fatalf("no %s of %s", a, login)
+	return 0
+}

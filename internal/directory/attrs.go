@@ -108,16 +108,21 @@ func (p Profile) Pack() Attrs {
 	if len(p) == 0 {
 		return Attrs{}
 	}
-	names := make([]string, 0, len(p))
+	sc := packScratch.Get().(*packBuf)
+	names := sc.names[:0]
 	for k := range p {
 		names = append(names, k)
 	}
 	slices.Sort(names)
-	var b []byte
+	b := sc.b[:0]
 	for _, name := range names {
 		b = appendAttr(b, name, p[name])
 	}
-	return Attrs{b: string(b)}
+	a := Attrs{b: string(b)}
+	clear(names)
+	sc.names, sc.b = names, b
+	packScratch.Put(sc)
+	return a
 }
 
 // appendAttr appends one attribute's id, tag and value.

@@ -1,5 +1,10 @@
 package directory
 
+import (
+	"slices"
+	"sync"
+)
+
 // Interner makes users read from elsewhere (Okta) share storage with a
 // reference directory (the source's), so that a second directory of a
 // million users costs little more than their ids:
@@ -34,21 +39,40 @@ func NewInterner(ref *Directory) *Interner {
 
 // User returns the user with the given id, status and profile (as decoded
 // from JSON), holding only the kept attributes, and sharing the reference's
-// profile and a shared status string where it can.
+// profile and a shared status string where it can. profile is only read.
 func (in *Interner) User(id, status string, profile map[string]any) *User {
-	p := make(Profile, min(len(profile), len(in.keep)))
-	for k, v := range profile {
+	sc := packScratch.Get().(*packBuf)
+	names := sc.names[:0]
+	for k := range profile {
 		if in.keep[k] {
-			p[k] = v
+			names = append(names, k)
 		}
 	}
-	attrs := p.Pack()
-	login, _ := profile[AttrLogin].(string)
-	if want, ok := in.ref.Users[LoginKey(login)]; ok && want.Profile.Equal(attrs) {
-		attrs = want.Profile
+	slices.Sort(names)
+	b := sc.b[:0]
+	for _, name := range names {
+		b = appendAttr(b, name, profile[name])
 	}
+	var attrs Attrs
+	login, _ := profile[AttrLogin].(string)
+	if want, ok := in.ref.Users[LoginKey(login)]; ok && want.Profile.b == string(b) {
+		attrs = want.Profile // the common case: no copy at all
+	} else if len(b) > 0 {
+		attrs = Attrs{b: string(b)}
+	}
+	clear(names)
+	sc.names, sc.b = names, b
+	packScratch.Put(sc)
 	return &User{ID: id, Status: in.Status(status), Profile: attrs}
 }
+
+// packBuf is the scratch space of Interner.User.
+type packBuf struct {
+	names []string
+	b     []byte
+}
+
+var packScratch = sync.Pool{New: func() any { return new(packBuf) }}
 
 // LoginKey returns login's LoginKey, sharing the reference user's login
 // when the reference has the user and its login is in key form, so that

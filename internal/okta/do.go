@@ -3,7 +3,6 @@ package okta
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -173,7 +172,7 @@ func (c *Client) accept(cl *call, ans *answer) (*Response, error) {
 		c.auth.acceptNonce(ans.resp)
 	}
 	if cl.out != nil && len(bytes.TrimSpace(ans.body)) > 0 {
-		if err := json.Unmarshal(ans.body, cl.out); err != nil {
+		if err := decodeBody(ans.body, cl.out); err != nil {
 			return ans.resp, fmt.Errorf("okta: %s: decode response (request id %s): %w", cl.what, ans.resp.RequestID, err)
 		}
 	}
@@ -236,4 +235,10 @@ func (c *Client) logRetry(ctx context.Context, method, path, reason, requestID s
 	c.logger.LogAttrs(ctx, slog.LevelInfo, "okta request retried",
 		slog.String("method", method), slog.String("path", path), slog.String("reason", reason),
 		slog.String("request_id", requestID), slog.Int("retry", retry), slog.Duration("wait", wait))
+}
+
+// decodeBody decodes a 2xx body into out: the bulk list shapes by hand
+// (decodeFast), anything else with encoding/json.
+func decodeBody(body []byte, out any) error {
+	return decodeFast(body, out)
 }

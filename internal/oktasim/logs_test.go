@@ -179,3 +179,58 @@ func TestUserSchema(t *testing.T) {
 	}
 	mustStatus(t, e.do("GET", "/api/v1/meta/schemas/user/oscxyz", nil), 404)
 }
+
+// A create with groupIds makes the memberships as PUTs would: each group's
+// lastMembershipUpdated moves to the create's time and the System Log has
+// a membership add per group. A create naming a group that is not an
+// OKTA_GROUP of the org (APP_GROUP, the BUILT_IN Everyone, unknown) is
+// refused whole: no user, no event.
+func TestCreateWithGroupIDsLogsMemberships(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	e := newEnv(t, Options{Now: clock.Now})
+	g1, g2 := e.createGroup("one"), e.createGroup("two")
+	var everyone string
+	for _, g := range e.listAll("/api/v1/groups") {
+		if g["type"] == "BUILT_IN" {
+			everyone = g["id"].(string)
+		}
+	}
+	clock.Advance(time.Minute)
+	since := fmtTime(clock.Now())
+	for _, bad := range []string{everyone, "00gnotagroup00000000"} {
+		r := e.do("POST", "/api/v1/users?activate=false", map[string]any{"profile": profile("x@example.com"), "groupIds": []string{g1, bad}})
+		mustStatus(t, r, 400)
+	}
+	r := e.do("POST", "/api/v1/users?activate=false", map[string]any{"profile": profile("m@example.com"), "groupIds": []string{g1, g2}})
+	mustStatus(t, r, 200)
+	uid := r.obj(t)["id"].(string)
+
+	for _, gid := range []string{g1, g2} {
+		r := e.do("GET", "/api/v1/groups/"+gid, nil)
+		mustStatus(t, r, 200)
+		if got := r.obj(t)["lastMembershipUpdated"]; got != since {
+			t.Errorf("group %s lastMembershipUpdated %v, want the create's time %s", gid, got, since)
+		}
+	}
+	until := fmtTime(clock.Now().Add(time.Second))
+	r = e.do("GET", "/api/v1/logs?since="+url.QueryEscape(since)+"&until="+url.QueryEscape(until), nil)
+	mustStatus(t, r, 200)
+	var evs []map[string]any
+	r.json(t, &evs)
+	want := []string{"user.lifecycle.create", "group.user_membership.add", "group.user_membership.add", "group.user_membership.add"}
+	if diff := cmp.Diff(want, eventTypes(evs)); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+	var groups []string
+	for _, ev := range evs[1:] {
+		ts := ev["target"].([]any)
+		if ts[0].(map[string]any)["id"] != uid {
+			t.Errorf("membership event's first target %v, want the user", ts[0])
+		}
+		groups = append(groups, ts[1].(map[string]any)["id"].(string))
+	}
+	if !slices.Contains(groups, g1) || !slices.Contains(groups, g2) || !slices.Contains(groups, everyone) {
+		t.Errorf("membership events for groups %v, want Everyone, %s and %s", groups, g1, g2)
+	}
+}
