@@ -166,8 +166,14 @@ func buildGraph(ops []diff.Operation, laneOf func(diff.Action) string) ([]*node,
 			userMembers[lk] = append(userMembers[lk], i)
 		}
 	}
-	// Manager links wait for the creates of both users, wherever those
-	// sit in the plan.
+	linkManagers(nodes, createUser, link)
+	linkMemberships(nodes, createUser, createGroup, link)
+	return nodes, nil
+}
+
+// linkManagers makes manager links wait for the creates of both users,
+// wherever those sit in the plan.
+func linkManagers(nodes []*node, createUser map[string]int, link func(from, to int, hard bool)) {
 	for i, n := range nodes {
 		if a := n.op.Action; a != diff.SetManager && a != diff.ClearManager {
 			continue
@@ -179,10 +185,14 @@ func buildGraph(ops []diff.Operation, laneOf func(diff.Action) string) ([]*node,
 			link(c, i, true)
 		}
 	}
-	// Memberships wait for the creates of their user and group wherever
-	// those sit in the plan. A user's create that carries memberships waits
-	// for the creates of their groups, to send their ids; softly, since a
-	// group that could not be created leaves the user to be created still.
+}
+
+// linkMemberships makes memberships wait for the creates of their user and
+// group wherever those sit in the plan. A user's create that carries
+// memberships waits for the creates of their groups, to send their ids;
+// softly, since a group that could not be created leaves the user to be
+// created still.
+func linkMemberships(nodes []*node, createUser, createGroup map[string]int, link func(from, to int, hard bool)) {
 	for i, n := range nodes {
 		if !isMembership(n.op.Action) {
 			continue
@@ -202,5 +212,4 @@ func buildGraph(ops []diff.Operation, laneOf func(diff.Action) string) ([]*node,
 			}
 		}
 	}
-	return nodes, nil
 }

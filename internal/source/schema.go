@@ -81,22 +81,8 @@ func newUserColumns(names []string, m *mapper, add func(format string, args ...a
 	seen := make(map[string]bool)
 	suggested := make(map[string]bool)
 	for i, raw := range names {
-		n := strings.TrimSpace(raw)
-		if base, typ, found := strings.Cut(n, ":"); found && utf8.ValidString(n) {
-			base, typ = strings.TrimSpace(base), strings.ToLower(strings.TrimSpace(typ))
-			switch {
-			case foldMatch(typ, columnTypes) == "":
-				add("column %q: unknown type %q (want %s)", truncate(n, 64), truncate(typ, 32), strings.Join(columnTypes, ", "))
-				ok = false
-			case foldMatch(base, reservedNames) != "" && typ != typeString:
-				add("column %q: %s is always text", truncate(n, 64), base)
-				ok = false
-			}
-			if typ != typeString {
-				uc.types[i] = typ
-			}
-			n = base
-		}
+		n, typed := uc.columnType(i, strings.TrimSpace(raw), add)
+		ok = ok && typed
 		uc.names[i] = n
 		switch {
 		case n == "":
@@ -177,6 +163,30 @@ func newUserColumns(names []string, m *mapper, add func(format string, args ...a
 		ok = false
 	}
 	return uc, ok
+}
+
+// columnType splits header n of column i, "name:type", into its name,
+// which it returns, and its type, kept in uc.types unless text; false
+// when the type is unknown or a reserved column's is not text.
+func (uc *userColumns) columnType(i int, n string, add func(format string, args ...any)) (string, bool) {
+	base, typ, found := strings.Cut(n, ":")
+	if !found || !utf8.ValidString(n) {
+		return n, true
+	}
+	ok := true
+	base, typ = strings.TrimSpace(base), strings.ToLower(strings.TrimSpace(typ))
+	switch {
+	case foldMatch(typ, columnTypes) == "":
+		add("column %q: unknown type %q (want %s)", truncate(n, 64), truncate(typ, 32), strings.Join(columnTypes, ", "))
+		ok = false
+	case foldMatch(base, reservedNames) != "" && typ != typeString:
+		add("column %q: %s is always text", truncate(n, 64), base)
+		ok = false
+	}
+	if typ != typeString {
+		uc.types[i] = typ
+	}
+	return base, ok
 }
 
 // foldMatch returns the name in names equal to n ignoring case, or "".
