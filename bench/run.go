@@ -27,6 +27,9 @@ type Scenario struct {
 	// OutOfBandPermille is the share of users, per mille, an admin changes
 	// in Okta with a second token before the measured run.
 	OutOfBandPermille int
+	// OnlyByName leaves the scenario out of "all": it runs only when
+	// -scenario names it (apps, hours long at -speedup 10).
+	OnlyByName bool
 }
 
 // Client holds the oktasync settings a run uses; zero values keep the
