@@ -175,7 +175,7 @@ func TestIncrementalRunCatchesOutOfBandChanges(t *testing.T) {
 		t.Errorf("run --full: kind %+v, %d applied; want full with nothing to do", rep.Kind, rep.Applied)
 	}
 	r := runOktasync(t, env, "runs", "--config", cfg)
-	if !strings.Contains(r.stdout, "incremental") || !strings.Contains(r.stdout, "full: --full") || !strings.Contains(r.stdout, "KIND") {
+	if !strings.Contains(r.stdout, "incr") || !strings.Contains(r.stdout, "full: --full") || !strings.Contains(r.stdout, "KIND") {
 		t.Errorf("runs does not say which kind each run was:\n%s", r.stdout)
 	}
 	runs := runsJSON(t, env, cfg)

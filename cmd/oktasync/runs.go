@@ -114,7 +114,7 @@ func writeRunsJSON(a *app, runs []state.Run) error {
 const runsWidth = 100
 
 // runsChangesWidth is the most the CHANGES column takes.
-const runsChangesWidth = 36
+const runsChangesWidth = 30
 
 func writeRunsText(a *app, runs []state.Run) error {
 	if len(runs) == 0 {
@@ -157,21 +157,17 @@ func writeRunsText(a *app, runs []state.Run) error {
 	return nil
 }
 
-// runsKindWidth is the most the KIND column takes.
-const runsKindWidth = 24
-
-// shortKind is a run's kind for the runs table: "incremental", or "full:"
-// and why ("full: config changed"; `runs show` gives it whole); "-" for
-// runs recorded without one.
+// shortKind is a run's kind for the runs table: "incr" or "full" (the
+// MESSAGE column says why a run was full); "-" for runs recorded without
+// one.
 func shortKind(kind string) string {
 	switch {
 	case kind == "":
 		return "-"
 	case strings.HasPrefix(kind, "Incremental"):
-		return "incremental"
+		return "incr"
 	}
-	k, _ := strings.CutPrefix(kind, "Full run: ")
-	return clip("full: "+k, runsKindWidth)
+	return "full"
 }
 
 // formatTook renders a run's duration briefly: 850ms, 12.3s, 4m05s.
@@ -229,6 +225,9 @@ func runMessage(r state.Run) string {
 	msg := strings.Join(strings.Fields(r.Error), " ")
 	if n := r.Counts["failed"]; n > 0 && msg == "" {
 		msg = fmt.Sprintf("%d operations failed (oktasync runs show %d)", n, r.ID)
+	}
+	if why, full := strings.CutPrefix(r.Kind, "Full run: "); full && msg == "" {
+		msg = "full: " + why
 	}
 	return msg
 }
