@@ -3,7 +3,6 @@ package source
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/oktasync/oktasync/internal/directory"
 )
@@ -33,22 +32,8 @@ func newGroupColumns(header []string, add func(format string, args ...any)) (*gr
 	seen := make(map[string]bool)
 	fixed := []string{colGroupName, colGroupDesc}
 	for i, raw := range header {
-		n := strings.TrimSpace(raw)
-		if base, typ, found := strings.Cut(n, ":"); found && utf8.ValidString(n) {
-			base, typ = strings.TrimSpace(base), strings.ToLower(strings.TrimSpace(typ))
-			switch {
-			case foldMatch(typ, columnTypes) == "":
-				add("column %q: unknown type %q (want %s)", truncate(n, 64), truncate(typ, 32), strings.Join(columnTypes, ", "))
-				ok = false
-			case foldMatch(base, fixed) != "" && typ != typeString:
-				add("column %q: %s is always text", truncate(n, 64), base)
-				ok = false
-			}
-			if typ != typeString {
-				gc.types[i] = typ
-			}
-			n = base
-		}
+		n, typ, typed := columnType(strings.TrimSpace(raw), fixed, add)
+		gc.types[i], ok = typ, ok && typed
 		gc.names[i] = n
 		switch {
 		case n == "":

@@ -81,8 +81,8 @@ func newUserColumns(names []string, m *mapper, add func(format string, args ...a
 	seen := make(map[string]bool)
 	suggested := make(map[string]bool)
 	for i, raw := range names {
-		n, typed := uc.columnType(i, strings.TrimSpace(raw), add)
-		ok = ok && typed
+		n, typ, typed := columnType(strings.TrimSpace(raw), reservedNames, add)
+		uc.types[i], ok = typ, ok && typed
 		uc.names[i] = n
 		switch {
 		case n == "":
@@ -165,28 +165,28 @@ func newUserColumns(names []string, m *mapper, add func(format string, args ...a
 	return uc, ok
 }
 
-// columnType splits header n of column i, "name:type", into its name,
-// which it returns, and its type, kept in uc.types unless text; false
-// when the type is unknown or a reserved column's is not text.
-func (uc *userColumns) columnType(i int, n string, add func(format string, args ...any)) (string, bool) {
+// columnType splits a column header, "name:type", into its name and type
+// ("" when it names none); false when the type is unknown or a column of
+// reserved (always text) is given another.
+func columnType(n string, reserved []string, add func(format string, args ...any)) (name, typ string, ok bool) {
 	base, typ, found := strings.Cut(n, ":")
 	if !found || !utf8.ValidString(n) {
-		return n, true
+		return n, "", true
 	}
-	ok := true
+	ok = true
 	base, typ = strings.TrimSpace(base), strings.ToLower(strings.TrimSpace(typ))
 	switch {
 	case foldMatch(typ, columnTypes) == "":
 		add("column %q: unknown type %q (want %s)", truncate(n, 64), truncate(typ, 32), strings.Join(columnTypes, ", "))
 		ok = false
-	case foldMatch(base, reservedNames) != "" && typ != typeString:
+	case foldMatch(base, reserved) != "" && typ != typeString:
 		add("column %q: %s is always text", truncate(n, 64), base)
 		ok = false
 	}
-	if typ != typeString {
-		uc.types[i] = typ
+	if typ == typeString {
+		typ = ""
 	}
-	return base, ok
+	return base, typ, ok
 }
 
 // foldMatch returns the name in names equal to n ignoring case, or "".
