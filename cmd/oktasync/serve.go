@@ -408,7 +408,7 @@ func (s *server) syncOnce(ctx context.Context) {
 	s.board.forget()
 	s.metrics.RunStarted()
 	started := time.Now()
-	rep, err := runner.Run(ctx, reconcile.Options{Grace: s.cfg.Serve.ShutdownGrace, Observe: s.board.observe})
+	rep, err := runner.Run(ctx, reconcile.Options{Grace: callGrace(s.cfg.Serve.ShutdownGrace), Observe: s.board.observe})
 	finished := time.Now()
 	s.observeAPI()
 	status := reconcile.Classify(ctx, err).Label
@@ -434,4 +434,16 @@ func (s *server) syncOnce(ctx context.Context) {
 	default:
 		s.log.Error("sync finished", append(attrs, "err", err)...)
 	}
+}
+
+// callGrace is how long a sync's calls in flight at shutdown may still
+// run: twice serve.shutdownGrace, so that serve's own wait (the grace)
+// always ends first when a call outlasts it. With the same length the two
+// timers raced: a sync whose calls were cut at the grace could end just
+// before serve's wait did, and serve exit 0 though the grace was exceeded.
+func callGrace(shutdownGrace time.Duration) time.Duration {
+	if shutdownGrace <= 0 {
+		shutdownGrace = defaultShutdownGrace
+	}
+	return 2 * shutdownGrace
 }
