@@ -53,8 +53,16 @@ type simProcess struct {
 // and stops it when the test ends.
 func startSim(t *testing.T, token string, extra ...string) *simProcess {
 	t.Helper()
-	args := append([]string{"sim", "--addr", "127.0.0.1:0", "--token", token}, extra...)
+	return startSimIn(t, "", append([]string{"sim", "--addr", "127.0.0.1:0", "--token", token}, extra...))
+}
+
+// startSimIn starts the binary with exactly args (a sim command) in dir
+// (the test's own when empty), reads the URL it prints, and stops it when
+// the test ends.
+func startSimIn(t *testing.T, dir string, args []string) *simProcess {
+	t.Helper()
 	cmd := exec.Command(binPath, args...)
+	cmd.Dir = dir
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -147,9 +155,17 @@ type result struct {
 // environment) and returns its exit code and output.
 func runOktasync(t *testing.T, env []string, args ...string) result {
 	t.Helper()
+	return runIn(t, "", env, args...)
+}
+
+// runIn runs the binary in dir (the test's own when empty) with env added
+// and returns its outcome.
+func runIn(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binPath, args...)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -1,19 +1,12 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"context"
-	"errors"
-	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // readmeSection returns the README's section under heading (up to the next
@@ -91,56 +84,6 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-// startSimArgs starts `oktasync sim` with exactly args in dir and returns
-// the URL it prints; it is stopped when the test ends.
-func startSimArgs(t *testing.T, dir string, args []string) string {
-	t.Helper()
-	cmd := exec.Command(binPath, args...)
-	cmd.Dir = dir
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		_ = cmd.Wait()
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("oktasync %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
-	return strings.TrimSpace(line)
-}
-
-// runIn runs the binary in dir with env added and returns its outcome.
-func runIn(t *testing.T, dir string, env []string, args ...string) result {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binPath, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	r := result{stdout: stdout.String(), stderr: stderr.String()}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		r.code = ee.ExitCode()
-	default:
-		t.Fatalf("oktasync %v: %v", args, err)
-	}
-	return r
-}
-
 // TestReadmeTryItWithYourOwnCSV runs the README's "Try it with your own
 // CSV" as written, in order, with the built binary: the export, sim with a
 // token, the CSV and the config it shows, then validate, plan, run and plan.
@@ -179,7 +122,7 @@ func TestReadmeTryItWithYourOwnCSV(t *testing.T) {
 			if words[len(words)-1] != "&" {
 				t.Fatalf("the README starts sim in the foreground: %s", line)
 			}
-			if url := startSimArgs(t, dir, words[1:len(words)-1]); url != "http://"+addr {
+			if url := startSimIn(t, dir, words[1:len(words)-1]).URL; url != "http://"+addr {
 				t.Fatalf("sim serves %s, want http://%s", url, addr)
 			}
 		case words[0] == "oktasync":
@@ -234,7 +177,7 @@ func TestDemoKeepStartsAgain(t *testing.T) {
 	if !strings.Contains(r.stdout, simLine) || !strings.Contains(r.stdout, "oktasync plan --config oktasync.yaml") {
 		t.Errorf("demo --keep does not print how to start again (%s):\n%s", simLine, r.stdout)
 	}
-	url := startSimArgs(t, dir, []string{"sim", "--addr", addr, "--token", strings.TrimSpace(string(token)), "--seed", "sim-state.json"})
+	url := startSimIn(t, dir, []string{"sim", "--addr", addr, "--token", strings.TrimSpace(string(token)), "--seed", "sim-state.json"}).URL
 	if url != "http://"+addr {
 		t.Fatalf("sim serves %s, want http://%s", url, addr)
 	}
