@@ -108,36 +108,40 @@ func (s *Server) handleListApps(w http.ResponseWriter, r *http.Request) {
 	}
 	term, after, base := strings.ToLower(q.Get("q")), q.Get("after"), baseURL(r)
 	s.lock()
-	var (
-		page []map[string]any
-		next string
-	)
-	for _, id := range s.appOrder[afterIndex(s.appOrder, after):] {
+	page, next := idPage(s.appOrder, after, limit, func(id string) map[string]any {
 		a := s.apps[id]
 		if filter != nil && !filter.eval(appGetter(a), foldNone) {
-			continue
+			return nil
 		}
 		if term != "" && !strings.HasPrefix(strings.ToLower(a.label), term) && !strings.HasPrefix(strings.ToLower(a.name), term) {
-			continue
+			return nil
 		}
-		if len(page) == limit {
-			next = page[len(page)-1]["id"].(string)
-			break
-		}
-		page = append(page, renderApp(base, a))
-	}
+		return renderApp(base, a)
+	})
 	s.mu.Unlock()
 	writeLinks(w, r, next)
 	writeJSON(w, http.StatusOK, nonNil(page))
 }
 
-// afterIndex returns where a page starts in sorted ids: after the cursor.
-func afterIndex(ids []string, after string) int {
+// idPage renders the page of up to limit objects that follows the cursor
+// after in sorted ids (render returns nil for an id to leave out), and the
+// cursor of the next page, "" on the last.
+func idPage(ids []string, after string, limit int, render func(id string) map[string]any) (page []map[string]any, next string) {
 	i := sort.SearchStrings(ids, after)
 	if i < len(ids) && ids[i] == after {
 		i++
 	}
-	return i
+	for _, id := range ids[i:] {
+		obj := render(id)
+		if obj == nil {
+			continue
+		}
+		if len(page) == limit {
+			return page, page[len(page)-1]["id"].(string)
+		}
+		page = append(page, obj)
+	}
+	return page, ""
 }
 
 func (s *Server) handleGetApp(w http.ResponseWriter, r *http.Request) {
@@ -187,18 +191,9 @@ func (s *Server) handleListAppGroups(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		return
 	}
-	ids := slices.Sorted(maps.Keys(a.groups))
-	var (
-		page []map[string]any
-		next string
-	)
-	for _, gid := range ids[afterIndex(ids, after):] {
-		if len(page) == limit {
-			next = page[len(page)-1]["id"].(string)
-			break
-		}
-		page = append(page, renderAppGroup(base, a, gid, a.groups[gid]))
-	}
+	page, next := idPage(slices.Sorted(maps.Keys(a.groups)), after, limit, func(gid string) map[string]any {
+		return renderAppGroup(base, a, gid, a.groups[gid])
+	})
 	s.mu.Unlock()
 	writeLinks(w, r, next)
 	writeJSON(w, http.StatusOK, nonNil(page))
@@ -322,17 +317,9 @@ func (s *Server) handleListAppUsers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ids, scope := s.appUsers(a)
-	var (
-		page []map[string]any
-		next string
-	)
-	for _, uid := range ids[afterIndex(ids, after):] {
-		if len(page) == limit {
-			next = page[len(page)-1]["id"].(string)
-			break
-		}
-		page = append(page, s.renderAppUser(base, a, s.users[uid], scope[uid]))
-	}
+	page, next := idPage(ids, after, limit, func(uid string) map[string]any {
+		return s.renderAppUser(base, a, s.users[uid], scope[uid])
+	})
 	s.mu.Unlock()
 	writeLinks(w, r, next)
 	writeJSON(w, http.StatusOK, nonNil(page))
