@@ -64,7 +64,7 @@ func (r *Runner) syncDigest() string {
 
 // kind decides whether this run is full or incremental; an incremental
 // one carries the marks and items it starts from.
-func (r *Runner) kind(ctx context.Context, store Store, o Options, now time.Time) (RunKind, error) {
+func (r *Runner) kind(ctx context.Context, store Store, o Options, suspended map[string]state.LeaverSuspension, now time.Time) (RunKind, error) {
 	inc := r.set.Incremental
 	switch {
 	case o.Full:
@@ -73,6 +73,14 @@ func (r *Runner) kind(ctx context.Context, store Store, o Options, now time.Time
 		return RunKind{Reason: "incremental runs are off (incremental.enabled: false)"}, nil
 	case o.SavePlan:
 		return RunKind{Reason: "a plan to save is made from a full read"}, nil
+	case len(r.set.Apps) > 0 || r.set.Links != nil:
+		// App assignments and manager links are planned over every user
+		// and group, which only a full read gives.
+		return RunKind{Reason: "apps or manager links are configured, and runs that manage them read everything"}, nil
+	case r.graceEnded(suspended, now):
+		// A leaver whose grace period ended is deactivated by a plan over
+		// every user, though nothing about it changed.
+		return RunKind{Reason: "a suspended leaver's users.leaverGrace has ended"}, nil
 	}
 	marks, ok, err := store.SyncMarks(ctx, r.set.Org)
 	if err != nil {
@@ -138,4 +146,19 @@ func roughAge(d time.Duration) string {
 		return fmt.Sprintf("%dh", int(d.Hours()))
 	}
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+// graceEnded reports whether a leaver oktasync suspended has been so for
+// users.leaverGrace or longer at now.
+func (r *Runner) graceEnded(suspended map[string]state.LeaverSuspension, now time.Time) bool {
+	grace := r.parts.Policy.LeaverGrace
+	if grace <= 0 {
+		return false
+	}
+	for _, l := range suspended {
+		if !now.Before(l.SuspendedAt.Add(grace)) {
+			return true
+		}
+	}
+	return false
 }

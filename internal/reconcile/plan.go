@@ -262,18 +262,8 @@ func (r *Runner) open(ctx context.Context, o Options) (_ *session, err error) {
 			return nil, err
 		}
 	}
-	if s.kind, err = r.kind(ctx, s.store, o, time.Now().UTC()); err != nil {
+	if s.kind, err = r.kind(ctx, s.store, o, s.suspended, time.Now().UTC()); err != nil {
 		return nil, fmt.Errorf("read incremental state from state store: %w", err)
-	}
-	if s.kind.Incremental && (len(r.set.Apps) > 0 || r.set.Links != nil) {
-		// App assignments and manager links are planned over every
-		// user and group, which only a full read gives.
-		s.kind = RunKind{Reason: "apps or manager links are configured, and runs that manage them read everything"}
-	}
-	if s.kind.Incremental && r.graceEnded(s.suspended) {
-		// A leaver whose grace period ended is deactivated by a plan over
-		// every user, though nothing about it changed.
-		s.kind = RunKind{Reason: "a suspended leaver's users.leaverGrace has ended"}
 	}
 	if err := r.readOkta(ctx, s, o); err != nil {
 		return nil, err
@@ -412,20 +402,4 @@ func (s *session) input(policy diff.Policy) diff.Input {
 		in.SuspendedAt[k] = l.SuspendedAt
 	}
 	return in
-}
-
-// graceEnded reports whether a leaver oktasync suspended has been so for
-// users.leaverGrace or longer.
-func (r *Runner) graceEnded(suspended map[string]state.LeaverSuspension) bool {
-	grace := r.parts.Policy.LeaverGrace
-	if grace <= 0 {
-		return false
-	}
-	now := time.Now()
-	for _, l := range suspended {
-		if !now.Before(l.SuspendedAt.Add(grace)) {
-			return true
-		}
-	}
-	return false
 }
