@@ -175,6 +175,43 @@ func stateRows(t *testing.T, path string) string {
 // by where it was found.
 type leftBehind map[string]string
 
+// runEveryCommand runs validate, plan --out, apply, run (JSON and text),
+// and runs (JSON and text) with cfg at debug level, and returns what they
+// left behind: each one's stdout and stderr, the reports, the saved plan,
+// the SQLite state files and the state store's rows (cfg's directory
+// holds the state.db).
+func runEveryCommand(t *testing.T, env []string, cfg string) leftBehind {
+	t.Helper()
+	dir := filepath.Dir(cfg)
+	planFile, report, applyReport := filepath.Join(dir, "saved.plan"), filepath.Join(dir, "report.json"), filepath.Join(dir, "apply-report.json")
+	debug := []string{"--config", cfg, "--log-level", "debug"}
+	out := leftBehind{}
+	for i, args := range [][]string{
+		append([]string{"validate"}, debug...),
+		append([]string{"plan", "--output", "json", "--out", planFile}, debug...),
+		append([]string{"apply", planFile, "--output", "json", "--report", applyReport}, debug...),
+		append([]string{"run", "--output", "json", "--report", report}, debug...),
+		append([]string{"run", "--output", "text", "--log-format", "text"}, debug...),
+		append([]string{"runs", "--output", "json"}, debug...),
+		append([]string{"runs"}, debug...),
+	} {
+		r := runOktasync(t, env, args...)
+		if r.code != exitOK && r.code != exitPartial && r.code != exitError {
+			t.Fatalf("%v: exit %d\n%s", args, r.code, lastLines(r.stderr, 10))
+		}
+		if r.code != exitOK {
+			t.Logf("%s: exit %d: %s", args[0], r.code, lastLines(r.stderr, 1))
+		}
+		out[fmt.Sprintf("stdout of %s #%d", args[0], i)] = r.stdout
+		out[fmt.Sprintf("stderr of %s #%d", args[0], i)] = r.stderr
+	}
+	for _, f := range []string{report, applyReport, planFile, "state.db", "state.db-wal", "state.db-shm", "state.db.lock"} {
+		out.addFile(t, filepath.Join(dir, filepath.Base(f)))
+	}
+	out["state store rows"] = stateRows(t, filepath.Join(dir, "state.db"))
+	return out
+}
+
 func (l leftBehind) addFile(t *testing.T, path string) {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -344,43 +381,13 @@ func TestSecretsNeverLeak(t *testing.T) {
 			data.writeCSV(t, filepath.Join(dir, "users.csv"))
 			cfg := filepath.Join(dir, "oktasync.yaml")
 			writeFile(t, cfg, simConfig(h.URL, oktaExtra, ""))
-			report := filepath.Join(dir, "report.json")
-			out := leftBehind{}
-			debug := []string{"--config", cfg, "--log-level", "debug"}
-			planFile := filepath.Join(dir, "saved.plan")
-			applyReport := filepath.Join(dir, "apply-report.json")
-			for i, args := range [][]string{
-				append([]string{"validate"}, debug...),
-				append([]string{"plan", "--output", "json", "--out", planFile}, debug...),
-				append([]string{"apply", planFile, "--output", "json", "--report", applyReport}, debug...),
-				append([]string{"run", "--output", "json", "--report", report}, debug...),
-				append([]string{"run", "--output", "text", "--log-format", "text"}, debug...),
-				append([]string{"runs", "--output", "json"}, debug...),
-				append([]string{"runs"}, debug...),
-			} {
-				r := runOktasync(t, env, args...)
-				if r.code != exitOK && r.code != exitPartial && r.code != exitError {
-					t.Fatalf("%v: exit %d\n%s", args, r.code, lastLines(r.stderr, 10))
-				}
-				if r.code != exitOK {
-					t.Logf("%s: exit %d: %s", args[0], r.code, lastLines(r.stderr, 1))
-				}
-				out[fmt.Sprintf("stdout of %s #%d", args[0], i)] = r.stdout
-				out[fmt.Sprintf("stderr of %s #%d", args[0], i)] = r.stderr
-			}
+			out := runEveryCommand(t, env, cfg)
 			if h.sim.Stats().Writes == 0 {
 				t.Fatal("no run wrote to the org; the test checked too little")
 			}
-			out.addFile(t, report)
-			out.addFile(t, applyReport)
-			out.addFile(t, planFile)
 			if _, ok := out["saved.plan"]; !ok {
 				t.Error("plan --out saved no plan; the test checked too little")
 			}
-			for _, f := range []string{"state.db", "state.db-wal", "state.db-shm", "state.db.lock"} {
-				out.addFile(t, filepath.Join(dir, f))
-			}
-			out["state store rows"] = stateRows(t, filepath.Join(dir, "state.db"))
 			if len(secrets.needles()) < 2 && tc.opts.Clients != nil {
 				t.Fatal("no access token was seen on the wire")
 			}
@@ -596,30 +603,8 @@ func TestPasswordHashesNeverLeak(t *testing.T) {
 		}
 	}
 	cfg := hashConfigDir(t, h.URL, hashUsersCSV(users))
-	dir := filepath.Dir(cfg)
 	env := []string{"OKTA_CLIENT_TOKEN=" + token}
-	planFile, report, applyReport := filepath.Join(dir, "saved.plan"), filepath.Join(dir, "report.json"), filepath.Join(dir, "apply-report.json")
-	debug := []string{"--config", cfg, "--log-level", "debug"}
-	out := leftBehind{}
-	for i, args := range [][]string{
-		append([]string{"validate"}, debug...),
-		append([]string{"plan", "--output", "json", "--out", planFile}, debug...),
-		append([]string{"apply", planFile, "--output", "json", "--report", applyReport}, debug...),
-		append([]string{"run", "--output", "json", "--report", report}, debug...),
-		append([]string{"run", "--output", "text", "--log-format", "text"}, debug...),
-		append([]string{"runs", "--output", "json"}, debug...),
-		append([]string{"runs"}, debug...),
-	} {
-		r := runOktasync(t, env, args...)
-		if r.code != exitOK && r.code != exitPartial && r.code != exitError {
-			t.Fatalf("%v: exit %d\n%s", args, r.code, lastLines(r.stderr, 10))
-		}
-		out[fmt.Sprintf("stdout of %s #%d", args[0], i)] = r.stdout
-		out[fmt.Sprintf("stderr of %s #%d", args[0], i)] = r.stderr
-	}
-	for _, f := range []string{report, applyReport, planFile} {
-		out.addFile(t, f)
-	}
+	out := runEveryCommand(t, env, cfg)
 	if !strings.Contains(out["saved.plan"], `"importedPassword": true`) && !strings.Contains(out["saved.plan"], `"importedPassword":true`) {
 		t.Fatal("the saved plan imports no password; the test checked too little")
 	}
@@ -632,10 +617,6 @@ func TestPasswordHashesNeverLeak(t *testing.T) {
 	if imported == 0 {
 		t.Fatal("no user was created with an imported hash; the test checked too little")
 	}
-	for _, f := range []string{"state.db", "state.db-wal", "state.db-shm", "state.db.lock"} {
-		out.addFile(t, filepath.Join(dir, f))
-	}
-	out["state store rows"] = stateRows(t, filepath.Join(dir, "state.db"))
 	out.check(t, secrets)
 	t.Logf("searched %d outputs and files for %d secrets; %d users imported a hash", len(out), len(secrets.values), imported)
 }
