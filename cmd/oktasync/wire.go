@@ -264,41 +264,54 @@ func policyFrom(cfg *config.Config, allow allowances) (diff.Policy, error) {
 	return p, nil
 }
 
-// configDigest identifies the parts of the configuration that shape a plan:
-// the org, the scope, and the user, group, protection and safety policies.
-// Secrets, file locations and connection settings are left out, so a plan
-// made on one machine can be applied from another checkout.
+// configSections are the parts of the configuration that shape a plan, by
+// name: the org, the scope, the user, group, protection and safety
+// policies, and (when configured) the apps and manager links. configDigest
+// covers them all, and configParts names each so that apply can say which
+// changed since a plan was saved ("the config's scope changed"). Secrets,
+// file locations and connection settings are left out, so a plan made on
+// one machine can be applied from another checkout.
+func configSections(cfg *config.Config) []configSection {
+	sections := []configSection{
+		{"org", orgKey(cfg.Okta.OrgURL)}, {"scope", cfg.Scope}, {"users", cfg.Users},
+		{"groups", cfg.Groups}, {"protect", cfg.Protect}, {"safety", cfg.Safety},
+	}
+	if len(cfg.Apps) > 0 {
+		sections = append(sections, configSection{"apps", appSpecs(cfg.Apps)})
+	}
+	if l := linksFrom(cfg); l != nil {
+		sections = append(sections, configSection{"links", l})
+	}
+	return sections
+}
+
+// configSection is one named part of the configuration.
+type configSection struct {
+	name  string
+	value any
+}
+
+// configDigest identifies the configuration a plan depends on (every one
+// of configSections): a saved plan made with another is refused.
 func configDigest(cfg *config.Config) string {
 	h := sha256.New()
-	_ = json.NewEncoder(h).Encode(struct {
-		Version int
-		Org     string
-		Scope   config.Scope
-		Users   config.UserPolicy
-		Groups  config.GroupPolicy
-		Protect config.Protect
-		Safety  config.Safety
-		Apps    []reconcile.AppSpec `json:",omitempty"`
-	}{1, orgKey(cfg.Okta.OrgURL), cfg.Scope, cfg.Users, cfg.Groups, cfg.Protect, cfg.Safety, appSpecs(cfg.Apps)})
-	if l := linksFrom(cfg); l != nil {
-		_ = json.NewEncoder(h).Encode(l)
+	enc := json.NewEncoder(h)
+	_ = enc.Encode(2) // the digest's version
+	for _, sec := range configSections(cfg) {
+		_ = enc.Encode(sec.name)
+		_ = enc.Encode(sec.value)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// configParts identifies each part of the configuration configDigest
-// covers, by name, so that apply can say which changed since a plan was
-// saved ("the config's scope changed"). Keep it in step with configDigest.
+// configParts identifies each of configSections by name.
 func configParts(cfg *config.Config) map[string]string {
-	parts := map[string]any{
-		"org": orgKey(cfg.Okta.OrgURL), "scope": cfg.Scope, "users": cfg.Users,
-		"groups": cfg.Groups, "protect": cfg.Protect, "safety": cfg.Safety,
-	}
-	out := make(map[string]string, len(parts))
-	for name, v := range parts {
+	sections := configSections(cfg)
+	out := make(map[string]string, len(sections))
+	for _, sec := range sections {
 		h := sha256.New()
-		_ = json.NewEncoder(h).Encode(v)
-		out[name] = hex.EncodeToString(h.Sum(nil)[:12])
+		_ = json.NewEncoder(h).Encode(sec.value)
+		out[sec.name] = hex.EncodeToString(h.Sum(nil)[:12])
 	}
 	return out
 }

@@ -167,6 +167,8 @@ var configPartWords = map[string]string{
 	"groups":  "the config's groups settings",
 	"protect": "the config's protect lists",
 	"safety":  "the config's safety limits",
+	"apps":    "the config's apps list",
+	"links":   "the config's manager links",
 }
 
 // configChanges says which recorded parts of the configuration differ:
