@@ -344,10 +344,8 @@ func (c *computer) memberships() {
 		if cg == nil {
 			have = nil
 		}
-		for lk := range want.All() {
-			if have.Has(lk) {
-				continue
-			}
+		toAdd, toRemove := directory.Difference(want, have)
+		for _, lk := range toAdd {
 			du := c.in.Desired.Users[lk]
 			if du == nil {
 				continue // already an error
@@ -366,10 +364,7 @@ func (c *computer) memberships() {
 			}
 			c.add(key, op)
 		}
-		for lk := range have.All() {
-			if want.Has(lk) {
-				continue
-			}
+		for _, lk := range toRemove {
 			if c.protected[lk] {
 				continue
 			}

@@ -11,38 +11,74 @@ import (
 // It is a slice rather than a map: a directory of a million users in three
 // groups each holds three million memberships, and a sorted slice of login
 // keys (which share the users' storage) costs 16 bytes a member where a map
-// costs two to three times that. Adds append; the first read after an add
-// sorts the slice and drops repeats. It is safe for concurrent use, and its
-// methods accept a nil set as empty.
+// costs two to three times that. Adds go to chunks that are never copied
+// while they fill (appending to one growing slice would allocate four to
+// five times the final set on the way, as append grows a large slice by a
+// quarter at a time); the first read after an add gathers them into one
+// slice of the exact size, sorts it and drops repeats. It is safe for
+// concurrent use, and its methods accept a nil set as empty.
 type MemberSet struct {
-	mu     sync.Mutex
+	mu sync.Mutex
+	// keys is sorted and free of repeats when pending is empty and sorted
+	// is true.
 	keys   []string
 	sorted bool
+	// pending holds the keys added since the last read, in chunks of
+	// growing size.
+	pending [][]string
 }
+
+// Chunk sizes of MemberSet.pending: small groups stay small, large ones
+// take few chunks.
+const (
+	firstMemberChunk = 8
+	maxMemberChunk   = 4096
+)
 
 // Add puts the login key lk in the set.
 func (s *MemberSet) Add(lk string) {
 	s.mu.Lock()
-	if n := len(s.keys); n > 0 && s.sorted && s.keys[n-1] >= lk {
-		s.sorted = s.keys[n-1] == lk // already the last member
-		if s.sorted {
-			s.mu.Unlock()
-			return
-		}
+	defer s.mu.Unlock()
+	if n := len(s.keys); n > 0 && s.sorted && len(s.pending) == 0 && s.keys[n-1] == lk {
+		return // already the last member
 	}
-	s.keys = append(s.keys, lk)
-	s.mu.Unlock()
+	s.sorted = false
+	last := len(s.pending) - 1
+	if last < 0 || len(s.pending[last]) == cap(s.pending[last]) {
+		size := firstMemberChunk
+		if last >= 0 {
+			size = min(2*cap(s.pending[last]), maxMemberChunk)
+		}
+		s.pending = append(s.pending, make([]string, 0, size))
+		last++
+	}
+	s.pending[last] = append(s.pending[last], lk)
 }
 
-// settle sorts the keys and drops repeats; s.mu is held.
+// settle gathers the pending keys, sorts the keys and drops repeats; s.mu
+// is held.
 func (s *MemberSet) settle() {
 	if s.sorted {
 		return
 	}
-	slices.Sort(s.keys)
+	if len(s.pending) > 0 {
+		n := len(s.keys)
+		for _, c := range s.pending {
+			n += len(c)
+		}
+		all := make([]string, 0, n)
+		all = append(all, s.keys...)
+		for _, c := range s.pending {
+			all = append(all, c...)
+		}
+		s.keys, s.pending = all, nil
+	}
+	if !slices.IsSorted(s.keys) {
+		slices.Sort(s.keys)
+	}
 	s.keys = slices.Compact(s.keys)
 	if cap(s.keys) > len(s.keys) {
-		s.keys = slices.Clone(s.keys) // give back what appending reserved
+		s.keys = slices.Clone(s.keys) // give back what the repeats took
 	}
 	s.sorted = true
 }
@@ -107,4 +143,28 @@ func (s *MemberSet) Keys() []string {
 	defer s.mu.Unlock()
 	s.settle()
 	return slices.Clone(s.keys)
+}
+
+// Difference returns, in sorted order, the keys of a that b lacks and the
+// keys of b that a lacks, in one walk over both sorted sets (no look-up per
+// key). Either set may be nil. Neither may change during the call.
+func Difference(a, b *MemberSet) (onlyA, onlyB []string) {
+	ka, kb := a.view(), b.view()
+	i, j := 0, 0
+	for i < len(ka) && j < len(kb) {
+		switch {
+		case ka[i] == kb[j]:
+			i++
+			j++
+		case ka[i] < kb[j]:
+			onlyA = append(onlyA, ka[i])
+			i++
+		default:
+			onlyB = append(onlyB, kb[j])
+			j++
+		}
+	}
+	onlyA = append(onlyA, ka[i:]...)
+	onlyB = append(onlyB, kb[j:]...)
+	return onlyA, onlyB
 }

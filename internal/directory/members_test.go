@@ -1,6 +1,8 @@
 package directory
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -55,5 +57,60 @@ func TestMemberSetConcurrentAdds(t *testing.T) {
 	}
 	if s.Len() != 4*26 {
 		t.Errorf("Len = %d, want %d", s.Len(), 4*26)
+	}
+}
+
+func TestDifference(t *testing.T) {
+	set := func(keys ...string) *MemberSet {
+		s := new(MemberSet)
+		for _, k := range keys {
+			s.Add(k)
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		a, b         *MemberSet
+		onlyA, onlyB []string
+	}{
+		{set("a", "b", "c"), set("b", "c", "d"), []string{"a"}, []string{"d"}},
+		{set("c", "a", "e", "a"), set("b", "d"), []string{"a", "c", "e"}, []string{"b", "d"}},
+		{set("a", "b"), set("a", "b"), nil, nil},
+		{nil, set("x", "y"), nil, []string{"x", "y"}},
+		{set("x"), nil, []string{"x"}, nil},
+		{set("a", "z"), set("m"), []string{"a", "z"}, []string{"m"}},
+		{nil, nil, nil, nil},
+	} {
+		onlyA, onlyB := Difference(tc.a, tc.b)
+		if !slices.Equal(onlyA, tc.onlyA) || !slices.Equal(onlyB, tc.onlyB) {
+			t.Errorf("Difference(%v, %v) = %v, %v; want %v, %v", tc.a.Keys(), tc.b.Keys(), onlyA, onlyB, tc.onlyA, tc.onlyB)
+		}
+	}
+}
+
+// TestMemberSetManyAdds adds enough keys to fill several chunks, with
+// repeats and reads in between, and checks the set against a map.
+func TestMemberSetManyAdds(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var s MemberSet
+	want := make(map[string]bool)
+	for i := range 20000 {
+		k := fmt.Sprintf("u%05d", rng.IntN(15000))
+		s.Add(k)
+		want[k] = true
+		if i%7001 == 0 && !s.Has(k) { // a read between adds settles the set
+			t.Fatalf("after adding %q, Has is false", k)
+		}
+	}
+	got := s.Keys()
+	if len(got) != len(want) || s.Len() != len(want) {
+		t.Fatalf("%d keys, Len %d; want %d", len(got), s.Len(), len(want))
+	}
+	if !slices.IsSorted(got) {
+		t.Fatal("keys not sorted")
+	}
+	for _, k := range got {
+		if !want[k] {
+			t.Fatalf("unexpected key %q", k)
+		}
 	}
 }
