@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 )
 
@@ -19,8 +18,29 @@ const (
 	maxResponseBody = 64 << 20
 )
 
-// bodyBuffers holds the buffers of scratchBody reads.
-var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// bodyBuffers keeps the buffers of scratchBody reads between calls. A
+// sync.Pool would drop them at every garbage collection, of which a large
+// read has many, and each page would grow a new buffer from nothing.
+var bodyBuffers = make(chan *bytes.Buffer, maxKeptBodies)
+
+const (
+	// maxKeptBodies is how many body buffers are kept: more than the
+	// calls a client has in flight at once.
+	maxKeptBodies = 16
+	// maxKeptBody is the largest buffer kept; a larger one (a rare huge
+	// page) is left to the garbage collector.
+	maxKeptBody = 4 << 20
+)
+
+// bodyBuffer returns a kept buffer, or a new one.
+func bodyBuffer() *bytes.Buffer {
+	select {
+	case b := <-bodyBuffers:
+		return b
+	default:
+		return new(bytes.Buffer)
+	}
+}
 
 // answer is what one attempt got back.
 type answer struct {
@@ -38,7 +58,13 @@ type answer struct {
 func (a *answer) free() {
 	if a.scratch != nil {
 		a.body = nil
-		bodyBuffers.Put(a.scratch)
+		if a.scratch.Cap() <= maxKeptBody {
+			a.scratch.Reset()
+			select {
+			case bodyBuffers <- a.scratch:
+			default:
+			}
+		}
 		a.scratch = nil
 	}
 }
@@ -142,8 +168,11 @@ func (c *Client) send(req *http.Request, cl *call) *answer {
 	}
 	ans := &answer{}
 	if cl.scratchBody && hr.StatusCode < 300 {
-		ans.scratch = bodyBuffers.Get().(*bytes.Buffer)
-		ans.scratch.Reset()
+		ans.scratch = bodyBuffer()
+		if n := hr.ContentLength; n > 0 && n <= limit {
+			// Room for the whole body and the read that finds its end.
+			ans.scratch.Grow(int(n) + bytes.MinRead)
+		}
 		_, err = ans.scratch.ReadFrom(io.LimitReader(hr.Body, limit))
 		ans.body = ans.scratch.Bytes()
 	} else {
