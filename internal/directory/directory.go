@@ -13,6 +13,8 @@ package directory
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -280,4 +282,22 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// AttrNames returns, sorted, the names of the profile attributes the users
+// hold. A source reader records in AttrOrigins where each attribute of each
+// user it adds first appears, so its keys are the answer without a walk
+// over every profile; a directory without AttrOrigins (Okta's side, or one
+// built by hand) is walked.
+func (d *Directory) AttrNames() []string {
+	if d.AttrOrigins != nil {
+		return slices.Sorted(maps.Keys(d.AttrOrigins))
+	}
+	seen := make(map[string]bool)
+	for _, u := range d.Users {
+		for a := range u.Profile.Names() {
+			seen[a] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
 }

@@ -29,10 +29,8 @@ func NewInterner(ref *Directory) *Interner {
 	for _, a := range RequiredAttributes {
 		keep[a] = true
 	}
-	for _, u := range ref.Users {
-		for a := range u.Profile.Names() {
-			keep[a] = true
-		}
+	for _, a := range ref.AttrNames() {
+		keep[a] = true
 	}
 	return &Interner{ref: ref, keep: keep}
 }

@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"slices"
 	"testing"
 	"unsafe"
 )
@@ -72,4 +73,26 @@ func TestInternerStrings(t *testing.T) {
 func has(a Attrs, name string) bool {
 	_, ok := a.Get(name)
 	return ok
+}
+
+func TestAttrNames(t *testing.T) {
+	d := New()
+	for _, p := range []Profile{
+		{AttrLogin: "a@x", "title": "CEO"},
+		{AttrLogin: "b@x", "costCenter": int64(4)},
+	} {
+		if err := d.AddUser(&User{Profile: p.Pack()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	walked := d.AttrNames()
+	if want := []string{"costCenter", "login", "title"}; !slices.Equal(walked, want) {
+		t.Errorf("AttrNames without origins = %v, want %v", walked, want)
+	}
+	// A source reader's record of where each attribute first appears is
+	// taken as it is.
+	d.AttrOrigins = map[string]string{"title": "users.csv line 2", "login": "users.csv line 2"}
+	if got, want := d.AttrNames(), []string{"login", "title"}; !slices.Equal(got, want) {
+		t.Errorf("AttrNames with origins = %v, want %v", got, want)
+	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/oktasync/oktasync/internal/directory"
@@ -83,21 +81,7 @@ type SchemaHints struct {
 // naming it, where it comes from, and the schema attribute it most likely
 // means.
 func CheckSchema(ctx context.Context, c *okta.Client, desired *directory.Directory, hints SchemaHints) error {
-	type seen struct {
-		first string
-		rows  int
-	}
-	attrs := make(map[string]*seen)
-	for _, u := range desired.Users {
-		for a := range u.Profile.Names() {
-			s, ok := attrs[a]
-			if !ok {
-				s = &seen{first: desired.AttrOrigins[a]}
-				attrs[a] = s
-			}
-			s.rows++
-		}
-	}
+	attrs := desired.AttrNames()
 	if len(attrs) == 0 {
 		return nil
 	}
@@ -108,13 +92,20 @@ func CheckSchema(ctx context.Context, c *okta.Client, desired *directory.Directo
 		}
 		return fmt.Errorf("read the org's user schema to check the source's attributes: %w", err)
 	}
+	var missing []string
+	for _, a := range attrs {
+		if !schema.HasAttribute(a) {
+			missing = append(missing, a)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	rows := attributeRows(desired, missing)
 	names := schema.AttributeNames()
 	var unknown []unknownAttribute
-	for _, a := range slices.Sorted(maps.Keys(attrs)) {
-		if schema.HasAttribute(a) {
-			continue
-		}
-		ua := unknownAttribute{name: a, from: "column " + a, first: attrs[a].first, rows: attrs[a].rows, suggest: hints.nearest(a, names)}
+	for _, a := range missing {
+		ua := unknownAttribute{name: a, from: "column " + a, first: desired.AttrOrigins[a], rows: rows[a], suggest: hints.nearest(a, names)}
 		if w, mapped := hints.Mapped[a]; mapped {
 			ua.from = "mapping.attributes." + a
 			if w != "" {
@@ -127,6 +118,24 @@ func CheckSchema(ctx context.Context, c *okta.Client, desired *directory.Directo
 		return &schemaError{attrs: unknown}
 	}
 	return nil
+}
+
+// attributeRows counts, for each of the attributes names, the users whose
+// profile holds it: a walk over every profile, made only for the message
+// about attributes the schema lacks.
+func attributeRows(d *directory.Directory, names []string) map[string]int {
+	rows := make(map[string]int, len(names))
+	for _, n := range names {
+		rows[n] = 0
+	}
+	for _, u := range d.Users {
+		for a := range u.Profile.Names() {
+			if _, ok := rows[a]; ok {
+				rows[a]++
+			}
+		}
+	}
+	return rows
 }
 
 // nearest returns the name in names that name most likely means: the
