@@ -194,9 +194,12 @@ func (c *computer) statusOps(du, cu *directory.User, want string) []Operation {
 	switch want {
 	case "":
 		live(c.pol.CreateActive)
-		if at, ok := c.in.SuspendedAt[directory.LoginKey(cu.Login())]; ok && have == statusSuspended {
-			// A leaver oktasync suspended is back.
-			ops = append(ops, op(UnsuspendUser, fmt.Sprintf("back in source; suspended by oktasync as a leaver at %s", at.UTC().Format(time.RFC3339))))
+		// A leaver oktasync suspended is back. (The status first: most
+		// users are not suspended, and the look-up reads the profile.)
+		if have == statusSuspended {
+			if at, ok := c.in.SuspendedAt[directory.LoginKey(cu.Login())]; ok {
+				ops = append(ops, op(UnsuspendUser, fmt.Sprintf("back in source; suspended by oktasync as a leaver at %s", at.UTC().Format(time.RFC3339))))
+			}
 		}
 	case statusActive:
 		live(true)
