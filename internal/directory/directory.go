@@ -195,7 +195,12 @@ func (e *DuplicateError) Error() string {
 // (case-insensitively) is a *DuplicateError, which a reader may fill with
 // the rows' origins.
 func (d *Directory) AddUser(u *User) error {
-	k := LoginKey(u.Login())
+	return d.AddUserKey(LoginKey(u.Login()), u)
+}
+
+// AddUserKey is AddUser for a reader that has computed k, the LoginKey of
+// u's login, already.
+func (d *Directory) AddUserKey(k string, u *User) error {
 	if k == "" {
 		return fmt.Errorf("%s: empty login", u.where())
 	}
