@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/oktasync/oktasync/internal/config"
@@ -94,6 +95,8 @@ func table(ctx context.Context, r io.Reader, name string, coll *collector,
 		_, _ = br.Discard(len(utf8BOM))
 	}
 	cr := csv.NewReader(br)
+	// onRow reads a record and keeps none of it but its strings.
+	cr.ReuseRecord = true
 	cr.FieldsPerRecord = 0 // the header's count, enforced on every row
 	header, err := cr.Read()
 	switch {
@@ -108,6 +111,7 @@ func table(ctx context.Context, r io.Reader, name string, coll *collector,
 		}
 		return fmt.Errorf("read %s: %w", name, err)
 	}
+	header = slices.Clone(header) // the next Read reuses the record
 	if len(header) == 1 && strings.ContainsAny(header[0], ";\t") {
 		coll.addf(name+" line 1", "the header is one column %q: is the file separated by semicolons or tabs? Save it as comma-separated values", truncate(header[0], 80))
 		return nil
@@ -187,74 +191,18 @@ func allEmpty(rec []string) bool {
 }
 
 func readUsersCSV(ctx context.Context, r io.Reader, name string, m *mapper, d *directory.Directory, coll *collector) error {
-	var cols *userColumns
-	rows := make(userRows)
+	var ur *userReader
 	onHeader := func(header []string) bool {
-		var ok bool
-		cols, ok = newUserColumns(header, m, func(format string, args ...any) {
+		cols, ok := newUserColumns(header, m, func(format string, args ...any) {
 			coll.addf(name+" line 1", format, args...)
 		})
+		ur = newUserReader(d, coll, cols, name+" line ", false)
 		return ok
 	}
 	onRow := func(line int, rec []string) {
-		origin := fmt.Sprintf("%s line %d", name, line)
-		vals := make([]any, len(rec))
-		for i, f := range rec {
-			vals[i] = f
-		}
-		addUser(d, coll, cols, vals, origin, rows)
+		ur.addText(rowOrigin{prefix: ur.prefix, n: line}, rec)
 	}
 	return table(ctx, r, name, coll, onHeader, onRow)
-}
-
-// userRows names the rows a reader has added users from, by login key,
-// while it reads: a duplicate's message names the first row. Users do not
-// keep their origins (see directory.User), so this is dropped with the
-// reader.
-type userRows map[string]string
-
-// addUser builds a user from a row and adds it and its memberships to d.
-func addUser(d *directory.Directory, coll *collector, cols *userColumns, vals []any, origin string, rows userRows) {
-	u, password, hash, groups, problems, apps := cols.buildUser(vals)
-	if len(problems) > 0 {
-		coll.add(origin, errors.New(strings.Join(problems, "; ")))
-		return
-	}
-	if err := d.AddUser(u); err != nil {
-		var dup *directory.DuplicateError
-		if errors.As(err, &dup) {
-			dup.First, dup.Second = rows[directory.LoginKey(u.Login())], origin
-		}
-		coll.add("", err)
-		return
-	}
-	rows[directory.LoginKey(u.Login())] = origin
-	for a := range u.Profile.Names() {
-		if _, seen := d.AttrOrigins[a]; !seen {
-			if d.AttrOrigins == nil {
-				d.AttrOrigins = make(map[string]string)
-			}
-			d.AttrOrigins[a] = origin
-		}
-	}
-	if password != "" {
-		d.SetPassword(directory.LoginKey(u.Login()), password)
-	}
-	if hash != nil {
-		d.SetPasswordHash(directory.LoginKey(u.Login()), hash)
-	}
-	if cols.manager >= 0 && vals[cols.manager] != nil {
-		if v := strings.TrimSpace(fmt.Sprint(vals[cols.manager])); v != "" {
-			d.SetManager(directory.LoginKey(u.Login()), directory.ManagerRef{Value: v, Origin: origin})
-		}
-	}
-	for col, list := range apps {
-		d.SetAppList(col, directory.LoginKey(u.Login()), list)
-	}
-	for _, g := range groups {
-		d.EnsureGroup(g, origin)
-		d.AddMember(g, u.Login())
-	}
 }
 
 // fixedColumns maps a table with a fixed set of columns.

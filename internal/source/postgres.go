@@ -136,12 +136,13 @@ func queryRows(ctx context.Context, tx pgx.Tx, query string, coll *collector,
 	if !onColumns(names) {
 		return nil
 	}
+	vals := make([]any, len(fields)) // reused: onRow keeps no row
 	for n := 1; rows.Next(); n++ {
 		raw, err := rows.Values()
 		if err != nil {
 			return err
 		}
-		vals := make([]any, len(raw))
+		clear(vals)
 		var problems []string
 		for i, v := range raw {
 			cv, p := profileValue(v, fields[i].DataTypeOID)
@@ -166,16 +167,12 @@ func profileValue(v any, oid uint32) (any, string) {
 	switch x := v.(type) {
 	case nil:
 		return nil, ""
-	case string:
-		return x, ""
-	case bool:
-		return x, ""
+	case string, bool, int64:
+		return v, "" // as it is, not boxed again
 	case int16:
 		return int64(x), ""
 	case int32:
 		return int64(x), ""
-	case int64:
-		return x, ""
 	case float32:
 		return finite(float64(x))
 	case float64:
@@ -221,14 +218,13 @@ func finite(f float64) (any, string) {
 }
 
 func readUsersPG(ctx context.Context, tx pgx.Tx, query string, m *mapper, d *directory.Directory, coll *collector) error {
-	var cols *userColumns
-	rows := make(userRows)
+	var ur *userReader
 	loginIdx := -1
 	onColumns := func(names []string) bool {
-		var ok bool
-		cols, ok = newUserColumns(names, m, func(format string, args ...any) {
+		cols, ok := newUserColumns(names, m, func(format string, args ...any) {
 			coll.addf("postgres users query", format, args...)
 		})
+		ur = newUserReader(d, coll, cols, "postgres users row ", true)
 		// Rows are named by their login column, or by the column a
 		// mapping rule builds the login from.
 		loginCol := directory.AttrLogin
@@ -245,17 +241,17 @@ func readUsersPG(ctx context.Context, tx pgx.Tx, query string, m *mapper, d *dir
 		return ok
 	}
 	onRow := func(n int, vals []any, problems []string) {
-		origin := fmt.Sprintf("postgres users row %d", n)
+		o := rowOrigin{prefix: ur.prefix, n: n}
 		if loginIdx >= 0 {
-			if s, ok := vals[loginIdx].(string); ok && strings.TrimSpace(s) != "" {
-				origin += fmt.Sprintf(" (login=%s)", truncate(strings.TrimSpace(s), 100))
+			if s, ok := vals[loginIdx].(string); ok {
+				o.login = strings.TrimSpace(s)
 			}
 		}
 		if len(problems) > 0 {
-			coll.add(origin, errors.New(strings.Join(problems, "; ")))
+			coll.add(o.String(), errors.New(strings.Join(problems, "; ")))
 			return
 		}
-		addUser(d, coll, cols, vals, origin, rows)
+		ur.addValues(o, vals)
 	}
 	return queryRows(ctx, tx, query, coll, onColumns, onRow)
 }

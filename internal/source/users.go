@@ -1,0 +1,187 @@
+package source
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/oktasync/oktasync/internal/directory"
+)
+
+// rowOrigin names one row of a users table for messages: "users.csv line
+// 12", "postgres users row 17 (login=jdoe@example.com)". A reader builds
+// the name (String) only when a message or a record needs it, not for
+// every row.
+type rowOrigin struct {
+	// prefix is what comes before the number: "users.csv line ".
+	prefix string
+	n      int
+	// login is the row's login as read, trimmed, for a Postgres row; ""
+	// for none.
+	login string
+}
+
+func (o rowOrigin) String() string {
+	s := o.prefix + strconv.Itoa(o.n)
+	if o.login != "" {
+		s += " (login=" + truncate(o.login, 100) + ")"
+	}
+	return s
+}
+
+// userRows remembers, while a reader reads, the row each user came from,
+// so that a duplicate's message names the first row. Users do not keep
+// their origins (see directory.User); this is dropped with the reader. It
+// holds a row number, not a name, per user, and no map: the first row of
+// a duplicate is looked up only when one happens.
+type userRows struct {
+	users []*directory.User
+	nums  []int
+	// logins holds each row's origin login when the reader names rows by
+	// their login (Postgres); nil otherwise.
+	logins []string
+}
+
+// add records that u came from the row at o.
+func (r *userRows) add(u *directory.User, o rowOrigin, withLogin bool) {
+	r.users = append(r.users, u)
+	r.nums = append(r.nums, o.n)
+	if withLogin {
+		r.logins = append(r.logins, o.login)
+	}
+}
+
+// origin names the row u came from; prefix is the reader's.
+func (r *userRows) origin(u *directory.User, prefix string) string {
+	i := slices.Index(r.users, u)
+	if i < 0 {
+		return ""
+	}
+	o := rowOrigin{prefix: prefix, n: r.nums[i]}
+	if r.logins != nil {
+		o.login = r.logins[i]
+	}
+	return o.String()
+}
+
+// userReader adds the users of one users table to d, row by row, reusing
+// its storage from row to row.
+type userReader struct {
+	d    *directory.Directory
+	coll *collector
+	cols *userColumns
+	b    *rowBuild
+	// prefix starts every row's origin; withLogin says whether origins
+	// name the row's login.
+	prefix    string
+	withLogin bool
+	rows      userRows
+	// groupKeys holds, by a group name as rows write it, its GroupKey,
+	// for the groups the reader has ensured in d.
+	groupKeys map[string]string
+	// names are the attributes of the last user added; a user with the
+	// same ones has nothing new for AttrOrigins.
+	names, scratch []string
+}
+
+func newUserReader(d *directory.Directory, coll *collector, cols *userColumns, prefix string, withLogin bool) *userReader {
+	return &userReader{d: d, coll: coll, cols: cols, b: newRowBuild(cols), prefix: prefix, withLogin: withLogin,
+		groupKeys: make(map[string]string)}
+}
+
+// addText adds the user of a row of text (a CSV record, which the reader
+// does not keep).
+func (r *userReader) addText(o rowOrigin, rec []string) {
+	r.b.buildText(rec)
+	manager := ""
+	if r.cols.manager >= 0 {
+		manager = strings.Clone(strings.TrimSpace(rec[r.cols.manager]))
+	}
+	r.add(o, manager)
+}
+
+// addValues adds the user of a row of values (nil for NULL).
+func (r *userReader) addValues(o rowOrigin, vals []any) {
+	r.b.buildValues(vals)
+	manager := ""
+	if r.cols.manager >= 0 && vals[r.cols.manager] != nil {
+		manager = strings.TrimSpace(fmt.Sprint(vals[r.cols.manager]))
+	}
+	r.add(o, manager)
+}
+
+// add adds the user r.b built from the row at o to d, with its password
+// or hash, manager (the mapping's manager column's value, "" for none),
+// apps and memberships; or reports the row's problems.
+func (r *userReader) add(o rowOrigin, manager string) {
+	b, d := r.b, r.d
+	if len(b.problems) > 0 {
+		r.coll.add(o.String(), errors.New(strings.Join(b.problems, "; ")))
+		return
+	}
+	u := b.user
+	lk := directory.LoginKey(u.Login())
+	if err := d.AddUserKey(lk, u); err != nil {
+		var dup *directory.DuplicateError
+		if errors.As(err, &dup) {
+			dup.First, dup.Second = r.rows.origin(d.Users[lk], r.prefix), o.String()
+		}
+		r.coll.add("", err)
+		return
+	}
+	r.rows.add(u, o, r.withLogin)
+	r.attrOrigins(o)
+	if b.password != "" {
+		d.SetPassword(lk, b.password)
+	}
+	if b.hash != nil {
+		d.SetPasswordHash(lk, b.hash)
+	}
+	if manager != "" {
+		d.SetManager(lk, directory.ManagerRef{Value: manager, Origin: o.String()})
+	}
+	for col, list := range b.apps {
+		d.SetAppList(col, lk, list)
+	}
+	for _, g := range b.groups {
+		d.AddMemberKey(r.groupKey(g, o), lk)
+	}
+}
+
+// attrOrigins records the row at o as the first of each of its user's
+// attributes that no earlier row has.
+func (r *userReader) attrOrigins(o rowOrigin) {
+	r.scratch = r.b.prof.AppendNames(r.scratch[:0])
+	if slices.Equal(r.scratch, r.names) {
+		return
+	}
+	r.names, r.scratch = r.scratch, r.names
+	origin := ""
+	for _, a := range r.names {
+		if _, seen := r.d.AttrOrigins[a]; !seen {
+			if r.d.AttrOrigins == nil {
+				r.d.AttrOrigins = make(map[string]string)
+			}
+			if origin == "" {
+				origin = o.String()
+			}
+			r.d.AttrOrigins[a] = origin
+		}
+	}
+}
+
+// groupKey returns the GroupKey of the group a row names, ensuring the
+// group is in d (first named at o).
+func (r *userReader) groupKey(name string, o rowOrigin) string {
+	if k, ok := r.groupKeys[name]; ok {
+		return k
+	}
+	k := directory.GroupKey(name)
+	if _, ok := r.d.Groups[k]; !ok {
+		r.d.EnsureGroup(strings.Clone(name), o.String())
+	}
+	r.groupKeys[strings.Clone(name)] = k
+	return k
+}

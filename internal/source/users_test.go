@@ -1,0 +1,202 @@
+package source
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/oktasync/oktasync/internal/config"
+	"github.com/oktasync/oktasync/internal/directory"
+)
+
+// buildHeader has a column of every kind: required attributes, status,
+// password, groups, an app list, typed attributes, and columns the rules
+// of buildMappings read.
+var buildHeader = []string{"login", "email", "firstName", "lastName", "status", "password", "groups", "apps", "floor:integer", "tags:array", "nick", "dept"}
+
+// buildMappings are the mappings the equivalence tests run under: the
+// default, and rules (from with transforms and a type, a value, a
+// template) with empty values clearing.
+var buildMappings = map[string]config.Mapping{
+	"default": {Passthrough: true, EmptyValues: config.EmptyIgnore},
+	"rules": {Passthrough: true, EmptyValues: config.EmptyClear, Attributes: []config.AttributeMapping{
+		{Attribute: "nickname", From: "nick", Transform: []string{"lower"}},
+		{Attribute: "level", From: "floor", Type: config.TypeString},
+		{Attribute: "company", Value: "ACME", HasValue: true},
+		{Attribute: "displayName", Template: "{{.firstName}} {{.lastName}}"},
+		{Attribute: "department", From: "dept", EmptyValue: config.EmptyIgnore},
+	}},
+}
+
+// built is what one row left in a rowBuild, copied out of it.
+type built struct {
+	Profile, Status, Password string
+	Hash                      bool
+	Groups, Problems          []string
+	Apps                      map[string][]string
+}
+
+func builtOf(b *rowBuild) built {
+	out := built{Status: b.user.Status, Password: b.password, Hash: b.hash != nil,
+		Groups: append([]string(nil), b.groups...), Problems: append([]string(nil), b.problems...)}
+	out.Profile = b.user.Profile.String()
+	if len(b.apps) > 0 {
+		out.Apps = make(map[string][]string)
+		for k, v := range b.apps {
+			out.Apps[k] = v
+		}
+	}
+	return out
+}
+
+// checkTextMatchesValues builds rec through the text path (one reused
+// rowBuild, as a CSV reader does) and through the values path, and wants
+// the same user, lists and problems from both.
+func checkTextMatchesValues(t *testing.T, text *rowBuild, uc *userColumns, rec []string) {
+	t.Helper()
+	vals := make([]any, len(rec))
+	for i, s := range rec {
+		vals[i] = s
+	}
+	values := newRowBuild(uc)
+	values.buildValues(vals)
+	text.buildText(rec)
+	if got, want := builtOf(text), builtOf(values); !reflect.DeepEqual(got, want) {
+		t.Fatalf("row %q:\ntext   %+v\nvalues %+v", rec, got, want)
+	}
+}
+
+func buildColumns(t *testing.T, mapping config.Mapping) *userColumns {
+	t.Helper()
+	m, err := compileMapping(mapping)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = m.withAppColumns([]string{"apps"})
+	uc, ok := newUserColumns(buildHeader, m, func(format string, args ...any) { t.Fatalf(format, args...) })
+	if !ok {
+		t.Fatal("columns rejected")
+	}
+	return uc
+}
+
+var buildRows = [][]string{
+	{"u1@example.com", "u1@example.com", "Ada", "Lovelace", "staged", "pw", "Eng; Ops;;", "app1;app2", "3", "a; b", "ADA", "R&D"},
+	{" u2@example.com ", "u2@example.com", " Bob ", "B", "", "", "", "", "", "", "", ""},
+	{"u3@example.com", "not-an-email", "", "C", "gone", "", "g\x00", "", "3.5", ";", "", ""},
+	{"u 4", "u4@example.com", "D", "D", "ACTIVE", "", strings.Repeat("x", 300), "", "-7", "x", "Nick", "dept"},
+	{"", "", "", "", "suspended", "", "", "", "", "", "", ""},
+	{"u5@example.com", "u5@example.com", "E", "E", "actıve", "", "A;a", "", "1e3", "", "", " "},
+}
+
+func TestRowBuildTextMatchesValues(t *testing.T) {
+	t.Parallel()
+	for name, mapping := range buildMappings {
+		t.Run(name, func(t *testing.T) {
+			uc := buildColumns(t, mapping)
+			text := newRowBuild(uc)
+			for _, rec := range buildRows {
+				checkTextMatchesValues(t, text, uc, rec)
+			}
+		})
+	}
+}
+
+// FuzzRowBuildTextMatchesValues splits the fuzzer's text into a row of
+// buildHeader's columns (fields a CSV reader would take: each passes
+// checkText) and wants the text path to agree with the values path.
+func FuzzRowBuildTextMatchesValues(f *testing.F) {
+	for _, rec := range buildRows {
+		f.Add(strings.Join(rec, ","), false)
+	}
+	f.Fuzz(func(t *testing.T, line string, rules bool) {
+		rec := strings.Split(line, ",")
+		if len(rec) != len(buildHeader) {
+			rec = append(rec, make([]string, len(buildHeader))...)[:len(buildHeader)]
+		}
+		for _, s := range rec {
+			if checkText(s) != "" {
+				return // a CSV reader reports the row before building it
+			}
+		}
+		mapping := buildMappings["default"]
+		if rules {
+			mapping = buildMappings["rules"]
+		}
+		uc := buildColumns(t, mapping)
+		checkTextMatchesValues(t, newRowBuild(uc), uc, rec)
+	})
+}
+
+// TestReadUsersCSVFirstRows checks the rows a read names without keeping
+// a name per row: the first row of each attribute (also when rows with
+// other attribute sets, problems or multi-line fields come between), the
+// first row of a duplicate login, and of a group named in two spellings.
+func TestReadUsersCSVFirstRows(t *testing.T) {
+	t.Parallel()
+	in := header + ",title,department,groups\n" +
+		row(1) + ",T,,Eng\n" + // line 2
+		row(2) + ",T,,eng\n" + // line 3
+		row(3) + ",,,\n" + // line 4
+		row(4) + ",\"multi\nline\",D, Ops \n" + // lines 5-6
+		row(5) + ",T,D,Ops;ENG\n" // line 7
+	tests := []struct {
+		name  string
+		clear bool
+		want  map[string]string
+	}{
+		{"empty values ignored", false, map[string]string{"login": "users.csv line 2", "title": "users.csv line 2", "department": "users.csv line 5"}},
+		{"empty values clear", true, map[string]string{"login": "users.csv line 2", "title": "users.csv line 2", "department": "users.csv line 2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			mapping := config.Mapping{Passthrough: true, EmptyValues: config.EmptyIgnore}
+			if tt.clear {
+				mapping.EmptyValues = config.EmptyClear
+			}
+			d, err := readUsersFile(t, in, WithMapping(mapping))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for a, want := range tt.want {
+				if got := d.AttrOrigins[a]; got != want {
+					t.Errorf("%s first at %q, want %q", a, got, want)
+				}
+			}
+			if len(d.AttrOrigins) != 6 {
+				t.Errorf("AttrOrigins = %v, want the 6 attributes", d.AttrOrigins)
+			}
+			checkFirstGroups(t, d)
+		})
+	}
+	_, err := readUsersFile(t, in+"bad,row\n"+"U2@EXAMPLE.com,x@example.com,X,Y,,,\n"+row(4)+",,,\n")
+	for _, want := range []string{
+		"users.csv line 8: has 2 fields, the header has 7",
+		`users.csv line 9: duplicate login "U2@EXAMPLE.com" (first at users.csv line 3)`,
+		`users.csv line 10: duplicate login "u4@example.com" (first at users.csv line 5)`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v\nwant it to say %s", err, want)
+		}
+	}
+}
+
+func checkFirstGroups(t *testing.T, d *directory.Directory) {
+	t.Helper()
+	for key, want := range map[string]directory.Group{
+		"eng": {Name: "Eng", Origin: "users.csv line 2"},
+		"ops": {Name: "Ops", Origin: "users.csv line 5"},
+	} {
+		if g := d.Groups[key]; g == nil || g.Name != want.Name || g.Origin != want.Origin {
+			t.Errorf("group %s = %+v, want %+v", key, g, want)
+		}
+	}
+	if got, want := d.MemberKeys("eng"), []string{"u1@example.com", "u2@example.com", "u5@example.com"}; !slices.Equal(got, want) {
+		t.Errorf("eng members %v, want %v", got, want)
+	}
+	if got, want := d.MemberKeys("ops"), []string{"u4@example.com", "u5@example.com"}; !slices.Equal(got, want) {
+		t.Errorf("ops members %v, want %v", got, want)
+	}
+}
