@@ -3,6 +3,7 @@ package source
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,33 +38,80 @@ func (o rowOrigin) String() string {
 // holds a row number, not a name, per user, and no map: the first row of
 // a duplicate is looked up only when one happens.
 type userRows struct {
-	users []*directory.User
-	nums  []int
+	rows chunks[userRow]
 	// logins holds each row's origin login when the reader names rows by
-	// their login (Postgres); nil otherwise.
-	logins []string
+	// their login (Postgres); empty otherwise.
+	logins chunks[string]
+}
+
+type userRow struct {
+	u *directory.User
+	n int
 }
 
 // add records that u came from the row at o.
 func (r *userRows) add(u *directory.User, o rowOrigin, withLogin bool) {
-	r.users = append(r.users, u)
-	r.nums = append(r.nums, o.n)
+	r.rows.add(userRow{u: u, n: o.n})
 	if withLogin {
-		r.logins = append(r.logins, o.login)
+		r.logins.add(o.login)
 	}
 }
 
 // origin names the row u came from; prefix is the reader's.
 func (r *userRows) origin(u *directory.User, prefix string) string {
-	i := slices.Index(r.users, u)
-	if i < 0 {
-		return ""
+	for i, row := range r.rows.all() {
+		if row.u != u {
+			continue
+		}
+		o := rowOrigin{prefix: prefix, n: row.n}
+		if r.logins.len() > 0 {
+			o.login = r.logins.at(i)
+		}
+		return o.String()
 	}
-	o := rowOrigin{prefix: prefix, n: r.nums[i]}
-	if r.logins != nil {
-		o.login = r.logins[i]
+	return ""
+}
+
+// chunkLen is the length of each chunk of a chunks list but the first.
+const chunkLen = 4096
+
+// chunks is an append-only list kept in chunks of chunkLen, so that a
+// list of a million entries is not copied over and over as it grows.
+type chunks[T any] struct {
+	cs [][]T
+	n  int
+}
+
+func (c *chunks[T]) add(v T) {
+	if last := len(c.cs) - 1; last < 0 || len(c.cs[last]) == chunkLen {
+		var next []T // the first chunk grows as it fills, for small lists
+		if last >= 0 {
+			next = make([]T, 0, chunkLen)
+		}
+		c.cs = append(c.cs, next)
 	}
-	return o.String()
+	last := len(c.cs) - 1
+	c.cs[last] = append(c.cs[last], v)
+	c.n++
+}
+
+func (c *chunks[T]) len() int { return c.n }
+
+func (c *chunks[T]) at(i int) T { return c.cs[i/chunkLen][i%chunkLen] }
+
+// all yields the entries in the order they were added, with their index.
+func (c *chunks[T]) all() iter.Seq2[int, T] {
+	return func(yield func(int, T) bool) {
+		i := 0
+		for _, chunk := range c.cs {
+			for _, v := range chunk {
+				if !yield(i, v) {
+					return
+				}
+				i++
+			}
+		}
+	}
 }
 
 // userReader adds the users of one users table to d, row by row, reusing

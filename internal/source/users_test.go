@@ -200,3 +200,42 @@ func checkFirstGroups(t *testing.T, d *directory.Directory) {
 		t.Errorf("ops members %v, want %v", got, want)
 	}
 }
+
+func TestChunks(t *testing.T) {
+	t.Parallel()
+	var c chunks[int]
+	const n = 3*chunkLen + 5
+	for i := range n {
+		c.add(i * 2)
+	}
+	if c.len() != n {
+		t.Fatalf("len %d, want %d", c.len(), n)
+	}
+	next := 0
+	for i, v := range c.all() {
+		if i != next || v != i*2 || c.at(i) != v {
+			t.Fatalf("entry %d: all yields %d, %d; at gives %d", next, i, v, c.at(i))
+		}
+		next++
+	}
+	if next != n {
+		t.Fatalf("all yields %d entries, want %d", next, n)
+	}
+}
+
+// TestReadUsersCSVDuplicateFarBack finds the first row of a duplicate
+// thousands of rows back, past the first chunks of the reader's rows.
+func TestReadUsersCSVDuplicateFarBack(t *testing.T) {
+	t.Parallel()
+	var sb strings.Builder
+	sb.WriteString(header + "\n")
+	for i := range 3 * chunkLen {
+		sb.WriteString(row(i) + "\n")
+	}
+	sb.WriteString(strings.ToUpper(row(2*chunkLen+7)) + "\n")
+	_, err := readUsersFile(t, sb.String())
+	want := `users.csv line 12290: duplicate login "U8199@EXAMPLE.COM" (first at users.csv line 8201)`
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v\nwant %s", err, want)
+	}
+}
