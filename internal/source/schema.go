@@ -307,8 +307,20 @@ func checkText(s string) string {
 }
 
 func hasSpaceOrControl(s string) bool {
-	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			// Beyond ASCII: the Unicode classes, from here on.
+			return strings.IndexFunc(s[i:], spaceOrControl) >= 0
+		}
+		if c <= ' ' || c == 0x7f {
+			return true // ASCII's white space and control characters
+		}
+	}
+	return false
 }
+
+func spaceOrControl(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
 
 // plausibleEmail is a light check: one @ with text on both sides and no
 // white space. Okta checks the rest.

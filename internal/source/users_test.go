@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/oktasync/oktasync/internal/config"
 	"github.com/oktasync/oktasync/internal/directory"
@@ -237,5 +238,22 @@ func TestReadUsersCSVDuplicateFarBack(t *testing.T) {
 	want := `users.csv line 12290: duplicate login "U8199@EXAMPLE.COM" (first at users.csv line 8201)`
 	if err == nil || err.Error() != want {
 		t.Errorf("error %v\nwant %s", err, want)
+	}
+}
+
+// TestHasSpaceOrControl compares the ASCII fast path with the Unicode
+// classes, for every rune alone and after ASCII and non-ASCII text.
+func TestHasSpaceOrControl(t *testing.T) {
+	t.Parallel()
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		want := unicode.IsSpace(r) || unicode.IsControl(r)
+		for _, s := range []string{string(r), "ab" + string(r) + "c", "é" + string(r)} {
+			if got := hasSpaceOrControl(s); got != want {
+				t.Fatalf("hasSpaceOrControl(%q) = %v, want %v", s, got, want)
+			}
+		}
+	}
+	if !hasSpaceOrControl("\xff ") || hasSpaceOrControl("\xffa") {
+		t.Error("invalid UTF-8 is not read as the Unicode classes read it")
 	}
 }
