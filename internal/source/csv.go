@@ -199,10 +199,47 @@ func readUsersCSV(ctx context.Context, r io.Reader, name string, m *mapper, d *d
 		ur = newUserReader(d, coll, cols, name+" line ", false)
 		return ok
 	}
+	size := fileSize(r)
+	cr := &countingReader{r: r}
+	rows := 0
 	onRow := func(line int, rec []string) {
 		ur.addText(rowOrigin{prefix: ur.prefix, n: line}, rec)
+		if rows++; rows == sizingRows && size > 0 && cr.n > 0 {
+			// The file's size over the bytes its first rows took (and
+			// a little read ahead) is about how many rows it holds.
+			ur.expect(int(size * int64(rows) / cr.n))
+		}
 	}
-	return table(ctx, r, name, coll, onHeader, onRow)
+	return table(ctx, cr, name, coll, onHeader, onRow)
+}
+
+// sizingRows is the number of rows a users file is read to before its
+// size tells the reader how many users to make room for.
+const sizingRows = 1024
+
+// fileSize returns the size of r when it is a regular file, or -1.
+func fileSize(r io.Reader) int64 {
+	f, ok := r.(interface{ Stat() (os.FileInfo, error) })
+	if !ok {
+		return -1
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return -1
+	}
+	return fi.Size()
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // fixedColumns maps a table with a fixed set of columns.

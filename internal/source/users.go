@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -137,6 +138,17 @@ type userReader struct {
 func newUserReader(d *directory.Directory, coll *collector, cols *userColumns, prefix string, withLogin bool) *userReader {
 	return &userReader{d: d, coll: coll, cols: cols, b: newRowBuild(cols), prefix: prefix, withLogin: withLogin,
 		groupKeys: make(map[string]string)}
+}
+
+// expect makes room in d for about n users in all, so that d's map of
+// users is not regrown again and again as a large table is read.
+func (r *userReader) expect(n int) {
+	if n <= 2*len(r.d.Users) {
+		return
+	}
+	users := make(map[string]*directory.User, n)
+	maps.Copy(users, r.d.Users)
+	r.d.Users = users
 }
 
 // addText adds the user of a row of text (a CSV record, which the reader

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -255,5 +256,33 @@ func TestHasSpaceOrControl(t *testing.T) {
 	}
 	if !hasSpaceOrControl("\xff ") || hasSpaceOrControl("\xffa") {
 		t.Error("invalid UTF-8 is not read as the Unicode classes read it")
+	}
+}
+
+// TestReadUsersCSVMakesRoom reads a file long enough for the reader to
+// make room for its users part-way, and wants every user, before and
+// after, in the directory.
+func TestReadUsersCSVMakesRoom(t *testing.T) {
+	t.Parallel()
+	var sb strings.Builder
+	sb.WriteString(header + "\n")
+	const n = 3 * sizingRows
+	for i := range n {
+		sb.WriteString(row(i) + "\n")
+	}
+	d, err := readUsersFile(t, sb.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if _, ok := d.Users[fmt.Sprintf("u%d@example.com", i)]; !ok {
+			t.Fatalf("user %d is missing", i)
+		}
+	}
+	if len(d.Users) != n {
+		t.Errorf("%d users, want %d", len(d.Users), n)
+	}
+	if got := fileSize(strings.NewReader("x")); got != -1 {
+		t.Errorf("fileSize of a strings.Reader = %d, want -1", got)
 	}
 }
