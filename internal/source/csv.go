@@ -292,40 +292,42 @@ func readGroupsCSV(ctx context.Context, r io.Reader, name string, d *directory.D
 }
 
 func readMembershipsCSV(ctx context.Context, r io.Reader, name string, d *directory.Directory, coll *collector) error {
-	var idx map[string]int
+	var group, login int
 	onHeader := func(header []string) bool {
-		var ok bool
-		idx, ok = fixedColumns(header, []string{"group", "login"}, nil, func(format string, args ...any) {
+		idx, ok := fixedColumns(header, []string{"group", "login"}, nil, func(format string, args ...any) {
 			coll.addf(name+" line 1", format, args...)
 		})
+		group, login = idx["group"], idx["login"]
 		return ok
 	}
+	keys, prefix := make(groupKeys), name+" line "
 	onRow := func(line int, rec []string) {
-		addMembership(d, coll, rec[idx["group"]], rec[idx["login"]], fmt.Sprintf("%s line %d", name, line))
+		addMembership(d, coll, keys, rec[group], rec[login], rowOrigin{prefix: prefix, n: line})
 	}
 	return table(ctx, r, name, coll, onHeader, onRow)
 }
 
-// addMembership records one memberships row; the login must be one of the
-// source's users.
-func addMembership(d *directory.Directory, coll *collector, group, login, origin string) {
+// addMembership records one memberships row, at o; the login must be one
+// of the source's users.
+func addMembership(d *directory.Directory, coll *collector, keys groupKeys, group, login string, o rowOrigin) {
 	group, login = strings.TrimSpace(group), strings.TrimSpace(login)
 	switch {
 	case group == "":
-		coll.addf(origin, "empty group")
+		coll.addf(o.String(), "empty group")
 		return
 	case login == "":
-		coll.addf(origin, "empty login")
+		coll.addf(o.String(), "empty login")
 		return
 	}
 	if p := checkGroupName(group); p != "" {
-		coll.addf(origin, "group: %s", p)
+		coll.addf(o.String(), "group: %s", p)
 		return
 	}
-	if _, ok := d.Users[directory.LoginKey(login)]; !ok {
-		coll.addf(origin, "login %q is not one of the source's users", truncate(login, 100))
+	u, ok := d.Users[directory.LoginKey(login)]
+	if !ok {
+		coll.addf(o.String(), "login %q is not one of the source's users", truncate(login, 100))
 		return
 	}
-	d.EnsureGroup(group, origin)
-	d.AddMember(group, login)
+	// The user's own key, which shares its profile's storage.
+	d.AddMemberKey(keys.ensure(d, group, o), directory.LoginKey(u.Login()))
 }

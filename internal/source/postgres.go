@@ -288,19 +288,20 @@ func readMembershipsPG(ctx context.Context, tx pgx.Tx, query string, d *director
 		})
 		return ok
 	}
+	keys := make(groupKeys)
 	onRow := func(n int, vals []any, problems []string) {
-		origin := fmt.Sprintf("postgres memberships row %d", n)
+		o := rowOrigin{prefix: "postgres memberships row ", n: n}
 		if len(problems) > 0 {
-			coll.add(origin, errors.New(strings.Join(problems, "; ")))
+			coll.add(o.String(), errors.New(strings.Join(problems, "; ")))
 			return
 		}
 		group, gok := vals[idx["group"]].(string)
 		login, lok := vals[idx["login"]].(string)
 		if (!gok && vals[idx["group"]] != nil) || (!lok && vals[idx["login"]] != nil) {
-			coll.addf(origin, "group and login must be text")
+			coll.addf(o.String(), "group and login must be text")
 			return
 		}
-		addMembership(d, coll, group, login, origin)
+		addMembership(d, coll, keys, group, login, o)
 	}
 	return queryRows(ctx, tx, query, coll, onColumns, onRow)
 }

@@ -127,9 +127,7 @@ type userReader struct {
 	prefix    string
 	withLogin bool
 	rows      userRows
-	// groupKeys holds, by a group name as rows write it, its GroupKey,
-	// for the groups the reader has ensured in d.
-	groupKeys map[string]string
+	groupKeys groupKeys
 	// names are the attributes of the last user added; a user with the
 	// same ones has nothing new for AttrOrigins.
 	names, scratch []string
@@ -137,7 +135,7 @@ type userReader struct {
 
 func newUserReader(d *directory.Directory, coll *collector, cols *userColumns, prefix string, withLogin bool) *userReader {
 	return &userReader{d: d, coll: coll, cols: cols, b: newRowBuild(cols), prefix: prefix, withLogin: withLogin,
-		groupKeys: make(map[string]string)}
+		groupKeys: make(groupKeys)}
 }
 
 // expect makes room in d for about n users in all, so that d's map of
@@ -206,7 +204,7 @@ func (r *userReader) add(o rowOrigin, manager string) {
 		d.SetAppList(col, lk, list)
 	}
 	for _, g := range b.groups {
-		d.AddMemberKey(r.groupKey(g, o), lk)
+		d.AddMemberKey(r.groupKeys.ensure(d, g, o), lk)
 	}
 }
 
@@ -232,16 +230,21 @@ func (r *userReader) attrOrigins(o rowOrigin) {
 	}
 }
 
-// groupKey returns the GroupKey of the group a row names, ensuring the
+// groupKeys holds, by a group name as rows write it, its GroupKey, for
+// the groups a reader has ensured in a directory: most rows name a group
+// an earlier row named.
+type groupKeys map[string]string
+
+// ensure returns the GroupKey of the group a row names, ensuring the
 // group is in d (first named at o).
-func (r *userReader) groupKey(name string, o rowOrigin) string {
-	if k, ok := r.groupKeys[name]; ok {
+func (gk groupKeys) ensure(d *directory.Directory, name string, o rowOrigin) string {
+	if k, ok := gk[name]; ok {
 		return k
 	}
 	k := directory.GroupKey(name)
-	if _, ok := r.d.Groups[k]; !ok {
-		r.d.EnsureGroup(strings.Clone(name), o.String())
+	if _, ok := d.Groups[k]; !ok {
+		d.EnsureGroup(strings.Clone(name), o.String())
 	}
-	r.groupKeys[strings.Clone(name)] = k
+	gk[strings.Clone(name)] = k
 	return k
 }

@@ -286,3 +286,24 @@ func TestReadUsersCSVMakesRoom(t *testing.T) {
 		t.Errorf("fileSize of a strings.Reader = %d, want -1", got)
 	}
 }
+
+// TestCSVReadMembershipsSpellings names one group in two spellings and a
+// login in another case in a memberships file: one group, first at the
+// row that named it first, with the users' own login keys as members.
+func TestCSVReadMembershipsSpellings(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, map[string]string{
+		"users.csv":       header + "\n" + row(1) + "\n" + row(2) + "\n",
+		"memberships.csv": "group,login\nNew,U1@EXAMPLE.COM\n NEW ,u2@example.com\nnew,u1@example.com\n",
+	})
+	d, err := NewCSV(config.CSVSource{Users: dir + "/users.csv", Memberships: dir + "/memberships.csv"}).Read(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := d.Groups["new"]; len(d.Groups) != 1 || g.Name != "New" || g.Origin != "memberships.csv line 2" {
+		t.Errorf("groups %v; new = %+v", d.GroupKeys(), g)
+	}
+	if got, want := d.MemberKeys("new"), []string{"u1@example.com", "u2@example.com"}; !slices.Equal(got, want) {
+		t.Errorf("members %v, want %v", got, want)
+	}
+}
