@@ -110,9 +110,10 @@ func (p *Postgres) read(ctx context.Context) (*directory.Directory, error) {
 
 // queryRows runs query and calls onRow for each row with its values,
 // converted to profile values, and its 1-based row number. onColumns sees
-// the column names first and returns false to stop.
+// the column names first and returns false to stop. onRow must not keep
+// row, which the next row reuses.
 func queryRows(ctx context.Context, tx pgx.Tx, query string, coll *collector,
-	onColumns func(names []string) bool, onRow func(n int, vals []any, problems []string)) error {
+	onColumns func(names []string) bool, onRow func(n int, row *pgRow, problems []string)) error {
 	rows, err := tx.Query(ctx, query)
 	if err != nil {
 		return err
@@ -136,23 +137,13 @@ func queryRows(ctx context.Context, tx pgx.Tx, query string, coll *collector,
 	if !onColumns(names) {
 		return nil
 	}
-	vals := make([]any, len(fields)) // reused: onRow keeps no row
+	dec, row := newRowDecoder(rows.Conn().TypeMap(), fields), newPGRow(len(fields))
 	for n := 1; rows.Next(); n++ {
-		raw, err := rows.Values()
+		problems, err := dec.decode(rows.RawValues(), names, row)
 		if err != nil {
 			return err
 		}
-		clear(vals)
-		var problems []string
-		for i, v := range raw {
-			cv, p := profileValue(v, fields[i].DataTypeOID)
-			if p != "" {
-				problems = append(problems, fmt.Sprintf("column %s: %s", names[i], p))
-				continue
-			}
-			vals[i] = cv
-		}
-		onRow(n, vals, problems)
+		onRow(n, row, problems)
 		if coll.stop() {
 			return nil
 		}
@@ -240,10 +231,10 @@ func readUsersPG(ctx context.Context, tx pgx.Tx, query string, m *mapper, d *dir
 		}
 		return ok
 	}
-	onRow := func(n int, vals []any, problems []string) {
+	onRow := func(n int, row *pgRow, problems []string) {
 		o := rowOrigin{prefix: ur.prefix, n: n}
 		if loginIdx >= 0 {
-			if s, ok := vals[loginIdx].(string); ok {
+			if s, ok := row.str(loginIdx); ok {
 				o.login = strings.TrimSpace(s)
 			}
 		}
@@ -251,7 +242,7 @@ func readUsersPG(ctx context.Context, tx pgx.Tx, query string, m *mapper, d *dir
 			coll.add(o.String(), errors.New(strings.Join(problems, "; ")))
 			return
 		}
-		ur.addValues(o, vals)
+		ur.addValues(o, row)
 	}
 	return queryRows(ctx, tx, query, coll, onColumns, onRow)
 }
@@ -265,7 +256,8 @@ func readGroupsPG(ctx context.Context, tx pgx.Tx, query string, d *directory.Dir
 		})
 		return ok
 	}
-	onRow := func(n int, vals []any, problems []string) {
+	onRow := func(n int, row *pgRow, problems []string) {
+		vals := row.values()
 		origin := fmt.Sprintf("postgres groups row %d", n)
 		if s, ok := vals[gc.name].(string); ok && s != "" {
 			origin += fmt.Sprintf(" (name=%s)", truncate(s, 100))
@@ -289,7 +281,8 @@ func readMembershipsPG(ctx context.Context, tx pgx.Tx, query string, d *director
 		return ok
 	}
 	keys := make(groupKeys)
-	onRow := func(n int, vals []any, problems []string) {
+	onRow := func(n int, row *pgRow, problems []string) {
+		vals := row.values()
 		o := rowOrigin{prefix: "postgres memberships row ", n: n}
 		if len(problems) > 0 {
 			coll.add(o.String(), errors.New(strings.Join(problems, "; ")))

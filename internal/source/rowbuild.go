@@ -66,14 +66,15 @@ func (b *rowBuild) buildText(rec []string) {
 	b.finish()
 }
 
-// buildValues makes a user from one row: vals[i] is the value of column
-// i, nil when empty or NULL. Strings are trimmed; empty strings are empty
-// values. It leaves in b the user, its password or password hash, the
-// group names and apps it lists, or the row's problems.
-func (b *rowBuild) buildValues(vals []any) {
+// buildValues makes a user from one row of values (a Postgres row): a
+// text value or a string is taken as text, anything else (nil when NULL)
+// as it is. Strings are trimmed; empty strings are empty values. It
+// leaves in b the user, its password or password hash, the group names
+// and apps it lists, or the row's problems.
+func (b *rowBuild) buildValues(row *pgRow) {
 	b.reset()
-	for i, v := range vals {
-		if s, isStr := v.(string); isStr {
+	for i, v := range row.vals {
+		if s, isStr := row.str(i); isStr {
 			b.text(i, s, false)
 			continue
 		}

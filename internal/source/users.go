@@ -160,12 +160,13 @@ func (r *userReader) addText(o rowOrigin, rec []string) {
 	r.add(o, manager)
 }
 
-// addValues adds the user of a row of values (nil for NULL).
-func (r *userReader) addValues(o rowOrigin, vals []any) {
-	r.b.buildValues(vals)
+// addValues adds the user of a row of values (a Postgres row, which the
+// reader does not keep).
+func (r *userReader) addValues(o rowOrigin, row *pgRow) {
+	r.b.buildValues(row)
 	manager := ""
-	if r.cols.manager >= 0 && vals[r.cols.manager] != nil {
-		manager = strings.TrimSpace(fmt.Sprint(vals[r.cols.manager]))
+	if r.cols.manager >= 0 && row.value(r.cols.manager) != nil {
+		manager = strings.TrimSpace(fmt.Sprint(row.value(r.cols.manager)))
 	}
 	r.add(o, manager)
 }

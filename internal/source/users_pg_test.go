@@ -2,8 +2,14 @@ package source
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
+	"github.com/oktasync/oktasync/internal/pgtest"
 
 	"github.com/oktasync/oktasync/internal/config"
 	"github.com/oktasync/oktasync/internal/directory"
@@ -41,4 +47,90 @@ INSERT INTO p VALUES ('Ann@X.com', 'Ann', 'A', ' carl@x.com ', NULL, 1), ('bob@x
 	if err == nil || !strings.Contains(err.Error(), wantErr) {
 		t.Errorf("error %v\nwant it to say %s", err, wantErr)
 	}
+}
+
+// TestRowDecoderMatchesValues decodes the rows of a query of many types
+// (text types among them, NULLs, an enum pgx does not know, arrays) with
+// a rowDecoder and with pgx's Rows.Values, and wants the same profile
+// values and problems from both.
+func TestRowDecoderMatchesValues(t *testing.T) {
+	t.Parallel()
+	schema := pgtest.Schema(t, "oktasync_source_test")
+	conn := pgtest.Connect(t)
+	ctx := context.Background()
+	setup := "SET search_path TO " + schema + ";\n" + peopleSQL + `ALTER TABLE people ADD COLUMN v varchar(20), ADD COLUMN c char(4), ADD COLUMN nm name, ADD COLUMN j jsonb;
+UPDATE people SET v = ' vé ', c = 'ab', nm = 'n', j = '{"a":1}' WHERE login = 'ada@example.com';`
+	if _, err := conn.Exec(ctx, setup); err != nil {
+		t.Fatal(err)
+	}
+	query := "SELECT * FROM people ORDER BY login"
+	want := valuesRows(t, conn, query)
+	rows, err := conn.Query(ctx, query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	fields := rows.FieldDescriptions()
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.Name
+	}
+	dec, row := newRowDecoder(conn.TypeMap(), fields), newPGRow(len(fields))
+	var got []decodedRow
+	for rows.Next() {
+		problems, err := dec.decode(rows.RawValues(), names, row)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := decodedRow{Problems: problems}
+		for i := range fields {
+			r.Values = append(r.Values, row.value(i))
+		}
+		got = append(got, r)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" || len(got) != 2 {
+		t.Errorf("decoded rows (-Values +rowDecoder):\n%s", diff)
+	}
+	if !dec.text[slices.Index(names, "v")] || !dec.text[slices.Index(names, "c")] || dec.text[slices.Index(names, "kind")] {
+		t.Errorf("text columns %v of %v", dec.text, names)
+	}
+}
+
+type decodedRow struct {
+	Values   []any
+	Problems []string
+}
+
+// valuesRows decodes query's rows as queryRows did before rowDecoder:
+// Rows.Values, then profileValue.
+func valuesRows(t *testing.T, conn *pgx.Conn, query string) []decodedRow {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []decodedRow
+	for rows.Next() {
+		raw, err := rows.Values()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r decodedRow
+		for i, v := range raw {
+			cv, p := profileValue(v, rows.FieldDescriptions()[i].DataTypeOID)
+			if p != "" {
+				r.Problems = append(r.Problems, fmt.Sprintf("column %s: %s", rows.FieldDescriptions()[i].Name, p))
+			}
+			r.Values = append(r.Values, cv)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

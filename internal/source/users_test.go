@@ -57,14 +57,21 @@ func builtOf(b *rowBuild) built {
 // the same user, lists and problems from both.
 func checkTextMatchesValues(t *testing.T, text *rowBuild, uc *userColumns, rec []string) {
 	t.Helper()
-	vals := make([]any, len(rec))
+	// A row of values as a row of interfaces, and as a row of texts.
+	boxed, texts := newPGRow(len(rec)), newPGRow(len(rec))
 	for i, s := range rec {
-		vals[i] = s
+		boxed.vals[i] = s
+		texts.text[i], texts.isText[i] = s, true
 	}
 	values := newRowBuild(uc)
-	values.buildValues(vals)
+	values.buildValues(boxed)
+	want := builtOf(values)
+	values.buildValues(texts)
+	if got := builtOf(values); !reflect.DeepEqual(got, want) {
+		t.Fatalf("row %q:\ntexts  %+v\nvalues %+v", rec, got, want)
+	}
 	text.buildText(rec)
-	if got, want := builtOf(text), builtOf(values); !reflect.DeepEqual(got, want) {
+	if got := builtOf(text); !reflect.DeepEqual(got, want) {
 		t.Fatalf("row %q:\ntext   %+v\nvalues %+v", rec, got, want)
 	}
 }
