@@ -8,7 +8,9 @@
 // memory: a user's profile is packed into one string (Attrs), a group's
 // members are a sorted slice of login keys (MemberSet), and login keys share
 // the packed login's storage. Profile, a plain map, is the form for building
-// and changing a profile; Pack turns it into Attrs.
+// and changing a profile; Pack turns it into Attrs. A reader packing one
+// profile after another uses a ProfileBuilder, which packs the same bytes
+// without a map for each.
 package directory
 
 import (

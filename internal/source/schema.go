@@ -287,7 +287,7 @@ func checkGroupName(name string) string {
 	if p := checkText(name); p != "" {
 		return p
 	}
-	if utf8.RuneCountInString(name) > 255 {
+	if len(name) > 255 && utf8.RuneCountInString(name) > 255 { // no more runes than bytes
 		return fmt.Sprintf("group name %q… is longer than 255 characters", truncate(name, 40))
 	}
 	return ""

@@ -314,3 +314,20 @@ func TestCSVReadMembershipsSpellings(t *testing.T) {
 		t.Errorf("members %v, want %v", got, want)
 	}
 }
+
+func TestCheckGroupNameLength(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		bad  bool
+	}{
+		{strings.Repeat("x", 255), false},
+		{strings.Repeat("x", 256), true},
+		{strings.Repeat("é", 255), false}, // 510 bytes, 255 characters
+		{strings.Repeat("é", 256), true},
+	} {
+		if got := checkGroupName(tt.name) != ""; got != tt.bad {
+			t.Errorf("checkGroupName of %d bytes: bad = %v, want %v", len(tt.name), got, tt.bad)
+		}
+	}
+}
