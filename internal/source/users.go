@@ -12,10 +12,10 @@ import (
 	"github.com/oktasync/oktasync/internal/directory"
 )
 
-// rowOrigin names one row of a users table for messages: "users.csv line
-// 12", "postgres users row 17 (login=jdoe@example.com)". A reader builds
-// the name (String) only when a message or a record needs it, not for
-// every row.
+// rowOrigin names one row of a users or memberships table for messages:
+// "users.csv line 12", "postgres users row 17 (login=jdoe@example.com)".
+// A reader builds the name (String) only when a message or a record needs
+// it, not for every row.
 type rowOrigin struct {
 	// prefix is what comes before the number: "users.csv line ".
 	prefix string
