@@ -8,7 +8,9 @@
 // memory: a user's profile is packed into one string (Attrs), a group's
 // members are a sorted slice of login keys (MemberSet), and login keys share
 // the packed login's storage. Profile, a plain map, is the form for building
-// and changing a profile; Pack turns it into Attrs.
+// and changing a profile; Pack turns it into Attrs. A reader packing one
+// profile after another uses a ProfileBuilder, which packs the same bytes
+// without a map for each.
 package directory
 
 import (
@@ -197,7 +199,12 @@ func (e *DuplicateError) Error() string {
 // (case-insensitively) is a *DuplicateError, which a reader may fill with
 // the rows' origins.
 func (d *Directory) AddUser(u *User) error {
-	k := LoginKey(u.Login())
+	return d.AddUserKey(LoginKey(u.Login()), u)
+}
+
+// AddUserKey is AddUser for a reader that has computed k, the LoginKey of
+// u's login, already.
+func (d *Directory) AddUserKey(k string, u *User) error {
 	if k == "" {
 		return fmt.Errorf("%s: empty login", u.where())
 	}

@@ -56,3 +56,26 @@ func BenchmarkReadPostgres(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReadUsersCSV100k reads, through NewCSV, a users file of 100,000
+// rows shaped like the bench's plan1m source (seven attributes, three of
+// 100 groups each); allocated bytes per op ÷ 100,000 is the cost of a row.
+func BenchmarkReadUsersCSV100k(b *testing.B) {
+	const n = 100000
+	var sb strings.Builder
+	sb.WriteString(header + ",department,title,userType,groups\n")
+	for i := range n {
+		fmt.Fprintf(&sb, "user%07d@example.com,user%07d@example.com,First%d,Last%d,Department %02d,Title %03d,Employee,Group %03d;Group %03d;Group %03d\n",
+			i, i, i, i%9973, i%40, i%300, i%100, (i+33)%100, (i+66)%100)
+	}
+	data := sb.String()
+	src := NewCSV(config.CSVSource{Users: usersFile(b, data)})
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		d, err := src.Read(context.Background())
+		if err != nil || len(d.Users) != n {
+			b.Fatalf("read: %v", err)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/oktasync/oktasync/internal/config"
@@ -94,6 +95,8 @@ func table(ctx context.Context, r io.Reader, name string, coll *collector,
 		_, _ = br.Discard(len(utf8BOM))
 	}
 	cr := csv.NewReader(br)
+	// onRow reads a record and keeps none of it but its strings.
+	cr.ReuseRecord = true
 	cr.FieldsPerRecord = 0 // the header's count, enforced on every row
 	header, err := cr.Read()
 	switch {
@@ -108,6 +111,7 @@ func table(ctx context.Context, r io.Reader, name string, coll *collector,
 		}
 		return fmt.Errorf("read %s: %w", name, err)
 	}
+	header = slices.Clone(header) // the next Read reuses the record
 	if len(header) == 1 && strings.ContainsAny(header[0], ";\t") {
 		coll.addf(name+" line 1", "the header is one column %q: is the file separated by semicolons or tabs? Save it as comma-separated values", truncate(header[0], 80))
 		return nil
@@ -187,74 +191,55 @@ func allEmpty(rec []string) bool {
 }
 
 func readUsersCSV(ctx context.Context, r io.Reader, name string, m *mapper, d *directory.Directory, coll *collector) error {
-	var cols *userColumns
-	rows := make(userRows)
+	var ur *userReader
 	onHeader := func(header []string) bool {
-		var ok bool
-		cols, ok = newUserColumns(header, m, func(format string, args ...any) {
+		cols, ok := newUserColumns(header, m, func(format string, args ...any) {
 			coll.addf(name+" line 1", format, args...)
 		})
+		ur = newUserReader(d, coll, cols, name+" line ", false)
 		return ok
 	}
+	size := fileSize(r)
+	cr := &countingReader{r: r}
+	rows := 0
 	onRow := func(line int, rec []string) {
-		origin := fmt.Sprintf("%s line %d", name, line)
-		vals := make([]any, len(rec))
-		for i, f := range rec {
-			vals[i] = f
+		ur.addText(rowOrigin{prefix: ur.prefix, n: line}, rec)
+		if rows++; rows == sizingRows && size > 0 && cr.n > 0 {
+			// The file's size over the bytes its first rows took (and
+			// a little read ahead) is about how many rows it holds.
+			ur.expect(int(size * int64(rows) / cr.n))
 		}
-		addUser(d, coll, cols, vals, origin, rows)
 	}
-	return table(ctx, r, name, coll, onHeader, onRow)
+	return table(ctx, cr, name, coll, onHeader, onRow)
 }
 
-// userRows names the rows a reader has added users from, by login key,
-// while it reads: a duplicate's message names the first row. Users do not
-// keep their origins (see directory.User), so this is dropped with the
-// reader.
-type userRows map[string]string
+// sizingRows is the number of rows a users file is read to before its
+// size tells the reader how many users to make room for.
+const sizingRows = 1024
 
-// addUser builds a user from a row and adds it and its memberships to d.
-func addUser(d *directory.Directory, coll *collector, cols *userColumns, vals []any, origin string, rows userRows) {
-	u, password, hash, groups, problems, apps := cols.buildUser(vals)
-	if len(problems) > 0 {
-		coll.add(origin, errors.New(strings.Join(problems, "; ")))
-		return
+// fileSize returns the size of r when it is a regular file, or -1.
+func fileSize(r io.Reader) int64 {
+	f, ok := r.(interface{ Stat() (os.FileInfo, error) })
+	if !ok {
+		return -1
 	}
-	if err := d.AddUser(u); err != nil {
-		var dup *directory.DuplicateError
-		if errors.As(err, &dup) {
-			dup.First, dup.Second = rows[directory.LoginKey(u.Login())], origin
-		}
-		coll.add("", err)
-		return
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return -1
 	}
-	rows[directory.LoginKey(u.Login())] = origin
-	for a := range u.Profile.Names() {
-		if _, seen := d.AttrOrigins[a]; !seen {
-			if d.AttrOrigins == nil {
-				d.AttrOrigins = make(map[string]string)
-			}
-			d.AttrOrigins[a] = origin
-		}
-	}
-	if password != "" {
-		d.SetPassword(directory.LoginKey(u.Login()), password)
-	}
-	if hash != nil {
-		d.SetPasswordHash(directory.LoginKey(u.Login()), hash)
-	}
-	if cols.manager >= 0 && vals[cols.manager] != nil {
-		if v := strings.TrimSpace(fmt.Sprint(vals[cols.manager])); v != "" {
-			d.SetManager(directory.LoginKey(u.Login()), directory.ManagerRef{Value: v, Origin: origin})
-		}
-	}
-	for col, list := range apps {
-		d.SetAppList(col, directory.LoginKey(u.Login()), list)
-	}
-	for _, g := range groups {
-		d.EnsureGroup(g, origin)
-		d.AddMember(g, u.Login())
-	}
+	return fi.Size()
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // fixedColumns maps a table with a fixed set of columns.
@@ -307,40 +292,42 @@ func readGroupsCSV(ctx context.Context, r io.Reader, name string, d *directory.D
 }
 
 func readMembershipsCSV(ctx context.Context, r io.Reader, name string, d *directory.Directory, coll *collector) error {
-	var idx map[string]int
+	var group, login int
 	onHeader := func(header []string) bool {
-		var ok bool
-		idx, ok = fixedColumns(header, []string{"group", "login"}, nil, func(format string, args ...any) {
+		idx, ok := fixedColumns(header, []string{"group", "login"}, nil, func(format string, args ...any) {
 			coll.addf(name+" line 1", format, args...)
 		})
+		group, login = idx["group"], idx["login"]
 		return ok
 	}
+	keys, prefix := make(groupKeys), name+" line "
 	onRow := func(line int, rec []string) {
-		addMembership(d, coll, rec[idx["group"]], rec[idx["login"]], fmt.Sprintf("%s line %d", name, line))
+		addMembership(d, coll, keys, rec[group], rec[login], rowOrigin{prefix: prefix, n: line})
 	}
 	return table(ctx, r, name, coll, onHeader, onRow)
 }
 
-// addMembership records one memberships row; the login must be one of the
-// source's users.
-func addMembership(d *directory.Directory, coll *collector, group, login, origin string) {
+// addMembership records one memberships row, at o; the login must be one
+// of the source's users.
+func addMembership(d *directory.Directory, coll *collector, keys groupKeys, group, login string, o rowOrigin) {
 	group, login = strings.TrimSpace(group), strings.TrimSpace(login)
 	switch {
 	case group == "":
-		coll.addf(origin, "empty group")
+		coll.addf(o.String(), "empty group")
 		return
 	case login == "":
-		coll.addf(origin, "empty login")
+		coll.addf(o.String(), "empty login")
 		return
 	}
 	if p := checkGroupName(group); p != "" {
-		coll.addf(origin, "group: %s", p)
+		coll.addf(o.String(), "group: %s", p)
 		return
 	}
-	if _, ok := d.Users[directory.LoginKey(login)]; !ok {
-		coll.addf(origin, "login %q is not one of the source's users", truncate(login, 100))
+	u, ok := d.Users[directory.LoginKey(login)]
+	if !ok {
+		coll.addf(o.String(), "login %q is not one of the source's users", truncate(login, 100))
 		return
 	}
-	d.EnsureGroup(group, origin)
-	d.AddMember(group, login)
+	// The user's own key, which shares its profile's storage.
+	d.AddMemberKey(keys.ensure(d, group, o), directory.LoginKey(u.Login()))
 }

@@ -239,12 +239,12 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // apply computes the rules' attributes for one row into p. row holds each
 // column's value (nil when empty, never the password); names the column
-// names. It returns the row's problems.
-func (m *mapper) apply(p directory.Profile, row []any, names []string, from []int) []string {
+// names. data is the templates' data, which apply fills (every column
+// name, overwritten row after row); nil when the mapping has no
+// templates. It returns the row's problems.
+func (m *mapper) apply(p *directory.ProfileBuilder, row []any, names []string, from []int, data map[string]any) []string {
 	var problems []string
-	var data map[string]any
 	if m.templates {
-		data = make(map[string]any, len(row))
 		for i, v := range row {
 			if v == nil {
 				v = ""
@@ -280,7 +280,7 @@ func (m *mapper) apply(p directory.Profile, row []any, names []string, from []in
 		}
 		if directory.IsEmptyValue(v) {
 			if r.clear {
-				p[r.Attribute] = nil
+				p.Set(r.Attribute, nil)
 			}
 			continue
 		}
@@ -288,7 +288,7 @@ func (m *mapper) apply(p directory.Profile, row []any, names []string, from []in
 			problems = append(problems, fmt.Sprintf("mapping %s: %s", r.Attribute, prob))
 			continue
 		}
-		p[r.Attribute] = v
+		p.Set(r.Attribute, v)
 	}
 	return problems
 }

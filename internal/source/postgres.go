@@ -110,9 +110,10 @@ func (p *Postgres) read(ctx context.Context) (*directory.Directory, error) {
 
 // queryRows runs query and calls onRow for each row with its values,
 // converted to profile values, and its 1-based row number. onColumns sees
-// the column names first and returns false to stop.
+// the column names first and returns false to stop. onRow must not keep
+// row, which the next row reuses.
 func queryRows(ctx context.Context, tx pgx.Tx, query string, coll *collector,
-	onColumns func(names []string) bool, onRow func(n int, vals []any, problems []string)) error {
+	onColumns func(names []string) bool, onRow func(n int, row *pgRow, problems []string)) error {
 	rows, err := tx.Query(ctx, query)
 	if err != nil {
 		return err
@@ -136,22 +137,13 @@ func queryRows(ctx context.Context, tx pgx.Tx, query string, coll *collector,
 	if !onColumns(names) {
 		return nil
 	}
+	dec, row := newRowDecoder(rows.Conn().TypeMap(), fields), newPGRow(len(fields))
 	for n := 1; rows.Next(); n++ {
-		raw, err := rows.Values()
+		problems, err := dec.decode(rows.RawValues(), names, row)
 		if err != nil {
 			return err
 		}
-		vals := make([]any, len(raw))
-		var problems []string
-		for i, v := range raw {
-			cv, p := profileValue(v, fields[i].DataTypeOID)
-			if p != "" {
-				problems = append(problems, fmt.Sprintf("column %s: %s", names[i], p))
-				continue
-			}
-			vals[i] = cv
-		}
-		onRow(n, vals, problems)
+		onRow(n, row, problems)
 		if coll.stop() {
 			return nil
 		}
@@ -166,16 +158,12 @@ func profileValue(v any, oid uint32) (any, string) {
 	switch x := v.(type) {
 	case nil:
 		return nil, ""
-	case string:
-		return x, ""
-	case bool:
-		return x, ""
+	case string, bool, int64:
+		return v, "" // as it is, not boxed again
 	case int16:
 		return int64(x), ""
 	case int32:
 		return int64(x), ""
-	case int64:
-		return x, ""
 	case float32:
 		return finite(float64(x))
 	case float64:
@@ -221,14 +209,13 @@ func finite(f float64) (any, string) {
 }
 
 func readUsersPG(ctx context.Context, tx pgx.Tx, query string, m *mapper, d *directory.Directory, coll *collector) error {
-	var cols *userColumns
-	rows := make(userRows)
+	var ur *userReader
 	loginIdx := -1
 	onColumns := func(names []string) bool {
-		var ok bool
-		cols, ok = newUserColumns(names, m, func(format string, args ...any) {
+		cols, ok := newUserColumns(names, m, func(format string, args ...any) {
 			coll.addf("postgres users query", format, args...)
 		})
+		ur = newUserReader(d, coll, cols, "postgres users row ", true)
 		// Rows are named by their login column, or by the column a
 		// mapping rule builds the login from.
 		loginCol := directory.AttrLogin
@@ -244,18 +231,18 @@ func readUsersPG(ctx context.Context, tx pgx.Tx, query string, m *mapper, d *dir
 		}
 		return ok
 	}
-	onRow := func(n int, vals []any, problems []string) {
-		origin := fmt.Sprintf("postgres users row %d", n)
+	onRow := func(n int, row *pgRow, problems []string) {
+		o := rowOrigin{prefix: ur.prefix, n: n}
 		if loginIdx >= 0 {
-			if s, ok := vals[loginIdx].(string); ok && strings.TrimSpace(s) != "" {
-				origin += fmt.Sprintf(" (login=%s)", truncate(strings.TrimSpace(s), 100))
+			if s, ok := row.str(loginIdx); ok {
+				o.login = strings.TrimSpace(s)
 			}
 		}
 		if len(problems) > 0 {
-			coll.add(origin, errors.New(strings.Join(problems, "; ")))
+			coll.add(o.String(), errors.New(strings.Join(problems, "; ")))
 			return
 		}
-		addUser(d, coll, cols, vals, origin, rows)
+		ur.addValues(o, row)
 	}
 	return queryRows(ctx, tx, query, coll, onColumns, onRow)
 }
@@ -269,7 +256,8 @@ func readGroupsPG(ctx context.Context, tx pgx.Tx, query string, d *directory.Dir
 		})
 		return ok
 	}
-	onRow := func(n int, vals []any, problems []string) {
+	onRow := func(n int, row *pgRow, problems []string) {
+		vals := row.values()
 		origin := fmt.Sprintf("postgres groups row %d", n)
 		if s, ok := vals[gc.name].(string); ok && s != "" {
 			origin += fmt.Sprintf(" (name=%s)", truncate(s, 100))
@@ -292,19 +280,21 @@ func readMembershipsPG(ctx context.Context, tx pgx.Tx, query string, d *director
 		})
 		return ok
 	}
-	onRow := func(n int, vals []any, problems []string) {
-		origin := fmt.Sprintf("postgres memberships row %d", n)
+	keys := make(groupKeys)
+	onRow := func(n int, row *pgRow, problems []string) {
+		vals := row.values()
+		o := rowOrigin{prefix: "postgres memberships row ", n: n}
 		if len(problems) > 0 {
-			coll.add(origin, errors.New(strings.Join(problems, "; ")))
+			coll.add(o.String(), errors.New(strings.Join(problems, "; ")))
 			return
 		}
 		group, gok := vals[idx["group"]].(string)
 		login, lok := vals[idx["login"]].(string)
 		if (!gok && vals[idx["group"]] != nil) || (!lok && vals[idx["login"]] != nil) {
-			coll.addf(origin, "group and login must be text")
+			coll.addf(o.String(), "group and login must be text")
 			return
 		}
-		addMembership(d, coll, group, login, origin)
+		addMembership(d, coll, keys, group, login, o)
 	}
 	return queryRows(ctx, tx, query, coll, onColumns, onRow)
 }

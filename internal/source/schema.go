@@ -199,193 +199,6 @@ func foldMatch(n string, names []string) string {
 	return ""
 }
 
-// buildUser makes a user from one row: vals[i] is the value of column i,
-// nil when empty or NULL. Strings are trimmed; empty strings are empty
-// values. It returns the user, its password or password hash, and the
-// group names it lists, or the row's problems.
-// It also returns the apps the row lists (config apps[].users.from).
-func (uc *userColumns) buildUser(vals []any) (u *directory.User, password string, hash *directory.PasswordHash, groups, problems []string, apps map[string][]string) {
-	b := &rowBuild{uc: uc, user: &directory.User{}, prof: directory.Profile{}}
-	if len(uc.m.rules) > 0 {
-		b.row = make([]any, len(vals))
-	}
-	for i, v := range vals {
-		b.column(i, v)
-	}
-	if b.row != nil {
-		b.problems = append(b.problems, uc.m.apply(b.prof, b.row, uc.names, uc.from)...)
-	}
-	b.problems = append(b.problems, profileProblems(b.prof)...)
-	if uc.m.hash != nil {
-		h, ps := uc.m.hash.build(b.hashVals)
-		b.problems = append(b.problems, ps...)
-		if h != nil && b.password != "" {
-			b.problemf("the row has both a password and a password hash; give one")
-		}
-		hash = h
-	}
-	b.user.Profile = b.prof.Pack()
-	return b.user, b.password, hash, b.groups, b.problems, b.apps
-}
-
-// rowBuild is one row on its way to a user.
-type rowBuild struct {
-	uc   *userColumns
-	user *directory.User
-	// prof is the profile, built as a map and packed at the end.
-	prof directory.Profile
-	// row is each column's value for the mapping's rules (never the
-	// password); nil when the mapping has no rules.
-	row      []any
-	password string
-	// hashVals holds the values of the password hash's columns, by name.
-	hashVals map[string]any
-	groups   []string
-	problems []string
-	// apps holds the lists of the app columns, by column.
-	apps map[string][]string
-}
-
-func (b *rowBuild) problemf(format string, args ...any) {
-	b.problems = append(b.problems, fmt.Sprintf(format, args...))
-}
-
-// column takes column i's value v into the user, by the column's kind.
-func (b *rowBuild) column(i int, v any) {
-	name := b.uc.names[i]
-	if s, isStr := v.(string); isStr {
-		s = strings.TrimSpace(s)
-		if p := checkText(s); p != "" {
-			b.problemf("column %s: %s", name, p)
-			return
-		}
-		if s == "" {
-			v = nil
-		} else {
-			v = s
-		}
-	}
-	if v == nil {
-		b.clear(i)
-		return
-	}
-	switch b.uc.kinds[i] {
-	case colHashPart:
-		if b.hashVals == nil {
-			b.hashVals = make(map[string]any)
-		}
-		b.hashVals[name] = v
-	case colGroupList:
-		gs, p := groupNames(v)
-		if p != "" {
-			b.problems = append(b.problems, "column groups: "+p)
-		}
-		b.groups = append(b.groups, gs...)
-		b.forRules(i, v)
-	case colAppList:
-		list, p := groupNames(v)
-		if p != "" {
-			b.problemf("column %s: %s", name, p)
-		}
-		if b.apps == nil {
-			b.apps = make(map[string][]string)
-		}
-		b.apps[name] = list
-		b.forRules(i, v)
-	case colPass:
-		s, ok := v.(string)
-		if !ok {
-			b.problems = append(b.problems, "column password: want text")
-			return
-		}
-		b.password = s
-	case colStat:
-		s, ok := v.(string)
-		st := strings.ToUpper(s)
-		if !ok || foldMatch(st, statuses) == "" {
-			b.problemf("column status: want one of %s, got %q", strings.Join(statuses, ", "), truncate(fmt.Sprint(v), 40))
-			return
-		}
-		b.user.Status = st
-		b.forRules(i, v)
-	default:
-		b.attribute(i, v)
-	}
-}
-
-// attribute takes the non-empty value v of attribute column i: converted
-// to the column's declared type, checked, handed to the rules, and put in
-// the profile when the column passes through.
-func (b *rowBuild) attribute(i int, v any) {
-	name := b.uc.names[i]
-	if s, isStr := v.(string); isStr && b.uc.types[i] != "" {
-		tv, p := typedValue(s, b.uc.types[i])
-		if p != "" {
-			b.problemf("column %s: %s", name, p)
-			return
-		}
-		if tv == nil {
-			b.clear(i)
-			return
-		}
-		v = tv
-	}
-	if sl, ok := v.([]string); ok {
-		for _, s := range sl {
-			if p := checkText(s); p != "" {
-				b.problemf("column %s: %s", name, p)
-			}
-		}
-	}
-	b.forRules(i, v)
-	if b.uc.pass[i] {
-		b.prof[name] = v
-	}
-}
-
-// clear records column i's empty value: a cleared attribute when the
-// column passes through and empty values clear.
-func (b *rowBuild) clear(i int) {
-	if b.uc.pass[i] && b.uc.m.clear {
-		b.prof[b.uc.names[i]] = nil
-	}
-}
-
-// forRules hands column i's value v to the mapping's rules, if any.
-func (b *rowBuild) forRules(i int, v any) {
-	if b.row != nil {
-		b.row[i] = v
-	}
-}
-
-// profileProblems checks a built profile: the required attributes are
-// non-empty text, the login has no white space or control characters, and
-// the email looks like one.
-func profileProblems(prof directory.Profile) []string {
-	var problems, empty []string
-	for _, r := range directory.RequiredAttributes {
-		v, present := prof[r]
-		s, ok := v.(string)
-		if present && v != nil && !ok {
-			problems = append(problems, fmt.Sprintf("%s must be text", r))
-			continue
-		}
-		if s == "" {
-			empty = append(empty, r)
-		}
-	}
-	if len(empty) > 0 {
-		problems = append(problems, "empty required attribute(s) "+strings.Join(empty, ", "))
-	}
-	if login, _ := prof[directory.AttrLogin].(string); login != "" && hasSpaceOrControl(login) {
-		problems = append(problems, "login contains white space or control characters")
-	}
-	if email, _ := prof[directory.AttrEmail].(string); email != "" && !plausibleEmail(email) {
-		problems = append(problems, fmt.Sprintf("email %q is not an email address", truncate(email, 80)))
-	}
-	return problems
-}
-
 // typedValue converts a text value to the column's declared type; nil for
 // an array with no items.
 func typedValue(s, typ string) (any, string) {
@@ -427,27 +240,46 @@ func typedValue(s, typ string) (any, string) {
 
 // groupNames splits a groups value: text separated by ";" or a list.
 func groupNames(v any) ([]string, string) {
-	var parts []string
 	switch x := v.(type) {
 	case string:
-		parts = strings.Split(x, ";")
+		return appendGroupNames(nil, x)
 	case []string:
-		parts = x
-	default:
-		return nil, fmt.Sprintf("want text or a text array, got %T", v)
-	}
-	var out []string
-	for _, p := range parts {
-		p = strings.TrimSpace(p)
-		if p == "" {
-			continue
+		var out []string
+		for _, p := range x {
+			var bad string
+			if out, bad = appendGroupName(out, p); bad != "" {
+				return out, bad
+			}
 		}
-		if bad := checkGroupName(p); bad != "" {
-			return out, bad
-		}
-		out = append(out, p)
+		return out, ""
 	}
-	return out, ""
+	return nil, fmt.Sprintf("want text or a text array, got %T", v)
+}
+
+// appendGroupNames appends the names of a groups text value (separated
+// by ";") to dst, up to the first bad one, whose problem it returns.
+func appendGroupNames(dst []string, s string) ([]string, string) {
+	for {
+		part, rest, more := strings.Cut(s, ";")
+		var bad string
+		if dst, bad = appendGroupName(dst, part); bad != "" || !more {
+			return dst, bad
+		}
+		s = rest
+	}
+}
+
+// appendGroupName appends the group name p, trimmed, to dst; an empty p
+// is skipped, and a bad one returns its problem.
+func appendGroupName(dst []string, p string) ([]string, string) {
+	p = strings.TrimSpace(p)
+	if p == "" {
+		return dst, ""
+	}
+	if bad := checkGroupName(p); bad != "" {
+		return dst, bad
+	}
+	return append(dst, p), ""
 }
 
 // checkGroupName returns what is wrong with a group name, or "".
@@ -455,7 +287,7 @@ func checkGroupName(name string) string {
 	if p := checkText(name); p != "" {
 		return p
 	}
-	if utf8.RuneCountInString(name) > 255 {
+	if len(name) > 255 && utf8.RuneCountInString(name) > 255 { // no more runes than bytes
 		return fmt.Sprintf("group name %q… is longer than 255 characters", truncate(name, 40))
 	}
 	return ""
@@ -475,8 +307,20 @@ func checkText(s string) string {
 }
 
 func hasSpaceOrControl(s string) bool {
-	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			// Beyond ASCII: the Unicode classes, from here on.
+			return strings.IndexFunc(s[i:], spaceOrControl) >= 0
+		}
+		if c <= ' ' || c == 0x7f {
+			return true // ASCII's white space and control characters
+		}
+	}
+	return false
 }
+
+func spaceOrControl(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
 
 // plausibleEmail is a light check: one @ with text on both sides and no
 // white space. Okta checks the rest.
