@@ -43,6 +43,26 @@ func (a *answer) free() {
 	}
 }
 
+// release returns the body a holdBody call kept (see request.holdBody) to
+// the pool; whatever was decoded pointing into it is gone afterwards. It
+// does nothing on a Response that holds no body.
+func (r *Response) release() {
+	if r == nil || r.held == nil {
+		return
+	}
+	if scrubReleased {
+		// Race-detector builds (the tests) overwrite the body, so that a
+		// string kept past its page shows as garbage rather than passing
+		// by luck.
+		b := r.held.Bytes()
+		for i := range b {
+			b[i] = '#'
+		}
+	}
+	bodyBuffers.Put(r.held)
+	r.held = nil
+}
+
 // do runs one logical call: it makes attempts until Okta answers 2xx or the
 // retry decision (decide) stops, and decodes the answer. WithRequestTimeout
 // bounds the whole, waits included.
@@ -172,9 +192,18 @@ func (c *Client) accept(cl *call, ans *answer) (*Response, error) {
 		c.auth.acceptNonce(ans.resp)
 	}
 	if cl.out != nil && len(bytes.TrimSpace(ans.body)) > 0 {
-		if err := decodeBody(ans.body, cl.out); err != nil {
+		decode := decodeBody
+		if cl.decode != nil {
+			decode = cl.decode
+		}
+		if err := decode(ans.body, cl.out); err != nil {
 			return ans.resp, fmt.Errorf("okta: %s: decode response (request id %s): %w", cl.what, ans.resp.RequestID, err)
 		}
+	}
+	if cl.holdBody {
+		// The caller releases the buffer (Response.release) once it is
+		// done with what was decoded from it.
+		ans.resp.held, ans.scratch, ans.body = ans.scratch, nil, nil
 	}
 	return ans.resp, nil
 }

@@ -170,11 +170,7 @@ func (s *scanner) str(share bool) (string, error) {
 		return "", err
 	}
 	if !plain {
-		var v string
-		if err := json.Unmarshal(s.b[s.ws0(start):s.i], &v); err != nil {
-			return "", errFast
-		}
-		return v, nil
+		return s.escaped(start)
 	}
 	if share {
 		if v, ok := s.names[string(raw)]; ok {
@@ -185,6 +181,16 @@ func (s *scanner) str(share bool) (string, error) {
 		return v, nil
 	}
 	return string(raw), nil
+}
+
+// escaped decodes, with encoding/json, the string just scanned from start
+// (white space before it included): one with escapes or non-ASCII bytes.
+func (s *scanner) escaped(start int) (string, error) {
+	var v string
+	if err := json.Unmarshal(s.b[s.ws0(start):s.i], &v); err != nil {
+		return "", errFast
+	}
+	return v, nil
 }
 
 // ws0 returns the position of the first byte after white space from i.
