@@ -25,6 +25,9 @@ var fastCases = []string{
 	"[{\"id\":\"00u8\",\n\t\"status\" : \"ACTIVE\" ,\r\n \"profile\" : { \"login\" : \"ws@example.com\" } } ]\n",
 	`[{"id":"\ud800","profile":{"bad":"\udc00x"}}]`,
 	"[{\"id\":\"\xff\xfe\",\"profile\":{\"login\":\"a\xffb\"}}]",
+	`[{"id":"00u9","profile":{"login":"x","n":1,"obj":{"s":"v"}}},{"id":"00u10"},{"id":"00u11","profile":{"b":true}}]`,
+	`[{"id":"00u12","profile":{"login":"a","n":1},"profile":null,"profile":{"n":2}}]`,
+	`[{"id":"00u13","profile":{"login":"a"},"status":"ACTIVE","profile":{"login":"b"}}]`,
 	// Invalid: each must fail as encoding/json fails.
 	`[`,
 	`[{"id":"a"}`,
@@ -100,5 +103,14 @@ func FuzzFastDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		checkFastUsers(t, body)
 		checkFastMembers(t, body)
+		// The borrowed decoders, each after a plain page, so that the
+		// body is decoded into what that page left.
+		members := memberRefDecoder()
+		all, kept := newUserViews(nil), newUserViews(keptAttrs)
+		for _, b := range [][]byte{[]byte(fastCases[3]), body} {
+			checkBorrowedMembers(t, members, b)
+			checkBorrowedUsers(t, all, nil, b)
+			checkBorrowedUsers(t, kept, keptAttrs, b)
+		}
 	})
 }
