@@ -2,6 +2,7 @@ package okta
 
 import (
 	"encoding/json"
+	"sync"
 	"unsafe"
 )
 
@@ -58,19 +59,23 @@ func (s *scanner) borrowedValue() (any, error) {
 	return s.value()
 }
 
+// memberSlabs holds the []MemberRef of member listings that ended, for the
+// next ones: a sync reads the members of many groups, a page of a thousand
+// each.
+var memberSlabs = sync.Pool{New: func() any { return new([]MemberRef) }}
+
 // memberRefDecoder returns the borrow decoder of a member listing: each
-// page into a []MemberRef reused from page to page.
-func memberRefDecoder() func(body []byte, out any) error {
-	var slab []MemberRef
+// page into *slab, reused from page to page.
+func memberRefDecoder(slab *[]MemberRef) func(body []byte, out any) error {
 	return func(body []byte, out any) error {
-		refs, err := decodeMemberRefs(body, slab[:0])
+		refs, err := decodeMemberRefs(body, (*slab)[:0])
 		if err != nil {
-			refs, err = memberRefsJSON(body, slab[:0])
+			refs, err = memberRefsJSON(body, (*slab)[:0])
 			if err != nil {
 				return err
 			}
 		}
-		slab = refs
+		*slab = refs
 		*out.(*[]MemberRef) = refs
 		return nil
 	}

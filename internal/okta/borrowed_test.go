@@ -22,7 +22,7 @@ var keptAttrs = []string{"login", "n", "arr", "obj", "bad", "k\u00e9y", "b"}
 // each page reuses what the pages before it left.
 func TestBorrowedDecodeMatchesEncodingJSON(t *testing.T) {
 	t.Parallel()
-	members := memberRefDecoder()
+	members := memberRefDecoder(new([]MemberRef))
 	all, kept := newUserViews(nil), newUserViews(keptAttrs)
 	for _, body := range fastCases {
 		checkBorrowedMembers(t, members, []byte(body))
@@ -147,7 +147,7 @@ func TestBorrowedMemberPageAllocations(t *testing.T) {
 	}
 	b.WriteString("]")
 	body := []byte(b.String())
-	decode := memberRefDecoder()
+	decode := memberRefDecoder(new([]MemberRef))
 	var refs []MemberRef
 	if err := decode(body, &refs); err != nil || len(refs) != 200 {
 		t.Fatalf("decode: %d refs, %v", len(refs), err)

@@ -164,6 +164,11 @@ func (c *Client) send(req *http.Request, cl *call) *answer {
 	if cl.scratchBody && hr.StatusCode < 300 {
 		ans.scratch = bodyBuffers.Get().(*bytes.Buffer)
 		ans.scratch.Reset()
+		if n := hr.ContentLength; n > 0 && n <= limit {
+			// Room for the whole body, and for the read that finds its
+			// end, at once rather than by doubling.
+			ans.scratch.Grow(int(n) + bytes.MinRead)
+		}
 		_, err = ans.scratch.ReadFrom(io.LimitReader(hr.Body, limit))
 		ans.body = ans.scratch.Bytes()
 	} else {

@@ -105,7 +105,7 @@ func FuzzFastDecode(f *testing.F) {
 		checkFastMembers(t, body)
 		// The borrowed decoders, each after a plain page, so that the
 		// body is decoded into what that page left.
-		members := memberRefDecoder()
+		members := memberRefDecoder(new([]MemberRef))
 		all, kept := newUserViews(nil), newUserViews(keptAttrs)
 		for _, b := range [][]byte{[]byte(fastCases[3]), body} {
 			checkBorrowedMembers(t, members, b)

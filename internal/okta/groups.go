@@ -231,7 +231,13 @@ func (s *GroupsService) MemberPages(ctx context.Context, groupID string, opts *L
 			yield(nil, errNoGroupID)
 			return
 		}
-		o := listOptions{shrinkFrom: memberPageDefault, borrow: memberRefDecoder()}
+		slab := memberSlabs.Get().(*[]MemberRef)
+		defer func() {
+			clear((*slab)[:cap(*slab)])
+			*slab = (*slab)[:0]
+			memberSlabs.Put(slab)
+		}()
+		o := listOptions{shrinkFrom: memberPageDefault, borrow: memberRefDecoder(slab)}
 		for p, err := range listPages[MemberRef](ctx, s.client, membersPath(groupID, opts), o) {
 			if !yield(p.items, err) || err != nil {
 				return
