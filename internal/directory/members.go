@@ -34,6 +34,17 @@ func (s *MemberSet) Add(lk string) {
 	s.mu.Unlock()
 }
 
+// Grow makes room for n more members, for a reader that knows about how
+// many it is going to add: appends then need no growing.
+func (s *MemberSet) Grow(n int) {
+	if n <= 0 {
+		return
+	}
+	s.mu.Lock()
+	s.keys = slices.Grow(s.keys, n)
+	s.mu.Unlock()
+}
+
 // settle sorts the keys and drops repeats; s.mu is held.
 func (s *MemberSet) settle() {
 	if s.sorted {

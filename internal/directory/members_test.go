@@ -57,3 +57,24 @@ func TestMemberSetConcurrentAdds(t *testing.T) {
 		t.Errorf("Len = %d, want %d", s.Len(), 4*26)
 	}
 }
+
+// Grow reserves room for the members to come, keeping those there.
+func TestMemberSetGrow(t *testing.T) {
+	var s MemberSet
+	s.Add("b")
+	s.Grow(0)
+	s.Grow(100)
+	if cap(s.keys) < 101 {
+		t.Fatalf("cap after Grow(100) with one member = %d", cap(s.keys))
+	}
+	before := &s.keys[:1][0]
+	for i := range 100 {
+		s.Add(string(rune('c' + i)))
+	}
+	if &s.keys[0] != before {
+		t.Error("adds after Grow reallocated")
+	}
+	if s.Len() != 101 || !s.Has("b") {
+		t.Errorf("members after Grow: %v", s.Keys())
+	}
+}

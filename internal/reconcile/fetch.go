@@ -488,6 +488,11 @@ func (r *oktaReader) addMembers(key string, page []okta.MemberRef) {
 	set, ok := r.cur.Dir.Members[key]
 	if !ok {
 		set = new(directory.MemberSet)
+		// Okta's members of a managed group are mostly the source's:
+		// room for as many and some more spares the growing of a large
+		// set (Compact gives back what is left over).
+		n := r.desired.Members[key].Len()
+		set.Grow(n + n/8 + 64)
 		r.cur.Dir.Members[key] = set
 	}
 	for i := range page {
