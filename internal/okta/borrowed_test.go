@@ -268,3 +268,34 @@ func TestUsersSearchBorrowedPastTheCap(t *testing.T) {
 		t.Errorf("SearchBasicBorrowed (-SearchBasic +borrowed):\n%s", diff)
 	}
 }
+
+// Each loop over a borrowed listing has a decoder of its own, so that two
+// loops over one listing may run at once.
+func TestUsersListBasicBorrowedLoopsApart(t *testing.T) {
+	t.Parallel()
+	o := setup(t)
+	pagedUsers(o, "/api/v1/users", 9, false)
+	seq := o.client.Users.ListBasicBorrowed(context.Background(), &UserListOptions{Limit: 2}, nil)
+	read := func() []string {
+		var out []string
+		for u, err := range seq {
+			if err != nil {
+				t.Error(err)
+				return nil
+			}
+			out = append(out, fmt.Sprintf("%s %v", u.ID, u.Profile["login"]))
+		}
+		return out
+	}
+	var other []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		other = read()
+	}()
+	mine := read()
+	<-done
+	if len(mine) != 9 || !cmp.Equal(mine, other) {
+		t.Errorf("two loops at once read %v and %v", mine, other)
+	}
+}

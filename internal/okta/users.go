@@ -140,7 +140,21 @@ func (s *UsersService) ListBasic(ctx context.Context, opts *UserListOptions) ite
 // attrs is nil). Reading a large org so costs no map, and no string, per
 // user.
 func (s *UsersService) ListBasicBorrowed(ctx context.Context, opts *UserListOptions, attrs []string) iter.Seq2[*BasicUser, error] {
-	return listAll[*BasicUser](ctx, s.client, opts.path(), listOptions{borrow: newUserViews(attrs).decode})
+	return borrowedUsers(attrs, func(o listOptions) iter.Seq2[*BasicUser, error] {
+		return listAll[*BasicUser](ctx, s.client, opts.path(), o)
+	})
+}
+
+// borrowedUsers returns the users of list, paged with a borrowed user
+// decoder of its own for each loop over them.
+func borrowedUsers(attrs []string, list func(listOptions) iter.Seq2[*BasicUser, error]) iter.Seq2[*BasicUser, error] {
+	return func(yield func(*BasicUser, error) bool) {
+		for u, err := range list(listOptions{borrow: newUserViews(attrs).decode}) {
+			if !yield(u, err) {
+				return
+			}
+		}
+	}
 }
 
 // ListPage returns one page of users; Response.NextURL (or NextCursor) leads

@@ -62,8 +62,9 @@ func (s *UsersService) SearchBasic(ctx context.Context, search string, opts *Use
 // and their profiles hold only the attributes named in attrs (all of them
 // when attrs is nil).
 func (s *UsersService) SearchBasicBorrowed(ctx context.Context, search string, opts *UserSearchOptions, attrs []string) iter.Seq2[*BasicUser, error] {
-	o := listOptions{borrow: newUserViews(attrs).decode}
-	return searchAll(ctx, s.client, search, opts, func(u *BasicUser) string { return u.ID }, o)
+	return borrowedUsers(attrs, func(o listOptions) iter.Seq2[*BasicUser, error] {
+		return searchAll(ctx, s.client, search, opts, func(u *BasicUser) string { return u.ID }, o)
+	})
 }
 
 // searchAll reads a search as a sequence of listings sorted by id, each
