@@ -2,6 +2,7 @@ package okta
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -113,4 +114,43 @@ func FuzzFastDecode(f *testing.F) {
 			checkBorrowedUsers(t, kept, keptAttrs, b)
 		}
 	})
+}
+
+// plainWord says yes exactly when none of eight bytes is special, for
+// every byte value at every place in the word.
+func TestPlainWord(t *testing.T) {
+	t.Parallel()
+	for _, fill := range []byte{'a', ' ', '~', '!', '#', '[', ']'} {
+		for pos := range 8 {
+			for c := range 256 {
+				w := []byte(strings.Repeat(string(fill), 8))
+				w[pos] = byte(c)
+				if got, want := plainWord(w), !special[c]; got != want {
+					t.Fatalf("plainWord(%q) = %v, want %v", w, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestOtherFoldsAsEncodingJSON(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		key  string
+		kept bool // encoding/json would take it for "status" or "id"
+	}{
+		{"status", true}, {"STATUS", true}, {"sTaTuS", true}, {"\u017ftatus", true}, {"id", true}, {"iD", true},
+		{"statu", false}, {"statuses", false}, {"st@tus", false}, {"i", false}, {"ids", false}, {"\u212aid", false},
+	} {
+		for _, plain := range []bool{true, false} {
+			if plain && strings.ContainsFunc(tt.key, func(r rune) bool { return r >= 0x80 }) {
+				continue
+			}
+			s := &scanner{b: []byte(`1`), keyPlain: plain}
+			err := s.other([]byte(tt.key), "status", "id")
+			if (err == errFast) != tt.kept {
+				t.Errorf("other(%q, plain %v) = %v, want kept %v", tt.key, plain, err, tt.kept)
+			}
+		}
+	}
 }
