@@ -137,8 +137,8 @@ func (s *UsersService) ListBasic(ctx context.Context, opts *UserListOptions) ite
 // borrowed, valid only until the loop body that receives the user returns
 // (they point into the page Okta sent, and are reused for the next one).
 // The profile holds only the attributes named in attrs (all of them when
-// attrs is nil). Reading a large org so costs no map, and no string, per
-// user.
+// attrs is nil). Reading a large org so costs no map and no copied string
+// per user (a string value is still boxed in the profile's any).
 func (s *UsersService) ListBasicBorrowed(ctx context.Context, opts *UserListOptions, attrs []string) iter.Seq2[*BasicUser, error] {
 	return borrowedUsers(attrs, func(o listOptions) iter.Seq2[*BasicUser, error] {
 		return listAll[*BasicUser](ctx, s.client, opts.path(), o)

@@ -489,8 +489,9 @@ func (r *oktaReader) addMembers(key string, page []okta.MemberRef) {
 	if !ok {
 		set = new(directory.MemberSet)
 		// Okta's members of a managed group are mostly the source's:
-		// room for as many and some more spares the growing of a large
-		// set (Compact gives back what is left over).
+		// room for that many and an eighth more, made at once, saves
+		// growing a large set step by step (Compact gives back what is
+		// left over).
 		n := r.desired.Members[key].Len()
 		set.Grow(n + n/8 + 64)
 		r.cur.Dir.Members[key] = set
