@@ -2,6 +2,7 @@ package directory
 
 import (
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -86,6 +87,37 @@ func (in *Interner) LoginKey(login string) string {
 	return k
 }
 
+// SourceKey returns, in one look-up, the reference's key for login and
+// whether the reference has a user with that key. When it has, the key is
+// shared as LoginKey shares it, and never points into login's storage (a
+// caller may pass a login that is about to be overwritten); otherwise it is
+// LoginKey(login), which may.
+func (in *Interner) SourceKey(login string) (string, bool) {
+	k := LoginKey(login)
+	want, ok := in.ref.Users[k]
+	if !ok {
+		return k, false
+	}
+	wl := want.Login()
+	if wl == k {
+		return wl, true
+	}
+	if wk := LoginKey(wl); wk == k {
+		return wk, true
+	}
+	return strings.Clone(k), true
+}
+
+// Kept returns, sorted, the attributes User keeps.
+func (in *Interner) Kept() []string {
+	names := make([]string, 0, len(in.keep))
+	for a := range in.keep {
+		names = append(names, a)
+	}
+	slices.Sort(names)
+	return names
+}
+
 // Has reports whether the reference has a user with login key lk.
 func (in *Interner) Has(lk string) bool {
 	_, ok := in.ref.Users[lk]
@@ -97,12 +129,13 @@ func (in *Interner) Has(lk string) bool {
 var statuses = []string{"ACTIVE", "STAGED", "PROVISIONED", "RECOVERY", "PASSWORD_EXPIRED", "LOCKED_OUT", "SUSPENDED", "DEPROVISIONED"}
 
 // Status returns s, as the shared string of Okta's user status it equals,
-// if any.
+// if any; any other s is copied, so that the result never points into s's
+// storage (a caller may pass a status that is about to be overwritten).
 func (in *Interner) Status(s string) string {
 	for _, st := range statuses {
 		if s == st {
 			return st
 		}
 	}
-	return s
+	return strings.Clone(s)
 }

@@ -96,3 +96,52 @@ func TestAttrNames(t *testing.T) {
 		t.Errorf("AttrNames with origins = %v, want %v", got, want)
 	}
 }
+
+// SourceKey answers LoginKey and Has in one look-up, and its key for a
+// reference user never points into the login it was given.
+func TestInternerSourceKey(t *testing.T) {
+	t.Parallel()
+	ref := internerRef(t)
+	in := NewInterner(ref)
+	for _, tt := range []struct {
+		login, key string
+		ok         bool
+	}{
+		{"ada@example.com", "ada@example.com", true},
+		{" ADA@example.com", "ada@example.com", true},
+		{"bob@example.com", "bob@example.com", true},
+		{"Eve@Example.com", "eve@example.com", false},
+		{"", "", false},
+	} {
+		login := string([]byte(tt.login)) // storage of its own
+		k, ok := in.SourceKey(login)
+		if k != tt.key || ok != tt.ok || ok != in.Has(k) || k != in.LoginKey(login) {
+			t.Errorf("SourceKey(%q) = %q, %v; want %q, %v", tt.login, k, ok, tt.key, tt.ok)
+		}
+		if ok && len(login) > 0 && unsafe.StringData(k) == unsafe.StringData(login) {
+			t.Errorf("SourceKey(%q) points into the login given", tt.login)
+		}
+	}
+	want := ref.Users["ada@example.com"].Login()
+	if k, _ := in.SourceKey(string([]byte("ada@example.com"))); unsafe.StringData(k) != unsafe.StringData(want) {
+		t.Error("SourceKey of a login in key form does not share the reference's storage")
+	}
+}
+
+func TestInternerKeptAndStatusCopy(t *testing.T) {
+	t.Parallel()
+	in := NewInterner(internerRef(t))
+	got := in.Kept()
+	for _, a := range []string{AttrLogin, AttrEmail, AttrFirstName, AttrLastName, "title"} {
+		if _, found := slices.BinarySearch(got, a); !found {
+			t.Errorf("Kept() = %v, without %q", got, a)
+		}
+	}
+	if !slices.IsSorted(got) || slices.Contains(got, "costCenter") {
+		t.Errorf("Kept() = %v", got)
+	}
+	read := string([]byte("WEIRD"))
+	if s := in.Status(read); s != "WEIRD" || unsafe.StringData(s) == unsafe.StringData(read) {
+		t.Errorf("Status(%q) = %q, sharing the storage given", read, s)
+	}
+}

@@ -55,6 +55,17 @@ func (s *MemberSet) Add(lk string) {
 	s.pending[last] = append(s.pending[last], lk)
 }
 
+// Grow makes room for n more members, for a reader that knows about how
+// many it is going to add: a chunk of that size, which the adds fill.
+func (s *MemberSet) Grow(n int) {
+	if n <= 0 {
+		return
+	}
+	s.mu.Lock()
+	s.pending = append(s.pending, make([]string, 0, n))
+	s.mu.Unlock()
+}
+
 // settle gathers the pending keys, sorts the keys and drops repeats; s.mu
 // is held.
 func (s *MemberSet) settle() {

@@ -114,3 +114,22 @@ func TestMemberSetManyAdds(t *testing.T) {
 		}
 	}
 }
+
+// Grow reserves one chunk for the members to come: the adds fill it
+// without taking another, and the members added before stay.
+func TestMemberSetGrow(t *testing.T) {
+	var s MemberSet
+	s.Add("b")
+	s.Grow(0)
+	s.Grow(100)
+	chunks := len(s.pending)
+	for i := range 100 {
+		s.Add(string(rune('c' + i)))
+	}
+	if len(s.pending) != chunks {
+		t.Errorf("100 adds after Grow(100) took %d more chunks", len(s.pending)-chunks)
+	}
+	if s.Len() != 101 || !s.Has("b") {
+		t.Errorf("members after Grow: %v", s.Keys())
+	}
+}

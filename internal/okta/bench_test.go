@@ -128,10 +128,12 @@ func benchPages(b *testing.B, path string, n int) [][]byte {
 }
 
 // BenchmarkDecodeUserPages decodes 5 pages of 200 users (1,000 users an
-// op) into []*BasicUser as ListBasic does (by-hand), and with
-// encoding/json for comparison. A full read of 1M users is 1,000 ops.
+// op) into []*BasicUser as ListBasic does (by-hand), with encoding/json
+// for comparison, and borrowed (four attributes kept) as
+// ListBasicBorrowed does. A full read of 1M users is 1,000 ops.
 func BenchmarkDecodeUserPages(b *testing.B) {
 	pages := benchPages(b, "/api/v1/users?limit=200", 1000)
+	views := newUserViews([]string{"login", "email", "firstName", "lastName"})
 	benchDecode(b, pages, func(p []byte) (int, error) {
 		var users []*BasicUser
 		err := decodeBody(p, &users)
@@ -140,14 +142,20 @@ func BenchmarkDecodeUserPages(b *testing.B) {
 		var users []*BasicUser
 		err := json.Unmarshal(p, &users)
 		return len(users), err
+	}, func(p []byte) (int, error) {
+		var users []*BasicUser
+		err := views.decode(p, &users)
+		return len(users), err
 	})
 }
 
 // BenchmarkDecodeMemberPages decodes one page of 1,000 members (full user
-// objects) into []*Member as ListMemberRefs does, and with encoding/json.
+// objects) into []*Member as ListMemberRefs does, with encoding/json, and
+// borrowed as MemberPages does.
 // A 1M-user org with 3 groups a user is about 3,000 ops.
 func BenchmarkDecodeMemberPages(b *testing.B) {
 	pages := benchPages(b, "/api/v1/groups/{group}/users?limit=1000", 1000)
+	decode := memberRefDecoder(new([]MemberRef))
 	benchDecode(b, pages, func(p []byte) (int, error) {
 		var members []*Member
 		err := decodeBody(p, &members)
@@ -156,14 +164,21 @@ func BenchmarkDecodeMemberPages(b *testing.B) {
 		var members []*Member
 		err := json.Unmarshal(p, &members)
 		return len(members), err
+	}, func(p []byte) (int, error) {
+		var refs []MemberRef
+		err := decode(p, &refs)
+		return len(refs), err
 	})
 }
 
-func benchDecode(b *testing.B, pages [][]byte, byHand, stdlib func([]byte) (int, error)) {
+// benchDecode runs the by-hand decoder, encoding/json, and the borrowed
+// decoder (as Groups.MemberPages and Users.ListBasicBorrowed read pages,
+// into what the page before left).
+func benchDecode(b *testing.B, pages [][]byte, byHand, stdlib, borrowed func([]byte) (int, error)) {
 	for _, bc := range []struct {
 		name   string
 		decode func([]byte) (int, error)
-	}{{"by-hand", byHand}, {"encoding-json", stdlib}} {
+	}{{"by-hand", byHand}, {"encoding-json", stdlib}, {"borrowed", borrowed}} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.SetBytes(int64(len(bytes.Join(pages, nil))))
 			b.ReportAllocs()

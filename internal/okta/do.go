@@ -42,6 +42,19 @@ func bodyBuffer() *bytes.Buffer {
 	}
 }
 
+// keepBodyBuffer keeps b for a later call, unless enough are kept or it is
+// too large to keep.
+func keepBodyBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxKeptBody {
+		return
+	}
+	b.Reset()
+	select {
+	case bodyBuffers <- b:
+	default:
+	}
+}
+
 // answer is what one attempt got back.
 type answer struct {
 	// resp is the answer; nil when none came.
@@ -58,15 +71,29 @@ type answer struct {
 func (a *answer) free() {
 	if a.scratch != nil {
 		a.body = nil
-		if a.scratch.Cap() <= maxKeptBody {
-			a.scratch.Reset()
-			select {
-			case bodyBuffers <- a.scratch:
-			default:
-			}
-		}
+		keepBodyBuffer(a.scratch)
 		a.scratch = nil
 	}
+}
+
+// release returns the body a holdBody call kept (see request.holdBody) to
+// the pool; whatever was decoded pointing into it is gone afterwards. It
+// does nothing on a Response that holds no body.
+func (r *Response) release() {
+	if r == nil || r.held == nil {
+		return
+	}
+	if scrubReleased {
+		// Race-detector builds (the tests) overwrite the body, so that a
+		// string kept past its page shows as garbage rather than passing
+		// by luck.
+		b := r.held.Bytes()
+		for i := range b {
+			b[i] = '#'
+		}
+	}
+	keepBodyBuffer(r.held)
+	r.held = nil
 }
 
 // do runs one logical call: it makes attempts until Okta answers 2xx or the
@@ -170,7 +197,8 @@ func (c *Client) send(req *http.Request, cl *call) *answer {
 	if cl.scratchBody && hr.StatusCode < 300 {
 		ans.scratch = bodyBuffer()
 		if n := hr.ContentLength; n > 0 && n <= limit {
-			// Room for the whole body and the read that finds its end.
+			// Room for the whole body, and for the read that finds its
+			// end, at once rather than by doubling.
 			ans.scratch.Grow(int(n) + bytes.MinRead)
 		}
 		_, err = ans.scratch.ReadFrom(io.LimitReader(hr.Body, limit))
@@ -201,9 +229,18 @@ func (c *Client) accept(cl *call, ans *answer) (*Response, error) {
 		c.auth.acceptNonce(ans.resp)
 	}
 	if cl.out != nil && len(bytes.TrimSpace(ans.body)) > 0 {
-		if err := decodeBody(ans.body, cl.out); err != nil {
+		decode := decodeBody
+		if cl.decode != nil {
+			decode = cl.decode
+		}
+		if err := decode(ans.body, cl.out); err != nil {
 			return ans.resp, fmt.Errorf("okta: %s: decode response (request id %s): %w", cl.what, ans.resp.RequestID, err)
 		}
+	}
+	if cl.holdBody {
+		// The caller releases the buffer (Response.release) once it is
+		// done with what was decoded from it.
+		ans.resp.held, ans.scratch, ans.body = ans.scratch, nil, nil
 	}
 	return ans.resp, nil
 }

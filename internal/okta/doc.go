@@ -57,6 +57,13 @@
 // the loop stops fetching. ListPage returns one page and its Response, whose
 // NextURL (or NextCursor, for UserListOptions.After) leads to the next.
 //
+// Borrowed listings (Groups.MemberPages, Users.ListBasicBorrowed and
+// Users.SearchBasicBorrowed) are for a bulk read that is done with each
+// page before the next: what they yield, strings included, points into
+// the page as Okta sent it, and is reused once the loop body returns, so
+// that reading a million users allocates nothing per member and no map per
+// user. Whatever must outlive the loop body is copied (strings.Clone).
+//
 // A member page that Okta answers 500 E0000009 (it timed out building a
 // page of many full user objects) is asked again at once with half the
 // limit, down to 50, from the same cursor; later pages keep the smaller

@@ -1,6 +1,7 @@
 package okta
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -52,10 +53,13 @@ type scanner struct {
 	b     []byte
 	i     int
 	names map[string]string
+	// keyPlain says that the key object last gave a field was plain
+	// (ASCII, no escape).
+	keyPlain bool
 }
 
 func (s *scanner) ws() {
-	for s.i < len(s.b) {
+	for s.i < len(s.b) && s.b[s.i] <= ' ' {
 		switch s.b[s.i] {
 		case ' ', '\t', '\n', '\r':
 			s.i++
@@ -114,9 +118,18 @@ func (s *scanner) rawString() (raw []byte, plain bool, err error) {
 	start := s.i + 1
 	plain = true
 	b := s.b
-	for j := start; j < len(b); j++ {
-		if !special[b[j]] {
-			continue
+	j := start
+	for {
+		// Eight bytes at a time while none is special, then one at a
+		// time up to the special one.
+		for j+8 <= len(b) && plainWord(b[j:]) {
+			j += 8
+		}
+		for j < len(b) && !special[b[j]] {
+			j++
+		}
+		if j >= len(b) {
+			return nil, false, errFast
 		}
 		switch c := b[j]; {
 		case c == '"':
@@ -134,8 +147,27 @@ func (s *scanner) rawString() (raw []byte, plain bool, err error) {
 		default:
 			plain = false
 		}
+		j++
 	}
-	return nil, false, errFast
+}
+
+// Bytes repeated over a word, for plainWord.
+const (
+	eachByte = 0x0101010101010101
+	highBits = 0x8080808080808080
+)
+
+// plainWord reports whether none of the first eight bytes of b is
+// special: a quote, a backslash, a control byte or a non-ASCII byte.
+func plainWord(b []byte) bool {
+	x := binary.LittleEndian.Uint64(b)
+	q := x ^ (eachByte * '"')
+	bs := x ^ (eachByte * '\\')
+	// (v - 0x01…) &^ v has a byte's high bit set for a zero byte of v,
+	// and (x - 0x20…) &^ x for a byte of x below 0x20 (the first such
+	// byte at least, which is all a yes or no needs); x's own high bits
+	// are its non-ASCII bytes.
+	return ((q-eachByte)&^q|(bs-eachByte)&^bs|(x-eachByte*0x20)&^x|x)&highBits == 0
 }
 
 // escapeLen returns how many bytes after a backslash its escape takes,
@@ -170,11 +202,7 @@ func (s *scanner) str(share bool) (string, error) {
 		return "", err
 	}
 	if !plain {
-		var v string
-		if err := json.Unmarshal(s.b[s.ws0(start):s.i], &v); err != nil {
-			return "", errFast
-		}
-		return v, nil
+		return s.escaped(start)
 	}
 	if share {
 		if v, ok := s.names[string(raw)]; ok {
@@ -185,6 +213,16 @@ func (s *scanner) str(share bool) (string, error) {
 		return v, nil
 	}
 	return string(raw), nil
+}
+
+// escaped decodes, with encoding/json, the string just scanned from start
+// (white space before it included): one with escapes or non-ASCII bytes.
+func (s *scanner) escaped(start int) (string, error) {
+	var v string
+	if err := json.Unmarshal(s.b[s.ws0(start):s.i], &v); err != nil {
+		return "", errFast
+	}
+	return v, nil
 }
 
 // ws0 returns the position of the first byte after white space from i.
@@ -314,6 +352,7 @@ func (s *scanner) object(field func(key []byte) error) error {
 			}
 			raw = []byte(k)
 		}
+		s.keyPlain = plain
 		if !s.eat(':') {
 			return errFast
 		}
@@ -363,14 +402,35 @@ func (s *scanner) array(elem func() error) error {
 // other skips the value of a field not kept, unless its name matches a
 // kept one in another case: encoding/json would decode that one.
 func (s *scanner) other(key []byte, kept ...string) error {
+	ascii := true
+	for i := 0; !s.keyPlain && i < len(key); i++ {
+		ascii = ascii && key[i] < utf8.RuneSelf
+	}
 	for _, k := range kept {
 		// A fold of ASCII letters keeps the length; others (the Kelvin
-		// sign for k, the long s for s) are longer in UTF-8.
-		if len(key) >= len(k) && strings.EqualFold(k, string(key)) {
+		// sign for k, the long s for s) are longer in UTF-8. So an
+		// ASCII key folds to k only if it has k's length.
+		if ascii && len(key) == len(k) && asciiEqualFold(key, k) ||
+			!ascii && len(key) >= len(k) && strings.EqualFold(k, string(key)) {
 			return errFast
 		}
 	}
 	return s.skip()
+}
+
+// asciiEqualFold reports whether the ASCII bytes a equal b but for the
+// case of letters; len(a) == len(b).
+func asciiEqualFold(a []byte, b string) bool {
+	for i, c := range a {
+		d := b[i]
+		if c == d {
+			continue
+		}
+		if c|0x20 != d|0x20 || c|0x20 < 'a' || c|0x20 > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // optString reads a string field's value: a string, or null, which leaves

@@ -2,6 +2,7 @@ package okta
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -25,6 +26,9 @@ var fastCases = []string{
 	"[{\"id\":\"00u8\",\n\t\"status\" : \"ACTIVE\" ,\r\n \"profile\" : { \"login\" : \"ws@example.com\" } } ]\n",
 	`[{"id":"\ud800","profile":{"bad":"\udc00x"}}]`,
 	"[{\"id\":\"\xff\xfe\",\"profile\":{\"login\":\"a\xffb\"}}]",
+	`[{"id":"00u9","profile":{"login":"x","n":1,"obj":{"s":"v"}}},{"id":"00u10"},{"id":"00u11","profile":{"b":true}}]`,
+	`[{"id":"00u12","profile":{"login":"a","n":1},"profile":null,"profile":{"n":2}}]`,
+	`[{"id":"00u13","profile":{"login":"a"},"status":"ACTIVE","profile":{"login":"b"}}]`,
 	// Invalid: each must fail as encoding/json fails.
 	`[`,
 	`[{"id":"a"}`,
@@ -100,5 +104,53 @@ func FuzzFastDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		checkFastUsers(t, body)
 		checkFastMembers(t, body)
+		// The borrowed decoders, each after a plain page, so that the
+		// body is decoded into what that page left.
+		members := memberRefDecoder(new([]MemberRef))
+		all, kept := newUserViews(nil), newUserViews(keptAttrs)
+		for _, b := range [][]byte{[]byte(fastCases[3]), body} {
+			checkBorrowedMembers(t, members, b)
+			checkBorrowedUsers(t, all, nil, b)
+			checkBorrowedUsers(t, kept, keptAttrs, b)
+		}
 	})
+}
+
+// plainWord says yes exactly when none of eight bytes is special, for
+// every byte value at every place in the word.
+func TestPlainWord(t *testing.T) {
+	t.Parallel()
+	for _, fill := range []byte{'a', ' ', '~', '!', '#', '[', ']'} {
+		for pos := range 8 {
+			for c := range 256 {
+				w := []byte(strings.Repeat(string(fill), 8))
+				w[pos] = byte(c)
+				if got, want := plainWord(w), !special[c]; got != want {
+					t.Fatalf("plainWord(%q) = %v, want %v", w, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestOtherFoldsAsEncodingJSON(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		key  string
+		kept bool // encoding/json would take it for "status" or "id"
+	}{
+		{"status", true}, {"STATUS", true}, {"sTaTuS", true}, {"\u017ftatus", true}, {"id", true}, {"iD", true},
+		{"statu", false}, {"statuses", false}, {"st@tus", false}, {"i", false}, {"ids", false}, {"\u212aid", false},
+	} {
+		for _, plain := range []bool{true, false} {
+			if plain && strings.ContainsFunc(tt.key, func(r rune) bool { return r >= 0x80 }) {
+				continue
+			}
+			s := &scanner{b: []byte(`1`), keyPlain: plain}
+			err := s.other([]byte(tt.key), "status", "id")
+			if (err == errFast) != tt.kept {
+				t.Errorf("other(%q, plain %v) = %v, want kept %v", tt.key, plain, err, tt.kept)
+			}
+		}
+	}
 }

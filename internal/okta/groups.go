@@ -173,19 +173,27 @@ func (s *GroupsService) ListMembers(ctx context.Context, groupID string, opts *L
 	return listMembers[*User](ctx, s.client, groupID, opts)
 }
 
+// errNoGroupID is the error of a member listing without a group id.
+var errNoGroupID = errors.New("okta: list group members: empty group id")
+
 // listMembers pages through a group's members, decoding each as a T.
 func listMembers[T any](ctx context.Context, c *Client, groupID string, opts *ListOptions) iter.Seq2[T, error] {
 	if groupID == "" {
 		return func(yield func(T, error) bool) {
 			var zero T
-			yield(zero, errors.New("okta: list group members: empty group id"))
+			yield(zero, errNoGroupID)
 		}
 	}
+	return listAll[T](ctx, c, membersPath(groupID, opts), listOptions{shrinkFrom: memberPageDefault})
+}
+
+// membersPath returns the first page of a group's member list.
+func membersPath(groupID string, opts *ListOptions) string {
 	q := query{}
 	if opts != nil {
 		q.int("limit", opts.Limit).str("after", opts.After)
 	}
-	return listAll[T](ctx, c, q.path(groupPath(groupID)+"/users"), listOptions{shrinkFrom: memberPageDefault})
+	return q.path(groupPath(groupID) + "/users")
 }
 
 // Member is the part of a group member's user object that a membership
@@ -202,6 +210,40 @@ type Member struct {
 // ListMemberRefs is ListMembers, decoding each member as a Member.
 func (s *GroupsService) ListMemberRefs(ctx context.Context, groupID string, opts *ListOptions) iter.Seq2[*Member, error] {
 	return listMembers[*Member](ctx, s.client, groupID, opts)
+}
+
+// MemberRef is a group member as MemberPages gives it: the user's id,
+// status and profile.login.
+type MemberRef struct {
+	ID, Status, Login string
+}
+
+// MemberPages returns the users in a group a page at a time, each as a
+// MemberRef, for a caller that reads a page before asking for the next.
+//
+// A page is borrowed: the slice and the strings in it point into the body
+// Okta sent, which is reused once the loop body for that page returns.
+// Copy (strings.Clone) any string that must outlive it. That is what makes
+// reading a large group cost no allocation per member.
+func (s *GroupsService) MemberPages(ctx context.Context, groupID string, opts *ListOptions) iter.Seq2[[]MemberRef, error] {
+	return func(yield func([]MemberRef, error) bool) {
+		if groupID == "" {
+			yield(nil, errNoGroupID)
+			return
+		}
+		slab := memberSlabs.Get().(*[]MemberRef)
+		defer func() {
+			clear((*slab)[:cap(*slab)])
+			*slab = (*slab)[:0]
+			memberSlabs.Put(slab)
+		}()
+		o := listOptions{shrinkFrom: memberPageDefault, borrow: memberRefDecoder(slab)}
+		for p, err := range listPages[MemberRef](ctx, s.client, membersPath(groupID, opts), o) {
+			if !yield(p.items, err) || err != nil {
+				return
+			}
+		}
+	}
 }
 
 func memberPath(groupID, userID string) (string, error) {

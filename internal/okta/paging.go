@@ -33,6 +33,10 @@ type listOptions struct {
 	// once with half the limit, down to minShrunkPage; later pages keep
 	// the smaller limit.
 	shrinkFrom int
+	// borrow, when set, decodes each page instead of decodeBody, and may
+	// leave what it decodes pointing into the page's body: the body is
+	// kept until the page's yield returns, and reused afterwards.
+	borrow func(body []byte, out any) error
 }
 
 // listAll pages through a list starting at first, following each next link
@@ -97,7 +101,7 @@ func listPages[T any](ctx context.Context, c *Client, first string, o listOption
 			var items []T
 			limit := o.limitOf(next)
 			resp, err := c.do(ctx, &request{method: http.MethodGet, path: next, out: &items, idempotent: true,
-				scratchBody: true, shrinkable: limit > minShrunkPage})
+				scratchBody: true, shrinkable: limit > minShrunkPage, decode: o.borrow, holdBody: o.borrow != nil})
 			if err != nil {
 				if limit > minShrunkPage && isPageTimeout(err) {
 					shrunk = max(minShrunkPage, limit/2)
@@ -110,7 +114,9 @@ func listPages[T any](ctx context.Context, c *Client, first string, o listOption
 				return
 			}
 			more := resp.NextURL != "" && !(o.stopOnEmpty && len(items) == 0)
-			if !yield(page[T]{items: items, more: more}, nil) || !more {
+			goOn := yield(page[T]{items: items, more: more}, nil)
+			resp.release()
+			if !goOn || !more {
 				return
 			}
 			next = resp.NextURL

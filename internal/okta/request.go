@@ -41,6 +41,12 @@ type request struct {
 	// smaller limit when Okta answers 500 E0000009, instead of retrying it
 	// as it is.
 	shrinkable bool
+	// decode, when set, decodes a successful answer into out instead of
+	// decodeBody. With holdBody the body stays where it was read (a
+	// pooled buffer) after the call returns, for what decode left
+	// pointing into it, until the Response is released.
+	decode   func(body []byte, out any) error
+	holdBody bool
 }
 
 // call is a request resolved against the org and encoded, with what its

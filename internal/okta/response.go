@@ -25,6 +25,9 @@ type Response struct {
 	// afterUnknown is set when an earlier attempt of the same call had an
 	// unknown outcome (a 5xx or a dropped connection) before this answer.
 	afterUnknown bool
+	// held is the pooled buffer holding the body of a holdBody call,
+	// until release.
+	held *bytes.Buffer
 }
 
 // Rate is the rate-limit state reported by one response.

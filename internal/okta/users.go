@@ -132,6 +132,31 @@ func (s *UsersService) ListBasic(ctx context.Context, opts *UserListOptions) ite
 	return listAll[*BasicUser](ctx, s.client, opts.path(), listOptions{})
 }
 
+// ListBasicBorrowed is ListBasic for a caller that is done with each user
+// before the next: the user, its profile and the strings in both are
+// borrowed, valid only until the loop body that receives the user returns
+// (they point into the page Okta sent, and are reused for the next one).
+// The profile holds only the attributes named in attrs (all of them when
+// attrs is nil). Reading a large org so costs no map and no copied string
+// per user (a string value is still boxed in the profile's any).
+func (s *UsersService) ListBasicBorrowed(ctx context.Context, opts *UserListOptions, attrs []string) iter.Seq2[*BasicUser, error] {
+	return borrowedUsers(attrs, func(o listOptions) iter.Seq2[*BasicUser, error] {
+		return listAll[*BasicUser](ctx, s.client, opts.path(), o)
+	})
+}
+
+// borrowedUsers returns the users of list, paged with a borrowed user
+// decoder of its own for each loop over them.
+func borrowedUsers(attrs []string, list func(listOptions) iter.Seq2[*BasicUser, error]) iter.Seq2[*BasicUser, error] {
+	return func(yield func(*BasicUser, error) bool) {
+		for u, err := range list(listOptions{borrow: newUserViews(attrs).decode}) {
+			if !yield(u, err) {
+				return
+			}
+		}
+	}
+}
+
 // ListPage returns one page of users; Response.NextURL (or NextCursor) leads
 // to the next.
 func (s *UsersService) ListPage(ctx context.Context, opts *UserListOptions) ([]*User, *Response, error) {

@@ -49,17 +49,28 @@ type UserSearchOptions struct {
 // continuation could skip users whose ids differ in case from the last id
 // read at the first differing letter.
 func (s *UsersService) Search(ctx context.Context, search string, opts *UserSearchOptions) iter.Seq2[*User, error] {
-	return searchAll(ctx, s.client, search, opts, func(u *User) string { return u.ID })
+	return searchAll(ctx, s.client, search, opts, func(u *User) string { return u.ID }, listOptions{})
 }
 
 // SearchBasic is Search, decoding each user as a BasicUser.
 func (s *UsersService) SearchBasic(ctx context.Context, search string, opts *UserSearchOptions) iter.Seq2[*BasicUser, error] {
-	return searchAll(ctx, s.client, search, opts, func(u *BasicUser) string { return u.ID })
+	return searchAll(ctx, s.client, search, opts, func(u *BasicUser) string { return u.ID }, listOptions{})
+}
+
+// SearchBasicBorrowed is SearchBasic for a caller that is done with each
+// user before the next; users are borrowed as ListBasicBorrowed lends them,
+// and their profiles hold only the attributes named in attrs (all of them
+// when attrs is nil).
+func (s *UsersService) SearchBasicBorrowed(ctx context.Context, search string, opts *UserSearchOptions, attrs []string) iter.Seq2[*BasicUser, error] {
+	return borrowedUsers(attrs, func(o listOptions) iter.Seq2[*BasicUser, error] {
+		return searchAll(ctx, s.client, search, opts, func(u *BasicUser) string { return u.ID }, o)
+	})
 }
 
 // searchAll reads a search as a sequence of listings sorted by id, each
 // continuing after the last id of the one before, each under the cap.
-func searchAll[T any](ctx context.Context, c *Client, search string, opts *UserSearchOptions, idOf func(T) string) iter.Seq2[T, error] {
+// The listings are paged with lo.
+func searchAll[T any](ctx context.Context, c *Client, search string, opts *UserSearchOptions, idOf func(T) string, lo listOptions) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
 		if strings.TrimSpace(search) == "" {
@@ -78,7 +89,7 @@ func searchAll[T any](ctx context.Context, c *Client, search string, opts *UserS
 		}
 		total := 0
 		for {
-			n, next, done, err := readListing(ctx, c, l, idOf, yield)
+			n, next, done, err := readListing(ctx, c, l, lo, idOf, yield)
 			total += n
 			switch {
 			case done:
@@ -124,14 +135,14 @@ type searchListing struct {
 // becomes what the listing served). It returns how many users it read and,
 // when the search goes on past them, the last id read; done is set when
 // yield asked to stop.
-func readListing[T any](ctx context.Context, c *Client, l *searchListing, idOf func(T) string, yield func(T, error) bool) (n int, next string, done bool, err error) {
+func readListing[T any](ctx context.Context, c *Client, l *searchListing, lo listOptions, idOf func(T) string, yield func(T, error) bool) (n int, next string, done bool, err error) {
 	expr := l.search
 	if l.after != "" {
 		expr = "(" + l.search + ") and id gt \"" + l.after + "\""
 	}
 	first := (&UserListOptions{Limit: l.limit, Search: expr, SortBy: "id", SortOrder: "asc"}).path()
 	last := ""
-	for p, err := range listPages[T](ctx, c, first, listOptions{}) {
+	for p, err := range listPages[T](ctx, c, first, lo) {
 		if err != nil {
 			if n > 0 && isSearchCapError(err) {
 				l.capAt = n
@@ -145,7 +156,7 @@ func readListing[T any](ctx context.Context, c *Client, l *searchListing, idOf f
 				if l.after != "" && (id == l.after || id == l.first) {
 					return n, "", false, fmt.Errorf("okta: search users: continuing after id %s returned id %s again", l.after, id)
 				}
-				l.first = id
+				l.first = strings.Clone(id) // the page may be borrowed
 			}
 			n++
 			last = id
@@ -153,6 +164,7 @@ func readListing[T any](ctx context.Context, c *Client, l *searchListing, idOf f
 				return n, "", true, nil
 			}
 		}
+		last = strings.Clone(last) // it outlives the page, which may be borrowed
 		if p.more && n > 0 && n+l.size > l.capAt {
 			return n, last, false, nil
 		}

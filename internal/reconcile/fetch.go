@@ -52,7 +52,10 @@ type oktaReader struct {
 	client  *okta.Client
 	desired *directory.Directory
 	intern  *directory.Interner
-	scope   Scope
+	// kept are the profile attributes intern keeps: the only ones the
+	// bulk user reads decode.
+	kept  []string
+	scope Scope
 	// protected holds the GroupKeys of the protected groups, whose members
 	// are read whatever their type.
 	protected map[string]bool
@@ -96,8 +99,9 @@ func newOktaReader(c *okta.Client, desired *directory.Directory, scope Scope, pr
 	if progress == nil {
 		progress = func(string, int) {}
 	}
+	intern := directory.NewInterner(desired)
 	return &oktaReader{
-		client: c, desired: desired, intern: directory.NewInterner(desired),
+		client: c, desired: desired, intern: intern, kept: intern.Kept(),
 		scope: scope, protected: protected, ownedLogins: ownedLogins, progress: progress,
 		cur: &Current{
 			// Not sized from the source: a map sized for n entries takes
@@ -228,15 +232,16 @@ func (r *oktaReader) groups(ctx context.Context) error {
 // reading of Okta's search grammar (case rules, arrays, dates, sw and co)
 // that could drift from Okta's own.
 func (r *oktaReader) usersInScope(ctx context.Context) error {
-	for u, err := range r.client.Users.SearchBasic(ctx, r.scope.Users, &okta.UserSearchOptions{Limit: pageSize}) {
+	for u, err := range r.client.Users.SearchBasicBorrowed(ctx, r.scope.Users, &okta.UserSearchOptions{Limit: pageSize}, r.kept) {
 		if err != nil {
 			return fmt.Errorf("list Okta users in scope (search %q): %w", r.scope.Users, err)
 		}
-		if err := r.addUser(u); err != nil {
+		k, err := r.addUserKey(u, true)
+		if err != nil {
 			return err
 		}
 		r.mu.Lock()
-		r.cur.InScope[r.intern.LoginKey(loginOf(u))] = true
+		r.cur.InScope[k] = true
 		r.mu.Unlock()
 	}
 	// Search is eventually consistent and covers only the scope: look up,
@@ -270,11 +275,11 @@ func (r *oktaReader) unread() []string {
 
 // listUsers reads every user the filter matches.
 func (r *oktaReader) listUsers(ctx context.Context, filter string) error {
-	for u, err := range r.client.Users.ListBasic(ctx, &okta.UserListOptions{Limit: pageSize, Filter: filter}) {
+	for u, err := range r.client.Users.ListBasicBorrowed(ctx, &okta.UserListOptions{Limit: pageSize, Filter: filter}, r.kept) {
 		if err != nil {
 			return fmt.Errorf("list Okta users: %w", err)
 		}
-		if err := r.addUser(u); err != nil {
+		if _, err := r.addUserKey(u, true); err != nil {
 			return err
 		}
 	}
@@ -385,7 +390,20 @@ func (r *oktaReader) getUser(ctx context.Context, login string) error {
 // with a status change in flight has it in its Status
 // (directory.StatusInTransition).
 func (r *oktaReader) addUser(u *okta.BasicUser) error {
-	du := r.intern.User(u.ID, directory.StatusInTransition(u.Status, u.TransitioningToStatus), u.Profile)
+	_, err := r.addUserKey(u, false)
+	return err
+}
+
+// addUserKey is addUser, returning the user's login key. borrowed says
+// that u is lent by a borrowed listing and valid only during the call:
+// what is kept of it is copied (the interner copies the status it does not
+// share, and packs the profile).
+func (r *oktaReader) addUserKey(u *okta.BasicUser, borrowed bool) (string, error) {
+	id := u.ID
+	if borrowed {
+		id = strings.Clone(id)
+	}
+	du := r.intern.User(id, directory.StatusInTransition(u.Status, u.TransitioningToStatus), u.Profile)
 	k := directory.LoginKey(du.Login())
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -402,11 +420,11 @@ func (r *oktaReader) addUser(u *okta.BasicUser) error {
 		// between them; keep the later, more current read.
 		if _, dup := err.(*directory.DuplicateError); dup {
 			r.cur.Dir.Users[k] = du
-			return nil
+			return k, nil
 		}
-		return err
+		return k, err
 	}
-	return nil
+	return k, nil
 }
 
 // memberGroups returns the GroupKeys whose members are read: the managed
@@ -441,19 +459,12 @@ func (r *oktaReader) members(ctx context.Context, key string) error {
 	r.mu.Lock()
 	gr := r.cur.Dir.Groups[key]
 	r.mu.Unlock()
-	page := make([]*okta.Member, 0, memberPageSize)
-	for m, err := range r.client.Groups.ListMemberRefs(ctx, gr.ID, &okta.ListOptions{Limit: memberPageSize}) {
+	for page, err := range r.client.Groups.MemberPages(ctx, gr.ID, &okta.ListOptions{Limit: memberPageSize}) {
 		if err != nil {
 			return fmt.Errorf("list members of Okta group %q: %w", gr.Name, err)
 		}
-		page = append(page, m)
-		if len(page) == memberPageSize {
-			r.addMembers(key, page)
-			clear(page)
-			page = page[:0]
-		}
+		r.addMembers(key, page)
 	}
-	r.addMembers(key, page)
 	r.mu.Lock()
 	r.cur.MembersRead[key] = true
 	set := r.cur.Dir.Members[key]
@@ -463,24 +474,52 @@ func (r *oktaReader) members(ctx context.Context, key string) error {
 }
 
 // addMembers adds one page of the members of the group with GroupKey key.
-func (r *oktaReader) addMembers(key string, page []*okta.Member) {
+// The page is borrowed (okta's MemberPages): a string kept from it is
+// copied. A member the source has (the common case) costs one look-up: its
+// key is the source's.
+func (r *oktaReader) addMembers(key string, page []okta.MemberRef) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.membersRead += len(page)
 	r.progress("group members", r.membersRead)
-	for _, m := range page {
-		k := r.intern.LoginKey(m.Profile.Login)
-		r.cur.Dir.AddMemberKey(key, k)
-		if _, listed := r.cur.Dir.Users[k]; listed || r.intern.Has(k) {
+	if len(page) == 0 {
+		return
+	}
+	set, ok := r.cur.Dir.Members[key]
+	if !ok {
+		set = new(directory.MemberSet)
+		// Okta's members of a managed group are mostly the source's:
+		// room for that many and an eighth more, made at once, saves
+		// growing a large set step by step (Compact gives back what is
+		// left over).
+		n := r.desired.Members[key].Len()
+		set.Grow(n + n/8 + 64)
+		r.cur.Dir.Members[key] = set
+	}
+	for i := range page {
+		if k, ok := r.intern.SourceKey(page[i].Login); ok {
+			set.Add(k)
 			continue
 		}
-		if _, stashed := r.memberRefs[k]; !stashed {
-			ref := memberRef{id: m.ID, status: r.intern.Status(m.Status)}
-			if m.Profile.Login != k {
-				ref.login = m.Profile.Login
-			}
-			r.memberRefs[k] = ref
+		r.addOtherMember(set, &page[i])
+	}
+}
+
+// addOtherMember adds to set a member the source does not have, and keeps
+// what a membership removal needs of it in memberRefs unless a user read
+// has listed it. m is borrowed; r.mu is held.
+func (r *oktaReader) addOtherMember(set *directory.MemberSet, m *okta.MemberRef) {
+	k := strings.Clone(directory.LoginKey(m.Login))
+	set.Add(k)
+	if _, listed := r.cur.Dir.Users[k]; listed {
+		return
+	}
+	if _, stashed := r.memberRefs[k]; !stashed {
+		ref := memberRef{id: strings.Clone(m.ID), status: r.intern.Status(m.Status)}
+		if m.Login != k {
+			ref.login = strings.Clone(m.Login)
 		}
+		r.memberRefs[k] = ref
 	}
 }
 

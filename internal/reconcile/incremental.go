@@ -165,15 +165,16 @@ func (r *incReader) deltas(ctx context.Context) error {
 		}
 	})
 	g.Go(func() error {
-		for u, err := range r.client.Users.ListBasic(gctx, &okta.UserListOptions{Limit: pageSize, Filter: "lastUpdated gt " + ts}) {
+		for u, err := range r.client.Users.ListBasicBorrowed(gctx, &okta.UserListOptions{Limit: pageSize, Filter: "lastUpdated gt " + ts}, r.kept) {
 			if err != nil {
 				return fmt.Errorf("list Okta users changed since %s: %w", r.since.Format(time.RFC3339), err)
 			}
-			if err := r.addUser(u); err != nil {
+			k, err := r.addUserKey(u, true)
+			if err != nil {
 				return err
 			}
 			r.mu.Lock()
-			r.touchUser(directory.LoginKey(loginOf(u)))
+			r.touchUser(k)
 			r.touchUser(r.idx.userByID[u.ID])
 			r.mu.Unlock()
 		}
