@@ -179,3 +179,25 @@ func Difference(a, b *MemberSet) (onlyA, onlyB []string) {
 	onlyB = append(onlyB, kb[j:]...)
 	return onlyA, onlyB
 }
+
+// Match walks n keys, given in sorted order by key(i), together with the
+// set's own sorted keys, and calls found for each with the set's equal key
+// (sharing the set's storage) and true, or with key(i) and false when the
+// set lacks it. One walk over both costs one read of each of the set's
+// keys, where a look-up per key in a large map costs several reads of
+// memory far apart. The set must not change during the call.
+func (s *MemberSet) Match(n int, key func(i int) string, found func(i int, own string, ok bool)) {
+	own := s.view()
+	j := 0
+	for i := range n {
+		k := key(i)
+		for j < len(own) && own[j] < k {
+			j++
+		}
+		if j < len(own) && own[j] == k {
+			found(i, own[j], true)
+		} else {
+			found(i, k, false)
+		}
+	}
+}

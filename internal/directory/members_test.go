@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"unsafe"
 )
 
 func TestMemberSet(t *testing.T) {
@@ -132,4 +133,36 @@ func TestMemberSetGrow(t *testing.T) {
 	if s.Len() != 101 || !s.Has("b") {
 		t.Errorf("members after Grow: %v", s.Keys())
 	}
+}
+
+func TestMemberSetMatch(t *testing.T) {
+	var s MemberSet
+	for _, k := range []string{"b", "d", "f", "h"} {
+		s.Add(k)
+	}
+	keys := []string{"a", "b", "b", "c", "f", "g", "h", "z"}
+	var got []string
+	s.Match(len(keys), func(i int) string { return keys[i] }, func(i int, own string, ok bool) {
+		if own != keys[i] {
+			t.Errorf("key %d: own %q for %q", i, own, keys[i])
+		}
+		got = append(got, fmt.Sprintf("%s:%v", own, ok))
+	})
+	want := []string{"a:false", "b:true", "b:true", "c:false", "f:true", "g:false", "h:true", "z:false"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Match = %v, want %v", got, want)
+	}
+	// A matched key is the set's own string.
+	k := string([]byte("d"))
+	s.Match(1, func(int) string { return k }, func(_ int, own string, ok bool) {
+		if !ok || unsafe.StringData(own) == unsafe.StringData(k) {
+			t.Error("Match did not give the set's own key")
+		}
+	})
+	var none *MemberSet
+	none.Match(1, func(int) string { return "x" }, func(_ int, own string, ok bool) {
+		if ok || own != "x" {
+			t.Errorf("nil set: %q, %v", own, ok)
+		}
+	})
 }

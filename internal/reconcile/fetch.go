@@ -78,6 +78,8 @@ type oktaReader struct {
 	// or looked up by login, so a member who is one needs nothing kept.)
 	memberRefs             map[string]memberRef
 	usersRead, membersRead int
+	// gatherLimit is maxGathered, which tests lower.
+	gatherLimit int
 }
 
 // memberRef is what a member read keeps of a user the user reads have not
@@ -113,7 +115,8 @@ func newOktaReader(c *okta.Client, desired *directory.Directory, scope Scope, pr
 			ScopedGroups: make(map[string]bool),
 			LeftSource:   make(map[string]bool),
 		},
-		memberRefs: make(map[string]memberRef),
+		memberRefs:  make(map[string]memberRef),
+		gatherLimit: maxGathered,
 	}
 }
 
@@ -407,23 +410,22 @@ func (r *oktaReader) addUserKey(u *okta.BasicUser, borrowed bool) (string, error
 	k := directory.LoginKey(du.Login())
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if ref, ok := r.memberRefs[k]; ok {
-		if ref.id == du.ID {
-			du.ID = ref.id // one copy of the id string
+	if len(r.memberRefs) > 0 {
+		if ref, ok := r.memberRefs[k]; ok {
+			if ref.id == du.ID {
+				du.ID = ref.id // one copy of the id string
+			}
+			delete(r.memberRefs, k)
 		}
-		delete(r.memberRefs, k)
 	}
 	r.usersRead++
 	r.progress("Okta users", r.usersRead)
-	if err := r.cur.Dir.AddUser(du); err != nil {
-		// The same user can appear in two listings if its status changes
-		// between them; keep the later, more current read.
-		if _, dup := err.(*directory.DuplicateError); dup {
-			r.cur.Dir.Users[k] = du
-			return k, nil
-		}
-		return k, err
+	if k == "" {
+		return k, r.cur.Dir.AddUserKey(k, du) // the empty login's error
 	}
+	// The same user can appear in two listings if its status changes
+	// between them; the later, more current read is kept.
+	r.cur.Dir.Users[k] = du
 	return k, nil
 }
 
@@ -449,78 +451,6 @@ func (r *oktaReader) memberGroups() []string {
 		}
 	}
 	return out
-}
-
-// members reads the members of the group with GroupKey key, a page at a
-// time, and compacts its member set once complete. A member the user reads
-// have not listed never stands in for a user read or look-up; if the source
-// does not have it, memberRefs keeps what a removal needs.
-func (r *oktaReader) members(ctx context.Context, key string) error {
-	r.mu.Lock()
-	gr := r.cur.Dir.Groups[key]
-	r.mu.Unlock()
-	for page, err := range r.client.Groups.MemberPages(ctx, gr.ID, &okta.ListOptions{Limit: memberPageSize}) {
-		if err != nil {
-			return fmt.Errorf("list members of Okta group %q: %w", gr.Name, err)
-		}
-		r.addMembers(key, page)
-	}
-	r.mu.Lock()
-	r.cur.MembersRead[key] = true
-	set := r.cur.Dir.Members[key]
-	r.mu.Unlock()
-	set.Compact()
-	return nil
-}
-
-// addMembers adds one page of the members of the group with GroupKey key.
-// The page is borrowed (okta's MemberPages): a string kept from it is
-// copied. A member the source has (the common case) costs one look-up: its
-// key is the source's.
-func (r *oktaReader) addMembers(key string, page []okta.MemberRef) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.membersRead += len(page)
-	r.progress("group members", r.membersRead)
-	if len(page) == 0 {
-		return
-	}
-	set, ok := r.cur.Dir.Members[key]
-	if !ok {
-		set = new(directory.MemberSet)
-		// Okta's members of a managed group are mostly the source's:
-		// room for that many and an eighth more, made at once, saves
-		// growing a large set step by step (Compact gives back what is
-		// left over).
-		n := r.desired.Members[key].Len()
-		set.Grow(n + n/8 + 64)
-		r.cur.Dir.Members[key] = set
-	}
-	for i := range page {
-		if k, ok := r.intern.SourceKey(page[i].Login); ok {
-			set.Add(k)
-			continue
-		}
-		r.addOtherMember(set, &page[i])
-	}
-}
-
-// addOtherMember adds to set a member the source does not have, and keeps
-// what a membership removal needs of it in memberRefs unless a user read
-// has listed it. m is borrowed; r.mu is held.
-func (r *oktaReader) addOtherMember(set *directory.MemberSet, m *okta.MemberRef) {
-	k := strings.Clone(directory.LoginKey(m.Login))
-	set.Add(k)
-	if _, listed := r.cur.Dir.Users[k]; listed {
-		return
-	}
-	if _, stashed := r.memberRefs[k]; !stashed {
-		ref := memberRef{id: strings.Clone(m.ID), status: r.intern.Status(m.Status)}
-		if m.Login != k {
-			ref.login = strings.Clone(m.Login)
-		}
-		r.memberRefs[k] = ref
-	}
 }
 
 // keepMemberRefs adds the members outside the scope, which no user read
