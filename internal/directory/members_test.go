@@ -135,34 +135,27 @@ func TestMemberSetGrow(t *testing.T) {
 	}
 }
 
-func TestMemberSetMatch(t *testing.T) {
+func TestMemberSetIndex(t *testing.T) {
 	var s MemberSet
-	for _, k := range []string{"b", "d", "f", "h"} {
-		s.Add(k)
+	for i := range 5000 {
+		s.Add(fmt.Sprintf("u%04d@example.com", 2*i)) // even numbers only
 	}
-	keys := []string{"a", "b", "b", "c", "f", "g", "h", "z"}
-	var got []string
-	s.Match(len(keys), func(i int) string { return keys[i] }, func(i int, own string, ok bool) {
-		if own != keys[i] {
-			t.Errorf("key %d: own %q for %q", i, own, keys[i])
+	x := s.Index()
+	for i := range 10000 {
+		k := fmt.Sprintf("u%04d@example.com", i)
+		own, ok := x.Find(k)
+		if ok != (i%2 == 0) || (ok && own != k) || (!ok && own != "") {
+			t.Fatalf("Find(%q) = %q, %v", k, own, ok)
 		}
-		got = append(got, fmt.Sprintf("%s:%v", own, ok))
-	})
-	want := []string{"a:false", "b:true", "b:true", "c:false", "f:true", "g:false", "h:true", "z:false"}
-	if !slices.Equal(got, want) {
-		t.Errorf("Match = %v, want %v", got, want)
+		if ok && unsafe.StringData(own) == unsafe.StringData(k) {
+			t.Fatalf("Find(%q) did not give the set's own key", k)
+		}
 	}
-	// A matched key is the set's own string.
-	k := string([]byte("d"))
-	s.Match(1, func(int) string { return k }, func(_ int, own string, ok bool) {
-		if !ok || unsafe.StringData(own) == unsafe.StringData(k) {
-			t.Error("Match did not give the set's own key")
-		}
-	})
+	if _, ok := x.Find(""); ok {
+		t.Error(`Find("") found a key`)
+	}
 	var none *MemberSet
-	none.Match(1, func(int) string { return "x" }, func(_ int, own string, ok bool) {
-		if ok || own != "x" {
-			t.Errorf("nil set: %q, %v", own, ok)
-		}
-	})
+	if own, ok := none.Index().Find("x"); ok || own != "" {
+		t.Errorf("nil set's index: %q, %v", own, ok)
+	}
 }

@@ -78,8 +78,6 @@ type oktaReader struct {
 	// or looked up by login, so a member who is one needs nothing kept.)
 	memberRefs             map[string]memberRef
 	usersRead, membersRead int
-	// gatherLimit is maxGathered, which tests lower.
-	gatherLimit int
 }
 
 // memberRef is what a member read keeps of a user the user reads have not
@@ -115,8 +113,7 @@ func newOktaReader(c *okta.Client, desired *directory.Directory, scope Scope, pr
 			ScopedGroups: make(map[string]bool),
 			LeftSource:   make(map[string]bool),
 		},
-		memberRefs:  make(map[string]memberRef),
-		gatherLimit: maxGathered,
+		memberRefs: make(map[string]memberRef),
 	}
 }
 
