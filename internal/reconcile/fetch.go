@@ -104,9 +104,8 @@ func newOktaReader(c *okta.Client, desired *directory.Directory, scope Scope, pr
 		client: c, desired: desired, intern: intern, kept: intern.Kept(),
 		scope: scope, protected: protected, ownedLogins: ownedLogins, progress: progress,
 		cur: &Current{
-			// Not sized from the source: a map sized for n entries takes
-			// the next power of two of tables, up to twice what growing
-			// takes.
+			// Sized from the source by a full read (sizeForSource),
+			// not here: an incremental read fills them with a few.
 			Dir:          directory.New(),
 			MembersRead:  make(map[string]bool),
 			InScope:      make(map[string]bool),
@@ -125,6 +124,7 @@ func (r *oktaReader) read(ctx context.Context, log *slog.Logger) (*Current, erro
 	if err := r.groups(ctx); err != nil {
 		return nil, err
 	}
+	r.sizeForSource()
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(fetchParallelism)
 	if r.scope.Users != "" {
@@ -145,6 +145,24 @@ func (r *oktaReader) read(ctx context.Context, log *slog.Logger) (*Current, erro
 	r.keepMemberRefs()
 	log.Debug("read Okta state", "users", len(r.cur.Dir.Users), "groups", len(r.cur.Dir.Groups), "inScope", len(r.cur.InScope))
 	return r.cur, nil
+}
+
+// sizeForSource makes room, before a full read, for as many users as the
+// source has in the maps the user reads fill. A map grown one entry at a
+// time rehashes every key it holds at each split, which at a million users
+// reads memory far apart ~2 million times (about 2 s of CPU, and the old
+// tables as garbage); sized at once it may keep up to twice the slots
+// growing ends with (about 27 MB more at a million users).
+func (r *oktaReader) sizeForSource() {
+	n := len(r.desired.Users)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.cur.Dir.Users) == 0 {
+		r.cur.Dir.Users = make(map[string]*directory.User, n)
+	}
+	if len(r.cur.InScope) == 0 && r.scope.Users != "" {
+		r.cur.InScope = make(map[string]bool, n)
+	}
 }
 
 // groups reads every group, and the groups matching the group search, at
