@@ -29,13 +29,9 @@ func borrow(b []byte) string {
 // borrowedStr decodes a string as str does, but a plain one points into
 // the body instead of being copied.
 func (s *scanner) borrowedStr() (string, error) {
-	start := s.i
-	raw, plain, err := s.rawString()
-	if err != nil {
-		return "", err
-	}
-	if !plain {
-		return s.escaped(start)
+	raw, decoded, plain, err := s.plainOrDecoded()
+	if err != nil || !plain {
+		return decoded, err
 	}
 	return borrow(raw), nil
 }

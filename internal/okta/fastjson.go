@@ -193,16 +193,24 @@ func escapeLen(b []byte) int {
 	return 0
 }
 
+// plainOrDecoded reads a string: a plain one (no escapes) as its raw bytes
+// in the body, any other decoded by escaped.
+func (s *scanner) plainOrDecoded() (raw []byte, decoded string, plain bool, err error) {
+	start := s.i
+	raw, plain, err = s.rawString()
+	if err != nil || plain {
+		return raw, "", plain, err
+	}
+	decoded, err = s.escaped(start)
+	return nil, decoded, false, err
+}
+
 // str decodes a string; a plain one is copied, any other decoded by
 // encoding/json (escapes, UTF-8 checks), so that both read it alike.
 func (s *scanner) str(share bool) (string, error) {
-	start := s.i
-	raw, plain, err := s.rawString()
-	if err != nil {
-		return "", err
-	}
-	if !plain {
-		return s.escaped(start)
+	raw, decoded, plain, err := s.plainOrDecoded()
+	if err != nil || !plain {
+		return decoded, err
 	}
 	if share {
 		if v, ok := s.names[string(raw)]; ok {
