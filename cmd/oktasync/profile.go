@@ -15,10 +15,11 @@ const (
 	allocProfileEnv = "OKTASYNC_ALLOCPROFILE"
 )
 
-// startCPUProfile starts profiling when cpuProfileEnv is set and returns the
-// function that stops it and closes the file. A profile that cannot be
-// started is reported on stderr and the run goes on without it.
-func startCPUProfile(stderr io.Writer) (stop func()) {
+// startProfiles starts a CPU profile when cpuProfileEnv is set and returns
+// the function that ends it and writes the allocation profile when
+// allocProfileEnv is set. A profile that cannot be written is reported on
+// stderr and the run goes on without it.
+func startProfiles(stderr io.Writer) (stop func()) {
 	stopCPU := cpuProfile(stderr)
 	return func() {
 		stopCPU()

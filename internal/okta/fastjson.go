@@ -1,6 +1,7 @@
 package okta
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -515,27 +516,25 @@ func (s *scanner) profile(dst *map[string]any) error {
 	})
 }
 
-// decodeMembers decodes a page of group members as []*Member.
+// decodeMembers decodes a page of group members as []*Member: the
+// borrowed decoder's page (decodeMemberRefs), copied out of the body.
 func decodeMembers(body []byte) ([]*Member, error) {
-	return list(body, func(s *scanner, m *Member) error {
-		return s.object(func(key []byte) error {
-			switch string(key) {
-			case "id":
-				return s.optString(&m.ID, false)
-			case "status":
-				return s.optString(&m.Status, true)
-			case "profile":
-				if s.peek() == 'n' && s.literal("null") {
-					return nil
-				}
-				return s.object(func(key []byte) error {
-					if string(key) == "login" {
-						return s.optString(&m.Profile.Login, false)
-					}
-					return s.other(key, "login")
-				})
-			}
-			return s.other(key, "id", "status", "profile")
-		})
-	})
+	refs, err := decodeMemberRefs(body, nil)
+	if err != nil || bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
+		return nil, err
+	}
+	statuses := make(map[string]string, 4)
+	slab := make([]Member, len(refs))
+	out := make([]*Member, len(refs))
+	for i, r := range refs {
+		st, ok := statuses[r.Status]
+		if !ok {
+			st = strings.Clone(r.Status)
+			statuses[st] = st
+		}
+		m := &slab[i]
+		m.ID, m.Status, m.Profile.Login = strings.Clone(r.ID), st, strings.Clone(r.Login)
+		out[i] = m
+	}
+	return out, nil
 }
